@@ -1,0 +1,28 @@
+"""The one way to seed: an int, a ``numpy.random.Generator`` or None, normalized once here and
+passed down explicitly. Global RNG state is never used."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import InputError
+
+
+def check_random_state(seed) -> np.random.Generator:
+    """Return a Generator for ``seed`` (int >= 0, Generator, SeedSequence or None for fresh entropy)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None or isinstance(seed, np.random.SeedSequence):
+        return np.random.default_rng(seed)
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0:
+        return np.random.default_rng(int(seed))
+    raise InputError("seed", f"must be a non-negative integer, a numpy Generator or None; got {seed!r}")
+
+
+def member_seeds(run_seed: int, first: int, count: int) -> list[int]:
+    """Seeds of members ``first .. first+count-1`` of a run: member i's seed depends only on
+    (run_seed, i), so a run can be resumed or extended member by member."""
+    return [
+        int(np.random.SeedSequence([int(run_seed), i]).generate_state(1, dtype=np.uint64)[0] >> 1)
+        for i in range(first, first + count)
+    ]

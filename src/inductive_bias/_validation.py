@@ -1,0 +1,79 @@
+"""Checks at the public boundary.
+
+Every check raises :class:`InputError`, a ``ValueError`` that names the offending argument (by its
+Python name; the CLI turns ``target_error`` into ``--target-error``), what was expected and the bad
+value, in one line.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+__all__ = ["InputError"]
+
+
+class InputError(ValueError):
+    """Bad input: one line naming the argument, the expectation and the value received."""
+
+    def __init__(self, argument: str, detail: str):
+        self.argument = argument
+        self.detail = detail
+        super().__init__(f"{argument}: {detail}")
+
+
+def _show(value, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def check_array(name: str, value, *, ndim: int | Sequence[int], min_rows: int = 1) -> np.ndarray:
+    """A finite float64 array of the given number of dimensions with at least ``min_rows`` rows."""
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(name, f"must be a numeric array; got {_show(value)}") from None
+    allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+    if array.ndim not in allowed:
+        raise InputError(name, f"must have {' or '.join(map(str, allowed))} dimensions; got shape {array.shape}")
+    if array.shape[0] < min_rows:
+        raise InputError(name, f"must have at least {min_rows} row(s); got shape {array.shape}")
+    if not np.all(np.isfinite(array)):
+        bad = np.argwhere(~np.isfinite(array))[0]
+        raise InputError(name, f"must be finite; found {array[tuple(bad)]} at index {tuple(int(i) for i in bad)}")
+    return array
+
+
+def check_positive(name: str, value, *, allow_zero: bool = False, integer: bool = False):
+    """A positive (or non-negative) finite number, optionally an integer."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise InputError(name, f"must be a number; got {_show(value)}")
+    if integer and int(value) != value:
+        raise InputError(name, f"must be an integer; got {_show(value)}")
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise InputError(name, f"must be finite and {bound}; got {_show(value)}")
+    return int(value) if integer else float(value)
+
+
+def check_choice(name: str, value, choices: Iterable[str]) -> str:
+    choices = tuple(choices)
+    if value not in choices:
+        raise InputError(name, f"must be one of {', '.join(choices)}; got {_show(value)}")
+    return value
+
+
+def check_target_errors(values) -> np.ndarray:
+    """Target errors ε: a non-empty 1-D array of finite positive numbers (a scalar is accepted)."""
+    try:
+        array = np.atleast_1d(np.asarray(values, dtype=np.float64))
+    except (TypeError, ValueError):
+        raise InputError("target_error", f"must be positive numbers; got {_show(values)}") from None
+    if array.ndim != 1 or array.size == 0:
+        raise InputError("target_error", f"must be one or more numbers; got {_show(values)}")
+    bad = array[~(np.isfinite(array) & (array > 0))]
+    if bad.size:
+        raise InputError("target_error", f"must be finite and > 0; got {bad[0]!r}")
+    return array

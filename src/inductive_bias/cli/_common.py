@@ -1,0 +1,37 @@
+"""Options and output shared by subcommands."""
+
+from __future__ import annotations
+
+import sys
+
+from ..reports import format_result
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a float (its range is checked by the API, which names the argument)."""
+    return float(text)
+
+
+def add_target_error(parser, required: bool = False):
+    parser.add_argument("--target-error", "-e", type=float, nargs="+", metavar="EPS", required=required,
+                        help="target test MSE(s) ε; default: 1, 2, 4, 8, 16 standard deviations below the mean loss")
+
+
+def add_estimation(parser, estimators, default):
+    parser.add_argument("--estimator", default=default, choices=estimators,
+                        help=f"how I(ε) is obtained (default {default})")
+    parser.add_argument("--bootstrap", type=int, default=50, metavar="B",
+                        help="bootstrap refits for the interval of a sample-based estimate (default 50)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
+
+
+def add_output(parser):
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    parser.add_argument("--plot", metavar="PNG", help="write a figure of I(ε) against ε to this PNG file")
+
+
+def emit(result, args) -> None:
+    if args.json:
+        sys.stdout.write(result.to_json() + "\n")
+    else:
+        sys.stdout.write(format_result(result) + "\n")

@@ -1,0 +1,43 @@
+"""A readable table of a :class:`MeasureResult`."""
+
+from __future__ import annotations
+
+import math
+
+
+def _bits(x) -> str:
+    if x is None:
+        return "-"
+    if math.isnan(x):
+        return "failed"
+    if math.isinf(x):
+        return "inf"
+    return f"{x:,.4f}" if abs(x) < 1e4 else f"{x:,.1f}"
+
+
+def format_result(result) -> str:
+    """The task, the space, the loss law and one row per target error."""
+    task, space, loss = result.task, result.space, result.loss
+    shown_space = ", ".join(f"{k}={v}" for k, v in space.items() if k != "space" and v is not None)
+    shape = ""
+    if "n_train" in task:
+        shape = (f": {task['n_train']} train / {task['n_test']} test, {task['n_features']} features, "
+                 f"{task['n_outputs']} outputs")
+    lines = [
+        f"task   {task.get('name', '?')}{shape}",
+        f"space  {space.get('space')} ({shown_space})",
+        "loss   " + ", ".join(f"{k} {v:.6g}" for k, v in loss.items() if isinstance(v, (int, float))),
+        f"estimator  {result.estimator}",
+        "",
+    ]
+    sampled = any(r.interval is not None for r in result.results)
+    second = "interval" if sampled else "lower bound"
+    header = f"{'target error':>14}  {'bits':>14}  {second:>24}  note"
+    lines += [header, "-" * len(header)]
+    for r in result.results:
+        if sampled:
+            extra = "-" if r.interval is None else f"[{_bits(r.interval[0])}, {_bits(r.interval[1])}]"
+        else:
+            extra = _bits(r.bits_lower_bound)
+        lines.append(f"{r.target_error:>14.6g}  {_bits(r.bits):>14}  {extra:>24}  {r.reason or ''}".rstrip())
+    return "\n".join(lines)
