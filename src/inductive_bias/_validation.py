@@ -75,5 +75,5 @@ def check_target_errors(values) -> np.ndarray:
         raise InputError("target_error", f"must be one or more numbers; got {_show(values)}")
     bad = array[~(np.isfinite(array) & (array > 0))]
     if bad.size:
-        raise InputError("target_error", f"must be finite and > 0; got {bad[0]!r}")
+        raise InputError("target_error", f"must be finite and > 0; got {float(bad[0])!r}")
     return array

@@ -6,8 +6,8 @@ from .. import measure
 from ..estimators import ESTIMATORS
 from ..measure import EXACT_METHODS
 from ..spaces import KERNELS, GaussianProcess
-from ..tasks import load_task
 from ._common import add_estimation, add_output, add_target_error, emit
+from ._task_args import add_task_arguments, task_from_args
 
 
 def _lengthscale(text: str):
@@ -17,11 +17,7 @@ def _lengthscale(text: str):
 def add_parser(sub):
     p = sub.add_parser("measure", help="inductive bias (bits) a task requires from a hypothesis space",
                        description="Measure I(ε) = -log2 P[test loss <= ε] for hypotheses drawn from a space.")
-    data = p.add_argument_group("task")
-    data.add_argument("--data", default="digits", help="a built-in task name or a .npz file with X_train, "
-                      "y_train, X_test, y_test (default digits)")
-    data.add_argument("--n-train", type=int, help="training points of a built-in task (digits: 500)")
-    data.add_argument("--n-test", type=int, help="test points of a built-in task (digits: 500)")
+    add_task_arguments(p)
     space = p.add_argument_group("hypothesis space")
     space.add_argument("--space", default="gp", choices=["gp"], help="hypothesis space (default gp)")
     space.add_argument("--kernel", default="rbf", choices=list(KERNELS), help="GP kernel (default rbf)")
@@ -45,7 +41,7 @@ def build_space(args):
 
 
 def run(args) -> int:
-    task = load_task(args.data, n_train=args.n_train, n_test=args.n_test)
+    task = task_from_args(args)
     space = build_space(args)
     result = measure(task, space, args.target_error, estimator=args.estimator, hypotheses=args.hypotheses,
                      seed=args.seed, method=args.method, n_bootstrap=args.bootstrap)

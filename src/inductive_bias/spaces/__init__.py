@@ -1,7 +1,7 @@
 """Hypothesis spaces: distributions over hypotheses that fit the training data (SPEC §1)."""
 
-from .base import HypothesisSamples, HypothesisSpace
+from .base import HypothesisSamples, HypothesisSpace, Member, MemberSpace
 from .gaussian_process import GaussianProcess, GPPosterior
 from .kernels import KERNELS
 
-__all__ = ["GaussianProcess", "GPPosterior", "HypothesisSamples", "HypothesisSpace", "KERNELS"]
+__all__ = ["GaussianProcess", "GPPosterior", "HypothesisSamples", "HypothesisSpace", "KERNELS", "Member", "MemberSpace"]

@@ -8,7 +8,7 @@ import numpy as np
 
 from .._validation import InputError
 
-__all__ = ["HypothesisSpace", "HypothesisSamples"]
+__all__ = ["HypothesisSpace", "HypothesisSamples", "Member", "MemberSpace", "samples_from_members"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,3 +47,53 @@ class HypothesisSpace:
     def loss_distribution(self, task):
         raise InputError("estimator", f"'exact' needs a space whose loss law is known (a GP); "
                                       f"{self.name!r} is measured from samples: use 'paper' or 'sampled'")
+
+
+@dataclass(frozen=True)
+class Member:
+    """One trained hypothesis of a :class:`MemberSpace`: its seed and what it scored (SPEC §4).
+
+    ``test_loss`` and ``train_loss`` are MSE over the whole set and all outputs (SPEC §1);
+    ``test_accuracy`` is None for regression targets; ``predictions`` (m, k) only where asked for.
+    """
+
+    seed: int
+    test_loss: float
+    train_loss: float
+    test_accuracy: float | None = None
+    seconds: float = 0.0
+    predictions: np.ndarray | None = None
+
+
+class MemberSpace(HypothesisSpace):
+    """A space whose hypotheses are trained, one seed each (networks, scikit-learn models).
+
+    Member i of a run with seed S has the seed ``member_seeds(S, i, 1)[0]``, so a run can be
+    resumed or extended member by member, and a member is the same whether it was trained alone
+    or together with others.
+    """
+
+    def train_members(self, task, seeds, *, predictions: bool = False, **options) -> list[Member]:
+        raise NotImplementedError
+
+    def sample(self, task, n: int, seed=0, *, predictions: bool = False, **options) -> HypothesisSamples:
+        from .._random import member_seeds
+        from .._validation import check_positive
+
+        n = check_positive("hypotheses", n, integer=True)
+        if not isinstance(seed, (int, np.integer)):
+            raise InputError("seed", f"a trained space needs an integer run seed; got {seed!r}")
+        members = self.train_members(task, member_seeds(int(seed), 0, n), predictions=predictions, **options)
+        return samples_from_members(members)
+
+
+def samples_from_members(members) -> HypothesisSamples:
+    preds = [m.predictions for m in members]
+    return HypothesisSamples(
+        losses=np.array([m.test_loss for m in members]),
+        train_losses=np.array([m.train_loss for m in members]),
+        predictions=np.stack(preds) if preds and all(p is not None for p in preds) else None,
+        extra={"seeds": [m.seed for m in members],
+               "test_accuracy": [m.test_accuracy for m in members],
+               "seconds": [m.seconds for m in members]},
+    )
