@@ -43,7 +43,7 @@ def test_measure_table_and_plot_on_digits(tmp_path, capsys):
     png = tmp_path / "curve.png"
     assert main(["measure", "--target-error", "1.05", "0.5", "--plot", str(png), "--hypotheses", "300"]) == 0
     out = capsys.readouterr().out
-    assert "digits" in out and "lower bound" in out
+    assert "digits" in out and "Chernoff bound" in out
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

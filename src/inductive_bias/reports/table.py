@@ -19,6 +19,8 @@ def format_result(result) -> str:
     """The task, the space, the loss law and one row per target error."""
     task, space, loss = result.task, result.space, result.loss
     shown_space = ", ".join(f"{k}={v}" for k, v in space.items() if k != "space" and v is not None)
+    if space.get("lengthscale") == "median" and "lengthscale" in result.diagnostics:
+        shown_space += f"; median lengthscale {result.diagnostics['lengthscale']:.6g}"
     shape = ""
     if "n_train" in task:
         shape = (f": {task['n_train']} train / {task['n_test']} test, {task['n_features']} features, "
@@ -31,7 +33,7 @@ def format_result(result) -> str:
         "",
     ]
     sampled = any(r.interval is not None for r in result.results)
-    second = "interval" if sampled else "lower bound"
+    second = f"{result.diagnostics.get('confidence', 0.95):.0%} interval" if sampled else "Chernoff bound"
     header = f"{'target error':>14}  {'bits':>14}  {second:>24}  note"
     lines += [header, "-" * len(header)]
     for r in result.results:
