@@ -36,7 +36,7 @@ def test_builtins_describe_themselves():
 def test_options_that_do_not_apply_are_named():
     with pytest.raises(InputError) as caught:
         load_task("digits", intrinsic_dim=3, pca=4)
-    assert caught.value.argument == "intrinsic_dim" and "neither do pca" in caught.value.detail
+    assert caught.value.argument == "intrinsic_dim" and "nor pca" in caught.value.detail
     with pytest.raises(InputError, match="must be one of digits"):
         load_task("imagenet")
 

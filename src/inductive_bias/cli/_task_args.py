@@ -6,7 +6,9 @@ chosen ``--data`` does not take is an error naming it, not silently ignored.
 
 from __future__ import annotations
 
+from .._validation import InputError
 from ..tasks import load_task
+from ..tasks.registry import resolve_source
 
 # (flag, loader keyword, argparse keywords, help)
 _OPTIONS = (
@@ -63,5 +65,20 @@ def task_options(args) -> dict:
     return options
 
 
+def option_flags() -> dict[str, str]:
+    """Loader keyword -> the flag that sets it."""
+    return {"n_train": "--n-train", "n_test": "--n-test", **{key: flag for flag, key, _, _ in _OPTIONS}}
+
+
 def task_from_args(args):
-    return load_task(args.data, **task_options(args))
+    """The task of ``--data`` and its options; a set option the task does not take is an error
+    naming its flag (and the flags the task does take)."""
+    options = task_options(args)
+    source, _ = resolve_source(args.data)
+    flags = option_flags()
+    wrong = [flags[key] for key, value in options.items() if value is not None and key not in source.options]
+    if wrong:
+        others = f", nor {', '.join(wrong[1:])}" if len(wrong) > 1 else ""
+        takes = " ".join(flags.get(o, o) for o in source.options)
+        raise InputError(wrong[0], f"does not apply to --data {source.name}{others} (it takes: {takes})")
+    return load_task(args.data, **options)

@@ -6,7 +6,7 @@ import json
 import sys
 
 from ..tasks.registry import TASKS
-from ._task_args import _OPTIONS
+from ._task_args import option_flags
 
 
 def add_parser(sub):
@@ -19,8 +19,7 @@ def add_parser(sub):
 
 def _flag(option: str) -> str:
     """The command-line flag that sets a loader keyword."""
-    spelled = {key: flag for flag, key, _, _ in _OPTIONS}
-    return spelled.get(option, "--" + option.replace("_", "-"))
+    return option_flags().get(option, "--" + option.replace("_", "-"))
 
 
 def run(args) -> int:

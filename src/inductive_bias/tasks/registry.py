@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .._validation import InputError
 
-__all__ = ["TASKS", "TaskSource", "load_task"]
+__all__ = ["TASKS", "TaskSource", "load_task", "resolve_source"]
 
 _IMAGE_OPTIONS = ("classes", "seed", "download", "scale", "grayscale", "resize", "pca")
 
@@ -68,7 +68,7 @@ TASKS: dict[str, TaskSource] = {source.name: source for source in (
 _ARRAYS = "PATH.npz|.npy|.csv"
 
 
-def _resolve(data: str) -> tuple[TaskSource, dict]:
+def resolve_source(data: str) -> tuple[TaskSource, dict]:
     """The table entry for ``data`` and the arguments the path itself supplies."""
     if data in TASKS and data != _ARRAYS:
         return TASKS[data], {}
@@ -105,11 +105,11 @@ def load_task(data: str, **options):
     """
     if not isinstance(data, (str, Path)):
         raise InputError("data", f"must be a task name or a path; got {data!r}")
-    source, implied = _resolve(str(data))
+    source, implied = resolve_source(str(data))
     given = {k: v for k, v in options.items() if v is not None}
     wrong = [k for k in given if k not in source.options]
     if wrong:
-        others = f"; neither do {', '.join(wrong[1:])}" if len(wrong) > 1 else ""
+        others = f", nor {', '.join(wrong[1:])}" if len(wrong) > 1 else ""
         raise InputError(wrong[0], f"does not apply to --data {source.name}{others} "
                          f"(it takes: {', '.join(source.options)})")
     if "data_dir" in implied and "data_dir" in given:
