@@ -171,8 +171,9 @@ def load_hf(data_dir=None, *, hf_name: str | None = None, hf_config: str | None 
         chosen = resolve_classes(classes, available, None if names is None else [names[c] for c in available])
         pool_train = int(np.isin(train_labels, chosen).sum())
         pool_test = int(np.isin(test_labels, chosen).sum())
-        train, test = select_split(train_labels, test_labels, chosen, n_train or min(1000, pool_train),
-                                   n_test or min(1000, pool_test), seed, where_train=f"split {train_split}",
+        n_train = min(1000, pool_train) if n_train is None else n_train
+        n_test = min(1000, pool_test) if n_test is None else n_test
+        train, test = select_split(train_labels, test_labels, chosen, n_train, n_test, seed, where_train=f"split {train_split}",
                                    where_test=f"split {test_split}")
         split = f"stratified seeded selection from splits {train_split} and {test_split}"
         train_rows, test_rows = train_ds.select(train.tolist()), test_ds.select(test.tolist())
@@ -181,12 +182,12 @@ def load_hf(data_dir=None, *, hf_name: str | None = None, hf_config: str | None 
         chosen = resolve_classes(classes, available, None if names is None else [names[c] for c in available])
         pool = np.flatnonzero(np.isin(train_labels, chosen))
         test_rng, train_rng = check_random_state(seed).spawn(2)
-        n_test = n_test or max(len(chosen), int(round(0.25 * pool.size)))
+        n_test = max(len(chosen), int(round(0.25 * pool.size))) if n_test is None else n_test
         test_local = stratified_indices(train_labels[pool], n_test, test_rng, argument="n_test", where=source)
         rest = np.setdiff1d(np.arange(pool.size), test_local)
         if rest.size == 0:
             raise InputError("n_test", f"takes all {pool.size} rows of {source}; none are left for training")
-        train_local = rest[stratified_indices(train_labels[pool][rest], n_train or rest.size, train_rng,
+        train_local = rest[stratified_indices(train_labels[pool][rest], rest.size if n_train is None else n_train, train_rng,
                                               argument="n_train", where=f"{source} after the test rows")]
         train, test = pool[train_local], pool[test_local]
         split = "stratified seeded split of one dataset into test and training rows"
