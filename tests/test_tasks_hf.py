@@ -62,3 +62,11 @@ def test_errors_name_the_problem(tmp_path):
         load_hf(saved)
     with pytest.raises(InputError, match="label_column"):
         load_hf(saved, test_split="train", label_column="nope")
+
+
+def test_hub_names_are_read_offline_unless_download(tmp_path):
+    # Offline mode makes load_dataset fail before any connection; the switch is restored after.
+    before = datasets.config.HF_HUB_OFFLINE
+    with pytest.raises(InputError, match="offline: only cached data is read; add --download"):
+        load_hf(tmp_path / "cache", hf_name="someone/not-cached-here")
+    assert datasets.config.HF_HUB_OFFLINE == before
