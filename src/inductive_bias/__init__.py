@@ -14,6 +14,8 @@ from .measure import measure, measure_losses
 from .results import MeasureResult, TargetResult
 from .spaces import GaussianProcess, HypothesisSamples, HypothesisSpace
 from .tasks import Task, digits, load_npz, load_task
+from .tasks import (load_arrays, load_cartpole, load_cifar10, load_fashion_mnist, load_folder, load_hf, load_mnist,
+                    load_omniglot, load_synthetic)
 
 __all__ = [
     "GaussianProcess",
@@ -26,6 +28,15 @@ __all__ = [
     "digits",
     "estimate_bits",
     "load_npz",
+    "load_arrays",
+    "load_cartpole",
+    "load_cifar10",
+    "load_fashion_mnist",
+    "load_folder",
+    "load_hf",
+    "load_mnist",
+    "load_omniglot",
+    "load_synthetic",
     "load_task",
     "measure",
     "measure_losses",
