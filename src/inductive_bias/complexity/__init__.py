@@ -1,0 +1,20 @@
+"""The model-agnostic upper bound on inductive bias (SPEC §5) and estimators of its inputs."""
+
+from .bound import PRESETS, ComplexityBound, complexity_bound
+from .dimension import DimensionEstimate, intrinsic_dimension
+from .geometry import DELTA_METHODS, TaskGeometry, estimate_geometry
+from .separation import SeparationEstimate, class_separation, evt_separation
+
+__all__ = [
+    "DELTA_METHODS",
+    "PRESETS",
+    "ComplexityBound",
+    "DimensionEstimate",
+    "SeparationEstimate",
+    "TaskGeometry",
+    "class_separation",
+    "complexity_bound",
+    "estimate_geometry",
+    "evt_separation",
+    "intrinsic_dimension",
+]
