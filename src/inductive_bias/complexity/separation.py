@@ -34,7 +34,7 @@ import numpy as np
 from .._random import check_random_state
 from .._validation import InputError, check_array, check_positive
 
-__all__ = ["SeparationEstimate", "class_separation", "evt_separation"]
+__all__ = ["SeparationEstimate", "class_separation", "evt_separation", "extrapolate_minimum"]
 
 _CHUNK_ROWS = 1024
 _CHUNK_ELEMENTS = 4_000_000
@@ -162,7 +162,7 @@ def _pair_distances(X, i, j):
     return out
 
 
-def moment_tail(y: np.ndarray, k: int) -> tuple[float, float, float]:
+def _moment_tail(y: np.ndarray, k: int) -> tuple[float, float, float]:
     """(γ̂, â, threshold y_(N-k)) of the moment estimator on the k largest of ``y`` (> 0)."""
     y = np.sort(y)
     threshold = y[-k - 1]
@@ -173,6 +173,40 @@ def moment_tail(y: np.ndarray, k: int) -> tuple[float, float, float]:
     gamma = m1 + gamma_minus
     scale = threshold * m1 * (1.0 - min(gamma_minus, 0.0))
     return gamma, scale, threshold
+
+
+def extrapolate_minimum(distances, total: float, tail: int) -> tuple[float, float]:
+    """The smallest of ``total`` distances, extrapolated from a random sample of them.
+
+    The upper tail of 1/d is fitted by the moment estimator on its ``tail`` largest values, and
+    the level that 1/d exceeds with probability 1/``total`` is read off (see the module
+    docstring); the result is its inverse, capped by the smallest sampled distance.
+
+    Parameters
+    ----------
+    distances : array of shape (N,)
+        Positive distances, an i.i.d. sample of the ``total`` ones.
+    total : float
+        How many distances the minimum is taken over.
+    tail : int
+        k, with 2 <= k < N.
+
+    Returns
+    -------
+    (delta, gamma) : the extrapolated minimum and the extreme-value index of 1/d.
+    """
+    d = np.asarray(distances, dtype=np.float64)
+    if d.ndim != 1 or d.size < 3 or not np.all(np.isfinite(d) & (d > 0)):
+        raise InputError("distances", "must be a 1-D array of at least 3 finite positive distances")
+    if not 2 <= tail < d.size:
+        raise InputError("tail", f"must lie in [2, {d.size}); got {tail}")
+    gamma, scale, threshold = _moment_tail(1.0 / d, tail)
+    growth = tail * float(total) / d.size  # k / (N p) with p = 1/total
+    if abs(gamma) < 1e-12:
+        level = threshold + scale * math.log(growth)
+    else:
+        level = threshold + scale * math.expm1(gamma * math.log(growth)) / gamma
+    return float(min(1.0 / level, float(d.min()))), float(gamma)
 
 
 def evt_separation(X, labels, *, pairs: int = 200_000, tail: int | None = None, min_distance: float = 0.0,
@@ -222,16 +256,8 @@ def evt_separation(X, labels, *, pairs: int = 200_000, tail: int | None = None, 
     if d.size <= tail:
         raise InputError("min_distance", f"only {d.size} sampled pairs lie beyond {min_distance:g}; "
                          f"need more than tail = {tail}")
-    y = 1.0 / d
-    gamma, scale, threshold = moment_tail(y, tail)
-    # p = 1/N_all, so k/(N p) = k N_all / N
-    growth = tail * pairs_total / d.size
-    if abs(gamma) < 1e-12:
-        level = threshold + scale * math.log(growth)
-    else:
-        level = threshold + scale * math.expm1(gamma * math.log(growth)) / gamma
+    delta, gamma = extrapolate_minimum(d, pairs_total, tail)
     sample_minimum = float(d.min())
-    delta = float(min(1.0 / level, sample_minimum))
     return SeparationEstimate(delta=delta, method="evt", sample_minimum=sample_minimum, pairs_examined=int(pairs),
                               pairs_total=int(pairs_total), points=n, min_distance=min_distance,
                               ignored_pairs=int(pinned.sum()), gamma=float(gamma), tail=int(tail))
