@@ -8,6 +8,7 @@ from sampled hypotheses elsewhere (SPEC §3).
 
 __version__ = "0.1.0"
 
+from .complexity import ComplexityBound, compare, complexity_bound, estimate_geometry
 from .distributions import GeneralizedChiSquare
 from .estimators import estimate_bits
 from .measure import measure, measure_losses
@@ -16,6 +17,7 @@ from .spaces import GaussianProcess, HypothesisSamples, HypothesisSpace
 from .tasks import Task, digits, load_npz, load_task
 
 __all__ = [
+    "ComplexityBound",
     "GaussianProcess",
     "GeneralizedChiSquare",
     "HypothesisSamples",
@@ -23,8 +25,11 @@ __all__ = [
     "MeasureResult",
     "Task",
     "TargetResult",
+    "compare",
+    "complexity_bound",
     "digits",
     "estimate_bits",
+    "estimate_geometry",
     "load_npz",
     "load_task",
     "measure",

@@ -29,9 +29,14 @@ def add_geometry_arguments(parser) -> None:
                        help="ignore differently labelled pairs this close or closer (default 0: identical inputs)")
 
 
+def _progress(message: str) -> None:
+    print(f"... {message}", file=sys.stderr, flush=True)
+
+
 def geometry_from_args(task, args):
     return estimate_geometry(task, k=args.k, queries=args.queries, delta_method=args.delta_method,
-                             sample=args.sample, pairs=args.pairs, min_distance=args.min_distance, seed=args.seed)
+                             sample=args.sample, pairs=args.pairs, min_distance=args.min_distance, seed=args.seed,
+                             progress=_progress if sys.stderr.isatty() else None)
 
 
 def add_parser(sub):

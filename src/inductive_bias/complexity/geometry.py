@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._random import check_random_state
 from .._validation import InputError, check_choice, check_positive
 from ..tasks import Task
 from .bound import ComplexityBound, complexity_bound
@@ -67,7 +68,7 @@ class TaskGeometry:
 
 def estimate_geometry(task: Task, *, k: int = 10, queries: int = 1000, delta_method: str = "auto",
                       sample: int = 5000, pairs: int = 200_000, min_distance: float = 0.0,
-                      seed=0) -> TaskGeometry:
+                      seed=0, progress=None) -> TaskGeometry:
     """Estimate the bound's inputs from a classification task's training data (SPEC §5).
 
     R is the largest norm of a training input; m the Levina–Bickel estimate over ``k`` neighbours
@@ -90,6 +91,10 @@ def estimate_geometry(task: Task, *, k: int = 10, queries: int = 1000, delta_met
         identical inputs with different labels (which would make δ = 0 and the bound infinite),
         and ``separation.ignored_pairs`` counts them.
     seed : int, Generator or None, default 0
+        One generator, drawn from in a fixed order (m first, then δ).
+    progress : callable, optional
+        Called with a one-line description as each stage starts (the CLI prints them on a
+        terminal).
 
     Returns
     -------
@@ -107,14 +112,18 @@ def estimate_geometry(task: Task, *, k: int = 10, queries: int = 1000, delta_met
     R = float(np.max(np.linalg.norm(X, axis=1)))
     if R == 0:
         raise InputError("data", "every training input is the zero vector (R = 0)")
-    dimension = intrinsic_dimension(X, k, queries=queries, seed=seed)
+    rng = check_random_state(seed)
+    say = progress or (lambda message: None)
+    say(f"intrinsic dimension: Levina–Bickel over {k} neighbours of {min(queries, X.shape[0])} points")
+    dimension = intrinsic_dimension(X, k, queries=queries, seed=rng)
     method = delta_method
     if method == "auto":
         method = "exact" if X.shape[0] <= sample else "evt"
+    say(f"δ: {method} minimum distance between differently labelled points")
     if method == "evt":
-        separation = evt_separation(X, labels, pairs=pairs, min_distance=min_distance, seed=seed)
+        separation = evt_separation(X, labels, pairs=pairs, min_distance=min_distance, seed=rng)
     else:
         separation = class_separation(X, labels, sample=X.shape[0] if method == "exact" else sample,
-                                      min_distance=min_distance, seed=seed)
+                                      min_distance=min_distance, seed=rng)
     return TaskGeometry(n=task.n_train, R=R, dimension=dimension, separation=separation,
                         classes=len(task.classes), task=task.describe())
