@@ -27,7 +27,9 @@ from inductive_bias.complexity.separation import extrapolate_minimum
 
 # -- the bound: an independent 50-digit evaluation straight from the SPEC §5 formulas ------------
 def reference_bits(target_error, n, m, R, delta, classes=None, outputs=None, combinations=None, output_bound=1):
-    with mp.workdps(50):
+    # 50 significant digits beyond the magnitude of M, so that m + K is resolved
+    precision = 50 + max(0, int(math.log10(2 * math.pi * R / delta)))
+    with mp.workdps(precision):
         eps, n, m, R, delta, B = (mp.mpf(str(v)) for v in (target_error, n, m, R, delta, output_bound))
         P = mp.mpf(str(combinations if combinations is not None else classes))
         D = mp.mpf(str(outputs if outputs is not None else classes - 1))
@@ -87,13 +89,21 @@ def test_K_keeps_its_digits_when_m_dwarfs_the_frequency():
     assert abs(naive - float(K)) > 1e-3 * float(K)  # the naive form is visibly wrong here
 
 
-def test_bits_beyond_the_float_range_stay_finite_in_log10():
-    bound = complexity_bound(0.1, 100, 300, 1e6, 1e-6, 1000)
+@pytest.mark.parametrize("args", [(0.1, 100, 300, 1e6, 1e-6, 1000),    # K ~ 6e12: one ulp of lnΓ(K) is 0.03
+                                  (0.1, 100, 3, 1e200, 1e-100, 10)])    # M ~ 6e300: M² alone overflows
+def test_bits_beyond_the_float_range_stay_finite_in_log10(args):
+    bound = complexity_bound(*args)
     assert math.isinf(bound.bits) and bound.bits > 0
-    expected, _ = reference_bits(0.1, 100, 300, 1e6, 1e-6, 1000)
-    assert bound.log10_bits == pytest.approx(float(mp.log10(expected)), rel=1e-12)
+    expected, _ = reference_bits(*args)
+    assert bound.log10_bits == pytest.approx(float(mp.log10(expected)), rel=1e-13)
     assert "float range" in bound.reason
     assert json.loads(bound.to_json())["bits"] is None
+
+
+def test_a_frequency_out_of_the_float_range_is_refused():
+    with pytest.raises(InputError) as error:
+        complexity_bound(0.1, 100, 3, 1e300, 1e-300, 10)
+    assert error.value.argument == "delta"
 
 
 def test_data_that_pin_every_dimension_give_zero_bits_with_a_reason():
@@ -228,6 +238,17 @@ def test_class_separation_is_the_exact_minimum():
     # the minimum over the subsample's own pairs
     index = np.sort(np.random.default_rng(1).choice(len(X), 200, replace=False))
     assert sub.delta == pytest.approx(_brute_delta(X[index], labels[index])[0], rel=1e-12)
+
+
+def test_class_separation_ignores_pairs_within_min_distance():
+    X, labels = _labelled()
+    D = cdist(X, X)
+    D[labels[:, None] == labels[None, :]] = np.inf
+    threshold = np.quantile(D[np.isfinite(D)], 0.001)   # a few hundred pairs fall within it
+    within = int(np.sum(D[np.isfinite(D)] <= threshold) // 2)
+    estimate = class_separation(X, labels, min_distance=threshold)
+    assert estimate.delta == pytest.approx(D[D > threshold].min(), rel=1e-12)
+    assert estimate.ignored_pairs == within > 0
 
 
 def test_class_separation_ignores_identical_inputs_with_different_labels():

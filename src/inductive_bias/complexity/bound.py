@@ -213,11 +213,14 @@ def complexity_bound(target_error, n, m, R, delta, classes=None, *, outputs=None
     P = _check_count("combinations", combinations, 1) if combinations is not None else float(classes)
 
     M = 2.0 * math.pi * R / delta
-    if not math.isfinite(M):
-        raise InputError("delta", f"R/δ overflows: R={R!r}, δ={delta!r}")
-    # K = (√((m-1)^2 + 4M^2) - (m-1)) / 2, rationalised so that no digits cancel when m-1 >> M.
+    if not math.isfinite(2.0 * M) or M == 0:
+        raise InputError("delta", f"2πR/δ is out of the float range: R={R!r}, δ={delta!r}")
+    # K = (√((m-1)^2 + 4M^2) - (m-1)) / 2, rationalised so that no digits cancel when m-1 >> M
+    # (and written 2M · M/(...) so that M^2 cannot overflow).
     root = math.hypot(m - 1.0, 2.0 * M)
-    K = 2.0 * M * M / (root + (m - 1.0)) if m >= 1.0 else (root - (m - 1.0)) / 2.0
+    K = 2.0 * M * (M / (root + (m - 1.0))) if m >= 1.0 else (root - (m - 1.0)) / 2.0
+    if K == 0:
+        raise InputError("delta", f"the frequency cut-off K underflows to 0 (2πR/δ = {M!r}, m = {m!r})")
     log_E = float(np.logaddexp(_log_binomial(m + K, m), _log_binomial(m + K - 1.0, m)))
     L_f = K * math.sqrt(D) / R
     log_W = (0.5 * math.log(m / 6.0)
