@@ -8,6 +8,7 @@ from sampled hypotheses elsewhere (SPEC §3).
 
 __version__ = "0.1.0"
 
+from .complexity import ComplexityBound, compare, complexity_bound, estimate_geometry
 from .distributions import GeneralizedChiSquare
 from .estimators import estimate_bits
 from .measure import measure, measure_losses
@@ -18,6 +19,7 @@ from .tasks import (load_arrays, load_cartpole, load_cifar10, load_fashion_mnist
                     load_omniglot, load_synthetic)
 
 __all__ = [
+    "ComplexityBound",
     "GaussianProcess",
     "GeneralizedChiSquare",
     "HypothesisSamples",
@@ -25,8 +27,11 @@ __all__ = [
     "MeasureResult",
     "Task",
     "TargetResult",
+    "compare",
+    "complexity_bound",
     "digits",
     "estimate_bits",
+    "estimate_geometry",
     "load_npz",
     "load_arrays",
     "load_cartpole",

@@ -1,0 +1,70 @@
+"""``inductive-bias compare``: the upper bound of SPEC §5 beside the exact GP inductive bias and
+sample-based estimates from loss files, at the same target errors."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .._validation import InputError
+from ..complexity.compare import compare, format_comparison
+from ..estimators import ESTIMATORS
+from ..spaces import KERNELS
+from ._common import add_target_error
+from ._task_args import add_task_arguments, task_from_args
+from .complexity_cmd import add_geometry_arguments, geometry_from_args
+from .fit_cmd import read_losses
+from .measure_cmd import _lengthscale, build_space
+
+
+def add_parser(sub):
+    p = sub.add_parser(
+        "compare", help="the model-agnostic upper bound beside measured inductive bias, at the same ε",
+        description="For one task and each target error ε: the upper bound of SPEC §5 (from the task's "
+                    "geometry), the exact inductive bias of a GP space (SPEC §2), and sample-based estimates "
+                    "(SPEC §3) from files of test losses of other spaces.")
+    add_task_arguments(p)
+    space = p.add_argument_group("GP space (measured exactly)")
+    space.add_argument("--kernel", default="rbf", choices=list(KERNELS), help="GP kernel (default rbf)")
+    space.add_argument("--lengthscale", type=_lengthscale, default=1.0,
+                       help="GP lengthscale: a number or 'median' (default 1.0, as published)")
+    space.add_argument("--amplitude", type=float, default=1.0, help="GP prior standard deviation a (default 1)")
+    space.add_argument("--jitter", type=float, help="added to the kernel diagonal (default 1e-10 a^2)")
+    other = p.add_argument_group("other spaces")
+    other.add_argument("--losses", nargs="+", default=[], metavar="[NAME=]FILE",
+                       help="test losses of another space's hypotheses (one per line, or .npy); "
+                       "NAME labels the row (default: the file name)")
+    other.add_argument("--estimator", default="paper", choices=list(ESTIMATORS),
+                       help="sample-based estimator for --losses (default paper)")
+    other.add_argument("--bootstrap", type=int, default=50, metavar="B",
+                       help="bootstrap refits for the intervals of --losses estimates (default 50)")
+    add_target_error(p)
+    p.add_argument("--output-bound", type=float, default=1.0, help="bound B on the output norm (default 1)")
+    add_geometry_arguments(p)
+    p.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    return p
+
+
+def _named_losses(entries) -> dict:
+    out = {}
+    for entry in entries:
+        name, sep, path = entry.partition("=")
+        if not sep:
+            name, path = Path(entry).name, entry
+        if not name:
+            raise InputError("losses", f"empty name in {entry!r}; write NAME=FILE")
+        if name in out:
+            raise InputError("losses", f"two loss files are named {name!r}; label them NAME=FILE")
+        out[name] = read_losses(path)
+    return out
+
+
+def run(args) -> int:
+    losses = _named_losses(args.losses)
+    task = task_from_args(args)
+    geometry = geometry_from_args(task, args)
+    result = compare(task, args.target_error, space=build_space(args), losses=losses, estimator=args.estimator,
+                     n_bootstrap=args.bootstrap, geometry=geometry, output_bound=args.output_bound, seed=args.seed)
+    sys.stdout.write((result.to_json() if args.json else format_comparison(result)) + "\n")
+    return 0
