@@ -46,7 +46,9 @@ _OPTIONS = (
 )
 
 
-def add_task_arguments(parser) -> None:
+def add_task_arguments(parser, skip: tuple[str, ...] = ()) -> None:
+    """Add ``--data`` and the loader options, except the flags in ``skip`` (a subcommand that gives
+    one of them another meaning: ``complexity --classes`` is a count of classes)."""
     group = parser.add_argument_group("task", "see `inductive-bias tasks` for which options each --data takes")
     group.add_argument("--data", default="digits",
                        help="a built-in task (digits, cartpole, synthetic), a loader (mnist, fashion-mnist, cifar10, "
@@ -54,7 +56,8 @@ def add_task_arguments(parser) -> None:
     group.add_argument("--n-train", type=int, help="training points (or episodes); default per task")
     group.add_argument("--n-test", type=int, help="test points (or episodes); default per task")
     for flag, key, kwargs, text in _OPTIONS:
-        group.add_argument(flag, dest=f"task_{key}", help=text, **kwargs)
+        if flag not in skip:
+            group.add_argument(flag, dest=f"task_{key}", help=text, **kwargs)
 
 
 def task_options(args) -> dict:

@@ -59,7 +59,7 @@ def add_parser(sub):
     explicit.add_argument("--output-bound", type=float, default=1.0, help="bound B on the output norm (default 1)")
     explicit.add_argument("--error", "--target-error", dest="error", type=float, metavar="EPS",
                           help="target error ε (required, except with --preset)")
-    add_task_arguments(p)
+    add_task_arguments(p, skip=("--classes",))
     add_geometry_arguments(p)
     p.add_argument("--seed", type=int, default=0, help="seed of the estimators' random draws (default 0)")
     p.add_argument("--json", action="store_true", help="print one JSON object (key 'bits') instead of a table")

@@ -199,6 +199,9 @@ def load_arrays(path, *, n_train: int | None = None, n_test: int | None = None, 
     else:
         X_train, X_test = _flat(arrays["X_train"]), _flat(arrays["X_test"])
         y_train, y_test = _labels(np.asarray(arrays["y_train"])), _labels(np.asarray(arrays["y_test"]))
+        for name, X_part, y_part in (("y_train", X_train, y_train), ("y_test", X_test, y_test)):
+            if len(X_part) != len(y_part):
+                raise InputError(name, f"{path}: has {len(y_part)} rows but X_{name[2:]} has {len(X_part)}")
         classify = _is_label_vector(y_train) and _is_label_vector(y_test)
         if classify:
             y_train, y_test = y_train.reshape(-1), y_test.reshape(-1)
