@@ -127,7 +127,7 @@ def _neural(args):
     if "lr" in options:
         options["lr"] = check_positive("lr", options["lr"])
     if "stop_train_mse" in options:
-        options["stop_train_mse"] = check_positive("stop_train_mse", options["stop_train_mse"])
+        options["stop_train_mse"] = check_positive("stop_train_mse", options["stop_train_mse"], allow_zero=True)
     if "hidden" in options:
         options["hidden"] = tuple(check_positive("hidden", w, integer=True) for w in options["hidden"])
     if options.get("device") == "cuda":

@@ -194,7 +194,7 @@ class SampleStore:
         except sqlite3.Error as error:
             raise InputError("store", f"cannot open {self.path}: {error}") from None
         try:
-            self._prepare(memory)
+            self._prepare(memory, create)
         except sqlite3.DatabaseError as error:
             self._db.close()
             raise InputError("store", f"{self.path} is not a readable sample store ({error})") from None
@@ -202,12 +202,14 @@ class SampleStore:
             self._db.close()
             raise
 
-    def _prepare(self, memory: bool) -> None:
+    def _prepare(self, memory: bool, create: bool) -> None:
         db = self._db
         app = db.execute("PRAGMA application_id").fetchone()[0]
         version = db.execute("PRAGMA user_version").fetchone()[0]
         tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
         if app == 0 and tables == 0:
+            if not create:
+                raise InputError("store", f"{self.path} is empty, not a sample store (yet)")
             if not memory:
                 db.execute("PRAGMA journal_mode=WAL")
             db.execute("BEGIN IMMEDIATE")
@@ -286,8 +288,7 @@ class SampleStore:
     def spaces(self) -> list[SpaceRecord]:
         rows = self._db.execute(
             "SELECT s.space_id, s.spec, s.task, s.task_identity, s.run_seed, s.target_variance, s.created, "
-            "(SELECT count(*) FROM members m WHERE m.space_id = s.space_id) FROM spaces s ORDER BY s.created, "
-            "s.space_id").fetchall()
+            "(SELECT count(*) FROM members m WHERE m.space_id = s.space_id) FROM spaces s ORDER BY s.rowid").fetchall()
         return [SpaceRecord(r[0], json.loads(r[1]), json.loads(r[2]), json.loads(r[3]), r[4], r[5], r[6], r[7])
                 for r in rows]
 

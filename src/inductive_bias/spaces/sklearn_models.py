@@ -239,8 +239,11 @@ class ScikitLearnSpace(MemberSpace):
         if self.model == "knn" and task.n_train < self.params["n_neighbors"]:
             raise InputError("n_neighbors", f"must be <= the {task.n_train} training points; "
                                             f"got {self.params['n_neighbors']}")
+        targets = task.Y_train
+        if targets.shape[1] == 1 and self.model != "gradient_boosting":
+            targets = targets[:, 0]  # one output: the 1-D target scikit-learn expects
         try:
-            estimator.fit(task.X_train, task.Y_train)
+            estimator.fit(task.X_train, targets)
         except ValueError as error:  # a user's model refusing this task: say which, in one line
             raise InputError("model", f"{type(estimator).__name__} cannot be fitted to this task: "
                                       f"{str(error).splitlines()[0]}") from None
