@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
+from .._validation import check_positive
 from ..runs import SamplingInterrupted, sample_into_store, store_summary
 from ..runs.listing import spec_summary
 from ..runs.store import SampleStore
@@ -31,12 +32,14 @@ def add_parser(sub):
 
 
 def run(args) -> int:
+    check_positive("hypotheses", args.hypotheses, integer=True)
+    check_positive("seed", args.seed, integer=True, allow_zero=True)
     task = task_from_args(args)
     notes: list = []
     space = build_trained_space(args, notes)
-    for note in notes:
-        print(f"inductive-bias sample: note: {note}", file=sys.stderr)
     with SampleStore(args.store) as store:
+        for note in notes:  # once the store is known good, so that an error stays one line
+            print(f"inductive-bias sample: note: {note}", file=sys.stderr)
         try:
             outcome = sample_into_store(task, space, store, args.hypotheses, args.seed, predictions=args.predictions)
         except SamplingInterrupted as stop:
