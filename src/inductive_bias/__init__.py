@@ -12,6 +12,8 @@ from .distributions import GeneralizedChiSquare
 from .estimators import estimate_bits
 from .measure import measure, measure_losses
 from .results import MeasureResult, TargetResult
+from .runs import SampleStore, measure_store, sample_into_store
+from .spaces.sklearn_models import ScikitLearnSpace
 from .spaces import GaussianProcess, HypothesisSamples, HypothesisSpace
 from .tasks import Task, digits, load_npz, load_task
 
@@ -21,6 +23,8 @@ __all__ = [
     "HypothesisSamples",
     "HypothesisSpace",
     "MeasureResult",
+    "SampleStore",
+    "ScikitLearnSpace",
     "Task",
     "TargetResult",
     "digits",
@@ -29,4 +33,6 @@ __all__ = [
     "load_task",
     "measure",
     "measure_losses",
+    "measure_store",
+    "sample_into_store",
 ]
