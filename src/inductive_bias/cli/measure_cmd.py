@@ -21,6 +21,7 @@ from ._space_args import add_trained_space_arguments, build_trained_space, train
 from ._task_args import add_task_arguments, task_from_args
 
 DEFAULT_HYPOTHESES = 1000
+POOR_FIT_P = 0.01  # a goodness-of-fit p-value below this gets a caution under the table
 
 
 def _lengthscale(text: str):
@@ -163,6 +164,10 @@ def members_line(d: dict) -> str:
         text += f"; estimated from those {d['members_used']}"
     if d.get("non_finite_members"):
         text += f"; {d['non_finite_members']} with a non-finite test loss left out"
+    p_value = (d.get("goodness_of_fit") or {}).get("ks_pvalue")
+    if p_value is not None and p_value < POOR_FIT_P:
+        text += (f"\ncaution  the fitted law does not describe these losses (Kolmogorov-Smirnov p = {p_value:.2g}): "
+                 "its bits are unreliable; compare --estimator empirical")
     return text
 
 
