@@ -209,3 +209,14 @@ def test_sigint_says_how_to_resume(tmp_path):
     assert process.returncode == 130
     assert f"interrupted: {committed} of 30 members of space" in err
     assert "run the same command again to train the other" in err and err.count("\n") == 1
+
+
+def test_members_line_cautions_on_a_failed_fit():
+    from inductive_bias.cli.measure_cmd import members_line
+
+    base = {"members": 96, "run_seed": 0, "members_fit": 0, "fit_threshold": 0.0009, "fit_threshold_rule": "r",
+            "fitted_only": False, "non_finite_members": 0}
+    good = members_line({**base, "goodness_of_fit": {"ks_pvalue": 0.4}})
+    bad = members_line({**base, "goodness_of_fit": {"ks_pvalue": 4e-34}})
+    assert "caution" not in good and good.startswith("members  96 (run seed 0), 0 fit the training data")
+    assert bad.splitlines()[1].startswith("caution  the fitted law does not describe these losses")
