@@ -269,3 +269,14 @@ def test_store_summary(tmp_path, task):
     assert fake["test_accuracy_mean"] == 0.5 and fake["summary"] == "fake train_scale=0.001"
     assert linear["summary"].startswith("linear (point mass)")
     assert "scikit-learn" in linear["environments"][0]
+
+
+def test_interrupt_of_an_in_memory_run_says_nothing_is_kept(task):
+    with SampleStore(":memory:") as store, pytest.raises(SamplingInterrupted, match="are lost: use a store file"):
+        sample_into_store(task, FakeSpace(interrupt_after=1, chunk=1), store, 3)
+
+
+def test_progress_callback_counts_members(task):
+    calls = []
+    ScikitLearnSpace("random_forest", n_estimators=2).train_members(task, [1, 2, 3], progress=calls.append)
+    assert calls == [1, 2, 3]

@@ -97,7 +97,7 @@ def _flag_space(args, notes):
 
 
 def _run_trained(args) -> int:
-    from ..runs import SampleStore, measure_store, sample_into_store
+    from ..runs import SampleStore, SamplingInterrupted, measure_store, sample_into_store
     from ..runs.store import describe_difference, space_id_for, task_identity
 
     if args.space_id and not args.store:
@@ -137,7 +137,11 @@ def _run_trained(args) -> int:
         space, task = _flag_space(args, notes)
         hypotheses = DEFAULT_HYPOTHESES if args.hypotheses is None else args.hypotheses
         with SampleStore(":memory:") as store:
-            outcome = sample_into_store(task, space, store, hypotheses, args.seed)
+            try:
+                outcome = sample_into_store(task, space, store, hypotheses, args.seed)
+            except SamplingInterrupted as stop:
+                print(f"inductive-bias measure: {stop}", file=sys.stderr)
+                return 130
             result = measure_store(store, outcome.space_id, args.target_error, estimator=estimator,
                                    n_bootstrap=args.bootstrap, seed=args.seed, fit_threshold=args.fit_threshold,
                                    fitted_only=args.fitted_only)

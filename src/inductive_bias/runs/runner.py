@@ -44,8 +44,13 @@ class SamplingInterrupted(KeyboardInterrupt):
 
     def __init__(self, space_id: str, store: str, committed: int, requested: int):
         self.space_id, self.store, self.committed, self.requested = space_id, store, committed, requested
-        super().__init__(f"interrupted: {committed} of {requested} members of space {space_id} are committed to "
-                         f"{store}; run the same command again to train the other {requested - committed}")
+        if store == ":memory:":
+            super().__init__(f"interrupted after {committed} of {requested} members of space {space_id}; they were "
+                             "kept in memory only and are lost: use a store file (inductive-bias sample --store) "
+                             "for long runs")
+        else:
+            super().__init__(f"interrupted: {committed} of {requested} members of space {space_id} are committed "
+                             f"to {store}; run the same command again to train the other {requested - committed}")
 
 
 def _chunk_size(space, chunk) -> int:

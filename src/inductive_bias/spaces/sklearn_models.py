@@ -260,7 +260,7 @@ class ScikitLearnSpace(MemberSpace):
         predictions : bool, default False
             Keep each member's test predictions, shape (m, k).
         progress : callable or None
-            Called with 1 after each member.
+            Called with the number of members done so far after each member.
         """
         members = []
         for seed in seeds:
@@ -276,5 +276,5 @@ class ScikitLearnSpace(MemberSpace):
                                   seconds=time.perf_counter() - tic,
                                   predictions=test_pred if predictions else None))
             if progress is not None:
-                progress(1)
+                progress(len(members))
         return members
