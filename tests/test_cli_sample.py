@@ -220,3 +220,14 @@ def test_members_line_cautions_on_a_failed_fit():
     bad = members_line({**base, "goodness_of_fit": {"ks_pvalue": 4e-34}})
     assert "caution" not in good and good.startswith("members  96 (run seed 0), 0 fit the training data")
     assert bad.splitlines()[1].startswith("caution  the fitted law does not describe these losses")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["measure", "--epochs", "3"], "--epochs: does not apply to --space gp"),
+    (["measure", "--fitted-only"], "--fitted-only: applies to trained spaces"),
+    (["measure", "--space", "knn", "--amplitude", "2"], "--amplitude: applies to --space gp, not to trained spaces"),
+    (["measure", "--space-id", "abcd"], "--space-id: needs --store"),
+])
+def test_measure_refuses_flags_of_the_other_kind_of_space(capsys, argv, message):
+    code, _, err = _run(capsys, *argv)
+    assert code == 2 and message in err and err.count("\n") == 1

@@ -84,7 +84,8 @@ def _given(args, flags, ignore=()) -> dict:
             if dest not in ignore and getattr(args, dest, None) is not None}
 
 
-def _refuse_foreign(args, space: str, allowed: set) -> None:
+def refuse_foreign_flags(args, space: str, allowed: set) -> None:
+    """A trained-space flag given for a space it does not apply to is an error, not ignored."""
     for dest in {**_NEURAL_FLAGS, **_SKLEARN_FLAGS}:
         if dest in ("kernel", "lengthscale"):
             continue  # shared with the GP flags of `measure`, where they always have a value
@@ -97,14 +98,14 @@ def build_trained_space(args, notes: list | None = None):
     space) for the command to print."""
     space = args.space
     if space in NEURAL_SPACES:
-        _refuse_foreign(args, space, set(_NEURAL_FLAGS))
+        refuse_foreign_flags(args, space, set(_NEURAL_FLAGS))
         return _neural(args)
     models = _sklearn_models()
     if space not in models:
         raise InputError("space", f"must be one of {', '.join(trained_spaces())}; got {space!r}")
     defaults = models[space][1]
     allowed = {dest for dest, name in _SKLEARN_FLAGS.items() if name in defaults} | {"n_jobs"}
-    _refuse_foreign(args, space, allowed)
+    refuse_foreign_flags(args, space, allowed)
     params = {_SKLEARN_FLAGS[dest]: value for dest, value in _given(args, allowed).items() if dest != "n_jobs"}
     from ..spaces.sklearn_models import PointMassWarning, ScikitLearnSpace
 

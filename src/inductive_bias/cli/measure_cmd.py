@@ -17,7 +17,8 @@ from ..estimators import ESTIMATORS
 from ..measure import EXACT_METHODS
 from ..spaces import KERNELS, GaussianProcess
 from ._common import add_estimation, add_output, add_target_error, emit
-from ._space_args import add_trained_space_arguments, build_trained_space, trained_spaces
+from ._space_args import (add_trained_space_arguments, build_trained_space, refuse_foreign_flags,
+                          trained_spaces)
 from ._task_args import add_task_arguments, task_from_args
 
 DEFAULT_HYPOTHESES = 1000
@@ -72,7 +73,14 @@ def build_space(args):
 def run(args) -> int:
     trained = args.space not in (None, "gp")
     if args.store or args.space_id or trained:
+        for dest, default in (("amplitude", 1.0), ("jitter", None), ("method", "auto")):
+            if getattr(args, dest) != default:
+                raise InputError(dest, "applies to --space gp, not to trained spaces")
         return _run_trained(args)
+    refuse_foreign_flags(args, "gp", set())
+    if args.fit_threshold is not None or args.fitted_only:
+        raise InputError("fit_threshold" if args.fit_threshold is not None else "fitted_only",
+                         "applies to trained spaces (--store, --space mlp ...), not to --space gp")
     task = task_from_args(args)
     space = build_space(args)
     estimator = args.estimator or "exact"
@@ -125,8 +133,9 @@ def _run_trained(args) -> int:
                 space_id = space_id_for(space.spec(), task_identity(task), args.seed)
                 known = {s.space_id: s for s in store.spaces()}
                 if space_id not in known:
+                    nearest = _nearest(known.values(), space, task, args.seed)
                     raise InputError("store", f"{args.store} holds no space with these flags and --seed {args.seed} "
-                                              f"(its id would be {space_id}){_nearest(known.values(), space, task, args.seed)}")
+                                              f"(its id would be {space_id}){nearest}")
             result = measure_store(store, space_id, args.target_error, estimator=estimator,
                                    n_bootstrap=args.bootstrap, seed=args.seed, hypotheses=args.hypotheses,
                                    fit_threshold=args.fit_threshold, fitted_only=args.fitted_only)

@@ -62,7 +62,8 @@ def _check_params(model: str, params: dict) -> dict:
         else:
             value = check_positive("max_features", value)
             if value > 1:
-                raise InputError("max_features", f"a fraction must lie in (0, 1] (or give an integer count); got {value!r}")
+                raise InputError("max_features", "a fraction must lie in (0, 1] (or give an integer count); "
+                                                 f"got {value!r}")
             out["max_features"] = value
     if "learning_rate" in out:
         out["learning_rate"] = check_positive("learning_rate", out["learning_rate"])
@@ -203,8 +204,8 @@ class ScikitLearnSpace(MemberSpace):
 
             cls = RandomForestRegressor if self.model == "random_forest" else ExtraTreesRegressor
             return cls(n_estimators=p["n_estimators"], max_depth=p["max_depth"], max_features=p["max_features"],
-                       min_samples_leaf=p["min_samples_leaf"], bootstrap=p["bootstrap"], random_state=_random_state(seed),
-                       n_jobs=self.n_jobs)
+                       min_samples_leaf=p["min_samples_leaf"], bootstrap=p["bootstrap"],
+                       random_state=_random_state(seed), n_jobs=self.n_jobs)
         if self.model == "gradient_boosting":
             from sklearn.ensemble import GradientBoostingRegressor
             from sklearn.multioutput import MultiOutputRegressor
