@@ -52,9 +52,11 @@ def test_sample_runs_measure(tmp_path, capsys):
     assert a["results"] == b["results"] and a["diagnostics"]["members"] == 8
     assert a["diagnostics"]["fit_threshold_rule"].startswith("1% of the training targets' variance")
     assert len(a["diagnostics"]["train_losses"]) == 8
+    png = tmp_path / "bits.png"
     code, out, _ = _run(capsys, "measure", "--store", store, "--space-id", sampled["space_id"][:6], "-e", "0.03",
-                        "--estimator", "empirical")
+                        "--estimator", "empirical", "--plot", str(png))
     assert code == 0 and "members  8 (run seed 3)" in out and "fit the training data" in out
+    assert png.read_bytes().startswith(b"\x89PNG")
 
 
 def test_measure_trains_in_memory_without_a_store(capsys):

@@ -8,6 +8,7 @@ flags), or trained now, in memory, when no store is given.
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
 import numpy as np
 
@@ -163,7 +164,13 @@ def _run_trained(args) -> int:
     if args.plot:
         from ..reports.plot import plot_losses
 
-        plot_losses(result, losses[np.isfinite(losses)], args.plot)
+        d = result.diagnostics
+        used = np.isfinite(losses)
+        if d["fitted_only"]:
+            used &= np.array(d["train_losses"]) <= d["fit_threshold"]
+        # a point mass has no fitted law to draw: its points and histogram only
+        shown = replace(result, estimator="empirical") if d.get("point_mass") else result
+        plot_losses(shown, losses[used], args.plot)
     return 0
 
 
