@@ -280,3 +280,17 @@ def test_progress_callback_counts_members(task):
     calls = []
     ScikitLearnSpace("random_forest", n_estimators=2).train_members(task, [1, 2, 3], progress=calls.append)
     assert calls == [1, 2, 3]
+
+
+def test_diverged_members_are_kept_and_left_out_of_the_estimate(tmp_path, task):
+    """A member whose test loss is NaN (training diverged) is stored and counted, not estimated from."""
+    path = tmp_path / "s.db"
+    with SampleStore(path) as store:
+        sid = store.open_space({"space": "fake"}, task_identity(task), 0, target_variance=0.09)
+        for i, loss in enumerate([0.1, 0.12, math.nan, 0.11, 0.13]):
+            store.add_member(sid, i, _member(i, loss), {})
+    result = measure_store(path, sid, [0.115], estimator="empirical", n_bootstrap=0)
+    assert result.diagnostics["non_finite_members"] == 1 and result.loss["samples"] == 4
+    assert result.bits[0] == pytest.approx(-math.log2(2 / 4), abs=1e-12)
+    summary, = store_summary(path)
+    assert summary["test_loss_mean"] == pytest.approx(np.mean([0.1, 0.12, 0.11, 0.13]), rel=1e-12)

@@ -62,9 +62,13 @@ def run(args) -> int:
         f"store  {args.store}: {outcome.stored} of {outcome.requested} members present "
         f"({outcome.present_before} before, {outcome.trained} trained in {outcome.seconds:.1f} s"
         + (f", {outcome.skipped} committed meanwhile by another process" if outcome.skipped else "") + ")",
-        f"mean   test loss {summary['test_loss_mean']:.6g}, train loss {summary['train_loss_mean']:.6g}"
+        f"mean   test loss {_shown(summary['test_loss_mean'])}, train loss {_shown(summary['train_loss_mean'])}"
         + (f", test accuracy {accuracy:.4f}" if accuracy is not None else "")
         + f" over all {summary['members']} stored members",
     ]
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
+
+
+def _shown(value) -> str:
+    return "none finite" if value is None else f"{value:.6g}"

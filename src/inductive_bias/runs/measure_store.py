@@ -62,6 +62,11 @@ def measure_store(store, space_id: str, target_error=None, *, estimator: str = "
         Estimate from the members that fit only (SPEC §4: members that do not fit the data are not
         samples of p_H); by default all members are used and the share that fits is reported.
 
+    Members whose test loss is not finite (a diverged training run) stay in the store and are
+    counted in ``diagnostics["non_finite_members"]``, but no law can be fitted to them, so they are
+    left out of the estimate: where there are any, the bits are a lower value than counting them
+    as never reaching ε would give.
+
     Returns
     -------
     MeasureResult
