@@ -13,6 +13,8 @@ from .distributions import GeneralizedChiSquare
 from .estimators import estimate_bits
 from .measure import measure, measure_losses
 from .results import MeasureResult, TargetResult
+from .runs import SampleStore, measure_store, sample_into_store
+from .spaces.sklearn_models import ScikitLearnSpace
 from .spaces import GaussianProcess, HypothesisSamples, HypothesisSpace
 from .tasks import Task, digits, load_npz, load_task
 from .tasks import (load_arrays, load_cartpole, load_cifar10, load_fashion_mnist, load_folder, load_hf, load_mnist,
@@ -25,6 +27,8 @@ __all__ = [
     "HypothesisSamples",
     "HypothesisSpace",
     "MeasureResult",
+    "SampleStore",
+    "ScikitLearnSpace",
     "Task",
     "TargetResult",
     "compare",
@@ -45,4 +49,6 @@ __all__ = [
     "load_task",
     "measure",
     "measure_losses",
+    "measure_store",
+    "sample_into_store",
 ]
