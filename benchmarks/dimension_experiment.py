@@ -44,7 +44,7 @@ def run(kernel: str, seeds: int, n: int, ambient: int) -> dict:
 
 
 def table(kernel: str, data: dict) -> str:
-    head = f"| m | mean test loss | " + " | ".join(f"I(ε={e}) bits" for e in EPS) + " |"
+    head = "| m | mean test loss | " + " | ".join(f"I(ε={e}) bits" for e in EPS) + " |"
     lines = [f"kernel {kernel}, lengthscale median (mean ± sd over task seeds)", "", head,
              "|" + "---|" * (2 + len(EPS))]
     for m in DIMS:

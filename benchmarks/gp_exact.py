@@ -126,7 +126,7 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--output", help="also write the Markdown report to this file")
     args = parser.parse_args(argv)
-    lines = [f"## Exact GP inductive bias (`benchmarks/gp_exact.py`)\n",
+    lines = ["## Exact GP inductive bias (`benchmarks/gp_exact.py`)\n",
              f"Run {datetime.date.today().isoformat()} on {platform.machine()} with {os.cpu_count()} cores, "
              f"Python {platform.python_version()}, numpy {np.__version__}. Shared machine: medians and ratios "
              "measured in one run.\n",

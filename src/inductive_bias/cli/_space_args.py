@@ -37,6 +37,24 @@ def _lengthscale(text: str):
     return text if text == "median" else float(text)
 
 
+def add_gp_arguments(group, *, shared_with_kernel_ridge: bool = False) -> None:
+    """The GP space's flags (SPEC §2) on an argument group; defaults are the published setting."""
+    also = " (and kernel_ridge)" if shared_with_kernel_ridge else ""
+    from ..spaces import KERNELS
+
+    group.add_argument("--kernel", default="rbf", choices=list(KERNELS), help=f"GP{also} kernel (default rbf)")
+    group.add_argument("--lengthscale", type=_lengthscale, default=1.0,
+                       help=f"GP{also} lengthscale: a number or 'median' (default 1.0, as published)")
+    group.add_argument("--amplitude", type=float, default=1.0, help="GP prior standard deviation a (default 1)")
+    group.add_argument("--jitter", type=float, help="added to the kernel diagonal (default 1e-10 a^2)")
+
+
+def build_gp_space(args):
+    from ..spaces import GaussianProcess
+
+    return GaussianProcess(args.kernel, args.lengthscale, args.amplitude, args.jitter)
+
+
 # flag dest -> parameter name, for each family
 _NEURAL_FLAGS = {"hidden": "hidden", "activation": "activation", "optimizer": "optimizer", "lr": "lr",
                  "epochs": "epochs", "batch_size": "batch_size", "stop_train_mse": "stop_train_mse",

@@ -9,12 +9,11 @@ from pathlib import Path
 from .._validation import InputError
 from ..complexity.compare import compare, format_comparison
 from ..estimators import ESTIMATORS
-from ..spaces import KERNELS
 from ._common import add_target_error
 from ._task_args import add_task_arguments, task_from_args
 from .complexity_cmd import add_geometry_arguments, geometry_from_args
 from .fit_cmd import read_losses
-from .measure_cmd import _lengthscale, build_space
+from ._space_args import add_gp_arguments, build_gp_space
 
 
 def add_parser(sub):
@@ -25,11 +24,7 @@ def add_parser(sub):
                     "(SPEC §3) from files of test losses of other spaces.")
     add_task_arguments(p)
     space = p.add_argument_group("GP space (measured exactly)")
-    space.add_argument("--kernel", default="rbf", choices=list(KERNELS), help="GP kernel (default rbf)")
-    space.add_argument("--lengthscale", type=_lengthscale, default=1.0,
-                       help="GP lengthscale: a number or 'median' (default 1.0, as published)")
-    space.add_argument("--amplitude", type=float, default=1.0, help="GP prior standard deviation a (default 1)")
-    space.add_argument("--jitter", type=float, help="added to the kernel diagonal (default 1e-10 a^2)")
+    add_gp_arguments(space)
     other = p.add_argument_group("other spaces")
     other.add_argument("--losses", nargs="+", default=[], metavar="[NAME=]FILE",
                        help="test losses of another space's hypotheses (one per line, or .npy); "
@@ -64,7 +59,7 @@ def run(args) -> int:
     losses = _named_losses(args.losses)
     task = task_from_args(args)
     geometry = geometry_from_args(task, args)
-    result = compare(task, args.target_error, space=build_space(args), losses=losses, estimator=args.estimator,
+    result = compare(task, args.target_error, space=build_gp_space(args), losses=losses, estimator=args.estimator,
                      n_bootstrap=args.bootstrap, geometry=geometry, output_bound=args.output_bound, seed=args.seed)
     sys.stdout.write((result.to_json() if args.json else format_comparison(result)) + "\n")
     return 0

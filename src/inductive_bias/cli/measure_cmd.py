@@ -16,18 +16,13 @@ from .. import measure
 from .._validation import InputError
 from ..estimators import ESTIMATORS
 from ..measure import EXACT_METHODS
-from ..spaces import KERNELS, GaussianProcess
 from ._common import add_estimation, add_output, add_target_error, emit
-from ._space_args import (add_trained_space_arguments, build_trained_space, refuse_foreign_flags,
-                          trained_spaces)
+from ._space_args import (add_gp_arguments, add_trained_space_arguments, build_gp_space, build_trained_space,
+                          refuse_foreign_flags, trained_spaces)
 from ._task_args import add_task_arguments, task_from_args
 
 DEFAULT_HYPOTHESES = 1000
 POOR_FIT_P = 0.01  # a goodness-of-fit p-value below this gets a caution under the table
-
-
-def _lengthscale(text: str):
-    return text if text == "median" else float(text)
 
 
 def add_parser(sub):
@@ -37,12 +32,7 @@ def add_parser(sub):
     space = p.add_argument_group("hypothesis space")
     space.add_argument("--space", default=None, choices=["gp", *trained_spaces()],
                        help="hypothesis space (default gp; trained spaces: see their flags below)")
-    space.add_argument("--kernel", default="rbf", choices=list(KERNELS), help="GP (and kernel_ridge) kernel "
-                                                                              "(default rbf)")
-    space.add_argument("--lengthscale", type=_lengthscale, default=1.0,
-                       help="GP (and kernel_ridge) lengthscale: a number or 'median' (default 1.0, as published)")
-    space.add_argument("--amplitude", type=float, default=1.0, help="GP prior standard deviation a (default 1)")
-    space.add_argument("--jitter", type=float, help="added to the kernel diagonal (default 1e-10 a^2)")
+    add_gp_arguments(space, shared_with_kernel_ridge=True)
     add_trained_space_arguments(p, kernel_flags=False)
     store = p.add_argument_group("sample store (trained spaces)")
     store.add_argument("--store", metavar="FILE", help="read the members from this sample store (see `sample`)")
@@ -67,10 +57,6 @@ def add_parser(sub):
     return p
 
 
-def build_space(args):
-    return GaussianProcess(args.kernel, args.lengthscale, args.amplitude, args.jitter)
-
-
 def run(args) -> int:
     trained = args.space not in (None, "gp")
     if args.store or args.space_id or trained:
@@ -83,7 +69,7 @@ def run(args) -> int:
         raise InputError("fit_threshold" if args.fit_threshold is not None else "fitted_only",
                          "applies to trained spaces (--store, --space mlp ...), not to --space gp")
     task = task_from_args(args)
-    space = build_space(args)
+    space = build_gp_space(args)
     estimator = args.estimator or "exact"
     hypotheses = DEFAULT_HYPOTHESES if args.hypotheses is None else args.hypotheses
     result = measure(task, space, args.target_error, estimator=estimator, hypotheses=hypotheses,
