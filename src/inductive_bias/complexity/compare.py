@@ -13,7 +13,6 @@ comparison plugs the same number into both, as asked; read the bound as an order
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -24,6 +23,7 @@ from ..measure import measure, measure_losses
 from ..results import MeasureResult, _plain
 from ..tasks import Task
 from .bound import ComplexityBound
+from ..reports.table import format_bits
 from .geometry import TaskGeometry, estimate_geometry
 
 __all__ = ["Comparison", "compare", "format_comparison"]
@@ -152,16 +152,6 @@ def compare(task: Task, target_error=None, *, space=None, measured: Mapping | No
                       bound_ranges=ranges, geometry=geometry.to_dict(), spaces=spaces)
 
 
-def _bits(x) -> str:
-    if x is None:
-        return "-"
-    if math.isnan(x):
-        return "failed"
-    if math.isinf(x):
-        return "inf"
-    return f"{x:,.4f}" if abs(x) < 1e6 else f"{x:.4e}"
-
-
 def format_comparison(comparison: Comparison) -> str:
     """A table: per ε, the bound and each space's bits with its interval or lower bound."""
     task, g = comparison.task, comparison.geometry
@@ -180,18 +170,18 @@ def format_comparison(comparison: Comparison) -> str:
     for j, eps in enumerate(comparison.target_errors):
         bound = comparison.bounds[j]
         low, high = comparison.bound_ranges[j]
-        lines.append(f"{eps:>12.6g}  {'upper bound (SPEC §5)':<{name_width}}  {_bits(bound.bits):>14}  "
-                     f"{'[' + _bits(low) + ', ' + _bits(high) + ']':>26}  "
+        lines.append(f"{eps:>12.6g}  {'upper bound (SPEC §5)':<{name_width}}  {format_bits(bound.bits):>14}  "
+                     f"{'[' + format_bits(low) + ', ' + format_bits(high) + ']':>26}  "
                      f"{bound.reason or ''}".rstrip())
         for name, result in comparison.spaces.items():
             r = result.results[j]
             if r.interval is not None:
-                extra = f"[{_bits(r.interval[0])}, {_bits(r.interval[1])}]"
+                extra = f"[{format_bits(r.interval[0])}, {format_bits(r.interval[1])}]"
             elif r.bits_lower_bound is not None:
-                extra = f">= {_bits(r.bits_lower_bound)}"
+                extra = f">= {format_bits(r.bits_lower_bound)}"
             else:
                 extra = "-"
-            lines.append(f"{'':>12}  {name:<{name_width}}  {_bits(r.bits):>14}  {extra:>26}  {r.reason or ''}".rstrip())
+            lines.append(f"{'':>12}  {name:<{name_width}}  {format_bits(r.bits):>14}  {extra:>26}  {r.reason or ''}".rstrip())
     lines += ["", "interval: the bound's range as m runs over its interval; '>=' the Chernoff lower bound of an "
               "exact figure; [a, b] the bootstrap interval of a sample-based estimate. The bound's ε is the published "
               "bound's error, plugged in as the same number as the test MSE ε of the measurements."]

@@ -5,14 +5,18 @@ from __future__ import annotations
 import math
 
 
-def _bits(x) -> str:
+def format_bits(x) -> str:
+    """Bits for a table: "inf", "failed" (NaN), "-" (None), fixed point up to 1e9, then
+    scientific (the upper bound of SPEC §5 reaches 1e41)."""
     if x is None:
         return "-"
     if math.isnan(x):
         return "failed"
     if math.isinf(x):
         return "inf"
-    return f"{x:,.4f}" if abs(x) < 1e4 else f"{x:,.1f}"
+    if abs(x) < 1e4:
+        return f"{x:,.4f}"
+    return f"{x:,.1f}" if abs(x) < 1e9 else f"{x:.4e}"
 
 
 def format_result(result) -> str:
@@ -38,8 +42,8 @@ def format_result(result) -> str:
     lines += [header, "-" * len(header)]
     for r in result.results:
         if sampled:
-            extra = "-" if r.interval is None else f"[{_bits(r.interval[0])}, {_bits(r.interval[1])}]"
+            extra = "-" if r.interval is None else f"[{format_bits(r.interval[0])}, {format_bits(r.interval[1])}]"
         else:
-            extra = _bits(r.bits_lower_bound)
-        lines.append(f"{r.target_error:>14.6g}  {_bits(r.bits):>14}  {extra:>24}  {r.reason or ''}".rstrip())
+            extra = format_bits(r.bits_lower_bound)
+        lines.append(f"{r.target_error:>14.6g}  {format_bits(r.bits):>14}  {extra:>24}  {r.reason or ''}".rstrip())
     return "\n".join(lines)
