@@ -100,3 +100,20 @@ def test_compare_with_a_losses_file(capsys, tmp_path):
 def test_compare_bad_losses_file_is_exit_2(capsys, tmp_path):
     assert main(["compare", "--n-train", "60", "--n-test", "40", "--losses", str(tmp_path / "missing.txt")]) == 2
     assert "error: --losses: no such file" in capsys.readouterr().err
+
+
+def test_compare_measures_the_spaces_of_a_store(capsys, tmp_path):
+    store = tmp_path / "runs.db"
+    assert main(["sample", "--data", "digits", "--space", "extra_trees", "--n-estimators", "5",
+                 "--hypotheses", "12", "--store", str(store)]) == 0
+    capsys.readouterr()
+    assert main(["compare", "--data", "digits", "-e", "0.03", "0.02", "--store", str(store),
+                 "--bootstrap", "4", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    names = [name for name in data["spaces"]]
+    assert any(name.startswith("extra_trees") for name in names)
+    stored = next(v for k, v in data["spaces"].items() if k.startswith("extra_trees"))
+    assert [r["target_error"] for r in stored["results"]] == [0.03, 0.02]
+    # A store with no space of this task is refused in one line.
+    assert main(["compare", "--data", "digits", "--n-train", "100", "-e", "0.03", "--store", str(store)]) == 2
+    assert "no space trained on this task" in capsys.readouterr().err
