@@ -21,6 +21,7 @@ __all__ = [
     "HypothesisSamples",
     "HypothesisSpace",
     "MeasureResult",
+    "NeuralNetworks",
     "Task",
     "TargetResult",
     "digits",
@@ -30,3 +31,12 @@ __all__ = [
     "measure",
     "measure_losses",
 ]
+
+
+def __getattr__(name):
+    # NeuralNetworks needs torch, whose import takes seconds: load it only when asked for.
+    if name == "NeuralNetworks":
+        from .spaces.neural import NeuralNetworks
+
+        return NeuralNetworks
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
