@@ -101,7 +101,14 @@ def resolve_options(architecture: str, options: dict) -> dict:
         if resolved["dim"] % resolved["heads"]:
             raise InputError("heads", f"must divide dim={resolved['dim']}; got {resolved['heads']}")
     if resolved.get("image_shape") is not None:
-        resolved["image_shape"] = tuple(int(s) for s in resolved["image_shape"])
+        shape = resolved["image_shape"]
+        try:
+            valid = len(shape) == 3 and all(int(s) == s and s >= 1 for s in shape)
+        except TypeError:
+            valid = False
+        if not valid:
+            raise InputError("image_shape", f"must be (channels, height, width), 3 positive integers; got {shape!r}")
+        resolved["image_shape"] = tuple(int(s) for s in shape)
     return resolved
 
 
