@@ -132,14 +132,15 @@ def _predict_rows(model, X, rows: int):
     return torch.cat([model.predict(X[i:i + rows]) for i in range(0, X.shape[0], rows)], dim=1)
 
 
-def train_chunk(model, orders, data, *, optimizer: str, lr: float, batch_size: int,
+def train_chunk(model, generators, data, *, epochs: int, optimizer: str, lr: float, batch_size: int,
                 stop_train_mse: float | None, eval_rows: int = 1024):
     """Train the stacked members of ``model`` and return their predictions.
 
     Parameters
     ----------
     model : BatchedMLP or VmappedModule
-    orders : LongTensor (E, epochs, n)   each member's data order, one permutation per epoch
+    generators : list of E torch.Generator
+        Member i's data order in each epoch is ``torch.randperm(n, generator=generators[i])``.
     data : (X_train, Y_train, X_test, Y_test) float tensors on the training device
     stop_train_mse : float or None
         A member whose training MSE (whole set, SPEC §1) is <= this after an epoch stops there:
@@ -150,17 +151,17 @@ def train_chunk(model, orders, data, *, optimizer: str, lr: float, batch_size: i
     train_predictions (E, n, k), test_predictions (E, m, k), epochs_trained (E,) tensors
     """
     X_train, Y_train, X_test, Y_test = data
-    E, epochs, n = orders.shape
+    E, n = len(generators), X_train.shape[0]
     opt = make_optimizer(optimizer, model.params, lr)
     train_pred = torch.empty(E, n, Y_train.shape[1], device=X_train.device)
     test_pred = torch.empty(E, X_test.shape[0], Y_test.shape[1], device=X_train.device)
     stopped = torch.zeros(E, dtype=torch.bool, device=X_train.device)
     epochs_trained = torch.full((E,), epochs, dtype=torch.long)
     for epoch in range(epochs):
-        index = orders[:, epoch]
-        Xe, Ye = X_train[index], Y_train[index]          # (E, n, d), (E, n, k): one gather an epoch
+        order = torch.stack([torch.randperm(n, generator=g) for g in generators]).to(X_train.device)
         for start in range(0, n, batch_size):
-            model.step_grads(Xe[:, start:start + batch_size], Ye[:, start:start + batch_size])
+            index = order[:, start:start + batch_size]            # (E, b): one gather per step
+            model.step_grads(X_train[index], Y_train[index])
             opt.step()
         if stop_train_mse is not None:
             current = _predict_rows(model, X_train, eval_rows)

@@ -163,8 +163,8 @@ class NeuralNetworks(MemberSpace):
                         for i in range(0, len(part), size)]
 
                 def train(job):
-                    model, orders = job
-                    return train_chunk(model, orders, data, optimizer=self.optimizer, lr=self.lr,
+                    model, generators = job
+                    return train_chunk(model, generators, data, epochs=self.epochs, optimizer=self.optimizer, lr=self.lr,
                                        batch_size=self.batch_size, stop_train_mse=self.stop_train_mse)
 
                 if len(jobs) == 1:
@@ -213,6 +213,7 @@ class NeuralNetworks(MemberSpace):
             with torch.device("meta"):       # allocate without drawing from torch's global generator
                 module = _arch.build(self.architecture, n_features, n_outputs, self.options)
             module = module.to_empty(device="cpu")
+            _arch.initialise(module, torch.Generator().manual_seed(0))
         _check_stateless(module)
         if not any(True for _ in module.parameters()):
             raise InputError("architecture", "the model has no parameters to train")
@@ -237,31 +238,31 @@ class NeuralNetworks(MemberSpace):
         return {name: p.detach().clone() for name, p in module.named_parameters()}, generator
 
     def _stack(self, template, seeds, task: Task, device, own_module: bool = False):
-        """Stacked initial parameters and data orders (E, epochs, n) of the members ``seeds``."""
-        n_features, n_outputs, n_train = task.n_features, task.n_outputs, task.n_train
-        per_member, orders = [], []
+        """Stacked initial parameters of the members ``seeds`` and their generators, which go on
+        to draw each member's data orders."""
+        n_features, n_outputs = task.n_features, task.n_outputs
+        per_member, generators = [], []
         for seed in seeds:
             params, generator = self._init_member(template, seed, n_features, n_outputs)
             per_member.append(params)
-            orders.append(torch.stack([torch.randperm(n_train, generator=generator) for _ in range(self.epochs)]))
+            generators.append(generator)
         stacked = {name: torch.stack([p[name] for p in per_member]).to(device) for name in per_member[0]}
-        orders = torch.stack(orders).to(device)
         if self.architecture == "mlp":
-            return BatchedMLP.from_modules(stacked, len(self.options["hidden"]) + 1, self.options["activation"]), orders
+            return BatchedMLP.from_modules(stacked, len(self.options["hidden"]) + 1, self.options["activation"]), generators
         if callable(self.architecture):
             model = self._template(n_features, n_outputs)
         else:
             model = copy.deepcopy(template) if own_module else template
-        return VmappedModule(model.to(device), stacked), orders
+        return VmappedModule(model.to(device), stacked), generators
 
     def _default_chunk(self, template: nn.Module, task: Task) -> int:
         """Members per batched computation: 16 per CPU worker, bounded by memory."""
         n_params = sum(p.numel() for p in template.parameters())
         activations = _activation_size(template, task.n_features)
         # parameters, gradients, two Adam moments, a copy; activations of a batch and of an
-        # evaluation block (kept for the backward pass: x2); an epoch's gathered inputs.
+        # evaluation block (kept for the backward pass: x2); its predictions on both sets.
         per_member = 4 * (5 * n_params + 2 * activations * max(self.batch_size, 1024)
-                          + task.n_train * (task.n_features + task.n_outputs))
+                          + (task.n_train + task.n_test) * task.n_outputs)
         if self.device.startswith("cuda"):
             free, _ = torch.cuda.mem_get_info(torch.device(self.device))
             return max(1, int(0.5 * free // per_member))
