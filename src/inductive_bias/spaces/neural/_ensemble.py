@@ -4,7 +4,8 @@ trained together by one computation per step (SPEC §4).
 Two implementations of the same computation:
 
 - :class:`BatchedMLP`: hand-written forward and backward of a multilayer perceptron with one
-  ``baddbmm``/``bmm`` per layer over all members, gradients written into preallocated buffers.
+  ``baddbmm``/``bmm`` per layer (and gradient) over all members, weight gradients written into
+  preallocated buffers.
   The backward uses the activation derivatives autograd uses (``aten.*_backward``).
 - :class:`VmappedModule`: any stateless ``torch.nn.Module`` through
   ``torch.func.vmap(torch.func.grad(...))`` over ``functional_call``.
@@ -44,12 +45,18 @@ def _activation_backward(name: str, grad_out, pre, post):
 
 
 class BatchedMLP:
-    """Stacked MLP members. ``weights[l]`` is ``(E, in, out)`` (the transpose of ``nn.Linear``'s
-    layout, so that a layer is ``baddbmm(bias, x, W)``), ``biases[l]`` is ``(E, 1, out)``."""
+    """Stacked MLP members: ``weights[l]`` is ``(E, in, out)`` for wide layers and ``(E, out, in)``
+    (``nn.Linear``'s layout) for narrow ones (out < 64, e.g. the read-out), the layout in which
+    the batched matmuls of that layer are fastest (benchmarks/nn_throughput.md); ``biases[l]`` is
+    ``(E, 1, out)``."""
+
+    NARROW = 64
 
     def __init__(self, weights, biases, activation: str):
-        self.weights = [w.contiguous() for w in weights]
-        self.biases = [b.contiguous() for b in biases]
+        """``weights`` in ``nn.Linear``'s layout ``(E, out, in)``, ``biases`` ``(E, out)``."""
+        self.transposed = [w.shape[1] >= self.NARROW for w in weights]   # stored as (E, in, out)
+        self.weights = [(w.transpose(1, 2) if t else w).contiguous() for w, t in zip(weights, self.transposed)]
+        self.biases = [b.unsqueeze(1).contiguous() for b in biases]
         self.activation = activation
         self.params = [t for pair in zip(self.weights, self.biases) for t in pair]
         for p in self.params:
@@ -59,15 +66,20 @@ class BatchedMLP:
     def from_modules(cls, stacked: dict, n_layers: int, activation: str) -> "BatchedMLP":
         """From stacked ``nn.Sequential`` parameters named ``"{2l}.weight"`` (E, out, in) and
         ``"{2l}.bias"`` (E, out)."""
-        weights = [stacked[f"{2 * i}.weight"].transpose(1, 2) for i in range(n_layers)]
-        biases = [stacked[f"{2 * i}.bias"].unsqueeze(1) for i in range(n_layers)]
-        return cls(weights, biases, activation)
+        return cls([stacked[f"{2 * i}.weight"] for i in range(n_layers)],
+                   [stacked[f"{2 * i}.bias"] for i in range(n_layers)], activation)
+
+    def _in_out(self, i):
+        """Layer i's weight as an (E, in, out) view."""
+        w = self.weights[i]
+        return w if self.transposed[i] else w.transpose(1, 2)
 
     def _forward(self, x):
         act = _ACTIVATION_FORWARD[self.activation]
         inputs, pres = [x], []
         last = len(self.weights) - 1
-        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+        for i, b in enumerate(self.biases):
+            w = self._in_out(i)
             h = torch.baddbmm(b, inputs[-1], w) if x.dim() == 3 else torch.matmul(inputs[-1], w) + b
             if i == last:
                 return h, inputs, pres
@@ -79,10 +91,13 @@ class BatchedMLP:
         # d/d out of mean over (b, k) of (out - y)^2, per member
         grad = (out - yb).mul_(2.0 / (out.shape[1] * out.shape[2]))
         for i in range(len(self.weights) - 1, -1, -1):
-            torch.bmm(inputs[i].transpose(1, 2), grad, out=self.weights[i].grad)
+            if self.transposed[i]:
+                torch.bmm(inputs[i].transpose(1, 2), grad, out=self.weights[i].grad)
+            else:
+                torch.bmm(grad.transpose(1, 2), inputs[i], out=self.weights[i].grad)
             torch.sum(grad, dim=1, keepdim=True, out=self.biases[i].grad)
             if i:
-                grad_in = torch.bmm(grad, self.weights[i].transpose(1, 2))
+                grad_in = torch.bmm(grad, self._in_out(i).transpose(1, 2))
                 grad = _activation_backward(self.activation, grad_in, pres[i - 1], inputs[i])
 
     @torch.no_grad()
