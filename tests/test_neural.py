@@ -77,6 +77,15 @@ def test_members_match_plain_pytorch_training(task, activation, optimizer):
     np.testing.assert_allclose([m.test_loss for m in members], expected, rtol=1e-4)
 
 
+@pytest.mark.parametrize("hidden,activation", [((), "relu"), ((8,), "identity")])
+def test_linear_and_single_layer_models_match_plain_training(task, hidden, activation):
+    space = NeuralNetworks("mlp", hidden=hidden, activation=activation, epochs=2, batch_size=16)
+    members = space.train_members(task, SEEDS[:2])
+    expected = [plain_loop(task, s, hidden=hidden, activation=activation, optimizer="adam", lr=1e-3, epochs=2,
+                           batch_size=16) for s in SEEDS[:2]]
+    np.testing.assert_allclose([m.test_loss for m in members], expected, rtol=1e-4)
+
+
 def test_member_alone_equals_member_in_ensemble(task):
     together = tiny(chunk_size=4).train_members(task, SEEDS)
     for i, seed in enumerate(SEEDS):

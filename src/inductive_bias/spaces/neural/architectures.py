@@ -26,7 +26,8 @@ from torch.nn import functional as F
 
 from ..._validation import InputError, check_choice, check_positive
 
-__all__ = ["ACTIVATIONS", "ARCHITECTURES", "build", "image_shape_for", "initialise"]
+__all__ = ["ACTIVATIONS", "ARCHITECTURES", "LocallyConnected2d", "VisionTransformer", "build", "image_shape_for",
+           "initialise", "resolve_options"]
 
 ACTIVATIONS = {
     "relu": nn.ReLU,
