@@ -27,6 +27,7 @@ __all__ = [
     "HypothesisSamples",
     "HypothesisSpace",
     "MeasureResult",
+    "NeuralNetworks",
     "SampleStore",
     "ScikitLearnSpace",
     "Task",
@@ -52,3 +53,12 @@ __all__ = [
     "measure_store",
     "sample_into_store",
 ]
+
+
+def __getattr__(name):
+    # NeuralNetworks needs torch, whose import takes seconds: load it only when asked for.
+    if name == "NeuralNetworks":
+        from .spaces.neural import NeuralNetworks
+
+        return NeuralNetworks
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
