@@ -18,6 +18,12 @@ class FitError(RuntimeError):
     """A fit did not produce a usable law; the message says why."""
 
 
+class ExtrapolationWarning(UserWarning):
+    """A target error lies further below the sampled losses than the estimator was shown to be
+    trustworthy on the ground-truth benchmark (benchmarks/estimators_vs_exact.md); the figure is
+    still returned, with the reason beside it."""
+
+
 @dataclass(frozen=True)
 class FittedLaw:
     """A loss law fitted to samples: ``bits(eps)`` and the CDF pieces the goodness of fit needs.
@@ -41,9 +47,19 @@ class FittedLaw:
 class SampleEstimator:
     """Fits a law to losses. ``fit(losses, start=None)``: ``start`` is the full-sample fit, which
     an estimator may use to begin a bootstrap refit's optimiser from (where that does not change
-    what the estimator computes)."""
+    what the estimator computes).
+
+    Estimators with ``uses_predictions = True`` are fitted to the hypotheses' test predictions
+    instead, by ``fit_predictions(predictions, targets, counts=None)``.
+
+    ``trusted_depth`` is how far below the smallest sampled loss, in standard deviations of the
+    sampled losses, a target error may lie before the estimate carries an
+    :class:`ExtrapolationWarning` (set from the ground-truth benchmark's evidence).
+    """
 
     name = "estimator"
+    uses_predictions = False
+    trusted_depth = 0.0
 
     def fit(self, losses: np.ndarray, start: FittedLaw | None = None) -> FittedLaw:
         raise NotImplementedError
