@@ -190,10 +190,11 @@ def measure_losses(losses, target_error=None, *, estimator: str = "paper", n_boo
             notes.append(f"the fit failed: {estimate.failure}")
         elif math.isinf(b) and estimate.samples_below[j] == 0 and estimate.estimator == "empirical":
             notes.append(f"none of the {n} sampled losses reaches it")
-        elif math.isinf(b):
-            notes.append("the fitted law cannot reach it")
-        elif estimate.samples_below[j] == 0:
-            notes.append(f"extrapolated: below all {n} sampled losses (min {losses.min():.6g})")
+        else:
+            if math.isinf(b):
+                notes.append("the fitted law puts no probability at or below it")
+            if estimate.samples_below[j] == 0:
+                notes.append(f"extrapolated: below all {n} sampled losses (min {losses.min():.6g})")
         if not estimate.failure and estimate.untrusted[j] and estimate.estimator != "empirical":
             notes.append(f"untrusted: {estimate.depth[j]:.2g} sd below the smallest loss, beyond the "
                          f"{estimate.trusted_depth:g} sd where {estimate.estimator} was accurate on the benchmark")

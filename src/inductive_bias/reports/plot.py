@@ -75,8 +75,9 @@ def plot_losses(result, losses, path) -> None:
     plt, fig, top, bottom = _figure()
     lo = min(np.min(result.target_errors), losses.min())
     grid = np.linspace(lo, losses.max(), 200)
-    if result.estimator != "empirical" and not result.diagnostics.get("failure"):
-        law = get_estimator(result.estimator).fit(losses)
+    method = get_estimator(result.estimator)
+    if result.estimator != "empirical" and not method.uses_predictions and not result.diagnostics.get("failure"):
+        law = method.fit(losses)
         top.plot(grid, law.bits(grid), color="tab:orange", lw=1.5, label=f"{result.estimator} fit")
     finite = [(r.target_error, r.bits) for r in result.results if math.isfinite(r.bits)]
     if finite:
