@@ -196,16 +196,18 @@ def measure_losses(losses, target_error=None, *, estimator: str = "paper", n_boo
             if estimate.samples_below[j] == 0:
                 notes.append(f"extrapolated: below all {n} sampled losses (min {losses.min():.6g})")
         if not estimate.failure and estimate.untrusted[j] and estimate.estimator != "empirical":
-            notes.append(f"untrusted: {estimate.depth[j]:.2g} sd below the smallest loss, beyond the "
-                         f"{estimate.trusted_depth:g} sd where {estimate.estimator} was accurate on the benchmark")
+            reach = (f"to {estimate.trusted_depth:g} sd below it" if estimate.trusted_depth > 0
+                     else "within the sample")
+            notes.append(f"untrusted: {estimate.depth[j]:.2g} sd below the smallest loss; {estimate.estimator} was "
+                         f"accurate on the ground-truth benchmark only {reach}")
             untrusted.append(float(e))
         results.append(TargetResult(float(e), b, "; ".join(notes) or None,
                                     interval=tuple(float(v) for v in estimate.interval[j]),
                                     samples_below=int(estimate.samples_below[j])))
     if untrusted:
         warnings.warn(f"{estimate.estimator}: target error(s) {', '.join(f'{e:.6g}' for e in untrusted)} lie "
-                      f"more than {estimate.trusted_depth:g} sd below the smallest of {n} sampled losses; "
-                      "the estimate there is an extrapolation the benchmark does not support",
+                      f"more than {estimate.trusted_depth:g} sd below the smallest of {n} sampled losses, "
+                      "an extrapolation the ground-truth benchmark does not support",
                       ExtrapolationWarning, stacklevel=2)
     loss = {"mean": float(np.mean(losses)), "std": float(np.std(losses, ddof=1)), "min": float(losses.min()),
             "max": float(losses.max()), "samples": int(n)}

@@ -155,7 +155,7 @@ def estimate_bits(losses, target_errors, estimator: str = "paper", *, n_bootstra
     common = dict(confidence=confidence, n_samples=n, n_bootstrap=n_bootstrap, samples_below=below,
                   sample_interval=clopper_pearson_bits(below, n, confidence),
                   simultaneous_interval=dkw_bits(below, n, confidence), depth=depth,
-                  untrusted=depth > method.trusted_depth, trusted_depth=float(method.trusted_depth))
+                  untrusted=depth > method.trusted_depth_at(n), trusted_depth=float(method.trusted_depth_at(n)))
 
     def fit(counts=None):
         if method.uses_predictions:

@@ -62,7 +62,12 @@ class FunctionSpaceGaussian(SampleEstimator):
 
     name = "function-gaussian"
     uses_predictions = True
-    trusted_depth = 10.0
+
+    def trusted_depth_at(self, n: int) -> float:
+        """12 sd below the smallest loss from N = 1000 hypotheses on (the benchmark's 15-sd targets lie
+        11-13 sd below the sample there, with errors within 3 %); at fewer hypotheses errors of
+        20-30 % were seen just below the sample, so nothing below it is trusted."""
+        return 12.0 if n >= 1000 else 0.0
 
     def __init__(self, shrinkage: str = "auto"):
         if shrinkage not in SHRINKAGE:

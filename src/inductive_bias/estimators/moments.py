@@ -46,7 +46,6 @@ class MomentEstimator(SampleEstimator):
     """c + a·χ²_d matched to the first three sample moments (module docstring)."""
 
     name = "gchi2-moments"
-    trusted_depth = 1.0
 
     def fit(self, losses, start=None):
         mu, sd, skew = sample_moments(losses)

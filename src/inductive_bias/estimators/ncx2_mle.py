@@ -80,7 +80,6 @@ class Ncx2MLEEstimator(SampleEstimator):
         False: loc = 0 ("ncx2-mle", the paper's family). True: loc is fitted ("ncx2-loc").
     """
 
-    trusted_depth = 1.0
 
     def __init__(self, free_location: bool):
         self.free_location = free_location
