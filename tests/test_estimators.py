@@ -230,3 +230,19 @@ def test_extrapolation_beyond_trust_warns_and_says_why():
     assert result.results[0].reason is None
     assert "untrusted" in result.results[1].reason and "extrapolated" in result.results[1].reason
     assert result.diagnostics["depth_below_min_sd"][1] == pytest.approx(1.5, rel=0.01)
+
+
+def test_function_gaussian_uses_the_basic_bootstrap_interval():
+    rng = np.random.default_rng(3)
+    m, k, N = 12, 2, 300
+    targets = rng.standard_normal((m, k))
+    preds = 0.5 * rng.standard_normal((N, m, k))
+    losses = np.mean((preds - targets) ** 2, axis=(1, 2))
+    eps = [float(np.quantile(losses, 0.05))]
+    est = estimate_bits(losses, eps, "function-gaussian", n_bootstrap=30, seed=1, predictions=preds, targets=targets)
+    assert est.interval_kind == "basic" and np.isfinite(est.bootstrap_bias).all()
+    # the basic interval is the percentile interval reflected about the estimate, so it holds the
+    # bias-corrected estimate bits - (mean replicate - bits), which lies between the reflected quantiles
+    low, high = est.interval[0]
+    assert low <= est.bits[0] - est.bootstrap_bias[0] <= high
+    assert estimate_bits(losses, eps, "gchi2-moments", n_bootstrap=5, seed=1).interval_kind == "percentile"

@@ -10,6 +10,7 @@ __version__ = "0.1.0"
 
 from .distributions import GeneralizedChiSquare
 from .estimators import estimate_bits
+from .estimators import ExtrapolationWarning
 from .measure import measure, measure_losses
 from .results import MeasureResult, TargetResult
 from .spaces import GaussianProcess, HypothesisSamples, HypothesisSpace
@@ -23,6 +24,7 @@ __all__ = [
     "MeasureResult",
     "Task",
     "TargetResult",
+    "ExtrapolationWarning",
     "digits",
     "estimate_bits",
     "load_npz",

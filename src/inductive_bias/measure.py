@@ -217,7 +217,8 @@ def measure_losses(losses, target_error=None, *, estimator: str = "paper", n_boo
     diagnostics = {"seed": seed if isinstance(seed, int) else None, "requested_estimator": estimator,
                    "n_bootstrap": estimate.n_bootstrap, "bootstrap_failures": estimate.bootstrap_failures,
                    "bootstrap_failure_reasons": list(estimate.bootstrap_failure_reasons),
-                   "confidence": estimate.confidence, "fit": estimate.params,
+                   "confidence": estimate.confidence, "interval": estimate.interval_kind,
+                   "bootstrap_bias": estimate.bootstrap_bias, "fit": estimate.params,
                    "goodness_of_fit": estimate.goodness_of_fit, "failure": estimate.failure,
                    "sample_intervals": estimate.sample_interval, "simultaneous_intervals": estimate.simultaneous_interval,
                    "depth_below_min_sd": estimate.depth, "trusted_depth_sd": estimate.trusted_depth}

@@ -62,6 +62,9 @@ class SampleEstimator:
     name = "estimator"
     uses_predictions = False
     trusted_depth = 0.0
+    #: "percentile" (the replicates' quantiles) or "basic" (2·estimate minus them, which corrects for
+    #: a bias the bootstrap reproduces); see :func:`estimate_bits`.
+    bootstrap_interval = "percentile"
 
     def trusted_depth_at(self, n: int) -> float:
         return self.trusted_depth

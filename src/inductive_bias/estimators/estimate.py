@@ -60,7 +60,9 @@ class SampleEstimate:
     ``bits[j]`` is NaN where the fit failed (``failure`` says why); ``interval[j]`` is the
     bootstrap percentile interval at ``confidence``; ``samples_below[j]`` counts losses <= ε_j.
     ``sample_interval[j]`` is the Clopper–Pearson interval on I(ε_j) from that count alone and
-    ``simultaneous_interval`` the DKW band (both assume only independent draws; see
+    ``interval_kind`` says how the interval was formed from the replicates ("percentile", or
+    "basic": [2·bits - upper quantile, 2·bits - lower quantile]) and ``bootstrap_bias`` is the
+    mean replicate minus the estimate. ``simultaneous_interval`` the DKW band (both assume only independent draws; see
     :mod:`.intervals`). ``depth[j]`` is how far ε_j lies below the smallest loss, in standard
     deviations of the losses (negative inside the sample), and ``untrusted[j]`` whether that exceeds
     the estimator's ``trusted_depth``.
@@ -85,6 +87,8 @@ class SampleEstimate:
     untrusted: np.ndarray | None = None
     trusted_depth: float = 0.0
     bootstrap_failure_reasons: tuple = ()
+    interval_kind: str = "percentile"
+    bootstrap_bias: np.ndarray | None = None
 
 
 def check_predictions(predictions, targets, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -120,8 +124,9 @@ def estimate_bits(losses, target_errors, estimator: str = "paper", *, n_bootstra
     estimator : str, default "paper"
         A key of :data:`ESTIMATORS`; "sampled" resolves by :func:`resolve_estimator`.
     n_bootstrap : int, default 50
-        Refits on resampled hypotheses (with replacement) for the percentile interval; refits that
-        fail are counted, not hidden.
+        Refits on resampled hypotheses (with replacement) for the interval (percentile, or basic
+        for estimators whose ``bootstrap_interval`` is "basic"); refits that fail are counted,
+        not hidden.
     confidence : float, default 0.95
         Of the bootstrap and finite-sample intervals.
     seed : int, Generator or None
@@ -181,12 +186,19 @@ def estimate_bits(losses, target_errors, estimator: str = "paper", *, n_bootstra
         alpha = (1 - confidence) / 2
         reps = np.array(replicates)
         # 'lower'/'higher' pick order statistics: no interpolation between finite and +inf replicates
-        interval = np.column_stack([np.quantile(reps, alpha, axis=0, method="lower"),
-                                    np.quantile(reps, 1 - alpha, axis=0, method="higher")])
+        low = np.quantile(reps, alpha, axis=0, method="lower")
+        high = np.quantile(reps, 1 - alpha, axis=0, method="higher")
+        with np.errstate(invalid="ignore"):
+            bias = np.mean(reps, axis=0) - bits
+            if method.bootstrap_interval == "basic":
+                low, high = np.maximum(2 * bits - high, 0.0), 2 * bits - low
+        interval = np.column_stack([low, high])
     else:
         interval = np.column_stack([nan, nan])
+        bias = nan
     gof = goodness_of_fit(law, losses) if law.log_cdf(losses[:1]) is not None else None
     params = {k: v for k, v in law.params.items() if k != "theta"}
     return SampleEstimate(name, eps, bits, interval, bootstrap_failures=len(reasons), params=params,
                           goodness_of_fit=gof, seconds=time.perf_counter() - tic,
-                          bootstrap_failure_reasons=tuple(sorted(set(reasons)))[:5], **common)
+                          bootstrap_failure_reasons=tuple(sorted(set(reasons)))[:5],
+                          interval_kind=method.bootstrap_interval, bootstrap_bias=bias, **common)

@@ -62,6 +62,10 @@ class FunctionSpaceGaussian(SampleEstimator):
 
     name = "function-gaussian"
     uses_predictions = True
+    # The estimate's bias (from the spread of sample eigenvalues) is reproduced by the bootstrap,
+    # so percentile intervals sit on the wrong side of the truth: on the benchmark they covered the
+    # exact bits 10 times in 36 at N = 1000. The basic interval reflects them about the estimate.
+    bootstrap_interval = "basic"
 
     def trusted_depth_at(self, n: int) -> float:
         """12 sd below the smallest loss from N = 1000 hypotheses on (the benchmark's 15-sd targets lie
