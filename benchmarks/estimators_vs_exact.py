@@ -195,7 +195,7 @@ def main(argv=None):
     rows = run(args)
     total = time.perf_counter() - tic
     out = Path(args.out)
-    out.with_suffix(".json").write_text(json.dumps(rows, indent=1))
+    out.with_suffix(".json").write_text(json.dumps(rows))
     command = "python benchmarks/estimators_vs_exact.py " + " ".join(argv if argv is not None else sys.argv[1:])
     text = [
         "# Sample-based estimators against the exact GP law",
