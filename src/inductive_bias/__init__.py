@@ -8,27 +8,59 @@ from sampled hypotheses elsewhere (SPEC §3).
 
 __version__ = "0.1.0"
 
+from .complexity import ComplexityBound, compare, complexity_bound, estimate_geometry
 from .distributions import GeneralizedChiSquare
 from .estimators import estimate_bits
 from .estimators import ExtrapolationWarning
 from .measure import measure, measure_losses
 from .results import MeasureResult, TargetResult
+from .runs import SampleStore, measure_store, sample_into_store
+from .spaces.sklearn_models import ScikitLearnSpace
 from .spaces import GaussianProcess, HypothesisSamples, HypothesisSpace
 from .tasks import Task, digits, load_npz, load_task
+from .tasks import (load_arrays, load_cartpole, load_cifar10, load_fashion_mnist, load_folder, load_hf, load_mnist,
+                    load_omniglot, load_synthetic)
 
 __all__ = [
+    "ComplexityBound",
     "GaussianProcess",
     "GeneralizedChiSquare",
     "HypothesisSamples",
     "HypothesisSpace",
     "MeasureResult",
+    "NeuralNetworks",
+    "SampleStore",
+    "ScikitLearnSpace",
     "Task",
     "TargetResult",
     "ExtrapolationWarning",
+    "compare",
+    "complexity_bound",
     "digits",
     "estimate_bits",
+    "estimate_geometry",
     "load_npz",
+    "load_arrays",
+    "load_cartpole",
+    "load_cifar10",
+    "load_fashion_mnist",
+    "load_folder",
+    "load_hf",
+    "load_mnist",
+    "load_omniglot",
+    "load_synthetic",
     "load_task",
     "measure",
     "measure_losses",
+    "measure_store",
+    "sample_into_store",
 ]
+
+
+def __getattr__(name):
+    # NeuralNetworks needs torch, whose import takes seconds: load it only when asked for.
+    if name == "NeuralNetworks":
+        from .spaces.neural import NeuralNetworks
+
+        return NeuralNetworks
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

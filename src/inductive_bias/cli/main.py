@@ -14,7 +14,7 @@ import sys
 
 from .._validation import InputError
 
-COMMANDS = ["measure", "fit"]
+COMMANDS = ["measure", "fit", "sample", "runs", "tasks", "complexity", "compare"]
 
 
 class _Parser(argparse.ArgumentParser):

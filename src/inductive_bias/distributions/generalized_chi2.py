@@ -241,9 +241,15 @@ class GeneralizedChiSquare:
 
         integral = _integrate_to_infinity(integrand)
         if lower:
-            return base + math.log(-integral / math.pi)
-        upper = integral / math.pi * math.exp(base)
-        return math.log1p(-upper)
+            if -integral > 0:
+                return base + math.log(-integral / math.pi)
+        else:
+            upper = integral / math.pi * math.exp(base)
+            if 0 <= upper < 1:
+                return math.log1p(-upper)
+        warnings.warn(f"inversion at eps={eps!r} gave an impossible integral {integral!r}; "
+                      "returning the saddlepoint approximation instead", IntegrationWarning, stacklevel=3)
+        return self._log_cdf_saddlepoint(eps)
 
     def _log_cdf_imhof(self, eps: float) -> float:
         """Gil-Pelaez / Imhof: P = 1/2 - (1/pi) int_0^inf Im[phi(t) e^{-i t eps}] / t dt.

@@ -5,20 +5,26 @@ from __future__ import annotations
 import math
 
 
-def _bits(x) -> str:
+def format_bits(x) -> str:
+    """Bits for a table: "inf", "failed" (NaN), "-" (None), fixed point up to 1e9, then
+    scientific (the upper bound of SPEC §5 reaches 1e41)."""
     if x is None:
         return "-"
     if math.isnan(x):
         return "failed"
     if math.isinf(x):
         return "inf"
-    return f"{x:,.4f}" if abs(x) < 1e4 else f"{x:,.1f}"
+    if abs(x) < 1e4:
+        return f"{x:,.4f}"
+    return f"{x:,.1f}" if abs(x) < 1e9 else f"{x:.4e}"
 
 
 def format_result(result) -> str:
     """The task, the space, the loss law and one row per target error."""
     task, space, loss = result.task, result.space, result.loss
     shown_space = ", ".join(f"{k}={v}" for k, v in space.items() if k != "space" and v is not None)
+    if space.get("lengthscale") == "median" and "lengthscale" in result.diagnostics:
+        shown_space += f"; median lengthscale {result.diagnostics['lengthscale']:.6g}"
     shape = ""
     if "n_train" in task:
         shape = (f": {task['n_train']} train / {task['n_test']} test, {task['n_features']} features, "
@@ -31,13 +37,13 @@ def format_result(result) -> str:
         "",
     ]
     sampled = any(r.interval is not None for r in result.results)
-    second = "interval" if sampled else "lower bound"
+    second = f"{result.diagnostics.get('confidence', 0.95):.0%} interval" if sampled else "Chernoff bound"
     header = f"{'target error':>14}  {'bits':>14}  {second:>24}  note"
     lines += [header, "-" * len(header)]
     for r in result.results:
         if sampled:
-            extra = "-" if r.interval is None else f"[{_bits(r.interval[0])}, {_bits(r.interval[1])}]"
+            extra = "-" if r.interval is None else f"[{format_bits(r.interval[0])}, {format_bits(r.interval[1])}]"
         else:
-            extra = _bits(r.bits_lower_bound)
-        lines.append(f"{r.target_error:>14.6g}  {_bits(r.bits):>14}  {extra:>24}  {r.reason or ''}".rstrip())
+            extra = format_bits(r.bits_lower_bound)
+        lines.append(f"{r.target_error:>14.6g}  {format_bits(r.bits):>14}  {extra:>24}  {r.reason or ''}".rstrip())
     return "\n".join(lines)

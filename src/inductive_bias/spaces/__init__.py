@@ -3,5 +3,7 @@
 from .base import HypothesisSamples, HypothesisSpace, Member, MemberSpace
 from .gaussian_process import GaussianProcess, GPPosterior
 from .kernels import KERNELS
+from .sklearn_models import PointMassWarning, ScikitLearnSpace
 
 __all__ = ["GaussianProcess", "GPPosterior", "HypothesisSamples", "HypothesisSpace", "KERNELS", "Member", "MemberSpace"]
+__all__ += ["PointMassWarning", "ScikitLearnSpace"]

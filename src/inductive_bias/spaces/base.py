@@ -46,7 +46,7 @@ class HypothesisSpace:
 
     def loss_distribution(self, task):
         raise InputError("estimator", f"'exact' needs a space whose loss law is known (a GP); "
-                                      f"{self.name!r} is measured from samples: use 'paper' or 'sampled'")
+                                      f"{self.name!r} is measured from samples: use 'paper', 'paper-logphi' or 'empirical'")
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 
@@ -137,9 +136,10 @@ class GaussianProcess(HypothesisSpace):
         lam, U = linalg.eigh(cov, lower=True, overwrite_a=True, check_finite=False, driver="evd")
         timings["eigh"] = time.perf_counter() - tic
         lam *= a2
-        # Rounding in K** - V^T V is ~ max(n, m) * machine eps * max diag(a^2 K**) (backward
-        # stability of the Cholesky-based Schur complement); below that a direction is pinned.
-        tolerance = 16.0 * max(task.n_train, task.n_test) * np.finfo(float).eps * a2
+        # Σ is resolved only to about the jitter δ (adding δ I moves it by O(δ)) plus rounding of
+        # K** - V^T V, ~ max(n, m) * machine eps * a^2 (backward stability of the Cholesky-based
+        # Schur complement). Directions below that are numerically zero: pinned by the data.
+        tolerance = 10.0 * relative_jitter * a2 + 16.0 * max(task.n_train, task.n_test) * np.finfo(float).eps * a2
         np.maximum(lam, 0.0, out=lam)
         return GPPosterior(mean, lam, U, relative_jitter * a2, ell, tolerance, timings)
 

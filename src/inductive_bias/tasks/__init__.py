@@ -1,8 +1,16 @@
 """Tasks: training and test data with the loss of SPEC §1, built-in or loaded from files."""
 
-from .arrays import load_npz
+from .arrays import load_arrays, load_npz
 from .builtin import digits
-from .registry import load_task
+from .cartpole import load_cartpole
+from .cifar import load_cifar10
+from .folders import load_folder
+from .hf import load_hf
+from .idx import load_fashion_mnist, load_mnist
+from .omniglot import load_omniglot
+from .registry import TASKS, load_task
+from .synthetic import load_synthetic
 from .task import Task
 
-__all__ = ["Task", "digits", "load_npz", "load_task"]
+__all__ = ["TASKS", "Task", "digits", "load_arrays", "load_cartpole", "load_cifar10", "load_fashion_mnist",
+           "load_folder", "load_hf", "load_mnist", "load_npz", "load_omniglot", "load_synthetic", "load_task"]

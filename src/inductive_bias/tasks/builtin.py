@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from .._random import check_random_state
 from .._validation import InputError, check_positive
 from .task import Task

@@ -1,23 +1,117 @@
-"""Resolve a ``--data`` value (a built-in name or a path) to a :class:`Task`."""
+"""Resolve a ``--data`` value (a built-in task, a loader, or a path) to a :class:`Task`.
+
+:data:`TASKS` is the table ``inductive-bias tasks`` prints: for each name, whether it is built
+in (needs no files) or a loader (reads files a user has), the options it takes and a summary.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from .._validation import InputError
-from .arrays import load_npz
-from .builtin import digits
 
-BUILTIN = {"digits": digits}
+__all__ = ["TASKS", "TaskSource", "load_task", "resolve_source"]
+
+_IMAGE_OPTIONS = ("classes", "seed", "download", "scale", "grayscale", "resize", "pca")
+
+
+@dataclass(frozen=True)
+class TaskSource:
+    """One entry of the table: how to make a task and which options it takes."""
+
+    name: str
+    kind: str  # "built-in" or "loader"
+    target: str  # "module:function", imported when used
+    options: tuple[str, ...]
+    summary: str
+
+    def function(self) -> Callable:
+        import importlib
+
+        module, name = self.target.split(":")
+        return getattr(importlib.import_module(f"{__package__}.{module}"), name)
+
+
+TASKS: dict[str, TaskSource] = {source.name: source for source in (
+    TaskSource("digits", "built-in", "builtin:digits", ("n_train", "n_test", "seed"),
+               "scikit-learn's 8x8 digits, raw pixels 0..16, 10 classes (500/500)"),
+    TaskSource("cartpole", "built-in", "cartpole:load_cartpole",
+               ("n_train", "n_test", "seed", "noise", "start_range", "episode_steps"),
+               "cart-pole states -> LQR expert's push (left/right), Florian 2007 dynamics (500/500)"),
+    TaskSource("synthetic", "built-in", "synthetic:load_synthetic",
+               ("n_train", "n_test", "seed", "intrinsic_dim", "ambient_dim", "n_classes", "frequency",
+                "teacher_frequency", "teacher_features"),
+               "inputs on an m-dim manifold in R^D, labels from a smooth random teacher (500/500)"),
+    TaskSource("mnist", "loader", "idx:load_mnist", ("data_dir", "n_train", "n_test", *_IMAGE_OPTIONS),
+               "MNIST from its IDX files (gzipped or not) in --data-dir (1000/1000)"),
+    TaskSource("fashion-mnist", "loader", "idx:load_fashion_mnist", ("data_dir", "n_train", "n_test", *_IMAGE_OPTIONS),
+               "Fashion-MNIST from its IDX files in --data-dir (1000/1000)"),
+    TaskSource("cifar10", "loader", "cifar:load_cifar10", ("data_dir", "n_train", "n_test", *_IMAGE_OPTIONS),
+               "CIFAR-10 binary batches (data_batch_*.bin, test_batch.bin) in --data-dir (1000/1000)"),
+    TaskSource("omniglot", "loader", "omniglot:load_omniglot",
+               ("data_dir", "n_train", "n_test", "ways", "seed", "download", "scale", "resize", "pca"),
+               "5-way 1-shot episodes from images_background (train) / images_evaluation (test) (500/500)"),
+    TaskSource("hf", "loader", "hf:load_hf",
+               ("data_dir", "hf_name", "hf_config", "train_split", "test_split", "input_column", "label_column",
+                "n_train", "n_test", *_IMAGE_OPTIONS),
+               "a Hugging Face dataset saved to disk (--data-dir) or cached (--hf-name); needs `datasets`"),
+    TaskSource("folder", "loader", "folders:load_folder",
+               ("data_dir", "n_train", "n_test", "classes", "seed", "scale", "grayscale", "resize", "pca"),
+               "a folder of images per class (DIR/<class>/ or DIR/train|test/<class>/)"),
+    TaskSource("PATH.npz|.npy|.csv", "loader", "arrays:load_arrays",
+               ("n_train", "n_test", "classes", "seed", "label_column", "pca"),
+               "arrays: .npz (X_train, y_train, X_test, y_test, or X, y); .npy / .csv table, label last"),
+)}
+
+_ARRAYS = "PATH.npz|.npy|.csv"
+
+
+def resolve_source(data: str) -> tuple[TaskSource, dict]:
+    """The table entry for ``data`` and the arguments the path itself supplies."""
+    if data in TASKS and data != _ARRAYS:
+        return TASKS[data], {}
+    path = Path(data)
+    if path.suffix.lower() in (".npz", ".npy", ".csv"):
+        if not path.is_file():
+            raise InputError("data", f"no such file: {data}")
+        return TASKS[_ARRAYS], {"path": path}
+    if path.is_dir():
+        saved = any((path / name).is_file() for name in ("dataset_dict.json", "state.json"))
+        return TASKS["hf" if saved else "folder"], {"data_dir": path}
+    names = ", ".join(n for n in TASKS if n != _ARRAYS)
+    raise InputError("data", f"must be one of {names}, a .npz/.npy/.csv file or a folder; got {data!r}")
 
 
 def load_task(data: str, **options):
-    """The built-in task named ``data`` (with its options), or the ``.npz`` file at that path."""
-    if data in BUILTIN:
-        return BUILTIN[data](**{k: v for k, v in options.items() if v is not None})
-    path = Path(data)
-    if path.suffix == ".npz":
-        if not path.is_file():
-            raise InputError("data", f"no such file: {data}")
-        return load_npz(path)
-    raise InputError("data", f"must be a built-in task ({', '.join(BUILTIN)}) or a .npz file; got {data!r}")
+    """The task ``data`` names, made with ``options`` (None values are left to the defaults).
+
+    Parameters
+    ----------
+    data : str
+        A name from :data:`TASKS` (digits, cartpole, synthetic, mnist, fashion-mnist, cifar10,
+        omniglot, hf, folder), a path to a ``.npz`` / ``.npy`` / ``.csv`` file, or a folder (a
+        Hugging Face ``save_to_disk`` directory, or one folder of images per class).
+    **options
+        The entry's options (see ``inductive-bias tasks``); an option it does not take is an
+        :class:`InputError` naming it.
+
+    Examples
+    --------
+    >>> task = load_task("synthetic", intrinsic_dim=4, n_train=100, n_test=100)
+    >>> task.X_train.shape
+    (100, 32)
+    """
+    if not isinstance(data, (str, Path)):
+        raise InputError("data", f"must be a task name or a path; got {data!r}")
+    source, implied = resolve_source(str(data))
+    given = {k: v for k, v in options.items() if v is not None}
+    wrong = [k for k in given if k not in source.options]
+    if wrong:
+        others = f", nor {', '.join(wrong[1:])}" if len(wrong) > 1 else ""
+        raise InputError(wrong[0], f"does not apply to --data {source.name}{others} "
+                         f"(it takes: {', '.join(source.options)})")
+    if "data_dir" in implied and "data_dir" in given:
+        raise InputError("data_dir", f"--data already names the folder {data}; leave out --data-dir")
+    return source.function()(**implied, **given)

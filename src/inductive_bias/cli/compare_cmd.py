@@ -1,0 +1,105 @@
+"""``inductive-bias compare``: the upper bound of SPEC §5 beside the exact GP inductive bias and
+sample-based estimates from loss files, at the same target errors."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .._validation import InputError
+from ..complexity.compare import compare, format_comparison
+from ..estimators import ESTIMATORS
+from ._common import add_target_error
+from ._task_args import add_task_arguments, task_from_args
+from .complexity_cmd import add_geometry_arguments, geometry_from_args
+from .fit_cmd import read_losses
+from ._space_args import add_gp_arguments, build_gp_space
+
+
+def add_parser(sub):
+    p = sub.add_parser(
+        "compare", help="the model-agnostic upper bound beside measured inductive bias, at the same ε",
+        description="For one task and each target error ε: the upper bound of SPEC §5 (from the task's "
+                    "geometry), the exact inductive bias of a GP space (SPEC §2), and sample-based estimates "
+                    "(SPEC §3) from files of test losses of other spaces.")
+    add_task_arguments(p)
+    space = p.add_argument_group("GP space (measured exactly)")
+    add_gp_arguments(space)
+    other = p.add_argument_group("other spaces")
+    other.add_argument("--losses", nargs="+", default=[], metavar="[NAME=]FILE",
+                       help="test losses of another space's hypotheses (one per line, or .npy); "
+                       "NAME labels the row (default: the file name)")
+    other.add_argument("--store", metavar="FILE",
+                       help="a sample store (see `sample`): its spaces trained on this task are measured too")
+    other.add_argument("--space-id", nargs="+", metavar="ID",
+                       help="only these stored spaces (default: every space of --store trained on this task)")
+    other.add_argument("--estimator", default="paper", choices=list(ESTIMATORS),
+                       help="sample-based estimator for --losses (default paper)")
+    other.add_argument("--bootstrap", type=int, default=50, metavar="B",
+                       help="bootstrap refits for the intervals of --losses estimates (default 50)")
+    add_target_error(p)
+    p.add_argument("--output-bound", type=float, default=1.0, help="bound B on the output norm (default 1)")
+    add_geometry_arguments(p)
+    p.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    return p
+
+
+def _named_losses(entries) -> dict:
+    out = {}
+    for entry in entries:
+        name, sep, path = entry.partition("=")
+        if not sep:
+            name, path = Path(entry).name, entry
+        if not name:
+            raise InputError("losses", f"empty name in {entry!r}; write NAME=FILE")
+        if name in out:
+            raise InputError("losses", f"two loss files are named {name!r}; label them NAME=FILE")
+        out[name] = read_losses(path)
+    return out
+
+
+def _stored(args, task, space) -> tuple[list[float] | None, dict]:
+    """The stored spaces to compare, measured at the target errors (resolved here, when defaulted,
+    from the GP measurement so that every row shares them)."""
+    if args.space_id and not args.store:
+        raise InputError("space_id", "needs --store")
+    if not args.store:
+        return args.target_error, {}
+    from .. import measure
+    from ..runs import SampleStore, measure_store
+    from ..runs.store import task_identity
+
+    eps = args.target_error
+    if eps is None:
+        eps = [float(e) for e in measure(task, space, None).target_errors]
+    store = SampleStore(args.store, create=False)
+    identity = task_identity(task)
+    if args.space_id:
+        records = [store.space(prefix) for prefix in args.space_id]
+        for record in records:
+            if record.task_identity != identity:
+                raise InputError("space_id", f"{record.space_id} was trained on another task "
+                                             f"({record.task.get('name')}), not on this --data")
+    else:
+        records = [r for r in store.spaces() if r.task_identity == identity]
+        if not records:
+            raise InputError("store", f"{args.store} holds no space trained on this task (see `inductive-bias runs`)")
+    measured = {}
+    for record in records:
+        label = f"{record.spec.get('space')} {record.space_id[:8]} ({args.estimator})"
+        measured[label] = measure_store(store, record.space_id, eps, estimator=args.estimator,
+                                        n_bootstrap=args.bootstrap, seed=args.seed)
+    return eps, measured
+
+
+def run(args) -> int:
+    losses = _named_losses(args.losses)
+    task = task_from_args(args)
+    space = build_gp_space(args)
+    eps, measured = _stored(args, task, space)
+    geometry = geometry_from_args(task, args)
+    result = compare(task, eps, space=space, measured=measured, losses=losses, estimator=args.estimator,
+                     n_bootstrap=args.bootstrap, geometry=geometry, output_bound=args.output_bound, seed=args.seed)
+    sys.stdout.write((result.to_json() if args.json else format_comparison(result)) + "\n")
+    return 0

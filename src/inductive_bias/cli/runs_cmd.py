@@ -1,0 +1,42 @@
+"""``inductive-bias runs``: what a sample store holds."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from ..runs import store_summary
+
+
+def add_parser(sub):
+    p = sub.add_parser("runs", help="list the spaces and members a sample store holds",
+                       description="List the spaces of a sample store: id, settings, task, run seed, members, "
+                                   "mean losses.")
+    p.add_argument("--store", required=True, metavar="FILE", help="the sample store")
+    p.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
+    return p
+
+
+def _number(value, spec):
+    return "-" if value is None else format(value, spec)
+
+
+def run(args) -> int:
+    spaces = store_summary(args.store)
+    if args.json:
+        sys.stdout.write(json.dumps(spaces, indent=2) + "\n")
+        return 0
+    if not spaces:
+        sys.stdout.write(f"{args.store} holds no spaces yet\n")
+        return 0
+    header = (f"{'space id':<16}  {'members':>7}  {'seed':>5}  {'test loss':>10}  {'train loss':>10}  "
+              f"{'accuracy':>8}  task / space")
+    lines = [header, "-" * len(header)]
+    for s in spaces:
+        holes = f" ({s['missing_below_last']} missing below {s['last_index']})" if s["missing_below_last"] else ""
+        shape = "/".join(str(v) for v in s["task_shape"])
+        lines.append(f"{s['space_id']:<16}  {s['members']:>7}  {s['run_seed']:>5}  "
+                     f"{_number(s['test_loss_mean'], '10.6f')}  {_number(s['train_loss_mean'], '10.6f')}  "
+                     f"{_number(s['test_accuracy_mean'], '8.4f')}  {s['task']} ({shape}) / {s['summary']}{holes}")
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0

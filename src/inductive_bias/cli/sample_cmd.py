@@ -1,0 +1,74 @@
+"""``inductive-bias sample``: train members of a trained space into a sample store."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from .._validation import check_positive
+from ..runs import SamplingInterrupted, sample_into_store, store_summary
+from ..runs.listing import spec_summary
+from ..runs.store import SampleStore
+from ._space_args import add_trained_space_arguments, build_trained_space, trained_spaces
+from ._task_args import add_task_arguments, task_from_args
+
+
+def add_parser(sub):
+    p = sub.add_parser("sample", help="train members of a space into a sample store (resumable)",
+                       description="Train members 0..N-1 of a trained hypothesis space on a task and commit each "
+                                   "to a SQLite sample store as it finishes. Members already stored are skipped: "
+                                   "rerun the same command to resume, or raise --hypotheses to add members.")
+    add_task_arguments(p)
+    p.add_argument("--space", required=True, choices=trained_spaces(), help="the trained hypothesis space")
+    add_trained_space_arguments(p, kernel_flags=True)
+    run = p.add_argument_group("run")
+    run.add_argument("--hypotheses", type=int, required=True, metavar="N", help="members wanted in total")
+    run.add_argument("--store", required=True, metavar="FILE", help="the sample store (created if missing)")
+    run.add_argument("--seed", type=int, default=0, help="run seed; member i's seed derives from it (default 0)")
+    run.add_argument("--predictions", action="store_true",
+                     help="also store each member's test predictions (compressed float32)")
+    run.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
+    return p
+
+
+def run(args) -> int:
+    check_positive("hypotheses", args.hypotheses, integer=True)
+    check_positive("seed", args.seed, integer=True, allow_zero=True)
+    task = task_from_args(args)
+    notes: list = []
+    space = build_trained_space(args, notes)
+    with SampleStore(args.store) as store:
+        for note in notes:  # once the store is known good, so that an error stays one line
+            print(f"inductive-bias sample: note: {note}", file=sys.stderr)
+        try:
+            outcome = sample_into_store(task, space, store, args.hypotheses, args.seed, predictions=args.predictions)
+        except SamplingInterrupted as stop:
+            print(f"inductive-bias sample: {stop}", file=sys.stderr)
+            return 130
+    summary = next(s for s in store_summary(args.store) if s["space_id"] == outcome.space_id)
+    record = {"space_id": outcome.space_id, "store": args.store, "space": space.spec(), "task": task.describe(),
+              "run_seed": args.seed, "requested": outcome.requested, "present_before": outcome.present_before,
+              "trained": outcome.trained, "skipped": outcome.skipped, "stored": outcome.stored,
+              "seconds": outcome.seconds, "members_in_store": summary["members"],
+              "test_loss_mean": summary["test_loss_mean"], "train_loss_mean": summary["train_loss_mean"],
+              "test_accuracy_mean": summary["test_accuracy_mean"]}
+    if args.json:
+        sys.stdout.write(json.dumps(record, indent=2) + "\n")
+        return 0
+    accuracy = summary["test_accuracy_mean"]
+    lines = [
+        f"space  {outcome.space_id}  {spec_summary(space.spec())}",
+        f"task   {task.name}: {task.n_train} train / {task.n_test} test, run seed {args.seed}",
+        f"store  {args.store}: {outcome.stored} of {outcome.requested} members present "
+        f"({outcome.present_before} before, {outcome.trained} trained in {outcome.seconds:.1f} s"
+        + (f", {outcome.skipped} committed meanwhile by another process" if outcome.skipped else "") + ")",
+        f"mean   test loss {_shown(summary['test_loss_mean'])}, train loss {_shown(summary['train_loss_mean'])}"
+        + (f", test accuracy {accuracy:.4f}" if accuracy is not None else "")
+        + f" over all {summary['members']} stored members",
+    ]
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0
+
+
+def _shown(value) -> str:
+    return "none finite" if value is None else f"{value:.6g}"

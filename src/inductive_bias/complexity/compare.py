@@ -1,0 +1,188 @@
+"""The upper bound of SPEC §5 beside measured inductive bias, at the same target errors.
+
+:func:`compare` puts, for one task and each ε, the model-agnostic bound (what the task requires
+at most, from its geometry) next to the exact inductive bias a Gaussian-process space requires
+(SPEC §2) and any other measurements (sample-based estimates of other spaces, SPEC §3-4), each a
+:class:`~inductive_bias.results.MeasureResult` at the same ε.
+
+Caution on units: the bound's ε is the published bound's "error", which the published code
+set to a classification error rate; the measured figures use ε as the test MSE of SPEC §1. The
+comparison plugs the same number into both, as asked; read the bound as an order of magnitude.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._validation import InputError
+from ..measure import measure, measure_losses
+from ..results import MeasureResult, _plain
+from ..tasks import Task
+from .bound import ComplexityBound
+from ..reports.table import format_bits
+from .geometry import TaskGeometry, estimate_geometry
+
+__all__ = ["Comparison", "compare", "format_comparison"]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The bound and the measurements of one task at the same target errors.
+
+    Attributes
+    ----------
+    task : dict
+    target_errors : tuple of float
+    bounds : tuple of ComplexityBound
+        One per ε.
+    bound_ranges : tuple of (float, float)
+        The bound's smallest and largest value as m runs over its interval, per ε.
+    geometry : dict
+        The bound's inputs and how they were estimated (:meth:`TaskGeometry.to_dict`).
+    spaces : dict of str -> MeasureResult
+        Each measurement, by name, at ``target_errors``.
+    """
+
+    task: dict
+    target_errors: tuple
+    bounds: tuple
+    bound_ranges: tuple
+    geometry: dict
+    spaces: dict = field(default_factory=dict)
+
+    def rows(self) -> list[dict]:
+        """One record per ε: the bound and every space's figure."""
+        rows = []
+        for j, eps in enumerate(self.target_errors):
+            bound: ComplexityBound = self.bounds[j]
+            row = {"target_error": float(eps), "upper_bound": {
+                "bits": bound.bits, "log10_bits": bound.log10_bits, "range_over_m": list(self.bound_ranges[j]),
+                "reason": bound.reason}}
+            for name, result in self.spaces.items():
+                row[name] = result.results[j].to_dict()
+            rows.append(row)
+        return rows
+
+    def to_dict(self) -> dict:
+        return {
+            "task": _plain(self.task),
+            "target_errors": [float(e) for e in self.target_errors],
+            "rows": _plain(self.rows()),
+            "bound_inputs": _plain(self.geometry),
+            "bounds": [b.to_dict() for b in self.bounds],
+            "spaces": {name: r.to_dict() for name, r in self.spaces.items()},
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+
+
+def _check_measured(name, result, eps):
+    if not isinstance(result, MeasureResult):
+        raise InputError("measured", f"{name!r} must be a MeasureResult; got {type(result).__name__}")
+    if result.target_errors.shape != eps.shape or not np.allclose(result.target_errors, eps, rtol=1e-12, atol=0):
+        raise InputError("measured", f"{name!r} was measured at ε = {result.target_errors.tolist()}, "
+                         f"not at the comparison's ε = {eps.tolist()}")
+    return result
+
+
+def compare(task: Task, target_error=None, *, space=None, measured: Mapping | None = None,
+            losses: Mapping | None = None, estimator: str = "paper", n_bootstrap: int = 50,
+            geometry: TaskGeometry | None = None, output_bound: float = 1.0, seed=0) -> Comparison:
+    """The bound of SPEC §5 next to the exact GP inductive bias and other measurements, per ε.
+
+    Parameters
+    ----------
+    task : Task
+        A classification task.
+    target_error : float or sequence of float, optional
+        ε values; default: the GP measurement's defaults (1, 2, 4, 8, 16 standard deviations
+        below its mean loss).
+    space : GaussianProcess, optional
+        The GP space measured exactly (default ``GaussianProcess("rbf", 1.0)``, as published).
+    measured : mapping of str to MeasureResult, optional
+        Other spaces already measured at these ε (e.g. networks trained elsewhere). This is the
+        hook for further hypothesis spaces: measure them at ``target_error`` and pass them here.
+    losses : mapping of str to array, optional
+        Test losses of other spaces' hypotheses; each is run through
+        :func:`~inductive_bias.measure_losses` with ``estimator`` at these ε.
+    estimator : str, default "paper"
+        The sample-based estimator for ``losses``.
+    n_bootstrap : int, default 50
+    geometry : TaskGeometry, optional
+        The bound's inputs; default :func:`estimate_geometry` (task, seed=seed).
+    output_bound : float, default 1
+        B of the bound.
+    seed : int, default 0
+
+    Returns
+    -------
+    Comparison
+    """
+    from ..spaces import GaussianProcess
+
+    if not isinstance(task, Task):
+        raise InputError("task", f"must be a Task; got {type(task).__name__}")
+    space = GaussianProcess("rbf", 1.0) if space is None else space
+    if geometry is None:
+        geometry = estimate_geometry(task, seed=seed)
+    elif not isinstance(geometry, TaskGeometry):
+        raise InputError("geometry", f"must be a TaskGeometry; got {type(geometry).__name__}")
+    exact = measure(task, space, target_error, estimator="exact")
+    eps = exact.target_errors
+    label = f"{space.name} {getattr(space, 'kernel', '')}".strip() + " (exact)"
+    spaces = {label: exact}
+    for name, result in (measured or {}).items():
+        if name in spaces:
+            raise InputError("measured", f"two measurements are named {name!r}")
+        spaces[name] = _check_measured(name, result, eps)
+    for name, values in (losses or {}).items():
+        key = f"{name} ({estimator})"
+        if key in spaces:
+            raise InputError("losses", f"two measurements are named {key!r}")
+        spaces[key] = measure_losses(values, eps, estimator=estimator, n_bootstrap=n_bootstrap, seed=seed,
+                                     task=task.describe(), space={"space": name})
+    bounds = tuple(geometry.bound(float(e), output_bound=output_bound) for e in eps)
+    ranges = tuple(geometry.bound_range(float(e), output_bound=output_bound) for e in eps)
+    return Comparison(task=task.describe(), target_errors=tuple(float(e) for e in eps), bounds=bounds,
+                      bound_ranges=ranges, geometry=geometry.to_dict(), spaces=spaces)
+
+
+def format_comparison(comparison: Comparison) -> str:
+    """A table: per ε, the bound and each space's bits with its interval or lower bound."""
+    task, g = comparison.task, comparison.geometry
+    dim, sep = g["dimension"], g["separation"]
+    lines = [
+        f"task   {task.get('name', '?')}: {task.get('n_train')} train / {task.get('n_test')} test, "
+        f"{task.get('n_features')} features, {g['classes']} classes",
+        f"bound inputs (SPEC §5): n {g['n']}, R {g['R']:.6g}, m {g['m']:.4g} "
+        f"[{dim['interval'][0]:.4g}, {dim['interval'][1]:.4g}], δ {g['delta']:.6g} ({sep['method']}), "
+        f"P {g['combinations']}, D {g['outputs']}",
+        "",
+    ]
+    name_width = max(len("upper bound (SPEC §5)"), *(len(n) for n in comparison.spaces))
+    header = f"{'target error':>12}  {'':<{name_width}}  {'bits':>14}  {'interval / lower bound':>26}  note"
+    lines += [header, "-" * len(header)]
+    for j, eps in enumerate(comparison.target_errors):
+        bound = comparison.bounds[j]
+        low, high = comparison.bound_ranges[j]
+        lines.append(f"{eps:>12.6g}  {'upper bound (SPEC §5)':<{name_width}}  {format_bits(bound.bits):>14}  "
+                     f"{'[' + format_bits(low) + ', ' + format_bits(high) + ']':>26}  "
+                     f"{bound.reason or ''}".rstrip())
+        for name, result in comparison.spaces.items():
+            r = result.results[j]
+            if r.interval is not None:
+                extra = f"[{format_bits(r.interval[0])}, {format_bits(r.interval[1])}]"
+            elif r.bits_lower_bound is not None:
+                extra = f">= {format_bits(r.bits_lower_bound)}"
+            else:
+                extra = "-"
+            lines.append(f"{'':>12}  {name:<{name_width}}  {format_bits(r.bits):>14}  {extra:>26}  {r.reason or ''}".rstrip())
+    lines += ["", "interval: the bound's range as m runs over its interval; '>=' the Chernoff lower bound of an "
+              "exact figure; [a, b] the bootstrap interval of a sample-based estimate. The bound's ε is the published "
+              "bound's error, plugged in as the same number as the test MSE ε of the measurements."]
+    return "\n".join(lines)

@@ -1,0 +1,160 @@
+"""Train the missing members of a space into a sample store, committing each as it finishes."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._random import member_seeds
+from .._validation import InputError, check_positive
+from ..spaces.base import MemberSpace
+from ..tasks import Task
+from ._progress import ProgressBar
+from .store import SampleStore, library_versions, task_identity
+
+__all__ = ["sample_into_store", "SampleRun", "SamplingInterrupted", "DEFAULT_CHUNK"]
+
+DEFAULT_CHUNK = 64  # members per train_members call where the space states no preference
+
+
+@dataclass(frozen=True)
+class SampleRun:
+    """What :func:`sample_into_store` did.
+
+    ``present_before`` members were already stored, ``trained`` were trained and committed now,
+    ``skipped`` were committed meanwhile by another process; the space now holds ``stored``
+    members with indices below ``requested`` (``stored == requested`` when done).
+    """
+
+    space_id: str
+    store: str
+    requested: int
+    present_before: int
+    trained: int
+    skipped: int
+    stored: int
+    seconds: float
+
+
+class SamplingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`sample_into_store`: what is committed stays; the message says how to
+    resume."""
+
+    def __init__(self, space_id: str, store: str, committed: int, requested: int):
+        self.space_id, self.store, self.committed, self.requested = space_id, store, committed, requested
+        if store == ":memory:":
+            super().__init__(f"interrupted after {committed} of {requested} members of space {space_id}; they were "
+                             "kept in memory only and are lost: use a store file (inductive-bias sample --store) "
+                             "for long runs")
+        else:
+            super().__init__(f"interrupted: {committed} of {requested} members of space {space_id} are committed "
+                             f"to {store}; run the same command again to train the other {requested - committed}")
+
+
+def _chunk_size(space, chunk) -> int:
+    if chunk is not None:
+        return check_positive("chunk", chunk, integer=True)
+    for attribute in ("members_per_call", "chunk_size"):
+        value = getattr(space, attribute, None)
+        if isinstance(value, (int, np.integer)) and value > 0:
+            return int(value)
+    return DEFAULT_CHUNK
+
+
+def _target_variance(task: Task) -> float:
+    """Mean over outputs of the variance of the training targets (the scale of 'fits the data')."""
+    return float(np.mean(np.var(task.Y_train, axis=0)))
+
+
+def sample_into_store(task: Task, space: MemberSpace, store, n: int, seed: int = 0, *, predictions: bool = False,
+                      chunk: int | None = None, progress: bool | None = None) -> SampleRun:
+    """Make members 0 .. n-1 of ``space`` on ``task`` (run seed ``seed``) present in ``store``.
+
+    Member indices already stored are skipped; the missing ones are trained ``chunk`` at a time
+    with :meth:`MemberSpace.train_members` and each member is committed in its own transaction
+    as soon as its chunk returns. Member i has seed ``member_seeds(seed, i, 1)[0]`` (SPEC §4), so
+    an interrupted or extended run gives the same members as one uninterrupted run.
+
+    Parameters
+    ----------
+    task : Task
+    space : MemberSpace
+        A trained space (scikit-learn models, neural networks).
+    store : SampleStore, str or Path
+        The store, or the path of one (created if missing, closed on return).
+    n : int
+        Members wanted in total (not additionally).
+    seed : int, default 0
+        The run seed.
+    predictions : bool, default False
+        Also store each member's test predictions (compressed float32) for function-space use.
+    chunk : int, optional
+        Members per ``train_members`` call (at most this many are lost to a kill). Default: the
+        space's ``members_per_call`` or ``chunk_size``, else 64.
+    progress : bool or None, default None
+        Progress bar on stderr; None: only when stderr is a terminal.
+
+    Returns
+    -------
+    SampleRun
+
+    Raises
+    ------
+    SamplingInterrupted
+        On Ctrl-C (a KeyboardInterrupt); everything committed so far stays.
+    """
+    if not isinstance(task, Task):
+        raise InputError("task", f"must be a Task; got {type(task).__name__}")
+    if not isinstance(space, MemberSpace):
+        raise InputError("space", f"only trained spaces (MemberSpace) are sampled into a store; got "
+                                  f"{type(space).__name__}")
+    n = check_positive("hypotheses", n, integer=True)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputError("seed", f"a trained space needs a non-negative integer run seed; got {seed!r}")
+    seed = int(seed)
+    size = _chunk_size(space, chunk)
+    own = not isinstance(store, SampleStore)
+    if own:
+        store = SampleStore(store)
+    try:
+        return _run(task, space, store, n, seed, predictions, size, progress)
+    finally:
+        if own:
+            store.close()
+
+
+def _run(task, space, store, n, seed, predictions, size, progress) -> SampleRun:
+    tic = time.perf_counter()
+    space_id = store.open_space(space.spec(), task_identity(task), seed, task_info=task.describe(),
+                                target_variance=_target_variance(task))
+    present = store.member_indices(space_id)
+    before = sum(1 for i in present if i < n)
+    missing = [i for i in range(n) if i not in present]
+    bar = ProgressBar(n, initial=before, label=f"{space_id} ", enabled=progress)
+    trained = skipped = 0
+    environment = None
+    try:
+        for start in range(0, len(missing), size):
+            indices = missing[start:start + size]
+            seeds = [member_seeds(seed, i, 1)[0] for i in indices]
+            members = space.train_members(task, seeds, predictions=predictions)
+            if len(members) != len(seeds) or [m.seed for m in members] != seeds:
+                raise RuntimeError(f"{type(space).__name__}.train_members returned members for seeds "
+                                   f"{[m.seed for m in members][:4]}... instead of {seeds[:4]}...")
+            if environment is None:  # after the first training, so lazily imported libraries count
+                environment = library_versions(space)
+            for index, member in zip(indices, members):
+                if store.add_member(space_id, index, member, environment):
+                    trained += 1
+                else:
+                    skipped += 1
+                bar.update(1)
+    except KeyboardInterrupt:
+        bar.close()
+        committed = sum(1 for i in store.member_indices(space_id) if i < n)
+        raise SamplingInterrupted(space_id, store.path, committed, n) from None
+    bar.close()
+    stored = sum(1 for i in store.member_indices(space_id) if i < n)
+    return SampleRun(space_id, store.path, n, before, trained, skipped, stored, time.perf_counter() - tic)

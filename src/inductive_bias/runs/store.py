@@ -1,0 +1,363 @@
+"""An embedded sample store: trained members of hypothesis spaces, one SQLite file.
+
+Every member is committed in its own transaction as soon as it is trained (``synchronous=FULL``,
+write-ahead log), so killing a run at any moment loses at most the members still in training,
+never a committed one, and never leaves the file unreadable: SQLite rolls an unfinished
+transaction back the next time the file is opened.
+
+A space in a store is identified by its ``space_id``, a hash of the canonical JSON of (space spec,
+task identity, run seed). Member ``i`` of a space has seed ``member_seeds(run_seed, i, 1)[0]``;
+``(space_id, member_index)`` and ``(space_id, seed)`` are unique, so a member is never stored twice.
+
+Schema (version 1)::
+
+    spaces(space_id PK, spec, task_identity, task, run_seed, target_variance, created)
+    members(space_id, member_index, seed, test_loss, train_loss, test_accuracy, seconds,
+            environment, predictions, committed,
+            PRIMARY KEY (space_id, member_index), UNIQUE (space_id, seed))
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import io
+import json
+import math
+import sqlite3
+import sys
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .._validation import InputError
+
+__all__ = ["SampleStore", "SpaceRecord", "StoredMember", "SCHEMA_VERSION", "canonical_json", "space_id_for",
+           "task_identity", "library_versions"]
+
+SCHEMA_VERSION = 1
+APPLICATION_ID = 0x49424941  # "IBIA": marks a file as an inductive-bias sample store
+
+_SCHEMA = """
+CREATE TABLE spaces (
+    space_id        TEXT PRIMARY KEY,
+    spec            TEXT NOT NULL,
+    task_identity   TEXT NOT NULL,
+    task            TEXT NOT NULL,
+    run_seed        INTEGER NOT NULL CHECK (run_seed >= 0),
+    target_variance REAL,
+    created         TEXT NOT NULL
+);
+CREATE TABLE members (
+    space_id      TEXT NOT NULL REFERENCES spaces (space_id),
+    member_index  INTEGER NOT NULL CHECK (member_index >= 0),
+    seed          INTEGER NOT NULL,
+    test_loss     REAL,
+    train_loss    REAL,
+    test_accuracy REAL,
+    seconds       REAL NOT NULL,
+    environment   TEXT NOT NULL,
+    predictions   BLOB,
+    committed     TEXT NOT NULL,
+    PRIMARY KEY (space_id, member_index),
+    UNIQUE (space_id, seed)
+);
+"""
+
+
+def canonical_json(value) -> str:
+    """One text per value: sorted keys, no spaces, no NaN (identity hashes depend on it)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False, ensure_ascii=True)
+
+
+def space_id_for(spec: dict, task_id: dict, run_seed: int) -> str:
+    """The id of a space in a store: 16 hex digits of SHA-256 over the canonical JSON of
+    (space spec, task identity, run seed)."""
+    text = canonical_json({"space": spec, "task": task_id, "run_seed": int(run_seed)})
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def task_identity(task) -> dict:
+    """What identifies a task's data: its description without where it was read from, and a
+    SHA-256 fingerprint of the four arrays (so a moved file is the same task, an edited one not)."""
+    digest = hashlib.sha256()
+    for array in (task.X_train, task.Y_train, task.X_test, task.Y_test):
+        digest.update(repr(array.shape).encode())
+        digest.update(np.ascontiguousarray(array, dtype=np.float64).tobytes())
+    identity = {k: v for k, v in task.describe().items() if k != "source"}
+    identity["data_sha256"] = digest.hexdigest()
+    return identity
+
+
+def library_versions(space=None) -> dict:
+    """Versions of what trained a member: Python, numpy, this package, and scikit-learn / torch
+    where loaded; plus the space's device where it has one."""
+    from .. import __version__
+
+    out = {"python": sys.version.split()[0], "numpy": np.__version__, "inductive_bias": __version__}
+    for module, key in (("sklearn", "scikit-learn"), ("torch", "torch")):
+        if module in sys.modules:
+            out[key] = getattr(sys.modules[module], "__version__", "unknown")
+    device = getattr(space, "device", None)
+    if device is not None:
+        out["device"] = str(device)
+    return out
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _encode_predictions(predictions) -> bytes | None:
+    """Test predictions as float32 .npy bytes, zlib-compressed (ample for a function-space
+    estimator; the losses themselves are stored in float64)."""
+    if predictions is None:
+        return None
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(predictions, dtype=np.float32), allow_pickle=False)
+    return zlib.compress(buffer.getvalue(), 6)
+
+
+def _decode_predictions(blob) -> np.ndarray | None:
+    if blob is None:
+        return None
+    return np.load(io.BytesIO(zlib.decompress(blob)), allow_pickle=False)
+
+
+def _real(x):
+    """NaN cannot be stored as REAL (SQLite makes it NULL); NULL reads back as NaN."""
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+
+def _unreal(x):
+    return math.nan if x is None else float(x)
+
+
+@dataclass(frozen=True)
+class SpaceRecord:
+    """A space held by a store: identity, and how many members it has so far."""
+
+    space_id: str
+    spec: dict
+    task: dict
+    task_identity: dict
+    run_seed: int
+    target_variance: float | None
+    created: str
+    members: int
+
+
+@dataclass(frozen=True)
+class StoredMember:
+    """One committed member (losses are MSE as in SPEC §1; NaN where training diverged)."""
+
+    index: int
+    seed: int
+    test_loss: float
+    train_loss: float
+    test_accuracy: float | None
+    seconds: float
+    environment: dict
+    committed: str
+    predictions: np.ndarray | None = None
+
+
+class SampleStore:
+    """An embedded SQLite sample store (see the module docstring).
+
+    Parameters
+    ----------
+    path : str or Path
+        The store file, or ":memory:" for a store that lives as long as this object.
+    create : bool, default True
+        Create the file if it does not exist. With False a missing file is an error (readers).
+
+    Raises
+    ------
+    InputError ("store")
+        The file cannot be opened, is not a sample store, or has another schema version.
+    """
+
+    def __init__(self, path, *, create: bool = True):
+        self.path = str(path)
+        memory = self.path == ":memory:"
+        if not memory:
+            file = Path(self.path)
+            if file.is_dir():
+                raise InputError("store", f"{self.path} is a directory, not a store file")
+            if not create and not file.is_file():
+                raise InputError("store", f"no such store: {self.path}")
+        try:
+            self._db = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
+        except sqlite3.Error as error:
+            raise InputError("store", f"cannot open {self.path}: {error}") from None
+        try:
+            self._prepare(memory, create)
+        except sqlite3.DatabaseError as error:
+            self._db.close()
+            raise InputError("store", f"{self.path} is not a readable sample store ({error})") from None
+        except InputError:
+            self._db.close()
+            raise
+
+    def _prepare(self, memory: bool, create: bool) -> None:
+        db = self._db
+        app = db.execute("PRAGMA application_id").fetchone()[0]
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if app == 0 and tables == 0:
+            if not create:
+                raise InputError("store", f"{self.path} is empty, not a sample store (yet)")
+            if not memory:
+                db.execute("PRAGMA journal_mode=WAL")
+            db.execute("BEGIN IMMEDIATE")
+            try:  # another process may have created it meanwhile: look again inside the lock
+                if db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
+                    # statement by statement: executescript would commit the open transaction
+                    for statement in filter(str.strip, _SCHEMA.split(";")):
+                        db.execute(statement)
+                    db.execute(f"PRAGMA application_id={APPLICATION_ID}")
+                    db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            app = db.execute("PRAGMA application_id").fetchone()[0]
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+        if app != APPLICATION_ID:
+            raise InputError("store", f"{self.path} is an SQLite file but not an inductive-bias sample store")
+        if version != SCHEMA_VERSION:
+            raise InputError("store", f"{self.path} has store schema version {version}; this version of "
+                                      f"inductive-bias reads version {SCHEMA_VERSION}")
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute("PRAGMA foreign_keys=ON")
+
+    # -- lifetime ------------------------------------------------------------------------------
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"SampleStore({self.path!r})"
+
+    def _write(self, sql: str, parameters=()) -> None:
+        """One statement in its own transaction, committed durably before returning."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute(sql, parameters)
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # -- spaces --------------------------------------------------------------------------------
+    def open_space(self, spec: dict, task_id: dict, run_seed: int, *, task_info: dict | None = None,
+                   target_variance: float | None = None) -> str:
+        """The space_id of (spec, task, run seed), registered in the store if new.
+
+        A stored space with this id whose identity differs (a hash collision, or a hand-edited
+        store) is refused rather than mixed with new members.
+        """
+        space_id = space_id_for(spec, task_id, run_seed)
+        row = self._db.execute("SELECT spec, task_identity, run_seed FROM spaces WHERE space_id = ?",
+                               (space_id,)).fetchone()
+        if row is None:
+            try:
+                self._write("INSERT INTO spaces VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            (space_id, canonical_json(spec), canonical_json(task_id),
+                             canonical_json(task_info if task_info is not None else task_id), int(run_seed),
+                             target_variance, _now()))
+            except sqlite3.IntegrityError:  # registered by another process meanwhile
+                pass
+            row = self._db.execute("SELECT spec, task_identity, run_seed FROM spaces WHERE space_id = ?",
+                                   (space_id,)).fetchone()
+        stored = {"space": json.loads(row[0]), "task": json.loads(row[1]), "run_seed": row[2]}
+        given = {"space": spec, "task": task_id, "run_seed": int(run_seed)}
+        if canonical_json(stored) != canonical_json(given):
+            raise InputError("space_id", f"{space_id} in {self.path} was stored for another spec "
+                                         f"({describe_difference(stored, given)}); refusing to mix members")
+        return space_id
+
+    def spaces(self) -> list[SpaceRecord]:
+        rows = self._db.execute(
+            "SELECT s.space_id, s.spec, s.task, s.task_identity, s.run_seed, s.target_variance, s.created, "
+            "(SELECT count(*) FROM members m WHERE m.space_id = s.space_id) FROM spaces s ORDER BY s.rowid").fetchall()
+        return [SpaceRecord(r[0], json.loads(r[1]), json.loads(r[2]), json.loads(r[3]), r[4], r[5], r[6], r[7])
+                for r in rows]
+
+    def space(self, space_id: str) -> SpaceRecord:
+        """The stored space with this id (a unique prefix of at least 4 digits is accepted)."""
+        space_id = str(space_id)
+        matches = [s for s in self.spaces() if s.space_id == space_id] or \
+                  ([s for s in self.spaces() if s.space_id.startswith(space_id)] if len(space_id) >= 4 else [])
+        if len(matches) != 1:
+            known = ", ".join(s.space_id for s in self.spaces()) or "none"
+            what = "matches several spaces" if matches else "is not"
+            raise InputError("space_id", f"{space_id!r} {what} in {self.path} (it holds: {known})")
+        return matches[0]
+
+    # -- members -------------------------------------------------------------------------------
+    def member_indices(self, space_id: str) -> set[int]:
+        return {r[0] for r in self._db.execute("SELECT member_index FROM members WHERE space_id = ?", (space_id,))}
+
+    def add_member(self, space_id: str, index: int, member, environment: dict) -> bool:
+        """Commit one member (its own transaction, durable on return). Returns False, storing
+        nothing, where another process committed the same member meanwhile."""
+        try:
+            self._write("INSERT INTO members VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (space_id, int(index), int(member.seed), _real(member.test_loss), _real(member.train_loss),
+                         _real(member.test_accuracy), float(member.seconds), canonical_json(environment),
+                         _encode_predictions(member.predictions), _now()))
+        except sqlite3.IntegrityError:
+            row = self._db.execute("SELECT seed FROM members WHERE space_id = ? AND member_index = ?",
+                                   (space_id, int(index))).fetchone()
+            if row is not None and row[0] == int(member.seed):
+                return False
+            raise InputError("seed", f"member {index} of space {space_id} clashes with a stored member "
+                                     f"(seed {member.seed}); the store refuses duplicate seeds") from None
+        return True
+
+    def members(self, space_id: str, *, predictions: bool = False, limit: int | None = None) -> list[StoredMember]:
+        """Committed members of a space in index order (the first ``limit`` of them)."""
+        columns = "member_index, seed, test_loss, train_loss, test_accuracy, seconds, environment, committed"
+        if predictions:
+            columns += ", predictions"
+        sql = f"SELECT {columns} FROM members WHERE space_id = ? ORDER BY member_index"
+        parameters: tuple = (space_id,)
+        if limit is not None:
+            sql += " LIMIT ?"
+            parameters += (int(limit),)
+        out = []
+        for r in self._db.execute(sql, parameters):
+            out.append(StoredMember(r[0], r[1], _unreal(r[2]), _unreal(r[3]), r[4], r[5], json.loads(r[6]), r[7],
+                                    _decode_predictions(r[8]) if predictions else None))
+        return out
+
+    def integrity_check(self) -> str:
+        """SQLite's own check of the file: "ok" for a sound store."""
+        return "; ".join(r[0] for r in self._db.execute("PRAGMA integrity_check"))
+
+
+def describe_difference(stored: dict, given: dict, limit: int = 4) -> str:
+    """Which fields of two identities differ, e.g. "space.epochs: 20 stored, 10 given"."""
+    diffs = []
+
+    def walk(a, b, prefix):
+        if isinstance(a, dict) and isinstance(b, dict):
+            for key in sorted(set(a) | set(b)):
+                walk(a.get(key, "(absent)"), b.get(key, "(absent)"), f"{prefix}{key}.")
+        elif canonical_json(a) != canonical_json(b):
+            shown = [json.dumps(v) if not isinstance(v, str) else v for v in (a, b)]
+            shown = [s if len(s) <= 24 else s[:21] + "..." for s in shown]
+            diffs.append(f"{prefix[:-1]}: {shown[0]} stored, {shown[1]} given")
+
+    walk(stored, given, "")
+    more = f", and {len(diffs) - limit} more" if len(diffs) > limit else ""
+    return "; ".join(diffs[:limit]) + more if diffs else "no difference"

@@ -1,0 +1,196 @@
+"""Batched ensembles: E members of one architecture as stacked parameters (leading axis E),
+trained together by one computation per step (SPEC §4).
+
+Two implementations of the same computation:
+
+- :class:`BatchedMLP`: hand-written forward and backward of a multilayer perceptron with one
+  ``baddbmm``/``bmm`` per layer (and gradient) over all members, weight gradients written into
+  preallocated buffers.
+  The backward uses the activation derivatives autograd uses (``aten.*_backward``).
+- :class:`VmappedModule`: any stateless ``torch.nn.Module`` through
+  ``torch.func.vmap(torch.func.grad(...))`` over ``functional_call``.
+
+Both expose ``params`` (stacked leaf tensors whose ``.grad`` each step fills), ``step_grads(xb, yb)``
+for a batch ``(E, b, d)``, ``(E, b, k)`` with the loss of each member the batch MSE over its b rows
+and k outputs, and ``predict(X)`` for inputs shared by all members -> ``(E, rows, k)``.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+__all__ = ["BatchedMLP", "VmappedModule", "make_optimizer", "train_chunk"]
+
+_ACTIVATION_FORWARD = {
+    "relu": torch.relu,
+    "tanh": torch.tanh,
+    "sigmoid": torch.sigmoid,
+    "gelu": torch.nn.functional.gelu,
+    "identity": None,
+}
+
+
+def _activation_backward(name: str, grad_out, pre, post):
+    """d loss / d pre-activation from d loss / d activation, as autograd computes it."""
+    if name == "relu":
+        return torch.ops.aten.threshold_backward(grad_out, post, 0)
+    if name == "tanh":
+        return torch.ops.aten.tanh_backward(grad_out, post)
+    if name == "sigmoid":
+        return torch.ops.aten.sigmoid_backward(grad_out, post)
+    if name == "gelu":
+        return torch.ops.aten.gelu_backward(grad_out, pre)
+    return grad_out
+
+
+class BatchedMLP:
+    """Stacked MLP members: ``weights[l]`` is ``(E, in, out)`` for wide layers and ``(E, out, in)``
+    (``nn.Linear``'s layout) for narrow ones (out < 64, e.g. the read-out), the layout in which
+    the batched matmuls of that layer are fastest (benchmarks/nn_throughput.md); ``biases[l]`` is
+    ``(E, 1, out)``."""
+
+    NARROW = 64
+
+    def __init__(self, weights, biases, activation: str):
+        """``weights`` in ``nn.Linear``'s layout ``(E, out, in)``, ``biases`` ``(E, out)``."""
+        self.transposed = [w.shape[1] >= self.NARROW for w in weights]   # stored as (E, in, out)
+        self.weights = [(w.transpose(1, 2) if t else w).contiguous() for w, t in zip(weights, self.transposed)]
+        self.biases = [b.unsqueeze(1).contiguous() for b in biases]
+        self.activation = activation
+        self.params = [t for pair in zip(self.weights, self.biases) for t in pair]
+        for p in self.params:
+            p.grad = torch.zeros_like(p)
+
+    @classmethod
+    def from_modules(cls, stacked: dict, n_layers: int, activation: str) -> "BatchedMLP":
+        """From stacked ``nn.Sequential`` parameters named ``"{2l}.weight"`` (E, out, in) and
+        ``"{2l}.bias"`` (E, out)."""
+        return cls([stacked[f"{2 * i}.weight"] for i in range(n_layers)],
+                   [stacked[f"{2 * i}.bias"] for i in range(n_layers)], activation)
+
+    def _in_out(self, i):
+        """Layer i's weight as an (E, in, out) view."""
+        w = self.weights[i]
+        return w if self.transposed[i] else w.transpose(1, 2)
+
+    def _forward(self, x):
+        act = _ACTIVATION_FORWARD[self.activation]
+        inputs, pres = [x], []
+        last = len(self.weights) - 1
+        for i, b in enumerate(self.biases):
+            w = self._in_out(i)
+            h = torch.baddbmm(b, inputs[-1], w) if x.dim() == 3 else torch.matmul(inputs[-1], w) + b
+            if i == last:
+                return h, inputs, pres
+            pres.append(h)
+            inputs.append(h if act is None else act(h))
+
+    def step_grads(self, xb, yb):
+        out, inputs, pres = self._forward(xb)
+        # d/d out of mean over (b, k) of (out - y)^2, per member
+        grad = (out - yb).mul_(2.0 / (out.shape[1] * out.shape[2]))
+        for i in range(len(self.weights) - 1, -1, -1):
+            if self.transposed[i]:
+                torch.bmm(inputs[i].transpose(1, 2), grad, out=self.weights[i].grad)
+            else:
+                torch.bmm(grad.transpose(1, 2), inputs[i], out=self.weights[i].grad)
+            torch.sum(grad, dim=1, keepdim=True, out=self.biases[i].grad)
+            if i:
+                grad_in = torch.bmm(grad, self._in_out(i).transpose(1, 2))
+                grad = _activation_backward(self.activation, grad_in, pres[i - 1], inputs[i])
+
+    @torch.no_grad()
+    def predict(self, X):
+        return self._forward(X)[0]
+
+
+class VmappedModule:
+    """Stacked members of any stateless module, gradients by ``vmap(grad(loss))``."""
+
+    def __init__(self, module: nn.Module, stacked: dict):
+        from torch.func import functional_call, grad, vmap
+
+        self.names = list(stacked)
+        self.params = [stacked[name].contiguous() for name in self.names]
+        self.module = module
+
+        def loss(params, xb, yb):
+            out = functional_call(module, dict(zip(self.names, params)), (xb,))
+            return torch.mean((out - yb) ** 2)
+
+        def forward(params, X):
+            return functional_call(module, dict(zip(self.names, params)), (X,))
+
+        self._grads = vmap(grad(loss), in_dims=(0, 0, 0))
+        self._predict = vmap(forward, in_dims=(0, None))
+
+    def step_grads(self, xb, yb):
+        for p, g in zip(self.params, self._grads(tuple(self.params), xb, yb)):
+            p.grad = g
+
+    @torch.no_grad()
+    def predict(self, X):
+        return self._predict(tuple(self.params), X)
+
+
+def make_optimizer(name: str, params, lr: float):
+    """Adam or SGD over stacked tensors. Both act elementwise, so one optimizer over the stacks is
+    E independent optimizers; Adam uses PyTorch's fused kernel (one pass per tensor)."""
+    if name == "adam":
+        fused = tuple(int(v) for v in torch.__version__.split("+")[0].split(".")[:2]) >= (2, 4)
+        return torch.optim.Adam(params, lr=lr, fused=True) if fused else torch.optim.Adam(params, lr=lr, foreach=True)
+    return torch.optim.SGD(params, lr=lr)
+
+
+def _predict_rows(model, X, rows: int):
+    return torch.cat([model.predict(X[i:i + rows]) for i in range(0, X.shape[0], rows)], dim=1)
+
+
+def train_chunk(model, generators, data, *, epochs: int, optimizer: str, lr: float, batch_size: int,
+                stop_train_mse: float | None, eval_rows: int = 1024):
+    """Train the stacked members of ``model`` and return their predictions.
+
+    Parameters
+    ----------
+    model : BatchedMLP or VmappedModule
+    generators : list of E torch.Generator
+        Member i's data order in each epoch is ``torch.randperm(n, generator=generators[i])``.
+    data : (X_train, Y_train, X_test, Y_test) float tensors on the training device
+    stop_train_mse : float or None
+        A member whose training MSE (whole set, SPEC §1) is <= this after an epoch stops there:
+        its predictions are taken at that point (it keeps being updated with the others, unseen).
+
+    Returns
+    -------
+    train_predictions (E, n, k), test_predictions (E, m, k), epochs_trained (E,) tensors
+    """
+    X_train, Y_train, X_test, Y_test = data
+    E, n = len(generators), X_train.shape[0]
+    opt = make_optimizer(optimizer, model.params, lr)
+    train_pred = torch.empty(E, n, Y_train.shape[1], device=X_train.device)
+    test_pred = torch.empty(E, X_test.shape[0], Y_test.shape[1], device=X_train.device)
+    stopped = torch.zeros(E, dtype=torch.bool, device=X_train.device)
+    epochs_trained = torch.full((E,), epochs, dtype=torch.long)
+    for epoch in range(epochs):
+        order = torch.stack([torch.randperm(n, generator=g) for g in generators]).to(X_train.device)
+        for start in range(0, n, batch_size):
+            index = order[:, start:start + batch_size]            # (E, b): one gather per step
+            model.step_grads(X_train[index], Y_train[index])
+            opt.step()
+        if stop_train_mse is not None:
+            current = _predict_rows(model, X_train, eval_rows)
+            mse = ((current - Y_train) ** 2).mean(dim=(1, 2))
+            newly = (mse <= stop_train_mse) & ~stopped
+            if newly.any():
+                train_pred[newly] = current[newly]
+                test_pred[newly] = _predict_rows(model, X_test, eval_rows)[newly]
+                epochs_trained[newly.cpu()] = epoch + 1
+                stopped |= newly
+            if bool(stopped.all()):
+                break
+    if not bool(stopped.all()):
+        rest = ~stopped
+        train_pred[rest] = _predict_rows(model, X_train, eval_rows)[rest]
+        test_pred[rest] = _predict_rows(model, X_test, eval_rows)[rest]
+    return train_pred, test_pred, epochs_trained

@@ -1,0 +1,253 @@
+"""Built-in architectures of neural-network hypothesis spaces (SPEC §4).
+
+Every builder takes the task's shape, ``(n_features, n_outputs)``, and returns a stateless
+``torch.nn.Module`` (no running-statistics buffers) mapping flat inputs ``(batch, n_features)`` to
+``(batch, n_outputs)``. Image architectures reshape the flat input to ``(channels, height, width)``
+themselves, so every space sees the same task.
+
+- ``mlp``: fully connected layers.
+- ``cnn``: convolutions (locality and weight sharing), then one linear read-out.
+- ``lcn``: the same network without weight sharing: every output position has its own filter.
+- ``vit``: a small vision transformer (patch embedding, self-attention blocks, mean-pooled read-out).
+
+Initialisation is PyTorch's default for each layer (uniform ±1/sqrt(fan_in) for linear,
+convolutional and locally connected weights and biases), drawn from an explicit
+``torch.Generator`` in a fixed order by :func:`initialise`, so that a member's initial weights are
+a function of its seed alone.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ..._validation import InputError, check_choice, check_positive
+
+__all__ = ["ACTIVATIONS", "ARCHITECTURES", "LocallyConnected2d", "VisionTransformer", "build", "image_shape_for",
+           "initialise", "resolve_options"]
+
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "gelu": nn.GELU,
+    "identity": nn.Identity,
+}
+
+# The options each built-in architecture takes, with their defaults.
+ARCHITECTURES = {
+    "mlp": {"hidden": (256, 256), "activation": "relu"},
+    "cnn": {"channels": (16, 32), "kernel_size": 3, "activation": "relu", "image_shape": None},
+    "lcn": {"channels": (16, 32), "kernel_size": 3, "activation": "relu", "image_shape": None},
+    "vit": {"patch_size": 2, "dim": 32, "depth": 2, "heads": 4, "mlp_dim": 64, "activation": "gelu",
+            "image_shape": None},
+}
+
+
+# -- options ------------------------------------------------------------------------------------
+def image_shape_for(n_features: int, image_shape) -> tuple[int, int, int]:
+    """``(C, H, W)`` of the flat inputs: ``image_shape`` if given, else a square single-channel
+    image when ``n_features`` is a perfect square (digits: 64 -> 1x8x8)."""
+    if image_shape is None:
+        side = math.isqrt(n_features)
+        if side * side != n_features:
+            raise InputError("image_shape", f"{n_features} features are not a square image; "
+                                            f"give image_shape=(channels, height, width)")
+        return (1, side, side)
+    try:
+        shape = tuple(int(s) for s in image_shape)
+    except (TypeError, ValueError):
+        raise InputError("image_shape", f"must be (channels, height, width); got {image_shape!r}") from None
+    if len(shape) != 3 or min(shape) < 1 or shape[0] * shape[1] * shape[2] != n_features:
+        raise InputError("image_shape", f"must be 3 positive sizes whose product is the {n_features} "
+                                        f"features; got {image_shape!r}")
+    return shape
+
+
+def _widths(name: str, value) -> tuple[int, ...]:
+    if isinstance(value, (int,)) and not isinstance(value, bool):
+        value = (value,)
+    try:
+        widths = tuple(value)
+    except TypeError:
+        raise InputError(name, f"must be a sequence of positive integers; got {value!r}") from None
+    return tuple(check_positive(name, w, integer=True) for w in widths)
+
+
+def resolve_options(architecture: str, options: dict) -> dict:
+    """The full, checked option set of a built-in architecture (defaults filled in)."""
+    defaults = ARCHITECTURES[architecture]
+    unknown = sorted(set(options) - set(defaults))
+    if unknown:
+        raise InputError(unknown[0], f"is not an option of architecture {architecture!r}; "
+                                     f"its options are {', '.join(defaults)}")
+    resolved = {**defaults, **options}
+    check_choice("activation", resolved["activation"], ACTIVATIONS)
+    if architecture == "mlp":
+        resolved["hidden"] = _widths("hidden", resolved["hidden"])
+    elif architecture in ("cnn", "lcn"):
+        resolved["channels"] = _widths("channels", resolved["channels"])
+        if not resolved["channels"]:
+            raise InputError("channels", "needs at least one layer")
+        k = check_positive("kernel_size", resolved["kernel_size"], integer=True)
+        if k % 2 == 0:
+            raise InputError("kernel_size", f"must be odd (padding keeps the image size); got {k}")
+        resolved["kernel_size"] = k
+    else:
+        for key in ("patch_size", "dim", "depth", "heads", "mlp_dim"):
+            resolved[key] = check_positive(key, resolved[key], integer=True)
+        if resolved["dim"] % resolved["heads"]:
+            raise InputError("heads", f"must divide dim={resolved['dim']}; got {resolved['heads']}")
+    if resolved.get("image_shape") is not None:
+        shape = resolved["image_shape"]
+        try:
+            valid = len(shape) == 3 and all(int(s) == s and s >= 1 for s in shape)
+        except TypeError:
+            valid = False
+        if not valid:
+            raise InputError("image_shape", f"must be (channels, height, width), 3 positive integers; got {shape!r}")
+        resolved["image_shape"] = tuple(int(s) for s in shape)
+    return resolved
+
+
+# -- modules ------------------------------------------------------------------------------------
+class _Unflatten(nn.Module):
+    def __init__(self, shape):
+        super().__init__()
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        return x.reshape(x.shape[0], *self.shape)
+
+
+class LocallyConnected2d(nn.Module):
+    """A convolution without weight sharing: each output position (i, j) has its own
+    ``(out_channels, in_channels * k * k)`` filter and bias ("same" padding, stride 1)."""
+
+    def __init__(self, in_channels: int, out_channels: int, height: int, width: int, kernel_size: int):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.out_shape = (out_channels, height, width)
+        fan_in = in_channels * kernel_size * kernel_size
+        self.weight = nn.Parameter(torch.empty(height * width, out_channels, fan_in))
+        self.bias = nn.Parameter(torch.empty(height * width, out_channels))
+
+    def reset_parameters(self, generator=None):
+        bound = 1.0 / math.sqrt(self.weight.shape[-1])
+        with torch.no_grad():
+            self.weight.uniform_(-bound, bound, generator=generator)
+            self.bias.uniform_(-bound, bound, generator=generator)
+
+    def forward(self, x):
+        patches = F.unfold(x, self.kernel_size, padding=self.kernel_size // 2)  # (B, fan_in, L)
+        out = torch.einsum("bfl,lof->blo", patches, self.weight) + self.bias      # (B, L, O)
+        return out.transpose(1, 2).reshape(x.shape[0], *self.out_shape)
+
+
+class _Attention(nn.Module):
+    def __init__(self, dim: int, heads: int):
+        super().__init__()
+        self.heads = heads
+        self.qkv = nn.Linear(dim, 3 * dim)
+        self.proj = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        b, t, d = x.shape
+        q, k, v = self.qkv(x).reshape(b, t, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
+        weights = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(d // self.heads), dim=-1)
+        return self.proj((weights @ v).transpose(1, 2).reshape(b, t, d))
+
+
+class _Block(nn.Module):
+    """Pre-norm transformer block: x + attn(LN(x)), then x + MLP(LN(x))."""
+
+    def __init__(self, dim: int, heads: int, mlp_dim: int, activation: str):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim)
+        self.attn = _Attention(dim, heads)
+        self.norm2 = nn.LayerNorm(dim)
+        self.mlp = nn.Sequential(nn.Linear(dim, mlp_dim), ACTIVATIONS[activation](), nn.Linear(mlp_dim, dim))
+
+    def forward(self, x):
+        x = x + self.attn(self.norm1(x))
+        return x + self.mlp(self.norm2(x))
+
+
+class VisionTransformer(nn.Module):
+    """Non-overlapping patches, linear patch embedding plus a learned position embedding,
+    ``depth`` transformer blocks, mean over tokens, LayerNorm and a linear read-out."""
+
+    def __init__(self, image_shape, n_outputs: int, patch_size: int, dim: int, depth: int, heads: int,
+                 mlp_dim: int, activation: str):
+        super().__init__()
+        c, h, w = image_shape
+        if h % patch_size or w % patch_size:
+            raise InputError("patch_size", f"must divide the image height and width {h}x{w}; got {patch_size}")
+        self.image_shape = tuple(image_shape)
+        self.patch_size = patch_size
+        tokens = (h // patch_size) * (w // patch_size)
+        self.embed = nn.Linear(c * patch_size * patch_size, dim)
+        self.position = nn.Parameter(torch.zeros(1, tokens, dim))
+        self.blocks = nn.Sequential(*[_Block(dim, heads, mlp_dim, activation) for _ in range(depth)])
+        self.norm = nn.LayerNorm(dim)
+        self.head = nn.Linear(dim, n_outputs)
+
+    def reset_parameters(self, generator=None):
+        with torch.no_grad():
+            nn.init.trunc_normal_(self.position, std=0.02, generator=generator)
+
+    def forward(self, x):
+        x = x.reshape(x.shape[0], *self.image_shape)
+        patches = F.unfold(x, self.patch_size, stride=self.patch_size).transpose(1, 2)  # (B, T, c p p)
+        z = self.blocks(self.embed(patches) + self.position)
+        return self.head(self.norm(z.mean(dim=1)))
+
+
+def build(architecture: str, n_features: int, n_outputs: int, options: dict) -> nn.Module:
+    """The module of a built-in architecture for a task with ``n_features`` inputs and
+    ``n_outputs`` outputs; ``options`` as returned by :func:`resolve_options`."""
+    act = ACTIVATIONS[options["activation"]]
+    if architecture == "mlp":
+        layers, width = [], n_features
+        for h in options["hidden"]:
+            layers += [nn.Linear(width, h), act()]
+            width = h
+        layers.append(nn.Linear(width, n_outputs))
+        return nn.Sequential(*layers)
+    shape = image_shape_for(n_features, options["image_shape"])
+    if architecture in ("cnn", "lcn"):
+        c, h, w = shape
+        k = options["kernel_size"]
+        layers = [_Unflatten(shape)]
+        for out in options["channels"]:
+            layer = (nn.Conv2d(c, out, k, padding=k // 2) if architecture == "cnn"
+                     else LocallyConnected2d(c, out, h, w, k))
+            layers += [layer, act()]
+            c = out
+        layers += [nn.Flatten(), nn.Linear(c * h * w, n_outputs)]
+        return nn.Sequential(*layers)
+    if architecture == "vit":
+        return VisionTransformer(shape, n_outputs, options["patch_size"], options["dim"], options["depth"],
+                                 options["heads"], options["mlp_dim"], options["activation"])
+    raise InputError("architecture", f"unknown architecture {architecture!r}")
+
+
+def initialise(module: nn.Module, generator: torch.Generator) -> None:
+    """Draw a built-in module's parameters from ``generator``, layer by layer in module order,
+    with PyTorch's default rule (the same numbers as constructing it after
+    ``torch.manual_seed(seed)``, without touching the global generator)."""
+    with torch.no_grad():
+        for sub in module.modules():
+            if isinstance(sub, (nn.Linear, nn.Conv2d)):
+                nn.init.kaiming_uniform_(sub.weight, a=math.sqrt(5), generator=generator)
+                if sub.bias is not None:
+                    fan_in = sub.weight[0].numel()
+                    bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+                    sub.bias.uniform_(-bound, bound, generator=generator)
+            elif isinstance(sub, nn.LayerNorm):
+                sub.reset_parameters()   # ones and zeros: nothing random
+            elif isinstance(sub, (LocallyConnected2d, VisionTransformer)):
+                sub.reset_parameters(generator)

@@ -1,0 +1,340 @@
+"""Neural-network hypothesis spaces: networks trained from random seeds (SPEC §4)."""
+
+from __future__ import annotations
+
+import copy
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..._validation import InputError, check_choice, check_positive
+from ...tasks import Task
+from ..base import Member, MemberSpace
+from . import architectures as _arch
+from ._ensemble import BatchedMLP, VmappedModule, train_chunk
+
+__all__ = ["NeuralNetworks"]
+
+OPTIMIZERS = ("adam", "sgd")
+_CPU_CHUNK_PER_WORKER = 16  # members per CPU worker in a chunk (see benchmarks/nn_throughput.md)
+_MEMORY_BUDGET = 2 << 30   # bytes a chunk may use on a CPU; on a GPU half the free memory
+
+
+class NeuralNetworks(MemberSpace):
+    """Networks of one architecture trained on the task, one seed per member (SPEC §4).
+
+    A hypothesis is a network initialised and shown the training data in an order drawn from its
+    seed, trained for ``epochs`` with ``optimizer`` on the MSE to the (one-hot) targets; its loss is
+    the test MSE over the whole test set and all outputs (SPEC §1). Members of one space are
+    trained together as a batched ensemble, ``chunk_size`` at a time; a member's numbers depend on
+    its seed alone, not on which members it was trained with (to float rounding).
+
+    Parameters
+    ----------
+    architecture : {"mlp", "cnn", "lcn", "vit"} or callable, default "mlp"
+        A built-in architecture (see :mod:`.architectures`), or a factory
+        ``(n_features, n_outputs) -> torch.nn.Module`` mapping ``(batch, n_features)`` to
+        ``(batch, n_outputs)``. Modules must be stateless (no BatchNorm running statistics, no
+        dropout). A factory's own initialisation is used: it is called with torch's global
+        generator seeded from the member seed inside ``torch.random.fork_rng``, which restores
+        the caller's generator state afterwards.
+    hidden : sequence of int, default (256, 256)
+        Hidden widths of ``"mlp"``.
+    activation : {"relu", "tanh", "sigmoid", "gelu", "identity"}, default "relu" ("gelu" for vit)
+    optimizer : {"adam", "sgd"}, default "adam"
+        PyTorch's Adam (betas 0.9, 0.999, eps 1e-8) or plain SGD.
+    lr : float, default 1e-3
+    epochs : int, default 20
+        Passes over the training data, each in a fresh order; a partial last batch is kept.
+    batch_size : int, default 32
+    stop_train_mse : float or None, default None
+        Stop a member after the first epoch at whose end its training MSE is <= this.
+    device : str, default "cpu"
+        "cpu", "cuda" or "cuda:N". Does not change which hypotheses are drawn.
+    chunk_size : int or None, default None
+        Members trained together; None chooses a size that fits memory.
+    **architecture_options
+        ``cnn``/``lcn``: ``channels=(16, 32)``, ``kernel_size=3``; ``vit``: ``patch_size=2``,
+        ``dim=32``, ``depth=2``, ``heads=4``, ``mlp_dim=64``; image architectures:
+        ``image_shape=(C, H, W)`` (default: a square single-channel image).
+
+    Examples
+    --------
+    >>> from inductive_bias import NeuralNetworks, digits
+    >>> space = NeuralNetworks("mlp", hidden=(64,), epochs=5)
+    >>> samples = space.sample(digits(200, 200), n=8, seed=0)
+    >>> samples.losses.shape
+    (8,)
+    """
+
+    def __init__(self, architecture="mlp", hidden=None, activation=None, optimizer: str = "adam",
+                 lr: float = 1e-3, epochs: int = 20, batch_size: int = 32, stop_train_mse: float | None = None,
+                 device: str = "cpu", chunk_size: int | None = None, **architecture_options):
+        if callable(architecture):
+            if architecture_options or hidden is not None or activation is not None:
+                given = sorted(architecture_options) or (["hidden"] if hidden is not None else ["activation"])
+                raise InputError(given[0], "architecture options apply to built-in architectures; "
+                                           "a model factory takes none")
+            self.options = {}
+            self.name = "custom"
+        else:
+            if not isinstance(architecture, str) or architecture not in _arch.ARCHITECTURES:
+                raise InputError("architecture", f"must be one of {', '.join(_arch.ARCHITECTURES)} or a callable "
+                                                 f"(n_features, n_outputs) -> torch.nn.Module; got {architecture!r}")
+            if hidden is not None:
+                if architecture != "mlp":
+                    raise InputError("hidden", f"is an option of architecture 'mlp', not {architecture!r}")
+                architecture_options["hidden"] = hidden
+            if activation is not None:
+                architecture_options["activation"] = activation
+            self.options = _arch.resolve_options(architecture, architecture_options)
+            self.name = architecture
+        self.architecture = architecture
+        self.optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
+        self.lr = check_positive("lr", lr)
+        self.epochs = check_positive("epochs", epochs, integer=True)
+        self.batch_size = check_positive("batch_size", batch_size, integer=True)
+        self.stop_train_mse = None if stop_train_mse is None else check_positive(
+            "stop_train_mse", stop_train_mse, allow_zero=True)
+        self.device = _check_device(device)
+        self.chunk_size = None if chunk_size is None else check_positive("chunk_size", chunk_size, integer=True)
+        self._cpu_workers = None   # None: one per core (see _workers); benchmarks set it to compare
+
+    # -- identity ---------------------------------------------------------------------------------
+    def spec(self) -> dict:
+        """JSON-ready identity of the hypothesis distribution (not device or chunk size, which do
+        not change the hypotheses drawn)."""
+        if callable(self.architecture):
+            factory = self.architecture
+            ident = {"space": "custom",
+                     "factory": f"{getattr(factory, '__module__', '?')}.{getattr(factory, '__qualname__', repr(factory))}"}
+        else:
+            ident = {"space": self.architecture,
+                     **{k: list(v) if isinstance(v, tuple) else v for k, v in self.options.items()}}
+        return {**ident, "optimizer": self.optimizer, "lr": self.lr, "epochs": self.epochs,
+                "batch_size": self.batch_size, "stop_train_mse": self.stop_train_mse,
+                "loss": "mse", "precision": "float32"}
+
+    def __repr__(self) -> str:
+        return f"NeuralNetworks({self.spec()})"
+
+    # -- training ---------------------------------------------------------------------------------
+    def train_members(self, task, seeds, *, predictions: bool = False, progress=None) -> list[Member]:
+        """Train one member per seed (initialisation and data order from that seed).
+
+        Parameters
+        ----------
+        task : Task
+        seeds : sequence of int >= 0
+        predictions : bool, default False
+            Keep each member's test predictions ``(m, k)``.
+        progress : callable or None
+            Called with the number of members done after each chunk.
+
+        Returns
+        -------
+        list of Member, in the order of ``seeds``. ``seconds`` is the chunk's wall time divided by
+        its size (members train together).
+        """
+        if not isinstance(task, Task):
+            raise InputError("task", f"must be a Task; got {type(task).__name__}")
+        seeds = _check_seeds(seeds)
+        if not seeds:
+            return []
+        d, k = task.n_features, task.n_outputs
+        template = self._template(d, k)
+        chunk = self.chunk_size or self._default_chunk(template, task)
+        device = torch.device(self.device)
+        data = tuple(torch.tensor(np.asarray(a, dtype=np.float32), device=device)
+                     for a in (task.X_train, task.Y_train, task.X_test, task.Y_test))
+        workers = self._workers()
+        members: list[Member] = []
+        with _threads(1 if workers > 1 else None):
+            for first in range(0, len(seeds), chunk):
+                start = time.perf_counter()
+                part = seeds[first:first + chunk]
+                size = -(-len(part) // workers)
+                jobs = [self._stack(template, part[i:i + size], task, device, own_module=workers > 1)
+                        for i in range(0, len(part), size)]
+
+                def train(job):
+                    model, generators = job
+                    return train_chunk(model, generators, data, epochs=self.epochs, optimizer=self.optimizer, lr=self.lr,
+                                       batch_size=self.batch_size, stop_train_mse=self.stop_train_mse)
+
+                if len(jobs) == 1:
+                    results = [train(jobs[0])]
+                else:
+                    with ThreadPoolExecutor(len(jobs)) as pool:
+                        results = list(pool.map(train, jobs))
+                train_pred = torch.cat([r[0] for r in results])
+                test_pred = torch.cat([r[1] for r in results])
+                members += self._members(task, part, train_pred, test_pred, predictions,
+                                         (time.perf_counter() - start) / len(part))
+                if progress is not None:
+                    progress(len(members))
+        return members
+
+    def _workers(self) -> int:
+        """Independent single-threaded trainers on a CPU, one per core (each takes a share of a
+        chunk; they need no synchronisation, unlike one multi-threaded computation, which loses
+        much to waiting on a shared machine); one on a GPU."""
+        if self.device != "cpu":
+            return 1
+        return self._cpu_workers if self._cpu_workers is not None else _cores()
+
+    def _members(self, task, seeds, train_pred, test_pred, keep, seconds):
+        test = test_pred.detach().to("cpu", torch.float64).numpy()
+        train = train_pred.detach().to("cpu", torch.float64).numpy()
+        test_loss = task.test_loss(test)
+        train_loss = task.train_loss(train)
+        accuracy = (None if task.classes is None else
+                    (test.argmax(axis=2) == task.Y_test.argmax(axis=1)).mean(axis=1))
+        return [Member(seed=int(s), test_loss=float(test_loss[i]), train_loss=float(train_loss[i]),
+                       test_accuracy=None if accuracy is None else float(accuracy[i]), seconds=seconds,
+                       predictions=test[i] if keep else None)
+                for i, s in enumerate(seeds)]
+
+    # -- members ----------------------------------------------------------------------------------
+    def _template(self, n_features: int, n_outputs: int) -> nn.Module:
+        """One module of the architecture, checked: stateless, and (batch, k) outputs."""
+        if callable(self.architecture):
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(0)
+                module = self.architecture(n_features, n_outputs)
+            if not isinstance(module, nn.Module):
+                raise InputError("architecture", f"the factory must return a torch.nn.Module; got {type(module).__name__}")
+        else:
+            with torch.device("meta"):       # allocate without drawing from torch's global generator
+                module = _arch.build(self.architecture, n_features, n_outputs, self.options)
+            module = module.to_empty(device="cpu")
+            _arch.initialise(module, torch.Generator().manual_seed(0))
+        _check_stateless(module)
+        if not any(True for _ in module.parameters()):
+            raise InputError("architecture", "the model has no parameters to train")
+        with torch.no_grad():
+            out = module(torch.zeros(2, n_features))
+        if not isinstance(out, torch.Tensor) or tuple(out.shape) != (2, n_outputs):
+            shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+            raise InputError("architecture", f"the model maps (batch, {n_features}) inputs to {shape}; "
+                                             f"the task needs (batch, {n_outputs}) outputs (k = {n_outputs})")
+        return module
+
+    def _init_member(self, template: nn.Module, seed: int, n_features: int, n_outputs: int):
+        """(parameters by name, generator positioned after the initialisation) of one member."""
+        generator = torch.Generator().manual_seed(seed)
+        if callable(self.architecture):
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(seed)
+                module = self.architecture(n_features, n_outputs)
+        else:
+            module = template
+            _arch.initialise(module, generator)
+        return {name: p.detach().clone() for name, p in module.named_parameters()}, generator
+
+    def _stack(self, template, seeds, task: Task, device, own_module: bool = False):
+        """Stacked initial parameters of the members ``seeds`` and their generators, which go on
+        to draw each member's data orders."""
+        n_features, n_outputs = task.n_features, task.n_outputs
+        per_member, generators = [], []
+        for seed in seeds:
+            params, generator = self._init_member(template, seed, n_features, n_outputs)
+            per_member.append(params)
+            generators.append(generator)
+        stacked = {name: torch.stack([p[name] for p in per_member]).to(device) for name in per_member[0]}
+        if self.architecture == "mlp":
+            return BatchedMLP.from_modules(stacked, len(self.options["hidden"]) + 1, self.options["activation"]), generators
+        if callable(self.architecture):
+            model = self._template(n_features, n_outputs)
+        else:
+            model = copy.deepcopy(template) if own_module else template
+        return VmappedModule(model.to(device), stacked), generators
+
+    def _default_chunk(self, template: nn.Module, task: Task) -> int:
+        """Members per batched computation: 16 per CPU worker, bounded by memory."""
+        n_params = sum(p.numel() for p in template.parameters())
+        activations = _activation_size(template, task.n_features)
+        # parameters, gradients, two Adam moments, a copy; activations of a batch and of an
+        # evaluation block (kept for the backward pass: x2); its predictions on both sets.
+        per_member = 4 * (5 * n_params + 2 * activations * max(self.batch_size, 1024)
+                          + (task.n_train + task.n_test) * task.n_outputs)
+        if self.device.startswith("cuda"):
+            free, _ = torch.cuda.mem_get_info(torch.device(self.device))
+            return max(1, int(0.5 * free // per_member))
+        return max(1, min(_CPU_CHUNK_PER_WORKER * self._workers(), _MEMORY_BUDGET // per_member))
+
+
+def _check_device(device) -> str:
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise InputError("device", f"must be 'cpu', 'cuda' or 'cuda:N'; got {device!r}") from None
+    if parsed.type == "cuda":
+        if not torch.cuda.is_available():
+            raise InputError("device", f"{device!r} asked for, but no CUDA GPU is available to PyTorch")
+        if parsed.index is not None and parsed.index >= torch.cuda.device_count():
+            raise InputError("device", f"{device!r}: only {torch.cuda.device_count()} GPU(s) present")
+    elif parsed.type != "cpu":
+        raise InputError("device", f"must be 'cpu', 'cuda' or 'cuda:N'; got {device!r}")
+    return str(parsed)
+
+
+def _check_seeds(seeds) -> list[int]:
+    try:
+        seeds = list(seeds)
+    except TypeError:
+        raise InputError("seeds", f"must be a sequence of integers; got {seeds!r}") from None
+    for s in seeds:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or not 0 <= s < 2**64:
+            raise InputError("seeds", f"must be integers in [0, 2**64); got {s!r}")
+    return [int(s) for s in seeds]
+
+
+def _check_stateless(module: nn.Module) -> None:
+    for name, sub in module.named_modules():
+        if isinstance(sub, nn.modules.batchnorm._NormBase) or any(True for _ in sub.buffers(recurse=False)):
+            raise InputError("architecture", f"layer {name or 'model'} ({type(sub).__name__}) keeps buffers such as "
+                                             f"running statistics; members train as one batched computation, which "
+                                             f"needs stateless layers (use LayerNorm or GroupNorm)")
+        if isinstance(sub, nn.modules.dropout._DropoutNd) and sub.p > 0:
+            raise InputError("architecture", f"layer {name} is dropout (p={sub.p}); a member must be a function of "
+                                             f"its seed alone, so dropout is not supported")
+
+
+def _activation_size(module: nn.Module, n_features: int) -> int:
+    """Floats of all layer outputs for one input row (a probe forward pass with hooks)."""
+    total = [0]
+
+    def hook(_module, _inputs, output):
+        if isinstance(output, torch.Tensor):
+            total[0] += output[0].numel()
+
+    handles = [m.register_forward_hook(hook) for m in module.modules()]
+    try:
+        with torch.no_grad():
+            module(torch.zeros(1, n_features))
+    finally:
+        for h in handles:
+            h.remove()
+    return total[0]
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+@contextmanager
+def _threads(count: int | None):
+    """Use ``count`` torch threads (None: at most one per core this process may run on);
+    restore the caller's setting afterwards."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(count or max(1, min(before, _cores())))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -1,0 +1,281 @@
+"""scikit-learn regressors as trained hypothesis spaces (SPEC §1, §4).
+
+A member is the regressor fitted to (X_train, Y_train one-hot) with ``random_state`` set to the
+member's seed, so the space's distribution p_H is the law of the fitted model over its internal
+randomness (bootstrap samples, feature subsets, split thresholds, subsampling). Models without
+internal randomness (k-NN, kernel ridge, least squares) give the same model for every seed: their
+space is a point mass, which :class:`ScikitLearnSpace` says (``spec()["deterministic"]`` and a
+:class:`PointMassWarning`) instead of pretending to sample.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+
+from .._validation import InputError, check_choice, check_positive
+from .base import Member, MemberSpace
+from .kernels import KERNELS, kernel_matrix, median_lengthscale
+
+__all__ = ["ScikitLearnSpace", "PointMassWarning", "SKLEARN_MODELS"]
+
+
+class PointMassWarning(UserWarning):
+    """The space has no randomness: every member is the same model (a point mass)."""
+
+
+# name -> (deterministic, {parameter: default}); the defaults are scikit-learn's except where noted
+SKLEARN_MODELS = {
+    "random_forest": (False, {"n_estimators": 100, "max_depth": None, "max_features": 1.0,
+                              "min_samples_leaf": 1, "bootstrap": True}),
+    "extra_trees": (False, {"n_estimators": 100, "max_depth": None, "max_features": 1.0,
+                            "min_samples_leaf": 1, "bootstrap": False}),
+    # subsample 0.8 (scikit-learn: 1.0): stochastic gradient boosting, so that members differ by
+    # more than tie-breaking between equally good splits.
+    "gradient_boosting": (False, {"n_estimators": 100, "learning_rate": 0.1, "max_depth": 3,
+                                  "subsample": 0.8}),
+    "knn": (True, {"n_neighbors": 5, "weights": "uniform"}),
+    # the kernels of the GP spaces (SPEC §2), so that kernel ridge is the GP posterior mean with
+    # noise variance alpha (relative to the unit prior variance)
+    "kernel_ridge": (True, {"kernel": "rbf", "lengthscale": 1.0, "alpha": 1.0}),
+    # alpha 0: least squares (LinearRegression); alpha > 0: ridge
+    "linear": (True, {"alpha": 0.0}),
+}
+
+
+def _check_params(model: str, params: dict) -> dict:
+    """Validate the main parameters of a named model; the argument named is the parameter."""
+    out = dict(params)
+    for name in ("n_estimators", "min_samples_leaf", "n_neighbors"):
+        if name in out:
+            out[name] = check_positive(name, out[name], integer=True)
+    if out.get("max_depth") is not None:
+        out["max_depth"] = check_positive("max_depth", out["max_depth"], integer=True)
+    if "max_features" in out:
+        value = out["max_features"]
+        if value in ("sqrt", "log2"):
+            pass
+        elif isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+            out["max_features"] = check_positive("max_features", value, integer=True)
+        else:
+            value = check_positive("max_features", value)
+            if value > 1:
+                raise InputError("max_features", "a fraction must lie in (0, 1] (or give an integer count); "
+                                                 f"got {value!r}")
+            out["max_features"] = value
+    if "learning_rate" in out:
+        out["learning_rate"] = check_positive("learning_rate", out["learning_rate"])
+    if "subsample" in out:
+        out["subsample"] = check_positive("subsample", out["subsample"])
+        if out["subsample"] > 1:
+            raise InputError("subsample", f"must lie in (0, 1]; got {out['subsample']!r}")
+    if "alpha" in out:
+        out["alpha"] = check_positive("alpha", out["alpha"], allow_zero=model == "linear")
+    if "bootstrap" in out and not isinstance(out["bootstrap"], (bool, np.bool_)):
+        raise InputError("bootstrap", f"must be True or False; got {out['bootstrap']!r}")
+    if "weights" in out:
+        check_choice("weights", out["weights"], ("uniform", "distance"))
+    if "kernel" in out:
+        check_choice("kernel", out["kernel"], KERNELS)
+    if "lengthscale" in out and out["lengthscale"] != "median":
+        out["lengthscale"] = check_positive("lengthscale", out["lengthscale"])
+    return out
+
+
+def _random_state(seed: int) -> np.random.RandomState:
+    """The member's ``random_state``: scikit-learn takes ints below 2**32 only, member seeds run to
+    2**63, so the seed keys an MT19937 through a SeedSequence (distinct seeds, distinct streams)."""
+    return np.random.RandomState(np.random.MT19937(np.random.SeedSequence(int(seed))))
+
+
+def _jsonable(value):
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return repr(value)
+
+
+class ScikitLearnSpace(MemberSpace):
+    """Fitted scikit-learn regressors, one ``random_state`` per member (SPEC §4).
+
+    Parameters
+    ----------
+    model : str or scikit-learn regressor
+        A name from :data:`SKLEARN_MODELS` (random_forest, extra_trees, gradient_boosting, knn,
+        kernel_ridge, linear), or an unfitted regressor instance with a ``random_state``
+        parameter (it is cloned; its other parameters are kept and recorded in :meth:`spec`).
+    n_jobs : int or None, default None
+        Worker processes of tree ensembles (not part of the space's identity).
+    **params
+        Parameters of the named model (see :data:`SKLEARN_MODELS` for names and defaults), or
+        parameters set on a cloned instance.
+
+    Notes
+    -----
+    knn, kernel_ridge and linear have no internal randomness: all members are one model, the
+    space is a point mass, I(ε) is 0 at or above its loss and +inf below. Their ``spec()`` carries
+    ``"deterministic": True`` and construction warns (:class:`PointMassWarning`).
+
+    Examples
+    --------
+    >>> from inductive_bias import digits
+    >>> space = ScikitLearnSpace("random_forest", n_estimators=20)
+    >>> members = space.train_members(digits(), [1, 2])
+    >>> [round(m.test_loss, 4) for m in members]            # doctest: +SKIP
+    """
+
+    members_per_call = 1  # members are fitted one at a time: the runner commits each at once
+
+    def __init__(self, model="random_forest", *, n_jobs=None, **params):
+        self.n_jobs = n_jobs
+        if isinstance(model, str):
+            check_choice("model", model, SKLEARN_MODELS)
+            deterministic, defaults = SKLEARN_MODELS[model]
+            unknown = sorted(set(params) - set(defaults))
+            if unknown:
+                raise InputError(unknown[0], f"is not a parameter of {model} (it takes {', '.join(defaults)})")
+            self.model = model
+            self.params = _check_params(model, {**defaults, **params})
+            self.deterministic = deterministic
+            self.name = model
+        else:
+            from sklearn.base import clone
+
+            get_params = getattr(model, "get_params", None)
+            if get_params is None or not hasattr(model, "fit") or not hasattr(model, "predict"):
+                raise InputError("model", f"must be a model name ({', '.join(SKLEARN_MODELS)}) or a scikit-learn "
+                                          f"regressor; got {type(model).__name__}")
+            if "random_state" not in get_params(deep=False):
+                raise InputError("model", f"{type(model).__name__} has no random_state parameter, so every member "
+                                          "would be the same model; give a regressor with one (or a named "
+                                          "deterministic model such as 'knn' to get the point mass knowingly)")
+            estimator = clone(model)
+            if params:
+                try:
+                    estimator.set_params(**params)
+                except ValueError as error:
+                    raise InputError("params", str(error).splitlines()[0]) from None
+            self.model = estimator
+            self.params = {k: _jsonable(v) for k, v in sorted(estimator.get_params(deep=False).items())
+                           if k not in ("random_state", "n_jobs")}
+            self.deterministic = False
+            self.name = "sklearn"
+        if self.deterministic:
+            warnings.warn(f"{self.name} has no internal randomness: all its members are the same model, so the "
+                          "space is a point mass (I = 0 bits at or above its loss, +inf below)",
+                          PointMassWarning, stacklevel=2)
+
+    def spec(self) -> dict:
+        out = {"space": self.name}
+        if not isinstance(self.model, str):
+            cls = type(self.model)
+            out["model"] = f"{cls.__module__}.{cls.__qualname__}"
+        out.update(self.params)
+        if self.deterministic:
+            out["deterministic"] = True
+        return out
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        model = self.model if isinstance(self.model, str) else type(self.model).__name__
+        return f"ScikitLearnSpace({model!r}, {shown})"
+
+    # -- one member ----------------------------------------------------------------------------
+    def _estimator(self, seed: int):
+        from sklearn.base import clone
+
+        if not isinstance(self.model, str):
+            estimator = clone(self.model).set_params(random_state=_random_state(seed))
+            if self.n_jobs is not None and "n_jobs" in estimator.get_params(deep=False):
+                estimator.set_params(n_jobs=self.n_jobs)
+            return estimator
+        p = self.params
+        if self.model in ("random_forest", "extra_trees"):
+            from sklearn.ensemble import ExtraTreesRegressor, RandomForestRegressor
+
+            cls = RandomForestRegressor if self.model == "random_forest" else ExtraTreesRegressor
+            return cls(n_estimators=p["n_estimators"], max_depth=p["max_depth"], max_features=p["max_features"],
+                       min_samples_leaf=p["min_samples_leaf"], bootstrap=p["bootstrap"],
+                       random_state=_random_state(seed), n_jobs=self.n_jobs)
+        if self.model == "gradient_boosting":
+            from sklearn.ensemble import GradientBoostingRegressor
+            from sklearn.multioutput import MultiOutputRegressor
+
+            # one booster per output column (scikit-learn's booster is single-output), all with
+            # the member's seed
+            return MultiOutputRegressor(GradientBoostingRegressor(
+                n_estimators=p["n_estimators"], learning_rate=p["learning_rate"], max_depth=p["max_depth"],
+                subsample=p["subsample"], random_state=_random_state(seed)))
+        if self.model == "knn":
+            from sklearn.neighbors import KNeighborsRegressor
+
+            return KNeighborsRegressor(n_neighbors=p["n_neighbors"], weights=p["weights"])
+        if self.model == "linear":
+            from sklearn.linear_model import LinearRegression, Ridge
+
+            return LinearRegression() if p["alpha"] == 0 else Ridge(alpha=p["alpha"])
+        raise AssertionError(self.model)  # kernel_ridge is fitted in _fit_predict
+
+    def _fit_predict(self, task, seed: int):
+        """(train predictions, test predictions) of the member with this seed."""
+        if self.model == "kernel_ridge":
+            from sklearn.kernel_ridge import KernelRidge
+
+            p = self.params
+            ell = median_lengthscale(task.X_train) if p["lengthscale"] == "median" else p["lengthscale"]
+            K = kernel_matrix(p["kernel"], task.X_train, task.X_train, ell)
+            K_test = kernel_matrix(p["kernel"], task.X_test, task.X_train, ell)
+            estimator = KernelRidge(alpha=p["alpha"], kernel="precomputed").fit(K, task.Y_train)
+            return estimator.predict(K), estimator.predict(K_test)
+        estimator = self._estimator(seed)
+        if self.model == "knn" and task.n_train < self.params["n_neighbors"]:
+            raise InputError("n_neighbors", f"must be <= the {task.n_train} training points; "
+                                            f"got {self.params['n_neighbors']}")
+        targets = task.Y_train
+        if targets.shape[1] == 1 and self.model != "gradient_boosting":
+            targets = targets[:, 0]  # one output: the 1-D target scikit-learn expects
+        try:
+            estimator.fit(task.X_train, targets)
+        except ValueError as error:  # a user's model refusing this task: say which, in one line
+            raise InputError("model", f"{type(estimator).__name__} cannot be fitted to this task: "
+                                      f"{str(error).splitlines()[0]}") from None
+        return estimator.predict(task.X_train), estimator.predict(task.X_test)
+
+    def train_members(self, task, seeds, *, predictions: bool = False, progress=None) -> list[Member]:
+        """Fit one model per seed and score it (SPEC §1 losses, accuracy for classification).
+
+        Parameters
+        ----------
+        task : Task
+        seeds : sequence of int
+            One ``random_state`` per member (see ``member_seeds``).
+        predictions : bool, default False
+            Keep each member's test predictions, shape (m, k).
+        progress : callable or None
+            Called with the number of members done so far after each member.
+        """
+        members = []
+        for seed in seeds:
+            tic = time.perf_counter()
+            train_pred, test_pred = self._fit_predict(task, int(seed))
+            train_pred = np.asarray(train_pred, dtype=np.float64).reshape(task.Y_train.shape)
+            test_pred = np.asarray(test_pred, dtype=np.float64).reshape(task.Y_test.shape)
+            accuracy = None
+            if task.classes is not None:
+                accuracy = float(np.mean(np.argmax(test_pred, axis=1) == np.argmax(task.Y_test, axis=1)))
+            members.append(Member(seed=int(seed), test_loss=float(task.test_loss(test_pred)),
+                                  train_loss=float(task.train_loss(train_pred)), test_accuracy=accuracy,
+                                  seconds=time.perf_counter() - tic,
+                                  predictions=test_pred if predictions else None))
+            if progress is not None:
+                progress(len(members))
+        return members

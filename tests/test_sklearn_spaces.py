@@ -1,0 +1,150 @@
+"""scikit-learn regressors as trained hypothesis spaces (spaces/sklearn_models.py)."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from inductive_bias import Task, digits, measure
+from inductive_bias._validation import InputError
+from inductive_bias.spaces.kernels import kernel_matrix
+from inductive_bias.spaces.sklearn_models import PointMassWarning, ScikitLearnSpace, _random_state
+
+
+@pytest.fixture(scope="module")
+def task():
+    return digits(150, 100, seed=1)
+
+
+def test_member_is_the_model_fitted_with_its_seed(task):
+    """Losses and accuracy against an independent fit and the SPEC §1 formula written out."""
+    from sklearn.ensemble import RandomForestRegressor
+
+    seed = 2**40 + 17  # member seeds run to 2**63: beyond scikit-learn's int range
+    member, = ScikitLearnSpace("random_forest", n_estimators=7).train_members(task, [seed])
+    model = RandomForestRegressor(n_estimators=7, max_features=1.0, random_state=_random_state(seed))
+    model.fit(task.X_train, task.Y_train)
+    pred, train_pred = model.predict(task.X_test), model.predict(task.X_train)
+    m, k = task.Y_test.shape
+    assert member.seed == seed
+    # the same arithmetic in another order: equal to rounding (1e-15 relative)
+    assert member.test_loss == pytest.approx(np.sum((pred - task.Y_test) ** 2) / (m * k), rel=1e-12)
+    assert member.train_loss == pytest.approx(np.mean((train_pred - task.Y_train) ** 2), rel=1e-12)
+    labels = np.argmax(task.Y_test, axis=1)
+    assert member.test_accuracy == np.mean(np.argmax(pred, axis=1) == labels)
+
+
+@pytest.mark.parametrize("model, params", [("random_forest", {"n_estimators": 5}),
+                                           ("extra_trees", {"n_estimators": 5}),
+                                           ("gradient_boosting", {"n_estimators": 5})])
+def test_same_seed_same_member_other_seed_other_member(task, model, params):
+    space = ScikitLearnSpace(model, **params)
+    a, b, a_again = space.train_members(task, [11, 12, 11], predictions=True)
+    assert a.test_loss == a_again.test_loss
+    np.testing.assert_array_equal(a.predictions, a_again.predictions)
+    assert a.test_loss != b.test_loss
+    assert a.predictions.shape == task.Y_test.shape
+
+
+@pytest.mark.parametrize("model", ["knn", "kernel_ridge", "linear"])
+def test_deterministic_models_say_they_are_a_point_mass(task, model):
+    with pytest.warns(PointMassWarning, match="point mass"):
+        space = ScikitLearnSpace(model)
+    assert space.spec()["deterministic"] is True
+    first, second = space.train_members(task, [1, 2])
+    assert first.test_loss == second.test_loss and first.train_loss == second.train_loss
+
+
+def test_random_models_carry_no_deterministic_flag():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PointMassWarning)
+        spec = ScikitLearnSpace("extra_trees").spec()
+    assert "deterministic" not in spec
+    assert spec == {"space": "extra_trees", "n_estimators": 100, "max_depth": None, "max_features": 1.0,
+                    "min_samples_leaf": 1, "bootstrap": False}
+
+
+def test_kernel_ridge_is_the_regularised_kernel_interpolant(task):
+    """Predictions K*(K + αI)^-1 Y, solved here independently with numpy."""
+    with pytest.warns(PointMassWarning):
+        space = ScikitLearnSpace("kernel_ridge", kernel="laplace", lengthscale=30.0, alpha=0.1)
+    member, = space.train_members(task, [0], predictions=True)
+    K = kernel_matrix("laplace", task.X_train, task.X_train, 30.0)
+    Ks = kernel_matrix("laplace", task.X_test, task.X_train, 30.0)
+    expected = Ks @ np.linalg.solve(K + 0.1 * np.eye(len(K)), task.Y_train)
+    np.testing.assert_allclose(member.predictions, expected, rtol=1e-8, atol=1e-10)
+
+
+def test_linear_alpha_zero_is_least_squares(task):
+    with pytest.warns(PointMassWarning):
+        member, = ScikitLearnSpace("linear").train_members(task, [0], predictions=True)
+    X = np.column_stack([task.X_train, np.ones(task.n_train)])
+    coef, *_ = np.linalg.lstsq(X, task.Y_train, rcond=None)
+    expected = np.column_stack([task.X_test, np.ones(task.n_test)]) @ coef
+    np.testing.assert_allclose(member.predictions, expected, atol=1e-8)
+
+
+def test_instances_need_random_state_and_are_recorded(task):
+    from sklearn.neighbors import KNeighborsRegressor
+    from sklearn.tree import DecisionTreeRegressor
+
+    with pytest.raises(InputError, match="^model: KNeighborsRegressor has no random_state"):
+        ScikitLearnSpace(KNeighborsRegressor())
+    space = ScikitLearnSpace(DecisionTreeRegressor(max_depth=4), max_features=0.5)
+    spec = space.spec()
+    assert spec["space"] == "sklearn" and spec["model"].endswith("DecisionTreeRegressor")
+    assert spec["max_depth"] == 4 and spec["max_features"] == 0.5 and "random_state" not in spec
+    a, b = space.train_members(task, [3, 4])
+    assert a.test_loss != b.test_loss
+    with pytest.raises(InputError, match="^params: "):
+        ScikitLearnSpace(DecisionTreeRegressor(), no_such_parameter=1)
+
+
+def test_regression_task_has_no_accuracy():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = X @ np.array([1.0, -2.0, 0.5]) + 0.1 * rng.normal(size=60)
+    task = Task.from_arrays(X[:40], y[:40] + 0.25, X[40:], y[40:] + 0.25)
+    member, = ScikitLearnSpace("random_forest", n_estimators=5).train_members(task, [1])
+    assert member.test_accuracy is None and member.test_loss > 0
+
+
+@pytest.mark.parametrize("kwargs, argument", [
+    ({"model": "svm"}, "model"),
+    ({"model": "knn", "n_estimators": 3}, "n_estimators"),
+    ({"model": "random_forest", "n_estimators": 0}, "n_estimators"),
+    ({"model": "random_forest", "max_features": 1.5}, "max_features"),
+    ({"model": "gradient_boosting", "subsample": 1.2}, "subsample"),
+    ({"model": "gradient_boosting", "learning_rate": -0.1}, "learning_rate"),
+    ({"model": "kernel_ridge", "kernel": "cosine"}, "kernel"),
+    ({"model": "kernel_ridge", "alpha": 0.0}, "alpha"),
+    ({"model": "linear", "alpha": -1.0}, "alpha"),
+    ({"model": 3}, "model"),
+])
+def test_bad_parameters_name_the_argument(kwargs, argument):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PointMassWarning)
+        with pytest.raises(InputError) as info:
+            ScikitLearnSpace(**kwargs)
+    assert info.value.argument == argument
+
+
+def test_knn_with_too_few_training_points_is_refused():
+    task = digits(4, 10)
+    with pytest.warns(PointMassWarning):
+        space = ScikitLearnSpace("knn", n_neighbors=5)
+    with pytest.raises(InputError, match="^n_neighbors: must be <= the 4 training points"):
+        space.train_members(task, [0])
+
+
+def test_exact_estimator_is_refused_for_trained_spaces(task):
+    with pytest.raises(InputError, match="^estimator: 'exact' needs a space whose loss law is known") as info:
+        measure(task, ScikitLearnSpace("random_forest", n_estimators=3), estimator="exact")
+    assert "paper" in str(info.value) and "sampled'" not in str(info.value)
+
+
+def test_measure_samples_a_trained_space(task):
+    result = measure(task, ScikitLearnSpace("extra_trees", n_estimators=5), [0.02], estimator="empirical",
+                     hypotheses=6, seed=0, n_bootstrap=5)
+    assert result.loss["samples"] == 6
+    assert result.loss["train_max"] == 0.0  # extra trees without bootstrap interpolate their training data
