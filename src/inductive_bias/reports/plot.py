@@ -85,7 +85,8 @@ def plot_losses(result, losses, path) -> None:
         top.plot(x, y, "o", color="tab:blue", label="measured")
     top.set_yscale("log")
     top.set_ylabel("inductive bias I(ε) [bits]")
-    top.legend()
+    if top.get_legend_handles_labels()[0]:
+        top.legend()
     top.grid(alpha=0.3, which="both")
     bottom.hist(losses, bins=60, color="tab:gray")
     bottom.set_xlabel("test loss ε (MSE)")
