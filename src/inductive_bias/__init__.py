@@ -11,6 +11,7 @@ __version__ = "0.1.0"
 from .complexity import ComplexityBound, compare, complexity_bound, estimate_geometry
 from .distributions import GeneralizedChiSquare
 from .estimators import estimate_bits
+from .estimators import ExtrapolationWarning
 from .measure import measure, measure_losses
 from .results import MeasureResult, TargetResult
 from .runs import SampleStore, measure_store, sample_into_store
@@ -32,6 +33,7 @@ __all__ = [
     "ScikitLearnSpace",
     "Task",
     "TargetResult",
+    "ExtrapolationWarning",
     "compare",
     "complexity_bound",
     "digits",

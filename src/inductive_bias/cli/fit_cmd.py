@@ -16,9 +16,13 @@ def add_parser(sub):
     p = sub.add_parser("fit", help="I(ε) from test losses you measured (one number per line, or .npy)",
                        description="Run a sample-based estimator (SPEC §3) on a file of test losses.")
     p.add_argument("--losses", required=True, metavar="FILE", help="text file, one loss per line, or .npy")
+    p.add_argument("--predictions", metavar="NPY", help="the hypotheses' test predictions, shape (N, m, k), for "
+                   "--estimator function-gaussian (and sampled, which then means it)")
+    p.add_argument("--targets", metavar="NPY", help="the test targets, shape (m, k), with --predictions")
     add_target_error(p)
     add_estimation(p, list(ESTIMATORS), default="paper")
     add_output(p)
+    p.add_argument("--qq", metavar="PNG", help="write a QQ plot of the losses against the fitted law to this PNG file")
     return p
 
 
@@ -39,12 +43,41 @@ def read_losses(path: str) -> np.ndarray:
     return values
 
 
+def read_array(path: str, argument: str) -> np.ndarray:
+    file = Path(path)
+    if not file.is_file():
+        raise InputError(argument, f"no such file: {path}")
+    try:
+        return np.asarray(np.load(file, allow_pickle=False), dtype=np.float64)
+    except (OSError, ValueError, EOFError) as error:
+        raise InputError(argument, f"cannot read {path} as .npy: {str(error).splitlines()[0]}") from None
+
+
 def run(args) -> int:
     losses = read_losses(args.losses)
+    if (args.predictions is None) != (args.targets is None):
+        raise InputError("predictions", "--predictions and --targets go together")
+    predictions = None if args.predictions is None else read_array(args.predictions, "predictions")
+    targets = None if args.targets is None else read_array(args.targets, "targets")
     result = measure_losses(losses, args.target_error, estimator=args.estimator, n_bootstrap=args.bootstrap,
                             seed=args.seed, task={"name": Path(args.losses).name, "source": args.losses},
-                            space={"space": "losses from file"})
+                            space={"space": "losses from file"}, predictions=predictions, targets=targets)
     emit(result, args)
+    if args.qq:
+        if result.diagnostics.get("failure") or result.estimator == "empirical":
+            raise InputError("qq", f"{result.estimator} has no fitted law to plot against "
+                                   f"({result.diagnostics.get('failure') or 'empirical'})")
+        from ..estimators import get_estimator
+        from ..estimators.estimate import check_predictions
+        from ..reports import plot_qq
+
+        method = get_estimator(result.estimator)
+        if method.uses_predictions:
+            preds, targ = check_predictions(predictions, targets, losses.size)
+            law = method.fit_predictions(preds, targ)
+        else:
+            law = method.fit(losses)
+        plot_qq(law, losses, args.qq, label=f"{result.estimator} fit")
     if args.plot:
         from ..reports.plot import plot_losses
 

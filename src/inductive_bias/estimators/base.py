@@ -18,6 +18,12 @@ class FitError(RuntimeError):
     """A fit did not produce a usable law; the message says why."""
 
 
+class ExtrapolationWarning(UserWarning):
+    """A target error lies further below the sampled losses than the estimator was shown to be
+    trustworthy on the ground-truth benchmark (benchmarks/estimators_vs_exact.md); the figure is
+    still returned, with the reason beside it."""
+
+
 @dataclass(frozen=True)
 class FittedLaw:
     """A loss law fitted to samples: ``bits(eps)`` and the CDF pieces the goodness of fit needs.
@@ -41,9 +47,27 @@ class FittedLaw:
 class SampleEstimator:
     """Fits a law to losses. ``fit(losses, start=None)``: ``start`` is the full-sample fit, which
     an estimator may use to begin a bootstrap refit's optimiser from (where that does not change
-    what the estimator computes)."""
+    what the estimator computes).
+
+    Estimators with ``uses_predictions = True`` are fitted to the hypotheses' test predictions
+    instead, by ``fit_predictions(predictions, targets, counts=None)``.
+
+    ``trusted_depth_at(n)`` is how far below the smallest of n sampled losses, in standard
+    deviations of the sampled losses, a target error may lie before the estimate carries an
+    :class:`ExtrapolationWarning`. It is set from the ground-truth benchmark
+    (benchmarks/estimators_vs_exact.md): 0 for the loss-only fits, whose errors at the first
+    benchmark target below the sample (about 3 sd below its minimum, N = 1000) reached 21-33 %.
+    """
 
     name = "estimator"
+    uses_predictions = False
+    trusted_depth = 0.0
+    #: "percentile" (the replicates' quantiles) or "basic" (2·estimate minus them, which corrects for
+    #: a bias the bootstrap reproduces); see :func:`estimate_bits`.
+    bootstrap_interval = "percentile"
+
+    def trusted_depth_at(self, n: int) -> float:
+        return self.trusted_depth
 
     def fit(self, losses: np.ndarray, start: FittedLaw | None = None) -> FittedLaw:
         raise NotImplementedError

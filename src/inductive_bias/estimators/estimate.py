@@ -1,5 +1,6 @@
-"""Run a sample-based estimator on losses: bits per ε, a bootstrap interval (SPEC §3), goodness
-of fit, and a flag wherever ε lies below every observed loss (an extrapolation)."""
+"""Run a sample-based estimator on losses (SPEC §3): bits per ε, a bootstrap interval, the
+finite-sample intervals that assume nothing about the law, goodness of fit, and a flag wherever
+ε lies further below the sampled losses than the estimator is trusted."""
 
 from __future__ import annotations
 
@@ -9,14 +10,29 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._random import check_random_state
-from .._validation import InputError, check_positive, check_target_errors
+from .._validation import InputError, check_array, check_positive, check_target_errors
 from .base import FitError, check_losses, goodness_of_fit
 from .empirical import EmpiricalEstimator
+from .function_space import FunctionSpaceGaussian
+from .intervals import clopper_pearson_bits, dkw_bits
+from .moments import MomentEstimator
+from .ncx2_mle import Ncx2MLEEstimator
 from .paper import PaperEstimator
 
+#: What ``estimator="sampled"`` means: the function-space Gaussian where the hypotheses' test
+#: predictions are available, else the best loss-only estimator on the ground-truth benchmark
+#: (benchmarks/estimators_vs_exact.md, docs/estimators.md).
+SAMPLED_WITH_PREDICTIONS = "function-gaussian"
+SAMPLED_LOSSES_ONLY = "gchi2-moments"
+
 ESTIMATORS = {
+    "sampled": lambda: get_estimator(SAMPLED_LOSSES_ONLY),
     "paper": lambda: PaperEstimator("published"),
     "paper-logphi": lambda: PaperEstimator("log-phi"),
+    "ncx2-mle": lambda: Ncx2MLEEstimator(free_location=False),
+    "ncx2-loc": lambda: Ncx2MLEEstimator(free_location=True),
+    "gchi2-moments": MomentEstimator,
+    "function-gaussian": FunctionSpaceGaussian,
     "empirical": EmpiricalEstimator,
 }
 
@@ -27,12 +43,29 @@ def get_estimator(name: str):
     return ESTIMATORS[name]()
 
 
+def resolve_estimator(name: str, has_predictions: bool) -> str:
+    """The estimator that ``name`` stands for: "sampled" becomes "function-gaussian" when
+    predictions are given and "gchi2-moments" otherwise; any other name is itself."""
+    if name not in ESTIMATORS:
+        raise InputError("estimator", f"must be one of {', '.join(ESTIMATORS)}; got {name!r}")
+    if name == "sampled":
+        return SAMPLED_WITH_PREDICTIONS if has_predictions else SAMPLED_LOSSES_ONLY
+    return name
+
+
 @dataclass(frozen=True)
 class SampleEstimate:
     """What a sample-based estimator says at each target error.
 
     ``bits[j]`` is NaN where the fit failed (``failure`` says why); ``interval[j]`` is the
     bootstrap percentile interval at ``confidence``; ``samples_below[j]`` counts losses <= ε_j.
+    ``sample_interval[j]`` is the Clopper–Pearson interval on I(ε_j) from that count alone and
+    ``interval_kind`` says how the interval was formed from the replicates ("percentile", or
+    "basic": [2·bits - upper quantile, 2·bits - lower quantile]) and ``bootstrap_bias`` is the
+    mean replicate minus the estimate. ``simultaneous_interval`` the DKW band (both assume only independent draws; see
+    :mod:`.intervals`). ``depth[j]`` is how far ε_j lies below the smallest loss, in standard
+    deviations of the losses (negative inside the sample), and ``untrusted[j]`` whether that exceeds
+    the estimator's ``trusted_depth``.
     """
 
     estimator: str
@@ -48,14 +81,63 @@ class SampleEstimate:
     goodness_of_fit: dict | None = None
     failure: str | None = None
     seconds: float = 0.0
+    sample_interval: np.ndarray | None = None
+    simultaneous_interval: np.ndarray | None = None
+    depth: np.ndarray | None = None
+    untrusted: np.ndarray | None = None
+    trusted_depth: float = 0.0
+    bootstrap_failure_reasons: tuple = ()
+    interval_kind: str = "percentile"
+    bootstrap_bias: np.ndarray | None = None
+
+
+def check_predictions(predictions, targets, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Predictions (N, m, k) of the N hypotheses whose losses were given, and targets (m, k)."""
+    predictions = np.asarray(predictions, dtype=np.float64)
+    if predictions.ndim == 2:
+        predictions = predictions[:, :, None]
+    if predictions.ndim != 3:
+        raise InputError("predictions", f"must have shape (hypotheses, test points, outputs); got {predictions.shape}")
+    if predictions.shape[0] != n:
+        raise InputError("predictions", f"has {predictions.shape[0]} hypotheses but there are {n} losses")
+    if targets is None:
+        raise InputError("targets", "the test targets (m, k) are needed with predictions (pass task= or targets=)")
+    targets = check_array("targets", targets, ndim=(1, 2))
+    if targets.ndim == 1:
+        targets = targets[:, None]
+    if targets.shape != predictions.shape[1:]:
+        raise InputError("targets", f"has shape {targets.shape}; predictions are {predictions.shape[1:]} per hypothesis")
+    if not np.all(np.isfinite(predictions)):
+        raise InputError("predictions", "must be finite")
+    return predictions, targets
 
 
 def estimate_bits(losses, target_errors, estimator: str = "paper", *, n_bootstrap: int = 50,
-                  confidence: float = 0.95, seed=None) -> SampleEstimate:
+                  confidence: float = 0.95, seed=None, predictions=None, targets=None) -> SampleEstimate:
     """Fit ``estimator`` to ``losses`` and read I(ε) at each target error (SPEC §3).
 
-    The interval comes from ``n_bootstrap`` refits on resampled losses; refits that fail are
-    counted, not hidden.
+    Parameters
+    ----------
+    losses : array_like (N,)
+        Test losses of N sampled hypotheses.
+    target_errors : float or array_like
+    estimator : str, default "paper"
+        A key of :data:`ESTIMATORS`; "sampled" resolves by :func:`resolve_estimator`.
+    n_bootstrap : int, default 50
+        Refits on resampled hypotheses (with replacement) for the interval (percentile, or basic
+        for estimators whose ``bootstrap_interval`` is "basic"); refits that fail are counted,
+        not hidden.
+    confidence : float, default 0.95
+        Of the bootstrap and finite-sample intervals.
+    seed : int, Generator or None
+    predictions : array_like (N, m, k), optional
+        Test predictions of the same N hypotheses (needed by "function-gaussian").
+    targets : array_like (m, k), optional
+        The task's test targets Y_test, with ``predictions``.
+
+    Returns
+    -------
+    SampleEstimate
     """
     tic = time.perf_counter()
     losses = check_losses(losses)
@@ -63,28 +145,60 @@ def estimate_bits(losses, target_errors, estimator: str = "paper", *, n_bootstra
     n_bootstrap = check_positive("n_bootstrap", n_bootstrap, integer=True, allow_zero=True)
     if not 0 < confidence < 1:
         raise InputError("confidence", f"must lie in (0, 1); got {confidence!r}")
-    method = get_estimator(estimator)
+    if predictions is not None:
+        predictions, targets = check_predictions(predictions, targets, losses.size)
+    name = resolve_estimator(estimator, predictions is not None)
+    method = get_estimator(name)
+    if method.uses_predictions and predictions is None:
+        raise InputError("estimator", f"{name!r} needs the hypotheses' test predictions (predictions= and "
+                                      "targets=); with losses alone use another estimator")
     rng = check_random_state(seed)
+    n = losses.size
     below = np.searchsorted(np.sort(losses), eps, side="right")
+    sd = float(np.std(losses, ddof=1))
+    depth = (float(losses.min()) - eps) / sd
+    common = dict(confidence=confidence, n_samples=n, n_bootstrap=n_bootstrap, samples_below=below,
+                  sample_interval=clopper_pearson_bits(below, n, confidence),
+                  simultaneous_interval=dkw_bits(below, n, confidence), depth=depth,
+                  untrusted=depth > method.trusted_depth_at(n), trusted_depth=float(method.trusted_depth_at(n)))
+
+    def fit(counts=None):
+        if method.uses_predictions:
+            return method.fit_predictions(predictions, targets, counts)
+        return method.fit(losses if counts is None else np.repeat(losses, counts), start=law)
+
     nan = np.full(eps.shape, np.nan)
+    law = None
     try:
-        law = method.fit(losses)
+        law = fit()
+        bits = law.bits(eps)
     except FitError as error:
-        return SampleEstimate(estimator, eps, nan, np.column_stack([nan, nan]), confidence, losses.size,
-                              n_bootstrap, 0, below, failure=str(error), seconds=time.perf_counter() - tic)
-    bits = law.bits(eps)
-    replicates, failures = [], 0
+        return SampleEstimate(name, eps, nan, np.column_stack([nan, nan]), bootstrap_failures=0,
+                              failure=str(error), seconds=time.perf_counter() - tic, **common)
+    replicates, reasons = [], []
     for _ in range(n_bootstrap):
-        resample = losses[rng.integers(0, losses.size, losses.size)]
+        counts = np.bincount(rng.integers(0, n, n), minlength=n)
         try:
-            replicates.append(method.fit(resample, start=law).bits(eps))
-        except FitError:
-            failures += 1
+            replicates.append(fit(counts).bits(eps))
+        except FitError as error:
+            reasons.append(str(error))
     if replicates:
         alpha = (1 - confidence) / 2
-        interval = np.quantile(np.array(replicates), [alpha, 1 - alpha], axis=0).T
+        reps = np.array(replicates)
+        # 'lower'/'higher' pick order statistics: no interpolation between finite and +inf replicates
+        low = np.quantile(reps, alpha, axis=0, method="lower")
+        high = np.quantile(reps, 1 - alpha, axis=0, method="higher")
+        with np.errstate(invalid="ignore"):
+            bias = np.mean(reps, axis=0) - bits
+            if method.bootstrap_interval == "basic":
+                low, high = np.maximum(2 * bits - high, 0.0), 2 * bits - low
+        interval = np.column_stack([low, high])
     else:
         interval = np.column_stack([nan, nan])
+        bias = nan
     gof = goodness_of_fit(law, losses) if law.log_cdf(losses[:1]) is not None else None
-    return SampleEstimate(estimator, eps, bits, interval, confidence, losses.size, n_bootstrap, failures,
-                          below, params=law.params, goodness_of_fit=gof, seconds=time.perf_counter() - tic)
+    params = {k: v for k, v in law.params.items() if k != "theta"}
+    return SampleEstimate(name, eps, bits, interval, bootstrap_failures=len(reasons), params=params,
+                          goodness_of_fit=gof, seconds=time.perf_counter() - tic,
+                          bootstrap_failure_reasons=tuple(sorted(set(reasons)))[:5],
+                          interval_kind=method.bootstrap_interval, bootstrap_bias=bias, **common)

@@ -78,7 +78,9 @@ class PaperEstimator(SampleEstimator):
             df, nc, loc, scale = stats.ncx2.fit(losses, floc=0)
         if not (np.isfinite([df, nc, scale]).all() and df > 0 and nc >= 0 and scale > 0):
             raise FitError(f"maximum likelihood returned df={df}, nc={nc}, scale={scale}")
-        loglik = float(np.sum(stats.ncx2.logpdf(losses, df, nc, loc=0, scale=scale)))
+        from .ncx2_mle import ncx2_logpdf
+
+        loglik = float(np.sum(ncx2_logpdf(losses, df, nc, 0.0, scale)))
         if not math.isfinite(loglik):
             raise FitError(f"the fitted law gives the sample log-likelihood {loglik}")
         return NoncentralChiSquareLaw(

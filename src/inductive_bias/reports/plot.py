@@ -75,8 +75,9 @@ def plot_losses(result, losses, path) -> None:
     plt, fig, top, bottom = _figure()
     lo = min(np.min(result.target_errors), losses.min())
     grid = np.linspace(lo, losses.max(), 200)
-    if result.estimator != "empirical" and not result.diagnostics.get("failure"):
-        law = get_estimator(result.estimator).fit(losses)
+    method = get_estimator(result.estimator)
+    if result.estimator != "empirical" and not method.uses_predictions and not result.diagnostics.get("failure"):
+        law = method.fit(losses)
         top.plot(grid, law.bits(grid), color="tab:orange", lw=1.5, label=f"{result.estimator} fit")
     finite = [(r.target_error, r.bits) for r in result.results if math.isfinite(r.bits)]
     if finite:
@@ -84,7 +85,8 @@ def plot_losses(result, losses, path) -> None:
         top.plot(x, y, "o", color="tab:blue", label="measured")
     top.set_yscale("log")
     top.set_ylabel("inductive bias I(ε) [bits]")
-    top.legend()
+    if top.get_legend_handles_labels()[0]:
+        top.legend()
     top.grid(alpha=0.3, which="both")
     bottom.hist(losses, bins=60, color="tab:gray")
     bottom.set_xlabel("test loss ε (MSE)")
