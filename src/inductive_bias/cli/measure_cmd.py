@@ -104,6 +104,7 @@ def _run_trained(args) -> int:
     notes: list = []
     if args.store:
         store = SampleStore(args.store, create=False)
+        task = None
         try:
             if args.space_id:
                 record = store.space(args.space_id)
@@ -115,6 +116,8 @@ def _run_trained(args) -> int:
                         raise InputError("space_id", f"{record.space_id} was stored for another spec than these "
                                                      f"flags ({describe_difference(stored, given)})")
                 space_id = record.space_id
+                if estimator in ("sampled", "function-gaussian") and args.space in (None, "gp"):
+                    task = task_from_args(args)  # its test targets, for stored predictions
             else:
                 space, task = _flag_space(args, notes)
                 space_id = space_id_for(space.spec(), task_identity(task), args.seed)
@@ -125,7 +128,8 @@ def _run_trained(args) -> int:
                                               f"(its id would be {space_id}){nearest}")
             result = measure_store(store, space_id, args.target_error, estimator=estimator,
                                    n_bootstrap=args.bootstrap, seed=args.seed, hypotheses=args.hypotheses,
-                                   fit_threshold=args.fit_threshold, fitted_only=args.fitted_only)
+                                   fit_threshold=args.fit_threshold, fitted_only=args.fitted_only,
+                                   task=task)
             losses = np.array([m.test_loss for m in store.members(space_id, limit=args.hypotheses)])
         finally:
             store.close()
@@ -134,13 +138,14 @@ def _run_trained(args) -> int:
         hypotheses = DEFAULT_HYPOTHESES if args.hypotheses is None else args.hypotheses
         with SampleStore(":memory:") as store:
             try:
-                outcome = sample_into_store(task, space, store, hypotheses, args.seed)
+                outcome = sample_into_store(task, space, store, hypotheses, args.seed,
+                                            predictions=estimator in ("sampled", "function-gaussian"))
             except SamplingInterrupted as stop:
                 print(f"inductive-bias measure: {stop}", file=sys.stderr)
                 return 130
             result = measure_store(store, outcome.space_id, args.target_error, estimator=estimator,
                                    n_bootstrap=args.bootstrap, seed=args.seed, fit_threshold=args.fit_threshold,
-                                   fitted_only=args.fitted_only)
+                                   fitted_only=args.fitted_only, task=task)
             losses = np.array([m.test_loss for m in store.members(outcome.space_id)])
     for note in notes:
         print(f"inductive-bias measure: note: {note}", file=sys.stderr)

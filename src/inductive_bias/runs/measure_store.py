@@ -37,7 +37,7 @@ def fit_threshold_for(record, fit_threshold=None) -> tuple[float | None, str]:
 
 def measure_store(store, space_id: str, target_error=None, *, estimator: str = "paper", n_bootstrap: int = 50,
                   seed=0, hypotheses: int | None = None, fit_threshold: float | None = None,
-                  fitted_only: bool = False) -> MeasureResult:
+                  fitted_only: bool = False, task=None) -> MeasureResult:
     """Measure I(ε) of a stored space from its members' test losses (sample-based, SPEC §3).
 
     Parameters
@@ -58,6 +58,10 @@ def measure_store(store, space_id: str, target_error=None, *, estimator: str = "
     fit_threshold : float, optional
         Training MSE at or below which a member fits the training data; default
         :func:`fit_threshold_for`. The share of members that fit is reported.
+    task : Task, optional
+        The task the space was trained on (checked against the store). With it, members stored
+        with their test predictions (``sample --predictions``) feed the function-space estimator:
+        "function-gaussian" needs them, and "sampled" then means it.
     fitted_only : bool, default False
         Estimate from the members that fit only (SPEC §4: members that do not fit the data are not
         samples of p_H); by default all members are used and the share that fits is reported.
@@ -87,7 +91,8 @@ def measure_store(store, space_id: str, target_error=None, *, estimator: str = "
         store = SampleStore(store, create=False)
     try:
         record = store.space(space_id)
-        members = store.members(record.space_id, limit=hypotheses)
+        wants_predictions = estimator in ("sampled", "function-gaussian") and task is not None
+        members = store.members(record.space_id, limit=hypotheses, predictions=wants_predictions)
         path = store.path
     finally:
         if own:
@@ -124,8 +129,10 @@ def measure_store(store, space_id: str, target_error=None, *, estimator: str = "
     if losses.size == 1 or np.all(losses == losses[0]):
         result = _point_mass(losses, eps, estimator, record, space)
     else:
+        predictions, targets = _stored_predictions(members, use, task, record) if wants_predictions else (None, None)
         result = measure_losses(losses, eps, estimator=estimator, n_bootstrap=n_bootstrap, seed=seed,
-                                train_losses=train[use], task=record.task, space=space)
+                                train_losses=train[use], task=record.task, space=space,
+                                predictions=predictions, targets=targets)
     finite_train = train[np.isfinite(train)]
     loss = dict(result.loss)
     if finite_train.size:
@@ -134,6 +141,20 @@ def measure_store(store, space_id: str, target_error=None, *, estimator: str = "
     if threshold is not None:
         loss["fit_share"] = extra["fit_share"]
     return replace(result, loss=loss, diagnostics={**result.diagnostics, **extra})
+
+
+def _stored_predictions(members, use, task, record):
+    """The used members' test predictions (N, m, k) and the task's test targets, where every
+    member was stored with its predictions; (None, None) otherwise."""
+    if not all(m.predictions is not None for m in members):
+        return None, None
+    from .store import task_identity
+
+    if task_identity(task) != record.task_identity:
+        raise InputError("task", f"is not the task space {record.space_id} was trained on "
+                                 f"({record.task.get('name')}); give that task (--data and its options)")
+    predictions = np.stack([m.predictions for m in members])[use].astype(np.float64)
+    return predictions, task.Y_test
 
 
 def _point_mass(losses, eps, estimator, record, space) -> MeasureResult:
