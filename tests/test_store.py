@@ -294,3 +294,24 @@ def test_diverged_members_are_kept_and_left_out_of_the_estimate(tmp_path, task):
     assert result.bits[0] == pytest.approx(-math.log2(2 / 4), abs=1e-12)
     summary, = store_summary(path)
     assert summary["test_loss_mean"] == pytest.approx(np.mean([0.1, 0.12, 0.11, 0.13]), rel=1e-12)
+
+
+def test_stored_predictions_feed_the_function_space_estimator(tmp_path):
+    task = digits(120, 60, seed=1)
+    space = ScikitLearnSpace("extra_trees", n_estimators=3)
+    store = SampleStore(tmp_path / "s.db")
+    run = sample_into_store(task, space, store, 24, seed=2, predictions=True)
+    members = store.members(run.space_id, predictions=True)
+    predictions = np.stack([m.predictions for m in members]).astype(np.float64)
+    losses = np.array([m.test_loss for m in members])
+    eps = [float(np.quantile(losses, 0.3))]
+    direct = measure_losses(losses, eps, estimator="function-gaussian", n_bootstrap=0,
+                            predictions=predictions, targets=task.Y_test)
+    stored = measure_store(store, run.space_id, eps, estimator="function-gaussian", n_bootstrap=0, task=task)
+    assert stored.bits[0] == pytest.approx(direct.bits[0], rel=1e-12)
+    assert stored.estimator == "function-gaussian"
+    # Another task's targets are refused; without a task the estimator has no predictions to use.
+    with pytest.raises(InputError, match="task"):
+        measure_store(store, run.space_id, eps, estimator="function-gaussian", task=digits(120, 60, seed=2))
+    with pytest.raises(InputError):
+        measure_store(store, run.space_id, eps, estimator="function-gaussian", n_bootstrap=0)
