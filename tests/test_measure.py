@@ -8,6 +8,7 @@ import pytest
 
 from inductive_bias import GaussianProcess, MeasureResult, Task, digits, measure, measure_losses
 from inductive_bias._validation import InputError
+from inductive_bias.estimators import ExtrapolationWarning
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +76,8 @@ def test_sampled_estimators_on_a_gp_space(task):
 def test_measure_losses_flags_extrapolation():
     rng = np.random.default_rng(2)
     losses = 0.01 * rng.noncentral_chisquare(50, 5, size=300)
-    result = measure_losses(losses, [losses.min() * 0.5], estimator="paper", n_bootstrap=4)
+    with pytest.warns(ExtrapolationWarning):
+        result = measure_losses(losses, [losses.min() * 0.5], estimator="paper", n_bootstrap=4)
     assert "extrapolated" in result.results[0].reason
     assert result.results[0].samples_below == 0
 
