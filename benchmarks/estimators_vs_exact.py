@@ -167,8 +167,11 @@ def overall(rows) -> str:
     sizes = sorted({r["N"] for r in rows})
     lines = ["| estimator | N | worst |rel. error|, z=2 | z=6 | z=15 | bootstrap coverage (all z, cases) |",
              "|---|---|---|---|---|---|"]
+    present = {(r["estimator"], r["N"]) for r in rows}
     for est in ests:
         for N in sizes:
+            if (est, N) not in present:  # e.g. no bootstrap (so no bias-corrected rows) above N = 1000
+                continue
             c = cover[(est, N)]
             cv = f"{c[0]}/{c[1]}" if c[1] else "-"
             lines.append(f"| {est} | {N} | " + " | ".join(
