@@ -58,7 +58,8 @@ def test_fit_reads_text_and_npy(tmp_path, capsys):
         assert main(["fit", "--losses", str(path), "-e", "0.3", "--bootstrap", "4", "--json"]) == 0
         outputs.append(json.loads(capsys.readouterr().out))
     assert outputs[0]["results"][0]["bits"] == pytest.approx(outputs[1]["results"][0]["bits"], rel=1e-9)
-    assert outputs[0]["estimator"] == "paper" and outputs[0]["diagnostics"]["goodness_of_fit"]
+    # The default, "sampled", is the moment-matched generalized chi-square when only losses are known.
+    assert outputs[0]["estimator"] == "gchi2-moments" and outputs[0]["diagnostics"]["goodness_of_fit"]
 
 
 @pytest.mark.parametrize("make_args, expect", [

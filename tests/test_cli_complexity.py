@@ -88,13 +88,13 @@ def test_compare_with_a_losses_file(capsys, tmp_path):
     assert out["target_errors"] == [1.0, 0.95]
     exact = measure(task, space, [1.0, 0.95])
     assert [row["gp rbf (exact)"]["bits"] for row in out["rows"]] == exact.bits.tolist()
-    assert all(row["gp draws (paper)"]["interval"] is not None for row in out["rows"])
+    assert all(row["gp draws (sampled)"]["interval"] is not None for row in out["rows"])
     bounds = [estimate_geometry(task, seed=0).bound(e).bits for e in (1.0, 0.95)]
     assert [row["upper_bound"]["bits"] for row in out["rows"]] == bounds
     assert main(["compare", "--n-train", "100", "--n-test", "60", "--target-error", "1.0",
                  "--losses", str(path), "--bootstrap", "5"]) == 0
     text = capsys.readouterr().out
-    assert "upper bound (SPEC §5)" in text and "draws.txt (paper)" in text and "gp rbf (exact)" in text
+    assert "upper bound (SPEC §5)" in text and "draws.txt (sampled)" in text and "gp rbf (exact)" in text
 
 
 def test_compare_bad_losses_file_is_exit_2(capsys, tmp_path):

@@ -327,7 +327,7 @@ def test_compare_puts_the_bound_beside_exact_and_sampled_figures(small_task):
     result = compare(small_task, [1.0, 0.95], space=space, losses={"gp draws": losses}, n_bootstrap=5)
     exact = measure(small_task, space, [1.0, 0.95])
     assert result.target_errors == (1.0, 0.95)
-    assert list(result.spaces) == ["gp rbf (exact)", "gp draws (paper)"]
+    assert list(result.spaces) == ["gp rbf (exact)", "gp draws (sampled)"]
     np.testing.assert_array_equal(result.spaces["gp rbf (exact)"].bits, exact.bits)
     geometry = estimate_geometry(small_task, seed=0)
     assert [b.bits for b in result.bounds] == [geometry.bound(e).bits for e in (1.0, 0.95)]
@@ -335,9 +335,9 @@ def test_compare_puts_the_bound_beside_exact_and_sampled_figures(small_task):
     assert all(b.bits > r.bits for b, r in zip(result.bounds, exact.results))
     data = json.loads(result.to_json())
     assert data["rows"][0]["upper_bound"]["bits"] == result.bounds[0].bits
-    assert data["rows"][1]["gp draws (paper)"]["target_error"] == 0.95
+    assert data["rows"][1]["gp draws (sampled)"]["target_error"] == 0.95
     table = format_comparison(result)
-    assert "upper bound (SPEC §5)" in table and "gp draws (paper)" in table
+    assert "upper bound (SPEC §5)" in table and "gp draws (sampled)" in table
     # measurements at other ε are refused, not silently misaligned
     other = measure(small_task, space, [0.9, 0.8])
     with pytest.raises(InputError) as error:

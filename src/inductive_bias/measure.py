@@ -133,7 +133,7 @@ def _offers_predictions(space) -> bool:
     return "predictions" in inspect.signature(space.sample).parameters
 
 
-def measure_losses(losses, target_error=None, *, estimator: str = "paper", n_bootstrap: int = 50, seed=0,
+def measure_losses(losses, target_error=None, *, estimator: str = "sampled", n_bootstrap: int = 50, seed=0,
                    train_losses=None, task=None, space: dict | None = None, predictions=None,
                    targets=None) -> MeasureResult:
     """I(ε) from test losses measured elsewhere, by a sample-based estimator (SPEC §3).
@@ -144,7 +144,7 @@ def measure_losses(losses, target_error=None, *, estimator: str = "paper", n_boo
         Test losses of N sampled hypotheses.
     target_error : float or sequence, optional
         Default: 1, 2, 4, 8 and 16 standard deviations below the mean loss.
-    estimator : str, default "paper"
+    estimator : str, default "sampled"
         A key of ``ESTIMATORS``. "sampled" is "function-gaussian" where ``predictions`` are
         given and "gchi2-moments" otherwise (docs/estimators.md says why).
     n_bootstrap : int, default 50

@@ -33,8 +33,8 @@ def add_parser(sub):
                        help="a sample store (see `sample`): its spaces trained on this task are measured too")
     other.add_argument("--space-id", nargs="+", metavar="ID",
                        help="only these stored spaces (default: every space of --store trained on this task)")
-    other.add_argument("--estimator", default="paper", choices=list(ESTIMATORS),
-                       help="sample-based estimator for --losses (default paper)")
+    other.add_argument("--estimator", default="sampled", choices=list(ESTIMATORS),
+                       help="sample-based estimator for --losses and --store (default sampled)")
     other.add_argument("--bootstrap", type=int, default=50, metavar="B",
                        help="bootstrap refits for the intervals of --losses estimates (default 50)")
     add_target_error(p)

@@ -20,7 +20,7 @@ def add_parser(sub):
                    "--estimator function-gaussian (and sampled, which then means it)")
     p.add_argument("--targets", metavar="NPY", help="the test targets, shape (m, k), with --predictions")
     add_target_error(p)
-    add_estimation(p, list(ESTIMATORS), default="paper")
+    add_estimation(p, list(ESTIMATORS), default="sampled")
     add_output(p)
     p.add_argument("--qq", metavar="PNG", help="write a QQ plot of the losses against the fitted law to this PNG file")
     return p

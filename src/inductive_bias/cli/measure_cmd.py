@@ -47,7 +47,7 @@ def add_parser(sub):
     add_estimation(est, ["exact", *ESTIMATORS], default=None)
     for action in p._actions:
         if action.dest == "estimator":
-            action.help = "how I(ε) is obtained (default: exact for gp, paper for trained spaces)"
+            action.help = "how I(ε) is obtained (default: exact for gp, sampled for trained spaces)"
     est.add_argument("--hypotheses", type=int, default=None, metavar="N",
                      help=f"hypotheses sampled for a sample-based estimator or the plot (default "
                           f"{DEFAULT_HYPOTHESES}; with --store: all stored members)")
@@ -97,7 +97,7 @@ def _run_trained(args) -> int:
 
     if args.space_id and not args.store:
         raise InputError("space_id", "needs --store, the sample store that holds the space")
-    estimator = args.estimator or "paper"
+    estimator = args.estimator or "sampled"
     if estimator == "exact":
         raise InputError("estimator", "'exact' needs a space whose loss law is known (a GP); trained spaces are "
                                       f"measured from their members: use one of {', '.join(ESTIMATORS)}")

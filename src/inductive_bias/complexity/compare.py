@@ -91,7 +91,7 @@ def _check_measured(name, result, eps):
 
 
 def compare(task: Task, target_error=None, *, space=None, measured: Mapping | None = None,
-            losses: Mapping | None = None, estimator: str = "paper", n_bootstrap: int = 50,
+            losses: Mapping | None = None, estimator: str = "sampled", n_bootstrap: int = 50,
             geometry: TaskGeometry | None = None, output_bound: float = 1.0, seed=0) -> Comparison:
     """The bound of SPEC §5 next to the exact GP inductive bias and other measurements, per ε.
 
@@ -110,7 +110,7 @@ def compare(task: Task, target_error=None, *, space=None, measured: Mapping | No
     losses : mapping of str to array, optional
         Test losses of other spaces' hypotheses; each is run through
         :func:`~inductive_bias.measure_losses` with ``estimator`` at these ε.
-    estimator : str, default "paper"
+    estimator : str, default "sampled"
         The sample-based estimator for ``losses``.
     n_bootstrap : int, default 50
     geometry : TaskGeometry, optional

@@ -112,7 +112,7 @@ def check_predictions(predictions, targets, n: int) -> tuple[np.ndarray, np.ndar
     return predictions, targets
 
 
-def estimate_bits(losses, target_errors, estimator: str = "paper", *, n_bootstrap: int = 50,
+def estimate_bits(losses, target_errors, estimator: str = "sampled", *, n_bootstrap: int = 50,
                   confidence: float = 0.95, seed=None, predictions=None, targets=None) -> SampleEstimate:
     """Fit ``estimator`` to ``losses`` and read I(ε) at each target error (SPEC §3).
 
@@ -121,7 +121,7 @@ def estimate_bits(losses, target_errors, estimator: str = "paper", *, n_bootstra
     losses : array_like (N,)
         Test losses of N sampled hypotheses.
     target_errors : float or array_like
-    estimator : str, default "paper"
+    estimator : str, default "sampled"
         A key of :data:`ESTIMATORS`; "sampled" resolves by :func:`resolve_estimator`.
     n_bootstrap : int, default 50
         Refits on resampled hypotheses (with replacement) for the interval (percentile, or basic

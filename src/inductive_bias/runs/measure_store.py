@@ -35,7 +35,7 @@ def fit_threshold_for(record, fit_threshold=None) -> tuple[float | None, str]:
     return FIT_FRACTION * record.target_variance, "1% of the training targets' variance (R^2 >= 0.99)"
 
 
-def measure_store(store, space_id: str, target_error=None, *, estimator: str = "paper", n_bootstrap: int = 50,
+def measure_store(store, space_id: str, target_error=None, *, estimator: str = "sampled", n_bootstrap: int = 50,
                   seed=0, hypotheses: int | None = None, fit_threshold: float | None = None,
                   fitted_only: bool = False, task=None) -> MeasureResult:
     """Measure I(ε) of a stored space from its members' test losses (sample-based, SPEC §3).
@@ -47,7 +47,7 @@ def measure_store(store, space_id: str, target_error=None, *, estimator: str = "
         As listed by ``inductive-bias runs`` (a unique prefix of at least 4 digits will do).
     target_error : float or sequence of float, optional
         Default: 1, 2, 4, 8, 16 standard deviations below the mean test loss.
-    estimator : {"paper", "paper-logphi", "empirical"}, default "paper"
+    estimator : str, default "sampled"
         "exact" is refused: a trained space's loss law is only known through its samples.
     n_bootstrap : int, default 50
         Bootstrap refits for the interval on the bits.
