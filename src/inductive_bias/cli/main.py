@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 
 from .._validation import InputError
 
@@ -45,6 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # A warning (an extrapolation, an integral short of its accuracy) is one line, not a source listing.
+    shown = warnings.formatwarning
+    warnings.formatwarning = lambda message, category, *_, **__: (
+        f"inductive-bias {args.command}: warning: {message}\n")
     try:
         return int(args._run(args) or 0)
     except InputError as error:
@@ -55,6 +60,8 @@ def main(argv=None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    finally:
+        warnings.formatwarning = shown
 
 
 if __name__ == "__main__":
