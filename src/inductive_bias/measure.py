@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import math
 import time
 import warnings
@@ -114,8 +113,8 @@ def _measure_exact(task, space, eps, method, version) -> MeasureResult:
 def _measure_sampled(task, space, eps, estimator, hypotheses, seed, n_bootstrap, version) -> MeasureResult:
     tic = time.perf_counter()
     # Predictions are drawn only for an estimator that uses them, from a space that offers them.
-    wants = resolve_estimator(estimator, _offers_predictions(space)) in _PREDICTION_ESTIMATORS
-    samples = space.sample(task, hypotheses, seed, predictions=True) if wants else space.sample(task, hypotheses, seed)
+    wants = resolve_estimator(estimator, space.offers_predictions) in _PREDICTION_ESTIMATORS
+    samples = space.sample(task, hypotheses, seed, predictions=wants)
     sampled = time.perf_counter() - tic
     result = measure_losses(samples.losses, eps, estimator=estimator, n_bootstrap=n_bootstrap, seed=seed,
                             train_losses=samples.train_losses, task=task, space=space.spec(),
@@ -127,10 +126,6 @@ def _measure_sampled(task, space, eps, estimator, hypotheses, seed, n_bootstrap,
 _PREDICTION_ESTIMATORS = tuple(name for name in ESTIMATORS if name != "sampled"
                                and getattr(ESTIMATORS[name](), "uses_predictions", False))
 
-
-def _offers_predictions(space) -> bool:
-    """Whether ``space.sample`` takes ``predictions=`` (GP and trained spaces do)."""
-    return "predictions" in inspect.signature(space.sample).parameters
 
 
 def measure_losses(losses, target_error=None, *, estimator: str = "sampled", n_bootstrap: int = 50, seed=0,

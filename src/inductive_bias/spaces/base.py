@@ -37,11 +37,13 @@ class HypothesisSpace:
     """
 
     name = "space"
+    #: whether ``sample(..., predictions=True)`` returns the hypotheses' test predictions
+    offers_predictions = False
 
     def spec(self) -> dict:
         raise NotImplementedError
 
-    def sample(self, task, n: int, seed=None) -> HypothesisSamples:
+    def sample(self, task, n: int, seed=None, *, predictions: bool = False) -> HypothesisSamples:
         raise NotImplementedError
 
     def loss_distribution(self, task):
@@ -72,6 +74,8 @@ class MemberSpace(HypothesisSpace):
     resumed or extended member by member, and a member is the same whether it was trained alone
     or together with others.
     """
+
+    offers_predictions = True
 
     def train_members(self, task, seeds, *, predictions: bool = False, **options) -> list[Member]:
         raise NotImplementedError

@@ -73,6 +73,7 @@ class GaussianProcess(HypothesisSpace):
     """
 
     name = "gp"
+    offers_predictions = True
 
     def __init__(self, kernel: str = "rbf", lengthscale: float | str = 1.0, amplitude: float = 1.0,
                  jitter: float | None = None):
