@@ -299,8 +299,7 @@ class GeneralizedChiSquare:
         block = max(1, 2_000_000 // self.weights.size)
         for start in range(0, n, block):
             size = min(block, n - start)
-            draws = rng.noncentral_chisquare(self.dof, np.maximum(self.noncentrality, 1e-300),
-                                             size=(size, self.weights.size))
+            draws = rng.noncentral_chisquare(self.dof, self.noncentrality, size=(size, self.weights.size))
             out[start : start + size] += draws @ self.weights
         return out
 
