@@ -130,7 +130,6 @@ def _run_trained(args) -> int:
                                    n_bootstrap=args.bootstrap, seed=args.seed, hypotheses=args.hypotheses,
                                    fit_threshold=args.fit_threshold, fitted_only=args.fitted_only,
                                    task=task)
-            losses = np.array([m.test_loss for m in store.members(space_id, limit=args.hypotheses)])
         finally:
             store.close()
     else:  # no store: train the members now, in memory
@@ -146,7 +145,6 @@ def _run_trained(args) -> int:
             result = measure_store(store, outcome.space_id, args.target_error, estimator=estimator,
                                    n_bootstrap=args.bootstrap, seed=args.seed, fit_threshold=args.fit_threshold,
                                    fitted_only=args.fitted_only, task=task)
-            losses = np.array([m.test_loss for m in store.members(outcome.space_id)])
     for note in notes:
         print(f"inductive-bias measure: note: {note}", file=sys.stderr)
     emit(result, args)
@@ -156,6 +154,7 @@ def _run_trained(args) -> int:
         from ..reports.plot import plot_losses
 
         d = result.diagnostics
+        losses = np.array(d["test_losses"], dtype=float)  # null (a diverged member) reads as NaN
         used = np.isfinite(losses)
         if d["fitted_only"]:
             used &= np.array(d["train_losses"]) <= d["fit_threshold"]

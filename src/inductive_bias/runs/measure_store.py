@@ -76,7 +76,7 @@ def measure_store(store, space_id: str, target_error=None, *, estimator: str = "
     MeasureResult
         ``loss`` adds training-loss statistics; ``diagnostics`` adds the space id, member count,
         fit threshold (and its rule), the share that fits, mean test accuracy and every member's
-        training loss (``train_losses``, in member order).
+        training and test loss (``train_losses``, ``test_losses``, in member order; NaN is null).
     """
     if estimator == "exact":
         raise InputError("estimator", "'exact' needs a space whose loss law is known (a GP); a trained space is "
@@ -121,6 +121,7 @@ def measure_store(store, space_id: str, target_error=None, *, estimator: str = "
         "fit_share": float(fits.mean()) if threshold is not None else None,
         "test_accuracy_mean": float(np.mean(accuracies)) if accuracies else None,
         "train_losses": train.tolist(),
+        "test_losses": test.tolist(),
     }
     if losses.size == 0:
         why = "fit the training data" if fitted_only else "have a finite test loss"
