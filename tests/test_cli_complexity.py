@@ -114,6 +114,11 @@ def test_compare_measures_the_spaces_of_a_store(capsys, tmp_path):
     assert any(name.startswith("extra_trees") for name in names)
     stored = next(v for k, v in data["spaces"].items() if k.startswith("extra_trees"))
     assert [r["target_error"] for r in stored["results"]] == [0.03, 0.02]
+    # Without -e the comparison settles the default ε once, and the stored space is measured there.
+    assert main(["compare", "--data", "digits", "--store", str(store), "--bootstrap", "2", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    stored = next(v for k, v in data["spaces"].items() if k.startswith("extra_trees"))
+    assert [r["target_error"] for r in stored["results"]] == data["target_errors"]
     # A store with no space of this task is refused in one line.
     assert main(["compare", "--data", "digits", "--n-train", "100", "-e", "0.03", "--store", str(store)]) == 2
     assert "no space trained on this task" in capsys.readouterr().err

@@ -59,21 +59,13 @@ def _named_losses(entries) -> dict:
     return out
 
 
-def _stored(args, task, space) -> tuple[list[float] | None, dict]:
-    """The stored spaces to compare, measured at the target errors (resolved here, when defaulted,
-    from the GP measurement so that every row shares them)."""
-    if args.space_id and not args.store:
-        raise InputError("space_id", "needs --store")
-    if not args.store:
-        return args.target_error, {}
-    from .. import measure
-    from ..runs import SampleStore, measure_store
+def _stored(args, task, store) -> dict:
+    """The stored spaces to compare: name -> a function measuring that space at the comparison's ε."""
+    if store is None:
+        return {}
+    from ..runs import measure_store
     from ..runs.store import task_identity
 
-    eps = args.target_error
-    if eps is None:
-        eps = [float(e) for e in measure(task, space, None).target_errors]
-    store = SampleStore(args.store, create=False)
     identity = task_identity(task)
     if args.space_id:
         records = [store.space(prefix) for prefix in args.space_id]
@@ -85,21 +77,31 @@ def _stored(args, task, space) -> tuple[list[float] | None, dict]:
         records = [r for r in store.spaces() if r.task_identity == identity]
         if not records:
             raise InputError("store", f"{args.store} holds no space trained on this task (see `inductive-bias runs`)")
-    measured = {}
-    for record in records:
-        label = f"{record.spec.get('space')} {record.space_id[:8]} ({args.estimator})"
-        measured[label] = measure_store(store, record.space_id, eps, estimator=args.estimator,
-                                        n_bootstrap=args.bootstrap, seed=args.seed)
-    return eps, measured
+
+    def measuring(space_id):
+        return lambda eps: measure_store(store, space_id, eps, estimator=args.estimator,
+                                         n_bootstrap=args.bootstrap, seed=args.seed, task=task)
+
+    return {f"{r.spec.get('space')} {r.space_id[:8]} ({args.estimator})": measuring(r.space_id) for r in records}
 
 
 def run(args) -> int:
     losses = _named_losses(args.losses)
     task = task_from_args(args)
     space = build_gp_space(args)
-    eps, measured = _stored(args, task, space)
-    geometry = geometry_from_args(task, args)
-    result = compare(task, eps, space=space, measured=measured, losses=losses, estimator=args.estimator,
-                     n_bootstrap=args.bootstrap, geometry=geometry, output_bound=args.output_bound, seed=args.seed)
+    if args.space_id and not args.store:
+        raise InputError("space_id", "needs --store")
+    from ..runs import SampleStore
+
+    store = SampleStore(args.store, create=False) if args.store else None
+    try:
+        measured = _stored(args, task, store)
+        geometry = geometry_from_args(task, args)
+        result = compare(task, args.target_error, space=space, measured=measured, losses=losses,
+                         estimator=args.estimator, n_bootstrap=args.bootstrap, geometry=geometry,
+                         output_bound=args.output_bound, seed=args.seed)
+    finally:
+        if store is not None:
+            store.close()
     sys.stdout.write((result.to_json() if args.json else format_comparison(result)) + "\n")
     return 0

@@ -82,6 +82,8 @@ class Comparison:
 
 
 def _check_measured(name, result, eps):
+    if callable(result) and not isinstance(result, MeasureResult):
+        result = result(eps)  # measured here, at the comparison's own ε
     if not isinstance(result, MeasureResult):
         raise InputError("measured", f"{name!r} must be a MeasureResult; got {type(result).__name__}")
     if result.target_errors.shape != eps.shape or not np.allclose(result.target_errors, eps, rtol=1e-12, atol=0):
@@ -104,9 +106,10 @@ def compare(task: Task, target_error=None, *, space=None, measured: Mapping | No
         below its mean loss).
     space : GaussianProcess, optional
         The GP space measured exactly (default ``GaussianProcess("rbf", 1.0)``, as published).
-    measured : mapping of str to MeasureResult, optional
-        Other spaces already measured at these ε (e.g. networks trained elsewhere). This is the
-        hook for further hypothesis spaces: measure them at ``target_error`` and pass them here.
+    measured : mapping of str to MeasureResult or callable, optional
+        Other spaces (e.g. networks in a sample store): a result measured at these ε, or a
+        function of the comparison's ε array that measures one (useful where ``target_error``
+        is left to its default, which is settled here).
     losses : mapping of str to array, optional
         Test losses of other spaces' hypotheses; each is run through
         :func:`~inductive_bias.measure_losses` with ``estimator`` at these ε.
