@@ -7,11 +7,6 @@ import sys
 from ..reports import format_result
 
 
-def positive_float(text: str) -> float:
-    """argparse type: a float (its range is checked by the API, which names the argument)."""
-    return float(text)
-
-
 def add_target_error(parser, required: bool = False):
     parser.add_argument("--target-error", "-e", type=float, nargs="+", metavar="EPS", required=required,
                         help="target test MSE(s) ε; default: 1, 2, 4, 8, 16 standard deviations below the mean loss")
