@@ -10,7 +10,7 @@ from dataclasses import replace
 import numpy as np
 
 from ._validation import InputError, check_positive, check_target_errors
-from .estimators import ESTIMATORS, ExtrapolationWarning, estimate_bits, resolve_estimator
+from .estimators import ESTIMATORS, ExtrapolationWarning, estimate_bits, uses_predictions
 from .estimators.base import check_losses
 from .results import MeasureResult, TargetResult
 from .spaces.base import HypothesisSpace
@@ -113,7 +113,7 @@ def _measure_exact(task, space, eps, method, version) -> MeasureResult:
 def _measure_sampled(task, space, eps, estimator, hypotheses, seed, n_bootstrap, version) -> MeasureResult:
     tic = time.perf_counter()
     # Predictions are drawn only for an estimator that uses them, from a space that offers them.
-    wants = resolve_estimator(estimator, space.offers_predictions) in _PREDICTION_ESTIMATORS
+    wants = uses_predictions(estimator, space.offers_predictions)
     samples = space.sample(task, hypotheses, seed, predictions=wants)
     sampled = time.perf_counter() - tic
     result = measure_losses(samples.losses, eps, estimator=estimator, n_bootstrap=n_bootstrap, seed=seed,
@@ -121,10 +121,6 @@ def _measure_sampled(task, space, eps, estimator, hypotheses, seed, n_bootstrap,
                             predictions=samples.predictions)
     timings = {"sample": sampled, **result.timings, "total": time.perf_counter() - tic}
     return replace(result, timings=timings, diagnostics={"hypotheses": hypotheses, **result.diagnostics})
-
-
-_PREDICTION_ESTIMATORS = tuple(name for name in ESTIMATORS if name != "sampled"
-                               and getattr(ESTIMATORS[name](), "uses_predictions", False))
 
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import measure
 from .._validation import InputError
-from ..estimators import ESTIMATORS
+from ..estimators import ESTIMATORS, uses_predictions
 from ..measure import EXACT_METHODS
 from ._common import add_estimation, add_output, add_target_error, emit
 from ._space_args import (add_gp_arguments, add_trained_space_arguments, build_gp_space, build_trained_space,
@@ -116,7 +116,7 @@ def _run_trained(args) -> int:
                         raise InputError("space_id", f"{record.space_id} was stored for another spec than these "
                                                      f"flags ({describe_difference(stored, given)})")
                 space_id = record.space_id
-                if estimator in ("sampled", "function-gaussian") and args.space in (None, "gp"):
+                if uses_predictions(estimator) and args.space in (None, "gp"):
                     task = task_from_args(args)  # its test targets, for stored predictions
             else:
                 space, task = _flag_space(args, notes)
@@ -138,7 +138,7 @@ def _run_trained(args) -> int:
         with SampleStore(":memory:") as store:
             try:
                 outcome = sample_into_store(task, space, store, hypotheses, args.seed,
-                                            predictions=estimator in ("sampled", "function-gaussian"))
+                                            predictions=uses_predictions(estimator))
             except SamplingInterrupted as stop:
                 print(f"inductive-bias measure: {stop}", file=sys.stderr)
                 return 130

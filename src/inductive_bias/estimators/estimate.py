@@ -53,6 +53,12 @@ def resolve_estimator(name: str, has_predictions: bool) -> str:
     return name
 
 
+def uses_predictions(name: str, available: bool = True) -> bool:
+    """Whether estimator ``name`` reads the hypotheses' test predictions when they are
+    ``available`` (so that a caller draws or loads them only then)."""
+    return bool(get_estimator(resolve_estimator(name, available)).uses_predictions)
+
+
 @dataclass(frozen=True)
 class SampleEstimate:
     """What a sample-based estimator says at each target error.

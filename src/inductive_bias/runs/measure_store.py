@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 
 from .._validation import InputError, check_positive, check_target_errors
-from ..estimators import ESTIMATORS
+from ..estimators import ESTIMATORS, uses_predictions
 from ..measure import measure_losses
 from ..results import MeasureResult, TargetResult
 from .store import SampleStore
@@ -91,7 +91,7 @@ def measure_store(store, space_id: str, target_error=None, *, estimator: str = "
         store = SampleStore(store, create=False)
     try:
         record = store.space(space_id)
-        wants_predictions = estimator in ("sampled", "function-gaussian") and task is not None
+        wants_predictions = task is not None and uses_predictions(estimator)
         members = store.members(record.space_id, limit=hypotheses, predictions=wants_predictions)
         path = store.path
     finally:
