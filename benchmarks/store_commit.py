@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from inductive_bias import digits
-from inductive_bias.runs import SampleStore, task_identity
+from inductive_bias.store import SampleStore, task_identity
 from inductive_bias.spaces.base import Member
 from inductive_bias.spaces.sklearn_models import ScikitLearnSpace
 

@@ -14,7 +14,7 @@ import pytest
 import inductive_bias
 from inductive_bias._random import member_seeds
 from inductive_bias.cli.main import main
-from inductive_bias.runs import SampleStore
+from inductive_bias.store import SampleStore
 
 TASK = ["--data", "digits", "--n-train", "150", "--n-test", "100"]
 FOREST = ["--space", "random_forest", "--n-estimators", "5"]

@@ -11,9 +11,9 @@ import pytest
 from inductive_bias import digits, measure_losses
 from inductive_bias._random import member_seeds
 from inductive_bias._validation import InputError
-from inductive_bias.runs import (SampleStore, SamplingInterrupted, measure_store, sample_into_store, space_id_for,
+from inductive_bias.store import (SampleStore, SamplingInterrupted, measure_store, sample_into_store, space_id_for,
                                  store_summary, task_identity)
-from inductive_bias.runs._progress import ProgressBar
+from inductive_bias.store._progress import ProgressBar
 from inductive_bias.spaces.base import Member, MemberSpace
 from inductive_bias.spaces.sklearn_models import PointMassWarning, ScikitLearnSpace
 from inductive_bias.tasks import Task

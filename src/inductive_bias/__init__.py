@@ -6,15 +6,14 @@ Exact for Gaussian-process spaces (the test loss is a generalized chi-square, SP
 from sampled hypotheses elsewhere (SPEC §3).
 """
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .complexity import ComplexityBound, compare, complexity_bound, estimate_geometry
 from .distributions import GeneralizedChiSquare
 from .estimators import estimate_bits
-from .estimators import ExtrapolationWarning
-from .measure import measure, measure_losses
+from .exceptions import ExtrapolationWarning, InputError
+from ._measure import measure, measure_losses
 from .results import MeasureResult, TargetResult
-from .runs import SampleStore, measure_store, sample_into_store
+from .store import SampleStore, measure_store, sample_into_store
 from .spaces.sklearn_models import ScikitLearnSpace
 from .spaces import GaussianProcess, HypothesisSamples, HypothesisSpace
 from .tasks import Task, digits, load_npz, load_task
@@ -34,6 +33,7 @@ __all__ = [
     "Task",
     "TargetResult",
     "ExtrapolationWarning",
+    "InputError",
     "compare",
     "complexity_bound",
     "digits",

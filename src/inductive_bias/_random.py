@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import InputError
+from .exceptions import InputError
 
 
 def check_random_state(seed) -> np.random.Generator:

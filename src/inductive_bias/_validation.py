@@ -12,16 +12,9 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-__all__ = ["InputError"]
+from .exceptions import InputError
 
-
-class InputError(ValueError):
-    """Bad input: one line naming the argument, the expectation and the value received."""
-
-    def __init__(self, argument: str, detail: str):
-        self.argument = argument
-        self.detail = detail
-        super().__init__(f"{argument}: {detail}")
+__all__ = ["check_array", "check_choice", "check_positive", "check_target_errors"]
 
 
 def _show(value, limit: int = 60) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import warnings
 
-from .._validation import InputError, check_positive
+from ..exceptions import InputError
+from .._validation import check_positive
 
 NEURAL_SPACES = ("mlp", "cnn", "lcn", "vit")
 

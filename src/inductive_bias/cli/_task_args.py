@@ -6,7 +6,7 @@ chosen ``--data`` does not take is an error naming it, not silently ignored.
 
 from __future__ import annotations
 
-from .._validation import InputError
+from ..exceptions import InputError
 from ..tasks import load_task
 from ..tasks.registry import resolve_source
 

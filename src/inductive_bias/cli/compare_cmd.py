@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .._validation import InputError
+from ..exceptions import InputError
 from ..complexity.compare import compare, format_comparison
 from ..estimators import ESTIMATORS
 from ._common import add_target_error
@@ -63,8 +63,8 @@ def _stored(args, task, store) -> dict:
     """The stored spaces to compare: name -> a function measuring that space at the comparison's ε."""
     if store is None:
         return {}
-    from ..runs import measure_store
-    from ..runs.store import task_identity
+    from ..store import measure_store
+    from ..store.sample_store import task_identity
 
     identity = task_identity(task)
     if args.space_id:
@@ -91,7 +91,7 @@ def run(args) -> int:
     space = build_gp_space(args)
     if args.space_id and not args.store:
         raise InputError("space_id", "needs --store")
-    from ..runs import SampleStore
+    from ..store import SampleStore
 
     store = SampleStore(args.store, create=False) if args.store else None
     try:

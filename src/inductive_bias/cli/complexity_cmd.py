@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 
-from .._validation import InputError
+from ..exceptions import InputError
 from ..complexity import DELTA_METHODS, PRESETS, complexity_bound, estimate_geometry
 from ._task_args import add_task_arguments, task_from_args
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .._validation import InputError
+from ..exceptions import InputError
 from ..estimators import ESTIMATORS
-from ..measure import measure_losses
+from .._measure import measure_losses
 from ._common import add_estimation, add_output, add_target_error, emit
 
 

@@ -8,12 +8,14 @@ Bad input ends with one line on stderr naming the argument and the value, and ex
 
 from __future__ import annotations
 
+from .._version import __version__
+
 import argparse
 import importlib
 import sys
 import warnings
 
-from .._validation import InputError
+from ..exceptions import InputError
 
 COMMANDS = ["measure", "fit", "sample", "runs", "tasks", "complexity", "compare"]
 
@@ -33,7 +35,6 @@ def flag(argument: str) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="inductive-bias",
                      description="How much inductive bias does a task require from a hypothesis space? In bits.")
-    from .. import __version__
 
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)

@@ -13,9 +13,9 @@ from dataclasses import replace
 import numpy as np
 
 from .. import measure
-from .._validation import InputError
+from ..exceptions import InputError
 from ..estimators import ESTIMATORS, uses_predictions
-from ..measure import EXACT_METHODS
+from .._measure import EXACT_METHODS
 from ._common import add_estimation, add_output, add_target_error, emit
 from ._space_args import (add_gp_arguments, add_trained_space_arguments, build_gp_space, build_trained_space,
                           refuse_foreign_flags, trained_spaces)
@@ -92,8 +92,8 @@ def _flag_space(args, notes):
 
 
 def _run_trained(args) -> int:
-    from ..runs import SampleStore, SamplingInterrupted, measure_store, sample_into_store
-    from ..runs.store import describe_difference, space_id_for, task_identity
+    from ..store import SampleStore, SamplingInterrupted, measure_store, sample_into_store
+    from ..store.sample_store import describe_difference, space_id_for, task_identity
 
     if args.space_id and not args.store:
         raise InputError("space_id", "needs --store, the sample store that holds the space")
@@ -183,7 +183,7 @@ def members_line(d: dict) -> str:
 
 def _nearest(records, space, task, seed) -> str:
     """Where a stored space of the same kind exists, which of its fields differ from the flags."""
-    from ..runs.store import describe_difference, task_identity
+    from ..store.sample_store import describe_difference, task_identity
 
     given = {"space": space.spec(), "task": task_identity(task), "run_seed": seed}
     same_kind = [r for r in records if r.spec.get("space") == given["space"].get("space")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from ..runs import store_summary
+from ..store import store_summary
 
 
 def add_parser(sub):

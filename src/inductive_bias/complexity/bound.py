@@ -34,7 +34,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .._validation import InputError, check_positive
+from ..exceptions import InputError
+from .._validation import check_positive
 
 __all__ = ["ComplexityBound", "PRESETS", "complexity_bound"]
 

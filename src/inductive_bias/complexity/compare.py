@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validation import InputError
-from ..measure import measure, measure_losses
+from ..exceptions import InputError
+from .._measure import measure, measure_losses
 from ..results import MeasureResult, _plain
 from ..tasks import Task
 from .bound import ComplexityBound

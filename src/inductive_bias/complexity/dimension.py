@@ -25,7 +25,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .._random import check_random_state
-from .._validation import InputError, check_array, check_positive
+from ..exceptions import InputError
+from .._validation import check_array, check_positive
 
 __all__ = ["DimensionEstimate", "intrinsic_dimension"]
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._random import check_random_state
-from .._validation import InputError, check_choice, check_positive
+from ..exceptions import InputError
+from .._validation import check_choice, check_positive
 from ..tasks import Task
 from .bound import ComplexityBound, complexity_bound
 from .dimension import DimensionEstimate, intrinsic_dimension

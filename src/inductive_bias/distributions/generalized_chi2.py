@@ -29,16 +29,13 @@ import numpy as np
 from scipy import integrate, special
 
 from .._random import check_random_state
-from .._validation import InputError, check_positive
+from ..exceptions import InputError, IntegrationWarning
+from .._validation import check_positive
 
 __all__ = ["GeneralizedChiSquare", "IntegrationWarning"]
 
 LN2 = math.log(2.0)
 _METHODS = ("auto", "inversion", "saddlepoint", "imhof")
-
-
-class IntegrationWarning(UserWarning):
-    """A numerical integral did not reach its requested accuracy; the value is still returned."""
 
 
 @dataclass(frozen=True)

@@ -9,19 +9,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
-from .._validation import InputError, check_array
+from ..exceptions import ExtrapolationWarning, FitError, InputError
+from .._validation import check_array
 
 LN2 = math.log(2.0)
-
-
-class FitError(RuntimeError):
-    """A fit did not produce a usable law; the message says why."""
-
-
-class ExtrapolationWarning(UserWarning):
-    """A target error lies further below the sampled losses than the estimator was shown to be
-    trustworthy on the ground-truth benchmark (benchmarks/estimators_vs_exact.md); the figure is
-    still returned, with the reason beside it."""
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._random import check_random_state
-from .._validation import InputError, check_array, check_positive, check_target_errors
+from ..exceptions import InputError
+from .._validation import check_array, check_positive, check_target_errors
 from .base import FitError, check_losses, goodness_of_fit
 from .empirical import EmpiricalEstimator
 from .function_space import FunctionSpaceGaussian

@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..distributions import GeneralizedChiSquare
-from .._validation import InputError
+from ..exceptions import InputError
 from .base import FitError, SampleEstimator
 from .laws import GeneralizedChiSquareLaw
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._validation import InputError
+from ..exceptions import InputError
 
 
 def _figure():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from .._validation import InputError
+from ..exceptions import InputError
 from .plot import _save
 
 

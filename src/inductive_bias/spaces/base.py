@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validation import InputError
+from ..exceptions import InputError
 
 __all__ = ["HypothesisSpace", "HypothesisSamples", "Member", "MemberSpace", "samples_from_members"]
 

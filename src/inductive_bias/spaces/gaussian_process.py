@@ -10,7 +10,8 @@ from scipy import linalg
 from scipy.linalg.blas import dsyrk
 
 from .._random import check_random_state
-from .._validation import InputError, check_positive
+from ..exceptions import InputError
+from .._validation import check_positive
 from ..distributions import GeneralizedChiSquare
 from ..tasks import Task
 from .base import HypothesisSamples, HypothesisSpace

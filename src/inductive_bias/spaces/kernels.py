@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from scipy.spatial.distance import pdist
 
-from .._validation import InputError
+from ..exceptions import InputError
 
 __all__ = ["KERNELS", "kernel_matrix", "median_lengthscale"]
 

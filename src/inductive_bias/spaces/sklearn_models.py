@@ -15,15 +15,12 @@ import warnings
 
 import numpy as np
 
-from .._validation import InputError, check_choice, check_positive
+from ..exceptions import InputError, PointMassWarning
+from .._validation import check_choice, check_positive
 from .base import Member, MemberSpace
 from .kernels import KERNELS, kernel_matrix, median_lengthscale
 
 __all__ = ["ScikitLearnSpace", "PointMassWarning", "SKLEARN_MODELS"]
-
-
-class PointMassWarning(UserWarning):
-    """The space has no randomness: every member is the same model (a point mass)."""
 
 
 # name -> (deterministic, {parameter: default}); the defaults are scikit-learn's except where noted

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._random import check_random_state
-from .._validation import InputError, check_positive
+from ..exceptions import InputError
+from .._validation import check_positive
 from .task import Task
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .._random import check_random_state
-from .._validation import InputError
+from ..exceptions import InputError
 from ._preprocess import apply_pca, resolve_classes, seed_record, stratified_indices
 from .task import Task, _is_label_vector
 

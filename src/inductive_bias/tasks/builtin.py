@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .._random import check_random_state
-from .._validation import InputError, check_positive
+from ..exceptions import InputError
+from .._validation import check_positive
 from .task import Task
 
 __all__ = ["digits"]

@@ -35,7 +35,8 @@ import numpy as np
 import scipy.linalg
 
 from .._random import check_random_state
-from .._validation import InputError, check_positive
+from ..exceptions import InputError
+from .._validation import check_positive
 from ._preprocess import seed_record
 from .task import Task
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._validation import InputError
+from ..exceptions import InputError
 from ._preprocess import Preprocessing, image_task, resolve_classes, seed_record, select_split
 from .task import Task
 

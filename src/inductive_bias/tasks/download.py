@@ -20,7 +20,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .._validation import InputError
+from ..exceptions import InputError
 
 __all__ = ["SOURCES", "download"]
 

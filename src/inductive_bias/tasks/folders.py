@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .._random import check_random_state
-from .._validation import InputError
+from ..exceptions import InputError
 from ._preprocess import Preprocessing, image_task, resolve_classes, seed_record, select_split, stratified_indices
 
 __all__ = ["load_folder"]

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .._random import check_random_state
-from .._validation import InputError
+from ..exceptions import InputError
 from ._preprocess import (Preprocessing, apply_pca, image_features, resolve_classes, seed_record, select_split,
                           stratified_indices)
 from .task import Task

@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from .._random import check_random_state
-from .._validation import InputError, check_positive
+from ..exceptions import InputError
+from .._validation import check_positive
 from ._preprocess import Preprocessing, apply_pca, image_features, seed_record
 from .task import Task
 

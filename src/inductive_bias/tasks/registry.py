@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .._validation import InputError
+from ..exceptions import InputError
 
 __all__ = ["TASKS", "TaskSource", "load_task", "resolve_source"]
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validation import InputError, check_array
+from ..exceptions import InputError
+from .._validation import check_array
 
 __all__ = ["Task"]
 

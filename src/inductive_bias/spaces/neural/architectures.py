@@ -24,7 +24,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ..._validation import InputError, check_choice, check_positive
+from ...exceptions import InputError
+from ..._validation import check_choice, check_positive
 
 __all__ = ["ACTIVATIONS", "ARCHITECTURES", "LocallyConnected2d", "VisionTransformer", "build", "image_shape_for",
            "initialise", "resolve_options"]

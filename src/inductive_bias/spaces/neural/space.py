@@ -12,7 +12,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..._validation import InputError, check_choice, check_positive
+from ...exceptions import InputError
+from ..._validation import check_choice, check_positive
 from ...tasks import Task
 from ..base import Member, MemberSpace
 from . import architectures as _arch

@@ -19,6 +19,8 @@ Schema (version 1)::
 
 from __future__ import annotations
 
+from .._version import __version__
+
 import datetime as _dt
 import hashlib
 import io
@@ -32,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._validation import InputError
+from ..exceptions import InputError
 
 __all__ = ["SampleStore", "SpaceRecord", "StoredMember", "SCHEMA_VERSION", "canonical_json", "space_id_for",
            "task_identity", "library_versions"]
@@ -94,7 +96,6 @@ def task_identity(task) -> dict:
 def library_versions(space=None) -> dict:
     """Versions of what trained a member: Python, numpy, this package, and scikit-learn / torch
     where loaded; plus the space's device where it has one."""
-    from .. import __version__
 
     out = {"python": sys.version.split()[0], "numpy": np.__version__, "inductive_bias": __version__}
     for module, key in (("sklearn", "scikit-learn"), ("torch", "torch")):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ._version import __version__
+
 import math
 import time
 import warnings
@@ -9,7 +11,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from ._validation import InputError, check_positive, check_target_errors
+from .exceptions import InputError
+from ._validation import check_positive, check_target_errors
 from .estimators import ESTIMATORS, ExtrapolationWarning, estimate_bits, uses_predictions
 from .estimators.base import check_losses
 from .results import MeasureResult, TargetResult
@@ -74,7 +77,6 @@ def measure(task: Task, space: HypothesisSpace, target_error=None, *, estimator:
     if method not in EXACT_METHODS:
         raise InputError("method", f"must be one of {', '.join(EXACT_METHODS)}; got {method!r}")
     eps = None if target_error is None else check_target_errors(target_error)
-    from . import __version__
 
     if estimator == "exact":
         return _measure_exact(task, space, eps, method, __version__)
@@ -160,7 +162,6 @@ def measure_losses(losses, target_error=None, *, estimator: str = "sampled", n_b
         issued then). ``diagnostics`` holds the fit, its goodness of fit (KS, Anderson–Darling), the
         finite-sample intervals and the bootstrap failures.
     """
-    from . import __version__
 
     tic = time.perf_counter()
     losses = check_losses(losses)

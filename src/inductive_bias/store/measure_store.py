@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from .._version import __version__
+
 import math
 from dataclasses import replace
 
 import numpy as np
 
-from .._validation import InputError, check_positive, check_target_errors
+from ..exceptions import InputError
+from .._validation import check_positive, check_target_errors
 from ..estimators import ESTIMATORS, uses_predictions
-from ..measure import measure_losses
+from .._measure import measure_losses
 from ..results import MeasureResult, TargetResult
-from .store import SampleStore
+from .sample_store import SampleStore
 
 __all__ = ["measure_store", "fit_threshold_for", "FIT_FRACTION"]
 
@@ -149,7 +152,7 @@ def _stored_predictions(members, use, task, record):
     member was stored with its predictions; (None, None) otherwise."""
     if not all(m.predictions is not None for m in members):
         return None, None
-    from .store import task_identity
+    from .sample_store import task_identity
 
     if task_identity(task) != record.task_identity:
         raise InputError("task", f"is not the task space {record.space_id} was trained on "
@@ -160,7 +163,6 @@ def _stored_predictions(members, use, task, record):
 
 def _point_mass(losses, eps, estimator, record, space) -> MeasureResult:
     """Every member has the same test loss L: I(ε) = 0 for ε >= L and +inf below (exact)."""
-    from .. import __version__
 
     value = float(losses[0])
     if eps is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .store import SampleStore
+from .sample_store import SampleStore
 
 __all__ = ["store_summary", "spec_summary"]
 

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._random import member_seeds
-from .._validation import InputError, check_positive
+from ..exceptions import InputError
+from .._validation import check_positive
 from ..spaces.base import MemberSpace
 from ..tasks import Task
 from ._progress import ProgressBar
-from .store import SampleStore, library_versions, task_identity
+from .sample_store import SampleStore, library_versions, task_identity
 
 __all__ = ["sample_into_store", "SampleRun", "SamplingInterrupted", "DEFAULT_CHUNK"]
 
