@@ -1,5 +1,6 @@
-"""Loss distributions: the exact generalized chi-square law of GP spaces (SPEC §2)."""
+"""Loss distributions: the exact generalized chi-square law of Gaussian hypotheses (SPEC §2)."""
 
-from .generalized_chi2 import GeneralizedChiSquare, IntegrationWarning
+from .gaussian_loss import GaussianLossLaw, eigen_decomposition, gaussian_loss_law
+from .generalized_chi2 import GeneralizedChiSquare
 
-__all__ = ["GeneralizedChiSquare", "IntegrationWarning"]
+__all__ = ["GaussianLossLaw", "GeneralizedChiSquare", "eigen_decomposition", "gaussian_loss_law"]

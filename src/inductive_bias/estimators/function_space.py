@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..distributions import GeneralizedChiSquare
+from ..distributions import gaussian_loss_law
 from ..exceptions import InputError
 from .base import FitError, SampleEstimator
 from .laws import GeneralizedChiSquareLaw
@@ -109,14 +109,10 @@ class FunctionSpaceGaussian(SampleEstimator):
         lam, U = np.linalg.eigh(S)
         if not np.isfinite(lam).all() or lam[-1] <= 0:
             raise FitError("the sampled predictions do not vary: their covariance is zero")
-        B = U.T @ (mean - targets)
-        row_norms = np.einsum("ij,ij->i", B, B)
-        free = lam > _PINNED * lam[-1]
-        nu = np.maximum(row_norms[free] / lam[free] - k / N, 0.0)
-        law = GeneralizedChiSquare(lam[free] / (m * k), dof=float(k), noncentrality=nu,
-                                   offset=float(np.sum(row_norms[~free]) / (m * k)))
+        split = gaussian_loss_law(mean, lam, U, targets, tolerance=_PINNED * lam[-1], noncentrality_shift=k / N)
+        law = split.law
         return GeneralizedChiSquareLaw(
-            params={"shrinkage": shrink, "shrinkage_intensity": rho, "terms": int(free.sum()),
-                    "pinned_directions": int((~free).sum()), "loss_mean": law.mean, "loss_std": law.std,
+            params={"shrinkage": shrink, "shrinkage_intensity": rho, "terms": split.free_directions,
+                    "pinned_directions": split.pinned_directions, "loss_mean": law.mean, "loss_std": law.std,
                     "loss_offset": law.offset},
             law=law, shift=0.0)

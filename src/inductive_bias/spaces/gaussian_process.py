@@ -12,7 +12,7 @@ from scipy.linalg.blas import dsyrk
 from .._random import check_random_state
 from ..exceptions import InputError
 from .._validation import check_positive
-from ..distributions import GeneralizedChiSquare
+from ..distributions import GeneralizedChiSquare, eigen_decomposition, gaussian_loss_law
 from ..tasks import Task
 from .base import HypothesisSamples, HypothesisSpace
 from .kernels import KERNELS, kernel_matrix, median_lengthscale
@@ -135,14 +135,13 @@ class GaussianProcess(HypothesisSpace):
         timings["solve"] = time.perf_counter() - tic
 
         tic = time.perf_counter()
-        lam, U = linalg.eigh(cov, lower=True, overwrite_a=True, check_finite=False, driver="evd")
+        lam, U = eigen_decomposition(cov, overwrite=True)
         timings["eigh"] = time.perf_counter() - tic
         lam *= a2
         # Σ is resolved only to about the jitter δ (adding δ I moves it by O(δ)) plus rounding of
         # K** - V^T V, ~ max(n, m) * machine eps * a^2 (backward stability of the Cholesky-based
         # Schur complement). Directions below that are numerically zero: pinned by the data.
         tolerance = 10.0 * relative_jitter * a2 + 16.0 * max(task.n_train, task.n_test) * np.finfo(float).eps * a2
-        np.maximum(lam, 0.0, out=lam)
         return GPPosterior(mean, lam, U, relative_jitter * a2, ell, tolerance, timings)
 
     def loss_distribution(self, task: Task) -> tuple[GeneralizedChiSquare, dict]:
@@ -150,22 +149,14 @@ class GaussianProcess(HypothesisSpace):
         L = c0 + sum_i (λ_i/(mk)) χ²_k(||B_i||²/λ_i),  B = U^T (M - Y_test)."""
         post = self.posterior(task)
         tic = time.perf_counter()
-        m, k = task.Y_test.shape
-        B = post.eigenvectors.T @ (post.mean - task.Y_test)
-        row_norms = np.einsum("ij,ij->i", B, B)
-        free = post.eigenvalues > post.zero_tolerance
-        if not np.any(free):
-            raise InputError("data", "every test direction is pinned by the training data: the loss is a constant")
-        lam = post.eigenvalues[free]
-        law = GeneralizedChiSquare(
-            weights=lam / (m * k), dof=float(k), noncentrality=row_norms[free] / lam,
-            offset=float(np.sum(row_norms[~free]) / (m * k)),
-        )
+        split = gaussian_loss_law(post.mean, post.eigenvalues, post.eigenvectors, task.Y_test,
+                                  tolerance=post.zero_tolerance)
+        law = split.law
         post.timings["law"] = time.perf_counter() - tic
         info = {
             "jitter": post.jitter,
             "lengthscale": post.lengthscale,
-            "pinned_directions": int(np.count_nonzero(~free)),
+            "pinned_directions": split.pinned_directions,
             "zero_tolerance": post.zero_tolerance,
             "loss_offset": law.offset,
             "loss_mean": law.mean,
