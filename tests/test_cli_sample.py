@@ -62,7 +62,7 @@ def test_measure_trains_in_memory_without_a_store(capsys):
     code, out, _ = _run(capsys, "measure", *TASK, "--space", "extra_trees", "--n-estimators", "3",
                         "--hypotheses", "4", "-e", "0.05", "--estimator", "empirical", "--json")
     result = json.loads(out)
-    assert code == 0 and result["diagnostics"]["members"] == 4 and result["diagnostics"]["store"] == ":memory:"
+    assert code == 0 and result["diagnostics"]["members"] == 4 and result["diagnostics"]["store"] is None  # trained in memory
     assert result["diagnostics"]["fit_share"] == 1.0  # extra trees interpolate the training data
 
 
@@ -93,7 +93,7 @@ def test_cuda_without_gpu_is_refused(tmp_path, capsys):
         pytest.skip("this machine has a GPU")
     code, _, err = _run(capsys, "sample", "--space", "mlp", "--device", "cuda", "--hypotheses", "2",
                         "--store", str(tmp_path / "s.db"))
-    assert code == 2 and "--device: cuda was asked for but torch sees no CUDA GPU" in err
+    assert code == 2 and "--device: 'cuda' asked for, but no CUDA GPU is available to PyTorch" in err
 
 
 def test_store_errors_are_one_line(tmp_path, capsys):
@@ -215,10 +215,14 @@ def test_sigint_says_how_to_resume(tmp_path):
 def test_members_line_cautions_on_a_failed_fit():
     from inductive_bias.cli.measure_cmd import members_line
 
-    base = {"members": 96, "run_seed": 0, "members_fit": 0, "fit_threshold": 0.0009, "fit_threshold_rule": "r",
-            "fitted_only": False, "non_finite_members": 0}
-    good = members_line({**base, "goodness_of_fit": {"ks_pvalue": 0.4}})
-    bad = members_line({**base, "goodness_of_fit": {"ks_pvalue": 4e-34}})
+    from types import SimpleNamespace
+
+    from inductive_bias.results import FitReport, MemberReport
+
+    members = MemberReport(members=96, members_used=96, run_seed=0, members_fit=0, fit_threshold=0.0009,
+                           fit_threshold_rule="r")
+    good = members_line(SimpleNamespace(members=members, fit=FitReport("sampled", goodness_of_fit={"ks_pvalue": 0.4})))
+    bad = members_line(SimpleNamespace(members=members, fit=FitReport("sampled", goodness_of_fit={"ks_pvalue": 4e-34})))
     assert "caution" not in good and good.startswith("members  96 (run seed 0), 0 fit the training data")
     assert bad.splitlines()[1].startswith("caution  the fitted law does not describe these losses")
 

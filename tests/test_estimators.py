@@ -184,8 +184,8 @@ def test_function_gaussian_needs_predictions():
 # -- "sampled", goodness of fit, extrapolation warning ------------------------------------------------
 def test_sampled_resolves_by_what_is_given():
     assert "sampled" in ESTIMATORS
-    assert resolve_estimator("sampled", True) == "function-gaussian"
-    assert resolve_estimator("sampled", False) == "gchi2-moments"
+    assert resolve_estimator("sampled", True).name == "function-gaussian"
+    assert resolve_estimator("sampled", False).name == "gchi2-moments"
 
 
 def _small_task():
@@ -203,11 +203,11 @@ def test_measure_sampled_on_a_gp_uses_predictions_and_compares_with_exact():
         warnings.simplefilter("error", ExtrapolationWarning)  # 1-2 sd is well within trust
         result = measure(task, space, eps, estimator="sampled", hypotheses=2000, seed=3, n_bootstrap=5)
     assert result.estimator == "function-gaussian"
-    assert result.diagnostics["requested_estimator"] == "sampled"
+    assert result.fit.requested_estimator == "sampled"
     # exact 2.66 and 5.59 bits; over 8 seeds the estimate's sd was 0.04 and 0.08 bits (bias +0.03,
     # +0.05): allow about 4 sd
     assert np.all(np.abs(result.bits - exact.bits[:2]) < [0.2, 0.4])
-    assert result.diagnostics["goodness_of_fit"]["ks_pvalue"] > 1e-3
+    assert result.fit.goodness_of_fit["ks_pvalue"] > 1e-3
 
 
 def test_goodness_of_fit_tells_good_from_bad_and_qq_lies_on_the_line():
@@ -229,7 +229,7 @@ def test_extrapolation_beyond_trust_warns_and_says_why():
         result = measure_losses(x, [float(np.median(x)), deep], estimator="gchi2-moments", n_bootstrap=0)
     assert result.results[0].reason is None
     assert "untrusted" in result.results[1].reason and "extrapolated" in result.results[1].reason
-    assert result.diagnostics["depth_below_min_sd"][1] == pytest.approx(1.5, rel=0.01)
+    assert result.fit.depth_below_min_sd[1] == pytest.approx(1.5, rel=0.01)
 
 
 def test_function_gaussian_uses_the_basic_bootstrap_interval():

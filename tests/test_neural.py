@@ -167,7 +167,7 @@ def test_sample_and_progress(task):
     assert calls == [2, 3] and len(members) == 3
     samples = tiny().sample(task, n=3, seed=7)
     assert isinstance(samples, HypothesisSamples) and samples.losses.shape == (3,)
-    assert samples.extra["seeds"] == member_seeds(7, 0, 3)
+    assert list(samples.seeds) == member_seeds(7, 0, 3)
 
 
 def test_spec_is_json_and_excludes_device_and_chunk_size():

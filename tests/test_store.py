@@ -13,7 +13,7 @@ from inductive_bias._random import member_seeds
 from inductive_bias._validation import InputError
 from inductive_bias.store import (SampleStore, SamplingInterrupted, measure_store, sample_into_store, space_id_for,
                                  store_summary, task_identity)
-from inductive_bias.store._progress import ProgressBar
+from inductive_bias._progress import ProgressBar
 from inductive_bias.spaces.base import Member, MemberSpace
 from inductive_bias.spaces.sklearn_models import PointMassWarning, ScikitLearnSpace
 from inductive_bias.tasks import Task
@@ -228,7 +228,7 @@ def test_measure_store_matches_measure_losses_and_reports_fit(tmp_path, task):
     assert [r.interval for r in result.results] == [r.interval for r in direct.results]
     threshold = 0.01 * float(np.mean(np.var(task.Y_train, axis=0)))
     assert variance == pytest.approx(float(np.mean(np.var(task.Y_train, axis=0))), rel=1e-15)
-    d = result.diagnostics
+    d = result.to_dict()["diagnostics"]  # the JSON shape of 0.1.0
     assert d["fit_threshold"] == pytest.approx(threshold, rel=1e-15)
     assert d["members_fit"] == int(np.sum(train <= threshold)) and 0 < d["members_fit"] < 40
     assert d["fit_share"] == d["members_fit"] / 40 == result.loss["fit_share"]
@@ -237,8 +237,8 @@ def test_measure_store_matches_measure_losses_and_reports_fit(tmp_path, task):
 
     fitted = measure_store(path, run.space_id, [0.102], estimator="empirical", n_bootstrap=5, fitted_only=True,
                            fit_threshold=1e-3)
-    assert fitted.loss["samples"] == int(np.sum(train <= 1e-3)) == fitted.diagnostics["members_used"]
-    assert fitted.diagnostics["fit_threshold_rule"] == "given"
+    assert fitted.loss["samples"] == int(np.sum(train <= 1e-3)) == fitted.members.members_used
+    assert fitted.members.fit_threshold_rule == "given"
     first = measure_store(path, run.space_id[:5], [0.102], estimator="empirical", n_bootstrap=0, hypotheses=10)
     assert first.loss["samples"] == 10
     with pytest.raises(InputError, match="^hypotheses: space .* holds 40 members"):
@@ -255,7 +255,7 @@ def test_point_mass_is_measured_exactly(tmp_path, task):
     result = measure_store(tmp_path / "s.db", run.space_id, [loss * 0.99, loss, loss * 1.01])
     assert list(result.bits) == [math.inf, 0.0, 0.0]
     assert result.results[0].reason.startswith("point mass: the model has no internal randomness")
-    assert result.diagnostics["point_mass"] is True
+    assert result.members.point_mass is True
 
 
 def test_store_summary(tmp_path, task):
@@ -290,7 +290,7 @@ def test_diverged_members_are_kept_and_left_out_of_the_estimate(tmp_path, task):
         for i, loss in enumerate([0.1, 0.12, math.nan, 0.11, 0.13]):
             store.add_member(sid, i, _member(i, loss), {})
     result = measure_store(path, sid, [0.115], estimator="empirical", n_bootstrap=0)
-    assert result.diagnostics["non_finite_members"] == 1 and result.loss["samples"] == 4
+    assert result.members.non_finite_members == 1 and result.loss["samples"] == 4
     assert result.bits[0] == pytest.approx(-math.log2(2 / 4), abs=1e-12)
     summary, = store_summary(path)
     assert summary["test_loss_mean"] == pytest.approx(np.mean([0.1, 0.12, 0.11, 0.13]), rel=1e-12)

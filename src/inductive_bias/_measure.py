@@ -1,28 +1,37 @@
-"""``measure``: the inductive bias a task requires from a hypothesis space, in bits (SPEC §1)."""
+"""``measure``: the inductive bias a task requires from a hypothesis space, in bits (SPEC §1).
+
+One road from hypotheses to bits. A space whose loss law is known (a GP, SPEC §2) is measured
+exactly; any other is sampled, and :func:`measure_samples` — the only function that turns samples
+into a result — applies the fit rule (SPEC §8), leaves out diverged members, recognises a point
+mass and runs the sample-based estimator (SPEC §3). Samples read from a store take the same road
+(:func:`inductive_bias.store.measure_store`).
+"""
 
 from __future__ import annotations
-
-from ._version import __version__
 
 import math
 import time
 import warnings
-from dataclasses import replace
 
 import numpy as np
 
-from .exceptions import InputError
-from ._validation import check_positive, check_target_errors
-from .estimators import ESTIMATORS, ExtrapolationWarning, estimate_bits, uses_predictions
-from .estimators.base import check_losses
-from .results import MeasureResult, TargetResult
-from .spaces.base import HypothesisSpace
+from ._random import split_seed
+from ._validation import check_array, check_positive, check_target_errors
+from ._version import __version__
+from .distributions.generalized_chi2 import TAIL_METHODS
+from .estimators import ESTIMATORS, estimate_bits, resolve_estimator
+from .estimators.base import SampleEstimator
+from .exceptions import ExtrapolationWarning, InputError
+from .results import FitReport, MeasureResult, MemberReport, TargetResult
+from .spaces.base import HypothesisSamples, HypothesisSpace, MemberSpace
 from .tasks import Task
 
-__all__ = ["measure", "measure_losses", "default_target_errors"]
+__all__ = ["measure", "measure_samples", "measure_losses", "default_target_errors", "choose_estimator",
+           "fit_threshold_for", "FIT_FRACTION", "EXACT"]
 
-EXACT_METHODS = ("auto", "inversion", "saddlepoint", "imhof")
+EXACT = "exact"
 DEFAULT_STD_STEPS = (1, 2, 4, 8, 16)
+FIT_FRACTION = 0.01  # SPEC §8: a member fits when its training MSE <= 1% of the targets' variance
 
 
 def default_target_errors(mean: float, std: float, floor: float = 0.0) -> np.ndarray:
@@ -32,31 +41,90 @@ def default_target_errors(mean: float, std: float, floor: float = 0.0) -> np.nda
     return eps if eps.size else np.array([0.5 * (mean + floor)])
 
 
-def measure(task: Task, space: HypothesisSpace, target_error=None, *, estimator: str = "exact",
-            hypotheses: int = 1000, seed=0, method: str = "auto", n_bootstrap: int = 50) -> MeasureResult:
+def choose_estimator(estimator, space: HypothesisSpace | None = None, *, has_exact_law: bool | None = None):
+    """The one decision of how I(ε) is obtained: :data:`EXACT` or a sample-based estimator.
+
+    ``None`` means exact where the space's loss law is known and the recommended sample-based
+    estimator ("sampled") otherwise; "exact" for a space without a known law is an error; any
+    other name of :data:`~inductive_bias.estimators.ESTIMATORS`, or a
+    :class:`~inductive_bias.estimators.SampleEstimator` object with its own options, is returned
+    as given ("sampled" still resolves once predictions are known to be there or not).
+    ``has_exact_law`` answers for a space that is not at hand (False: stored members).
+    """
+    if has_exact_law is None:
+        has_exact_law = None if space is None else space.has_exact_law
+    if estimator is None:
+        return EXACT if has_exact_law else "sampled"
+    if isinstance(estimator, SampleEstimator):
+        return estimator
+    if estimator == EXACT:
+        if has_exact_law is False:
+            what = f"{space.name!r} is" if space is not None else "these hypotheses are"
+            raise InputError("estimator", f"'exact' needs a space whose loss law is known (a GP); {what} measured "
+                                          f"from samples: use one of {', '.join(ESTIMATORS)}")
+        return EXACT
+    if not isinstance(estimator, str) or estimator not in ESTIMATORS:
+        raise InputError("estimator", f"must be one of exact, {', '.join(ESTIMATORS)} or a SampleEstimator; "
+                                      f"got {estimator!r}")
+    return estimator
+
+
+def fit_threshold_for(spec: dict, target_variance: float | None, fit_threshold: float | None = None):
+    """The training MSE at or below which a member fits the data, and the rule that set it (SPEC §8).
+
+    Default: the space's own stop criterion (``stop_train_mse``) where it has one, else 1% of the
+    variance of the training targets (R² >= 0.99; 0.0009 for balanced one-hot targets of 10
+    classes). Returns (None, why) where neither is known.
+    """
+    if fit_threshold is not None:
+        return check_positive("fit_threshold", fit_threshold, allow_zero=True), "given"
+    stop = spec.get("stop_train_mse") if spec else None
+    if stop is not None:
+        return float(stop), "the space's stop_train_mse"
+    if target_variance is None:
+        return None, "unknown (the training targets' variance is not known)"
+    return FIT_FRACTION * float(target_variance), "1% of the training targets' variance (R^2 >= 0.99)"
+
+
+def target_variance(task: Task) -> float:
+    """Mean over outputs of the variance of the training targets (the scale of 'fits the data')."""
+    return float(np.mean(np.var(task.Y_train, axis=0)))
+
+
+def measure(task: Task, space: HypothesisSpace, target_error=None, *, estimator=None, hypotheses: int = 1000,
+            seed=0, method: str = "auto", n_bootstrap: int = 50, fit_threshold: float | None = None,
+            fitted_only: bool = False, progress: bool | None = None) -> MeasureResult:
     """I(ε) = -log2 P[L(h) <= ε] for h drawn from ``space`` given ``task``'s training data.
 
     Parameters
     ----------
     task : Task
     space : HypothesisSpace
-        e.g. ``GaussianProcess("rbf", 1.0)``.
+        e.g. ``GaussianProcess("rbf", 1.0)``, ``NeuralNetworks("mlp")``, ``ScikitLearnSpace("knn")``.
     target_error : float or sequence of float, optional
         ε values (test MSE). Default: 1, 2, 4, 8 and 16 standard deviations below the mean loss.
-    estimator : str, default "exact"
-        "exact": the generalized chi-square law (GP spaces, SPEC §2), with the Chernoff lower
-        bound. Otherwise a sample-based estimator (SPEC §3) run on ``hypotheses`` sampled
-        hypotheses: "sampled" (the recommended default, docs/estimators.md: "function-gaussian"
-        from the hypotheses' predictions where the space gives them, a GP space included, else
-        "gchi2-moments"), "paper" (published), "paper-logphi", "ncx2-mle", "ncx2-loc",
-        "gchi2-moments", "function-gaussian", "empirical".
+    estimator : None, str or SampleEstimator, default None
+        None: "exact" where the space's loss law is known (GP spaces: the generalized chi-square
+        law of SPEC §2, with the Chernoff lower bound), "sampled" otherwise. A sample-based
+        estimator (SPEC §3) runs on ``hypotheses`` sampled hypotheses: "sampled" (recommended,
+        docs/estimators.md: "function-gaussian" from the hypotheses' predictions where the space
+        gives them, else "gchi2-moments"), "paper" (published), "paper-logphi", "ncx2-mle",
+        "ncx2-loc", "gchi2-moments", "function-gaussian", "empirical", or an estimator object.
     hypotheses : int, default 1000
-        Number of hypotheses sampled by sample-based estimators.
+        Hypotheses sampled for a sample-based estimate.
     seed : int, Generator or None, default 0
+        Split once into two streams: drawing hypotheses (a trained space's integer run seed is the
+        seed itself, so that its members are those a store holds for it) and the bootstrap.
     method : {"auto", "inversion", "saddlepoint", "imhof"}
         How the exact law's tail is evaluated (see :class:`GeneralizedChiSquare`).
     n_bootstrap : int, default 50
         Bootstrap refits for the interval of a sample-based estimate.
+    fit_threshold : float, optional
+        Training MSE at or below which a trained member fits the data (:func:`fit_threshold_for`).
+    fitted_only : bool, default False
+        Estimate from the members that fit only (SPEC §4, §8).
+    progress : bool or None
+        Progress bar while training members; None: when stderr is a terminal.
 
     Returns
     -------
@@ -72,19 +140,40 @@ def measure(task: Task, space: HypothesisSpace, target_error=None, *, estimator:
         raise InputError("task", f"must be a Task; got {type(task).__name__}")
     if not isinstance(space, HypothesisSpace):
         raise InputError("space", f"must be a hypothesis space; got {type(space).__name__}")
-    if estimator != "exact" and estimator not in ESTIMATORS:
-        raise InputError("estimator", f"must be one of exact, {', '.join(ESTIMATORS)}; got {estimator!r}")
-    if method not in EXACT_METHODS:
-        raise InputError("method", f"must be one of {', '.join(EXACT_METHODS)}; got {method!r}")
+    choice = choose_estimator(estimator, space)
+    if method not in TAIL_METHODS:
+        raise InputError("method", f"must be one of {', '.join(TAIL_METHODS)}; got {method!r}")
     eps = None if target_error is None else check_target_errors(target_error)
-
-    if estimator == "exact":
-        return _measure_exact(task, space, eps, method, __version__)
+    if choice == EXACT:
+        for name, value in (("fit_threshold", fit_threshold), ("fitted_only", fitted_only)):
+            if value not in (None, False):
+                raise InputError(name, "applies to trained spaces (members that may not fit the data), not to an "
+                                       f"exact measurement of {space.name!r}")
+        return _measure_exact(task, space, eps, method)
     hypotheses = check_positive("hypotheses", hypotheses, integer=True)
-    return _measure_sampled(task, space, eps, estimator, hypotheses, seed, n_bootstrap, __version__)
+    sampling, bootstrap = split_seed(seed)
+    if isinstance(space, MemberSpace):
+        sampling = seed  # the run seed: member i has seed member_seeds(seed, i, 1)[0], as in a store
+    tic = time.perf_counter()
+    wants = resolve_estimator(choice, space.offers_predictions).uses_predictions
+    options = {"progress": progress} if isinstance(space, MemberSpace) else {}
+    samples = space.sample(task, hypotheses, sampling, predictions=wants, **options)
+    sampled = time.perf_counter() - tic
+    result = measure_samples(samples, eps, estimator=choice, n_bootstrap=n_bootstrap, seed=bootstrap, task=task,
+                             space=space.spec(), fit_threshold=fit_threshold, fitted_only=fitted_only,
+                             run_seed=seed if isinstance(space, MemberSpace) else None, recorded_seed=seed,
+                             _requested=hypotheses)
+    timings = {"sample": sampled, **result.timings, "total": time.perf_counter() - tic}
+    return _replace(result, timings=timings)
 
 
-def _measure_exact(task, space, eps, method, version) -> MeasureResult:
+def _replace(result: MeasureResult, **changes) -> MeasureResult:
+    from dataclasses import replace
+
+    return replace(result, **changes, law=changes.get("law", result.law), samples=changes.get("samples", result.samples))
+
+
+def _measure_exact(task, space, eps, method) -> MeasureResult:
     tic = time.perf_counter()
     law, info = space.loss_distribution(task)
     timings = dict(info.pop("timings", {}))
@@ -105,31 +194,203 @@ def _measure_exact(task, space, eps, method, version) -> MeasureResult:
             reason = f"the {method} method broke down this deep in the tail; use method='inversion'"
         results.append(TargetResult(float(e), float(b), reason, bits_lower_bound=float(lb)))
     return MeasureResult(
-        task=task.describe(), space=space.spec(), estimator="exact", results=tuple(results),
+        task=task.describe(), space=space.spec(), estimator=EXACT, results=tuple(results),
         loss={"mean": law.mean, "std": law.std, "offset": law.offset},
         diagnostics={"method": method, "terms": int(law.weights.size), **info},
-        timings=timings, version=version,
+        timings=timings, version=__version__, law=law,
     )
 
 
-def _measure_sampled(task, space, eps, estimator, hypotheses, seed, n_bootstrap, version) -> MeasureResult:
+def measure_samples(samples: HypothesisSamples, target_error=None, *, estimator="sampled", n_bootstrap: int = 50,
+                    seed=None, task=None, space: dict | None = None, targets=None,
+                    target_variance_: float | None = None, fit_threshold: float | None = None,
+                    fitted_only: bool = False, run_seed: int | None = None, store: str | None = None,
+                    space_id: str | None = None, recorded_seed=None, _requested: int | None = None) -> MeasureResult:
+    """I(ε) from sampled hypotheses: the one function that turns samples into a result (SPEC §3, §4, §8).
+
+    Parameters
+    ----------
+    samples : HypothesisSamples
+        Drawn by a space's ``sample`` or read from a store (``SampleStore.samples``).
+    target_error : float or sequence, optional
+        Default: 1, 2, 4, 8 and 16 standard deviations below the mean of the losses used.
+    estimator : str or SampleEstimator, default "sampled"
+    n_bootstrap : int, default 50
+    seed : int, Generator, SeedSequence or None
+        The bootstrap's stream.
+    task : Task or dict, optional
+        A :class:`Task` (its description is recorded, its test targets used with predictions and
+        its training targets' variance sets the fit rule) or a description.
+    space : dict, optional
+        The space's spec (``deterministic`` marks a point mass; ``stop_train_mse`` sets the fit rule).
+    targets : array_like (m, k), optional
+        Test targets where ``task`` is not a Task.
+    target_variance_ : float, optional
+        Variance of the training targets where ``task`` is not a Task (a store records it).
+    fit_threshold, fitted_only
+        The fit rule (:func:`fit_threshold_for`) and whether only fitting members are used.
+    run_seed, store, space_id
+        Where the members came from, recorded in the result's :class:`MemberReport`.
+    recorded_seed : int, optional
+        The seed the caller was given (recorded in the :class:`FitReport`; ``seed`` is a stream
+        split from it).
+
+    Returns
+    -------
+    MeasureResult
+        Deterministic spaces, and samples whose used losses are all equal, are a point mass: I(ε) =
+        0 at and above the loss and +inf below, exactly. Members with a non-finite test loss (a
+        diverged run) are counted and left out: their bits are then a lower value than counting
+        them as never reaching ε would give.
+    """
     tic = time.perf_counter()
-    # Predictions are drawn only for an estimator that uses them, from a space that offers them.
-    wants = uses_predictions(estimator, space.offers_predictions)
-    samples = space.sample(task, hypotheses, seed, predictions=wants)
-    sampled = time.perf_counter() - tic
-    result = measure_losses(samples.losses, eps, estimator=estimator, n_bootstrap=n_bootstrap, seed=seed,
-                            train_losses=samples.train_losses, task=task, space=space.spec(),
-                            predictions=samples.predictions)
-    timings = {"sample": sampled, **result.timings, "total": time.perf_counter() - tic}
-    return replace(result, timings=timings, diagnostics={"hypotheses": hypotheses, **result.diagnostics})
+    if not isinstance(samples, HypothesisSamples):
+        raise InputError("samples", f"must be HypothesisSamples; got {type(samples).__name__}")
+    space = dict(space or {"space": "unknown"})
+    test = check_array("losses", samples.losses, ndim=1, allow_nonfinite=True)
+    if np.any(test[np.isfinite(test)] < 0):
+        raise InputError("losses", f"must be >= 0 (a mean squared error); got {float(np.nanmin(test))!r}")
+    train = None if samples.train_losses is None else check_array(
+        "train_losses", samples.train_losses, ndim=1, allow_nonfinite=True)
+    if train is not None and train.shape != test.shape:
+        raise InputError("train_losses", f"has {train.size} values for {test.size} test losses")
+    if isinstance(task, Task):
+        if targets is None:
+            targets = task.Y_test
+        if target_variance_ is None:
+            target_variance_ = target_variance(task)
+        task = task.describe()
+    eps = None if target_error is None else check_target_errors(target_error)
+
+    # the members that enter the estimate (SPEC §4, §8)
+    threshold, rule = (None, None) if train is None else fit_threshold_for(space, target_variance_, fit_threshold)
+    fits = np.ones(test.size, bool) if threshold is None else (train <= threshold)
+    finite = np.isfinite(test)
+    if fitted_only and threshold is None:
+        raise InputError("fitted_only", f"needs a fit threshold: {rule or 'these samples have no training losses'}")
+    used = finite & fits if fitted_only else finite
+    losses = test[used]
+    accuracies = [a for a in (samples.test_accuracy or ()) if a is not None]
+    members = MemberReport(
+        members=int(test.size), members_used=int(losses.size), fitted_only=bool(fitted_only),
+        non_finite_members=int((~finite).sum()), fit_threshold=threshold, fit_threshold_rule=rule,
+        members_fit=None if threshold is None else int(fits.sum()),
+        fit_share=None if threshold is None else float(fits.mean()),
+        test_accuracy_mean=float(np.mean(accuracies)) if accuracies else None,
+        train_losses=None if train is None else train.tolist(), test_losses=test.tolist(),
+        store=store, space_id=space_id, run_seed=run_seed)
+    if losses.size == 0:
+        why = "fit the training data" if fitted_only else "have a finite test loss"
+        raise InputError("fit_threshold" if fitted_only else "losses", f"none of the {test.size} members {why}")
+    loss = {"mean": float(np.mean(losses)), "std": float(np.std(losses, ddof=1)) if losses.size > 1 else 0.0,
+            "min": float(losses.min()), "max": float(losses.max()), "samples": int(losses.size)}
+    if train is not None and np.isfinite(train).any():
+        finite_train = train[np.isfinite(train)]
+        loss.update(train_mean=float(np.mean(finite_train)), train_median=float(np.median(finite_train)),
+                    train_min=float(finite_train.min()), train_max=float(finite_train.max()))
+    if members.fit_share is not None:
+        loss["fit_share"] = members.fit_share
+
+    if space.get("deterministic") or (losses.size >= 2 and np.all(losses == losses[0])):
+        return _point_mass(losses, eps, space, task, members, loss, samples, tic)
+    if losses.size < 2:
+        raise InputError("hypotheses", f"a sample-based estimate needs at least 2 members with a finite test loss; "
+                                       f"got {losses.size}")
+    predictions = None
+    method = resolve_estimator(estimator, samples.predictions is not None)
+    if method.uses_predictions and samples.predictions is not None:
+        predictions = samples.predictions[used]
+    if eps is None:
+        eps = default_target_errors(loss["mean"], float(np.std(losses)))
+    estimate = estimate_bits(losses, eps, method, n_bootstrap=n_bootstrap, seed=seed, predictions=predictions,
+                             targets=targets)
+    results, untrusted = _target_results(estimate, losses)
+    if untrusted:
+        warnings.warn(f"{estimate.estimator}: target error(s) {', '.join(f'{e:.6g}' for e in untrusted)} lie "
+                      f"more than {estimate.trusted_depth:g} sd below the smallest of {losses.size} sampled losses, "
+                      "an extrapolation the ground-truth benchmark does not support",
+                      ExtrapolationWarning, stacklevel=2)
+    fit = FitReport(
+        requested_estimator=estimator if isinstance(estimator, str) else estimator.name,
+        seed=recorded_seed if isinstance(recorded_seed, (int, np.integer)) else None, hypotheses=_requested, n_bootstrap=estimate.n_bootstrap,
+        bootstrap_failures=estimate.bootstrap_failures,
+        bootstrap_failure_reasons=list(estimate.bootstrap_failure_reasons), confidence=estimate.confidence,
+        interval=estimate.interval_kind, bootstrap_bias=_listed(estimate.bootstrap_bias), fit=estimate.params,
+        goodness_of_fit=estimate.goodness_of_fit, failure=estimate.failure,
+        sample_intervals=_listed(estimate.sample_interval), simultaneous_intervals=_listed(estimate.simultaneous_interval),
+        depth_below_min_sd=_listed(estimate.depth), trusted_depth_sd=estimate.trusted_depth)
+    return MeasureResult(task=task or {"name": "losses"}, space=space, estimator=estimate.estimator,
+                         results=tuple(results), loss=loss, fit=fit, members=members,
+                         timings={"estimate": estimate.seconds, "total": time.perf_counter() - tic},
+                         version=__version__, law=estimate.law, samples=samples)
 
 
+def _listed(values):
+    return None if values is None else np.asarray(values, dtype=float).tolist()
 
-def measure_losses(losses, target_error=None, *, estimator: str = "sampled", n_bootstrap: int = 50, seed=0,
+
+def _target_results(estimate, losses) -> tuple[list, list]:
+    """One TargetResult per ε with its flags; the note is derived from the flags."""
+    n = losses.size
+    results, untrusted = [], []
+    for j, e in enumerate(estimate.target_errors):
+        b = float(estimate.bits[j])
+        below = int(estimate.samples_below[j])
+        extrapolated = below == 0 and estimate.fits_a_law and not estimate.failure
+        distrusted = bool(not estimate.failure and estimate.fits_a_law and estimate.untrusted[j])
+        notes = []
+        if estimate.failure:
+            notes.append(f"the fit failed: {estimate.failure}")
+        elif math.isinf(b) and below == 0 and not estimate.fits_a_law:
+            notes.append(f"none of the {n} sampled losses reaches it")
+        else:
+            if math.isinf(b):
+                notes.append("the fitted law puts no probability at or below it")
+            if extrapolated:
+                notes.append(f"extrapolated: below all {n} sampled losses (min {losses.min():.6g})")
+        if distrusted:
+            reach = (f"to {estimate.trusted_depth:g} sd below it" if estimate.trusted_depth > 0
+                     else "within the sample")
+            notes.append(f"untrusted: {estimate.depth[j]:.2g} sd below the smallest loss; {estimate.estimator} was "
+                         f"accurate on the ground-truth benchmark only {reach}")
+            untrusted.append(float(e))
+        results.append(TargetResult(float(e), b, "; ".join(notes) or None,
+                                    interval=tuple(float(v) for v in estimate.interval[j]), samples_below=below,
+                                    extrapolated=extrapolated, untrusted=distrusted))
+    return results, untrusted
+
+
+def _point_mass(losses, eps, space, task, members, loss, samples, tic) -> MeasureResult:
+    """Every used member has the same test loss L: I(ε) = 0 for ε >= L and +inf below (exact)."""
+    value = float(losses[0])
+    if eps is None:
+        eps = np.array([value])
+    why = ("the model has no internal randomness" if space.get("deterministic")
+           else f"all {losses.size} members have the same test loss")
+    results = []
+    for e in eps:
+        if e >= value:
+            results.append(TargetResult(float(e), 0.0, f"point mass: {why}; every member reaches it",
+                                        interval=(0.0, 0.0), samples_below=int(losses.size)))
+        else:
+            results.append(TargetResult(float(e), math.inf, f"point mass: {why}; no member reaches it "
+                                        f"(all have loss {value:.6g})", interval=(math.inf, math.inf),
+                                        samples_below=0))
+    from dataclasses import replace
+
+    return MeasureResult(task=task or {"name": "losses"}, space=space, estimator="point-mass", results=tuple(results),
+                         loss={**loss, "std": 0.0}, members=replace(members, point_mass=True),
+                         timings={"total": time.perf_counter() - tic}, version=__version__, samples=samples)
+
+
+def measure_losses(losses, target_error=None, *, estimator="sampled", n_bootstrap: int = 50, seed=0,
                    train_losses=None, task=None, space: dict | None = None, predictions=None,
                    targets=None) -> MeasureResult:
     """I(ε) from test losses measured elsewhere, by a sample-based estimator (SPEC §3).
+
+    A thin door to :func:`measure_samples`: the losses (and, where given, training losses and the
+    hypotheses' test predictions) become one :class:`HypothesisSamples`; ``seed`` is split as in
+    :func:`measure`, its second stream feeding the bootstrap.
 
     Parameters
     ----------
@@ -137,16 +398,14 @@ def measure_losses(losses, target_error=None, *, estimator: str = "sampled", n_b
         Test losses of N sampled hypotheses.
     target_error : float or sequence, optional
         Default: 1, 2, 4, 8 and 16 standard deviations below the mean loss.
-    estimator : str, default "sampled"
-        A key of ``ESTIMATORS``. "sampled" is "function-gaussian" where ``predictions`` are
-        given and "gchi2-moments" otherwise (docs/estimators.md says why).
+    estimator : str or SampleEstimator, default "sampled"
+        "sampled" is "function-gaussian" where ``predictions`` are given and "gchi2-moments"
+        otherwise (docs/estimators.md says why).
     n_bootstrap : int, default 50
     seed : int, Generator or None, default 0
     train_losses : array_like (N,), optional
-        Summarised beside the test losses.
+        Summarised beside the test losses, with the share that fits (SPEC §8) where the task is known.
     task : Task or dict, optional
-        A :class:`Task` (its description is recorded and its test targets used with
-        ``predictions``) or a description dict.
     space : dict, optional
         Description of the space, carried into the result.
     predictions : array_like (N, m, k), optional
@@ -157,64 +416,15 @@ def measure_losses(losses, target_error=None, *, estimator: str = "sampled", n_b
     Returns
     -------
     MeasureResult
-        Each target's ``reason`` says when the fit failed, when ε is below every sampled loss, and
-        when it lies deeper than the estimator is trusted (an :class:`ExtrapolationWarning` is also
-        issued then). ``diagnostics`` holds the fit, its goodness of fit (KS, Anderson–Darling), the
-        finite-sample intervals and the bootstrap failures.
     """
+    choice = choose_estimator(estimator, has_exact_law=False)
+    values = check_array("losses", losses, ndim=1, min_rows=2)
+    if predictions is not None:
+        from .estimators.estimate import check_predictions
 
-    tic = time.perf_counter()
-    losses = check_losses(losses)
-    if isinstance(task, Task):
-        if targets is None:
-            targets = task.Y_test
-        task = task.describe()
-    eps = default_target_errors(float(np.mean(losses)), float(np.std(losses))) if target_error is None \
-        else check_target_errors(target_error)
-    estimate = estimate_bits(losses, eps, estimator, n_bootstrap=n_bootstrap, seed=seed,
-                             predictions=predictions, targets=targets)
-    n = losses.size
-    results, untrusted = [], []
-    for j, e in enumerate(eps):
-        b = float(estimate.bits[j])
-        notes = []
-        if estimate.failure:
-            notes.append(f"the fit failed: {estimate.failure}")
-        elif math.isinf(b) and estimate.samples_below[j] == 0 and estimate.estimator == "empirical":
-            notes.append(f"none of the {n} sampled losses reaches it")
-        else:
-            if math.isinf(b):
-                notes.append("the fitted law puts no probability at or below it")
-            if estimate.samples_below[j] == 0:
-                notes.append(f"extrapolated: below all {n} sampled losses (min {losses.min():.6g})")
-        if not estimate.failure and estimate.untrusted[j] and estimate.estimator != "empirical":
-            reach = (f"to {estimate.trusted_depth:g} sd below it" if estimate.trusted_depth > 0
-                     else "within the sample")
-            notes.append(f"untrusted: {estimate.depth[j]:.2g} sd below the smallest loss; {estimate.estimator} was "
-                         f"accurate on the ground-truth benchmark only {reach}")
-            untrusted.append(float(e))
-        results.append(TargetResult(float(e), b, "; ".join(notes) or None,
-                                    interval=tuple(float(v) for v in estimate.interval[j]),
-                                    samples_below=int(estimate.samples_below[j])))
-    if untrusted:
-        warnings.warn(f"{estimate.estimator}: target error(s) {', '.join(f'{e:.6g}' for e in untrusted)} lie "
-                      f"more than {estimate.trusted_depth:g} sd below the smallest of {n} sampled losses, "
-                      "an extrapolation the ground-truth benchmark does not support",
-                      ExtrapolationWarning, stacklevel=2)
-    loss = {"mean": float(np.mean(losses)), "std": float(np.std(losses, ddof=1)), "min": float(losses.min()),
-            "max": float(losses.max()), "samples": int(n)}
-    if train_losses is not None:
-        loss["train_mean"] = float(np.mean(train_losses))
-        loss["train_max"] = float(np.max(train_losses))
-    diagnostics = {"seed": seed if isinstance(seed, int) else None, "requested_estimator": estimator,
-                   "n_bootstrap": estimate.n_bootstrap, "bootstrap_failures": estimate.bootstrap_failures,
-                   "bootstrap_failure_reasons": list(estimate.bootstrap_failure_reasons),
-                   "confidence": estimate.confidence, "interval": estimate.interval_kind,
-                   "bootstrap_bias": estimate.bootstrap_bias, "fit": estimate.params,
-                   "goodness_of_fit": estimate.goodness_of_fit, "failure": estimate.failure,
-                   "sample_intervals": estimate.sample_interval, "simultaneous_intervals": estimate.simultaneous_interval,
-                   "depth_below_min_sd": estimate.depth, "trusted_depth_sd": estimate.trusted_depth}
-    return MeasureResult(task=task or {"name": "losses"}, space=space or {"space": "unknown"},
-                         estimator=estimate.estimator, results=tuple(results), loss=loss, diagnostics=diagnostics,
-                         timings={"estimate": estimate.seconds, "total": time.perf_counter() - tic},
-                         version=__version__)
+        predictions, targets = check_predictions(predictions, targets if not isinstance(task, Task) or targets is not None
+                                                 else task.Y_test, values.size)
+    samples = HypothesisSamples(losses=values, train_losses=None if train_losses is None else np.asarray(
+        train_losses, dtype=np.float64), predictions=predictions)
+    return measure_samples(samples, target_error, estimator=choice, n_bootstrap=n_bootstrap, seed=split_seed(seed)[1],
+                           task=task, space=space or {"space": "unknown"}, targets=targets, recorded_seed=seed)

@@ -26,3 +26,21 @@ def member_seeds(run_seed: int, first: int, count: int) -> list[int]:
         int(np.random.SeedSequence([int(run_seed), i]).generate_state(1, dtype=np.uint64)[0] >> 1)
         for i in range(first, first + count)
     ]
+
+
+def split_seed(seed, streams: int = 2) -> list:
+    """Independent streams from one seed, split once with ``SeedSequence.spawn``: e.g. one for
+    drawing hypotheses and one for the bootstrap, so the two never share random numbers.
+
+    An int, a SeedSequence or None spawns SeedSequences; a Generator spawns Generators. Either
+    is accepted by :func:`check_random_state`.
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed.spawn(streams)
+    if isinstance(seed, np.random.SeedSequence):
+        return seed.spawn(streams)
+    if seed is None:
+        return np.random.SeedSequence().spawn(streams)
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0:
+        return np.random.SeedSequence(int(seed)).spawn(streams)
+    raise InputError("seed", f"must be a non-negative integer, a numpy Generator or None; got {seed!r}")

@@ -22,8 +22,10 @@ def _show(value, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def check_array(name: str, value, *, ndim: int | Sequence[int], min_rows: int = 1) -> np.ndarray:
-    """A finite float64 array of the given number of dimensions with at least ``min_rows`` rows."""
+def check_array(name: str, value, *, ndim: int | Sequence[int], min_rows: int = 1,
+                allow_nonfinite: bool = False) -> np.ndarray:
+    """A finite float64 array of the given number of dimensions with at least ``min_rows`` rows
+    (NaN and inf allowed with ``allow_nonfinite``: a diverged member's loss)."""
     try:
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
@@ -33,7 +35,7 @@ def check_array(name: str, value, *, ndim: int | Sequence[int], min_rows: int = 
         raise InputError(name, f"must have {' or '.join(map(str, allowed))} dimensions; got shape {array.shape}")
     if array.shape[0] < min_rows:
         raise InputError(name, f"must have at least {min_rows} row(s); got shape {array.shape}")
-    if not np.all(np.isfinite(array)):
+    if not allow_nonfinite and not np.all(np.isfinite(array)):
         bad = np.argwhere(~np.isfinite(array))[0]
         raise InputError(name, f"must be finite; found {array[tuple(bad)]} at index {tuple(int(i) for i in bad)}")
     return array

@@ -1,38 +1,26 @@
-"""Result records of :func:`inductive_bias.measure`: immutable, JSON round-trippable."""
+"""Result records of :func:`inductive_bias.measure`: immutable, JSON round-trippable, typed.
+
+A :class:`MeasureResult` keeps what it measured: one :class:`TargetResult` per ε (bits, interval,
+flags), the loss law's summary, a :class:`FitReport` for sample-based estimates (the fitted law's
+parameters, goodness of fit, bootstrap), a :class:`MemberReport` for trained spaces (counts, the
+fit rule of SPEC §8, every member's losses) and, in memory only, the law itself and the samples,
+so that reports only draw.
+
+JSON shape: ``diagnostics`` holds the fit's and the members' records flattened beside the
+space-specific facts (the shape of version 0.1.0); per-target flags ``extrapolated``,
+``untrusted`` and ``reliable`` are new keys.
+"""
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-__all__ = ["MeasureResult", "TargetResult"]
+from ._json import dumps, jsonable, number
 
-
-def _number(x):
-    """JSON has no inf/nan: they become null (the record says why next to it)."""
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
-
-
-def _plain(value):
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [_plain(v) for v in value.tolist()]
-    if isinstance(value, (np.floating, float)):
-        return _number(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return value
+__all__ = ["FitReport", "MeasureResult", "MemberReport", "TargetResult"]
 
 
 @dataclass(frozen=True)
@@ -45,13 +33,20 @@ class TargetResult:
     bits : float
         -log2 P[L <= ε]; +inf where no hypothesis reaches ε, NaN where an estimator failed.
     reason : str or None
-        Why ``bits`` is +inf or NaN, or a caution (an extrapolation below every sample).
+        The note shown beside the figure: why ``bits`` is +inf or NaN, or a caution. Built from
+        the flags below by whoever measured it, never parsed back.
     bits_lower_bound : float or None
         The Chernoff bound (exact estimator): a rigorous lower bound on ``bits``.
     interval : (float, float) or None
         Bootstrap interval on ``bits`` (sample-based estimators).
     samples_below : int or None
         How many sampled losses were <= ε (sample-based estimators).
+    extrapolated : bool
+        ε lies below every sampled loss: the figure comes from the fitted law alone.
+    untrusted : bool
+        ε lies deeper below the sample than the estimator was shown to be accurate.
+    reliable : bool
+        False where a diagnostic says the figure cannot be trusted (``reason`` says why).
     """
 
     target_error: float
@@ -60,22 +55,31 @@ class TargetResult:
     bits_lower_bound: float | None = None
     interval: tuple | None = None
     samples_below: int | None = None
+    extrapolated: bool = False
+    untrusted: bool = False
+    reliable: bool = True
 
     @property
     def impossible(self) -> bool:
         return math.isinf(self.bits) and self.bits > 0
 
+    @property
+    def failed(self) -> bool:
+        return math.isnan(self.bits)
+
     def to_dict(self) -> dict:
-        out = {"target_error": float(self.target_error), "bits": _number(self.bits),
-               "impossible": self.impossible, "failed": bool(math.isnan(self.bits))}
+        out = {"target_error": float(self.target_error), "bits": number(self.bits),
+               "impossible": self.impossible, "failed": self.failed}
         if self.reason:
             out["reason"] = self.reason
         if self.bits_lower_bound is not None:
-            out["bits_lower_bound"] = _number(self.bits_lower_bound)
+            out["bits_lower_bound"] = number(self.bits_lower_bound)
         if self.interval is not None:
-            out["interval"] = [_number(v) for v in self.interval]
+            out["interval"] = [number(v) for v in self.interval]
         if self.samples_below is not None:
             out["samples_below"] = int(self.samples_below)
+        out.update(extrapolated=bool(self.extrapolated), untrusted=bool(self.untrusted),
+                   reliable=bool(self.reliable))
         return out
 
     @classmethod
@@ -84,15 +88,106 @@ class TargetResult:
         if bits is None:
             bits = math.inf if data.get("impossible") else math.nan
         interval = data.get("interval")
-        return cls(data["target_error"], bits, data.get("reason"),
-                   _inf_if_none(data, "bits_lower_bound"), None if interval is None else tuple(
-                       math.nan if v is None else v for v in interval), data.get("samples_below"))
+        if interval is not None:  # JSON null: not finite (as the 0.1.0 reader took it)
+            interval = tuple(math.nan if v is None else v for v in interval)
+        lower = data.get("bits_lower_bound", None) if "bits_lower_bound" in data else None
+        if "bits_lower_bound" in data and lower is None:
+            lower = math.inf
+        return cls(data["target_error"], bits, data.get("reason"), lower, interval, data.get("samples_below"),
+                   bool(data.get("extrapolated", False)), bool(data.get("untrusted", False)),
+                   bool(data.get("reliable", True)))
 
 
-def _inf_if_none(data, key):
-    if key not in data:
+def _record_to_dict(record) -> dict:
+    return {f.name: jsonable(getattr(record, f.name)) for f in fields(record) if f.metadata.get("json", True)}
+
+
+def _record_from_dict(cls, data: dict):
+    names = {f.name for f in fields(cls) if f.metadata.get("json", True)}
+    if not names & set(data):
         return None
-    return math.inf if data[key] is None else data[key]
+    return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True)
+class FitReport:
+    """How a sample-based estimate was obtained (SPEC §3).
+
+    ``requested_estimator`` is what the caller asked for ("sampled"), the result's ``estimator``
+    what it resolved to; ``fit`` the fitted law's parameters; ``goodness_of_fit`` its KS and
+    Anderson–Darling statistics on the losses; ``failure`` why no law could be fitted. The
+    bootstrap: ``n_bootstrap`` refits, ``bootstrap_failures`` of them failed (first reasons in
+    ``bootstrap_failure_reasons``), intervals of kind ``interval`` at ``confidence``, and the mean
+    replicate minus the estimate (``bootstrap_bias``). ``sample_intervals`` (Clopper–Pearson) and
+    ``simultaneous_intervals`` (DKW) assume nothing about the law. ``depth_below_min_sd`` says how
+    far each ε lies below the smallest loss, in standard deviations, ``trusted_depth_sd`` how far
+    the estimator was shown to be accurate.
+    """
+
+    requested_estimator: str
+    seed: int | None = None
+    hypotheses: int | None = None
+    n_bootstrap: int = 0
+    bootstrap_failures: int = 0
+    bootstrap_failure_reasons: list = field(default_factory=list)
+    confidence: float = 0.95
+    interval: str = "percentile"
+    bootstrap_bias: list | None = None
+    fit: dict = field(default_factory=dict)
+    goodness_of_fit: dict | None = None
+    failure: str | None = None
+    sample_intervals: list | None = None
+    simultaneous_intervals: list | None = None
+    depth_below_min_sd: list | None = None
+    trusted_depth_sd: float = 0.0
+
+    def to_dict(self) -> dict:
+        return _record_to_dict(self)
+
+
+@dataclass(frozen=True)
+class MemberReport:
+    """The members a sample-based estimate of a trained space rests on (SPEC §4, §8).
+
+    ``members`` were drawn (or read from a store), ``members_used`` entered the estimate: those
+    with a finite test loss, and with ``fitted_only`` only those whose training MSE is at most
+    ``fit_threshold`` (its rule in ``fit_threshold_rule``). ``train_losses`` and ``test_losses``
+    hold every member's losses in member order (NaN for a diverged one).
+    """
+
+    members: int
+    members_used: int
+    fitted_only: bool = False
+    non_finite_members: int = 0
+    fit_threshold: float | None = None
+    fit_threshold_rule: str | None = None
+    members_fit: int | None = None
+    fit_share: float | None = None
+    test_accuracy_mean: float | None = None
+    train_losses: list | None = None
+    test_losses: list = field(default_factory=list)
+    point_mass: bool = False
+    store: str | None = None
+    space_id: str | None = None
+    run_seed: int | None = None
+
+    @property
+    def used(self) -> np.ndarray:
+        """Which members entered the estimate (a boolean mask in member order)."""
+        test = np.array([math.nan if v is None else v for v in self.test_losses], dtype=float)
+        used = np.isfinite(test)
+        if self.fitted_only and self.fit_threshold is not None and self.train_losses is not None:
+            train = np.array([math.nan if v is None else v for v in self.train_losses], dtype=float)
+            used &= train <= self.fit_threshold
+        return used
+
+    @property
+    def used_losses(self) -> np.ndarray:
+        test = np.array([math.nan if v is None else v for v in self.test_losses], dtype=float)
+        return test[self.used]
+
+    def to_dict(self) -> dict:
+        return _record_to_dict(self)
 
 
 @dataclass(frozen=True)
@@ -101,8 +196,12 @@ class MeasureResult:
 
     ``task`` and ``space`` describe what was measured, ``estimator`` how; ``loss`` summarises the
     loss law (mean, std, and for GP spaces the offset c0 below which nothing reaches);
-    ``diagnostics`` holds estimator-specific facts (jitter, fit parameters, goodness of fit) and
-    ``timings`` seconds per stage.
+    ``diagnostics`` holds the space's own facts (jitter, lengthscale, terms of the exact law),
+    ``fit`` and ``members`` the typed records of a sample-based estimate, ``warnings`` one line
+    for each thing that makes a figure untrustworthy, ``timings`` seconds per stage.
+
+    ``law`` (the exact or fitted loss law, with ``bits``) and ``samples`` (the
+    :class:`~inductive_bias.spaces.HypothesisSamples` used) are kept in memory only, for reports.
     """
 
     task: dict
@@ -113,6 +212,11 @@ class MeasureResult:
     diagnostics: dict = field(default_factory=dict)
     timings: dict = field(default_factory=dict)
     version: str = ""
+    fit: FitReport | None = None
+    members: MemberReport | None = None
+    warnings: tuple = ()
+    law: object = field(default=None, compare=False, repr=False)
+    samples: object = field(default=None, compare=False, repr=False)
 
     @property
     def target_errors(self) -> np.ndarray:
@@ -123,19 +227,35 @@ class MeasureResult:
         return np.array([r.bits for r in self.results])
 
     def to_dict(self) -> dict:
-        out = {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name != "results"}
-        out["results"] = [r.to_dict() for r in self.results]
-        return out
+        diagnostics = dict(self.diagnostics)
+        for record in (self.fit, self.members):
+            if record is not None:
+                diagnostics.update(record.to_dict())
+        return {"task": jsonable(self.task), "space": jsonable(self.space), "estimator": self.estimator,
+                "loss": jsonable(self.loss), "diagnostics": jsonable(diagnostics),
+                "timings": jsonable(self.timings), "version": self.version,
+                "warnings": list(self.warnings), "results": [r.to_dict() for r in self.results]}
 
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+        return dumps(self.to_dict(), indent)
 
     @classmethod
     def from_dict(cls, data: dict) -> "MeasureResult":
-        names = {f.name for f in fields(cls)}
-        kwargs = {k: v for k, v in data.items() if k in names and k != "results"}
-        return cls(results=tuple(TargetResult.from_dict(r) for r in data["results"]), **kwargs)
+        diagnostics = dict(data.get("diagnostics", {}))
+        fit = _record_from_dict(FitReport, diagnostics) if "requested_estimator" in diagnostics else None
+        members = _record_from_dict(MemberReport, diagnostics) if "members_used" in diagnostics else None
+        for record in (fit, members):
+            if record is not None:
+                for f in fields(record):
+                    diagnostics.pop(f.name, None)
+        return cls(task=data["task"], space=data["space"], estimator=data["estimator"],
+                   results=tuple(TargetResult.from_dict(r) for r in data["results"]),
+                   loss=data.get("loss", {}), diagnostics=diagnostics, timings=data.get("timings", {}),
+                   version=data.get("version", ""), fit=fit, members=members,
+                   warnings=tuple(data.get("warnings", ())))
 
     @classmethod
     def from_json(cls, text: str) -> "MeasureResult":
+        import json
+
         return cls.from_dict(json.loads(text))

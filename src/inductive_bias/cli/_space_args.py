@@ -10,9 +10,7 @@ from __future__ import annotations
 import warnings
 
 from ..exceptions import InputError
-from .._validation import check_positive
-
-NEURAL_SPACES = ("mlp", "cnn", "lcn", "vit")
+from ..spaces.neural import ARCHITECTURE_NAMES as NEURAL_SPACES
 
 
 def _sklearn_models():
@@ -140,21 +138,10 @@ def build_trained_space(args, notes: list | None = None):
 
 
 def _neural(args):
+    # the space validates its own parameters (one check, one message)
     options = {_NEURAL_FLAGS[dest]: value for dest, value in _given(args, _NEURAL_FLAGS).items()}
-    for name in ("epochs", "batch_size", "chunk_size"):
-        if name in options:
-            options[name] = check_positive(name, options[name], integer=True)
-    if "lr" in options:
-        options["lr"] = check_positive("lr", options["lr"])
-    if "stop_train_mse" in options:
-        options["stop_train_mse"] = check_positive("stop_train_mse", options["stop_train_mse"], allow_zero=True)
     if "hidden" in options:
-        options["hidden"] = tuple(check_positive("hidden", w, integer=True) for w in options["hidden"])
-    if options.get("device") == "cuda":
-        import torch
-
-        if not torch.cuda.is_available():
-            raise InputError("device", "cuda was asked for but torch sees no CUDA GPU on this machine")
+        options["hidden"] = tuple(options["hidden"])
     try:
         from ..spaces.neural import NeuralNetworks
     except ModuleNotFoundError as error:

@@ -64,22 +64,15 @@ def run(args) -> int:
                             space={"space": "losses from file"}, predictions=predictions, targets=targets)
     emit(result, args)
     if args.qq:
-        if result.diagnostics.get("failure") or result.estimator == "empirical":
-            raise InputError("qq", f"{result.estimator} has no fitted law to plot against "
-                                   f"({result.diagnostics.get('failure') or 'empirical'})")
-        from ..estimators import get_estimator
-        from ..estimators.estimate import check_predictions
+        if result.fit is None or result.fit.failure or result.law is None or \
+                result.law.log_cdf(result.members.used_losses[:1]) is None:
+            why = result.fit.failure if result.fit is not None and result.fit.failure else result.estimator
+            raise InputError("qq", f"{result.estimator} has no fitted law to plot against ({why})")
         from ..reports import plot_qq
 
-        method = get_estimator(result.estimator)
-        if method.uses_predictions:
-            preds, targ = check_predictions(predictions, targets, losses.size)
-            law = method.fit_predictions(preds, targ)
-        else:
-            law = method.fit(losses)
-        plot_qq(law, losses, args.qq, label=f"{result.estimator} fit")
+        plot_qq(result.law, result.members.used_losses, args.qq, label=f"{result.estimator} fit")
     if args.plot:
-        from ..reports.plot import plot_losses
+        from ..reports import plot_result
 
-        plot_losses(result, losses, args.plot)
+        plot_result(result, args.plot)
     return 0

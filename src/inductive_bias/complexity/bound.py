@@ -28,12 +28,12 @@ terms taken with ``math.fsum``. Accuracy: exponentiating ln bits costs |ln bits|
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from .._json import dumps
 from ..exceptions import InputError
 from .._validation import check_positive
 
@@ -114,7 +114,7 @@ class ComplexityBound:
         return out
 
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+        return dumps(self.to_dict(), indent)
 
 
 def _check_count(name, value, minimum):

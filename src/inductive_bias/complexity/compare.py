@@ -12,7 +12,6 @@ comparison plugs the same number into both, as asked; read the bound as an order
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -20,7 +19,8 @@ import numpy as np
 
 from ..exceptions import InputError
 from .._measure import measure, measure_losses
-from ..results import MeasureResult, _plain
+from .._json import dumps, jsonable
+from ..results import MeasureResult
 from ..tasks import Task
 from .bound import ComplexityBound
 from ..reports.table import format_bits
@@ -69,16 +69,16 @@ class Comparison:
 
     def to_dict(self) -> dict:
         return {
-            "task": _plain(self.task),
+            "task": jsonable(self.task),
             "target_errors": [float(e) for e in self.target_errors],
-            "rows": _plain(self.rows()),
-            "bound_inputs": _plain(self.geometry),
+            "rows": jsonable(self.rows()),
+            "bound_inputs": jsonable(self.geometry),
             "bounds": [b.to_dict() for b in self.bounds],
             "spaces": {name: r.to_dict() for name, r in self.spaces.items()},
         }
 
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+        return dumps(self.to_dict(), indent)
 
 
 def _check_measured(name, result, eps):

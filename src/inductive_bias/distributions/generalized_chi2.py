@@ -35,7 +35,7 @@ from .._validation import check_positive
 __all__ = ["GeneralizedChiSquare", "IntegrationWarning"]
 
 LN2 = math.log(2.0)
-_METHODS = ("auto", "inversion", "saddlepoint", "imhof")
+TAIL_METHODS = ("auto", "inversion", "saddlepoint", "imhof")
 
 
 @dataclass(frozen=True)
@@ -169,8 +169,8 @@ class GeneralizedChiSquare:
     # -- lower tail ---------------------------------------------------------------------------
     def log_cdf(self, eps, method: str = "auto") -> np.ndarray:
         """ln P[L <= eps] for each eps; -inf where eps <= offset (no hypothesis reaches it)."""
-        if method not in _METHODS:
-            raise InputError("method", f"must be one of {', '.join(_METHODS)}; got {method!r}")
+        if method not in TAIL_METHODS:
+            raise InputError("method", f"must be one of {', '.join(TAIL_METHODS)}; got {method!r}")
         eps = np.atleast_1d(np.asarray(eps, dtype=np.float64))
         solver = {"auto": self._log_cdf_inversion, "inversion": self._log_cdf_inversion,
                   "saddlepoint": self._log_cdf_saddlepoint, "imhof": self._log_cdf_imhof}[method]

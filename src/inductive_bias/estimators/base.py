@@ -52,6 +52,9 @@ class SampleEstimator:
 
     name = "estimator"
     uses_predictions = False
+    #: whether the estimate comes from a fitted law, which reads I(ε) below the sample too; a
+    #: direct count (the empirical fraction) does not, and says so instead
+    fits_a_law = True
     trusted_depth = 0.0
     #: "percentile" (the replicates' quantiles) or "basic" (2·estimate minus them, which corrects for
     #: a bias the bootstrap reproduces); see :func:`estimate_bits`.

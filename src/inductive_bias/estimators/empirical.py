@@ -28,6 +28,7 @@ class EmpiricalLaw(FittedLaw):
 
 class EmpiricalEstimator(SampleEstimator):
     name = "empirical"
+    fits_a_law = False
 
     def fit(self, losses, start=None):
         return EmpiricalLaw(params={}, sorted_losses=np.sort(losses))

@@ -12,7 +12,7 @@ import numpy as np
 from .._random import check_random_state
 from ..exceptions import InputError
 from .._validation import check_array, check_positive, check_target_errors
-from .base import FitError, check_losses, goodness_of_fit
+from .base import FitError, SampleEstimator, check_losses, goodness_of_fit
 from .empirical import EmpiricalEstimator
 from .function_space import FunctionSpaceGaussian
 from .intervals import clopper_pearson_bits, dkw_bits
@@ -38,26 +38,35 @@ ESTIMATORS = {
 }
 
 
-def get_estimator(name: str):
-    if name not in ESTIMATORS:
-        raise InputError("estimator", f"must be one of {', '.join(ESTIMATORS)}; got {name!r}")
-    return ESTIMATORS[name]()
-
-
-def resolve_estimator(name: str, has_predictions: bool) -> str:
-    """The estimator that ``name`` stands for: "sampled" becomes "function-gaussian" when
-    predictions are given and "gchi2-moments" otherwise; any other name is itself."""
-    if name not in ESTIMATORS:
-        raise InputError("estimator", f"must be one of {', '.join(ESTIMATORS)}; got {name!r}")
-    if name == "sampled":
-        return SAMPLED_WITH_PREDICTIONS if has_predictions else SAMPLED_LOSSES_ONLY
+def _check_name(name) -> str:
+    if not isinstance(name, str) or name not in ESTIMATORS:
+        raise InputError("estimator", f"must be one of {', '.join(ESTIMATORS)} or a SampleEstimator; got {name!r}")
     return name
 
 
-def uses_predictions(name: str, available: bool = True) -> bool:
-    """Whether estimator ``name`` reads the hypotheses' test predictions when they are
-    ``available`` (so that a caller draws or loads them only then)."""
-    return bool(get_estimator(resolve_estimator(name, available)).uses_predictions)
+def get_estimator(estimator):
+    """The estimator object for a name of :data:`ESTIMATORS` (a fresh one), or ``estimator``
+    itself where it is already a :class:`SampleEstimator` (with options of its own)."""
+    if isinstance(estimator, SampleEstimator):
+        return estimator
+    return ESTIMATORS[_check_name(estimator)]()
+
+
+def resolve_estimator(estimator, has_predictions: bool) -> SampleEstimator:
+    """The estimator that ``estimator`` stands for: "sampled" becomes "function-gaussian" where the
+    hypotheses' predictions are available and "gchi2-moments" otherwise (docs/estimators.md);
+    any other name, or an estimator object, is itself."""
+    if isinstance(estimator, SampleEstimator):
+        return estimator
+    if _check_name(estimator) == "sampled":
+        return get_estimator(SAMPLED_WITH_PREDICTIONS if has_predictions else SAMPLED_LOSSES_ONLY)
+    return get_estimator(estimator)
+
+
+def uses_predictions(estimator, available: bool = True) -> bool:
+    """Whether ``estimator`` (a name or an object) reads the hypotheses' test predictions when
+    they are ``available`` (so that a caller draws or loads them only then)."""
+    return bool(resolve_estimator(estimator, available).uses_predictions)
 
 
 @dataclass(frozen=True)
@@ -96,6 +105,8 @@ class SampleEstimate:
     bootstrap_failure_reasons: tuple = ()
     interval_kind: str = "percentile"
     bootstrap_bias: np.ndarray | None = None
+    law: object = field(default=None, compare=False, repr=False)
+    fits_a_law: bool = True
 
 
 def check_predictions(predictions, targets, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -128,8 +139,9 @@ def estimate_bits(losses, target_errors, estimator: str = "sampled", *, n_bootst
     losses : array_like (N,)
         Test losses of N sampled hypotheses.
     target_errors : float or array_like
-    estimator : str, default "sampled"
-        A key of :data:`ESTIMATORS`; "sampled" resolves by :func:`resolve_estimator`.
+    estimator : str or SampleEstimator, default "sampled"
+        A key of :data:`ESTIMATORS` ("sampled" resolves by :func:`resolve_estimator`) or an
+        estimator object with options of its own.
     n_bootstrap : int, default 50
         Refits on resampled hypotheses (with replacement) for the interval (percentile, or basic
         for estimators whose ``bootstrap_interval`` is "basic"); refits that fail are counted,
@@ -154,8 +166,8 @@ def estimate_bits(losses, target_errors, estimator: str = "sampled", *, n_bootst
         raise InputError("confidence", f"must lie in (0, 1); got {confidence!r}")
     if predictions is not None:
         predictions, targets = check_predictions(predictions, targets, losses.size)
-    name = resolve_estimator(estimator, predictions is not None)
-    method = get_estimator(name)
+    method = resolve_estimator(estimator, predictions is not None)
+    name = method.name
     if method.uses_predictions and predictions is None:
         raise InputError("estimator", f"{name!r} needs the hypotheses' test predictions (predictions= and "
                                       "targets=); with losses alone use another estimator")
@@ -164,7 +176,7 @@ def estimate_bits(losses, target_errors, estimator: str = "sampled", *, n_bootst
     below = np.searchsorted(np.sort(losses), eps, side="right")
     sd = float(np.std(losses, ddof=1))
     depth = (float(losses.min()) - eps) / sd
-    common = dict(confidence=confidence, n_samples=n, n_bootstrap=n_bootstrap, samples_below=below,
+    common = dict(fits_a_law=method.fits_a_law, confidence=confidence, n_samples=n, n_bootstrap=n_bootstrap, samples_below=below,
                   sample_interval=clopper_pearson_bits(below, n, confidence),
                   simultaneous_interval=dkw_bits(below, n, confidence), depth=depth,
                   untrusted=depth > method.trusted_depth_at(n), trusted_depth=float(method.trusted_depth_at(n)))
@@ -208,4 +220,4 @@ def estimate_bits(losses, target_errors, estimator: str = "sampled", *, n_bootst
     return SampleEstimate(name, eps, bits, interval, bootstrap_failures=len(reasons), params=params,
                           goodness_of_fit=gof, seconds=time.perf_counter() - tic,
                           bootstrap_failure_reasons=tuple(sorted(set(reasons)))[:5],
-                          interval_kind=method.bootstrap_interval, bootstrap_bias=bias, **common)
+                          interval_kind=method.bootstrap_interval, bootstrap_bias=bias, law=law, **common)

@@ -1,6 +1,7 @@
-"""Reports: tables and figures of results."""
+"""Reports: tables and figures of results. They only draw what a result carries."""
 
+from .plot import plot_result
 from .qq import plot_qq, qq_points
-from .table import format_result
+from .table import format_bits, format_result
 
-__all__ = ["format_result", "plot_qq", "qq_points"]
+__all__ = ["format_bits", "format_result", "plot_qq", "plot_result", "qq_points"]

@@ -1,4 +1,9 @@
-"""Figures: I(ε) against ε, with the histogram of sampled losses beneath."""
+"""Figures: I(ε) against ε, with the loss distribution beneath.
+
+Reports only draw: every curve comes from the law the measurement kept (the exact generalized
+chi-square of a GP space, or the law a sample-based estimator fitted) and every histogram from
+the losses it used. Nothing is sampled or fitted here.
+"""
 
 from __future__ import annotations
 
@@ -29,66 +34,63 @@ def _save(plt, fig, path) -> None:
     plt.close(fig)
 
 
-def plot_measurement(result, task, space, path, *, hypotheses: int = 1000, seed=0) -> None:
-    """Exact curve (GP spaces), the paper estimator's curve from ``hypotheses`` sampled losses, the
-    measured points and the histogram of the sampled losses."""
-    from ..estimators import get_estimator
+def _title(result) -> str:
+    shown = ", ".join(f"{k}={v}" for k, v in result.space.items()
+                      if k not in ("space", "jitter", "space_id") and v is not None)
+    return f"{result.task.get('name')}: {result.space.get('space')} {shown}"[:110]
 
-    plt, fig, top, bottom = _figure()
-    samples = space.sample(task, hypotheses, seed)
-    losses = samples.losses
-    exact = None
-    try:
-        exact, _ = space.loss_distribution(task)
-    except InputError:
-        pass
-    lo = min(np.min(result.target_errors), losses.min())
-    hi = losses.max()
-    if exact is not None:
-        lo = max(min(lo, exact.mean - 6 * exact.std), exact.offset + 1e-9 * exact.std)
-    grid = np.linspace(lo, hi, 200)
-    if exact is not None:
-        top.plot(grid, exact.bits(grid), color="black", lw=2, label="exact (generalized chi-square)")
-    paper = get_estimator("paper").fit(losses)
-    top.plot(grid, paper.bits(grid), color="tab:orange", lw=1.5, ls="--",
-             label=f"paper estimator, N={losses.size}")
-    finite = [(r.target_error, r.bits) for r in result.results if math.isfinite(r.bits)]
-    if finite:
-        x, y = zip(*finite)
+
+def _measured_points(top, result) -> None:
+    finite = [r for r in result.results if math.isfinite(r.bits)]
+    if not finite:
+        return
+    x = np.array([r.target_error for r in finite])
+    y = np.array([r.bits for r in finite])
+    intervals = [r.interval for r in finite]
+    if all(iv is not None and all(math.isfinite(v) for v in iv) for iv in intervals):
+        low = np.array([iv[0] for iv in intervals])
+        high = np.array([iv[1] for iv in intervals])
+        top.errorbar(x, y, yerr=[np.maximum(y - low, 0), np.maximum(high - y, 0)], fmt="o", color="tab:blue",
+                     capsize=3, label=f"measured ({result.estimator}) with interval")
+    else:
         top.plot(x, y, "o", color="tab:blue", label=f"measured ({result.estimator})")
-    top.set_yscale("log")
-    top.set_ylabel("inductive bias I(ε) [bits]")
-    top.set_title(f"{result.task.get('name')}: {result.space.get('space')} "
-                  + ", ".join(f"{k}={v}" for k, v in result.space.items() if k not in ("space", "jitter")))
-    top.legend()
-    top.grid(alpha=0.3, which="both")
-    bottom.hist(losses, bins=60, color="tab:gray")
-    bottom.set_xlabel("test loss ε (MSE)")
-    bottom.set_ylabel("sampled hypotheses")
-    _save(plt, fig, path)
 
 
-def plot_losses(result, losses, path) -> None:
-    """The fitted estimator's curve over the sample's range and the histogram of the losses."""
-    from ..estimators import get_estimator
+def plot_result(result, path) -> None:
+    """I(ε) of ``result`` against ε, and the distribution of the test loss beneath.
+
+    Exact results draw the law's curve, its Chernoff lower bound and its density; sample-based
+    results the fitted law's curve over the sample's range (where the estimator fits a law) and
+    the histogram of the losses used.
+    """
+    from ..distributions import GeneralizedChiSquare
 
     plt, fig, top, bottom = _figure()
-    lo = min(np.min(result.target_errors), losses.min())
-    grid = np.linspace(lo, losses.max(), 200)
-    method = get_estimator(result.estimator)
-    if result.estimator != "empirical" and not method.uses_predictions and not result.diagnostics.get("failure"):
-        law = method.fit(losses)
-        top.plot(grid, law.bits(grid), color="tab:orange", lw=1.5, label=f"{result.estimator} fit")
-    finite = [(r.target_error, r.bits) for r in result.results if math.isfinite(r.bits)]
-    if finite:
-        x, y = zip(*finite)
-        top.plot(x, y, "o", color="tab:blue", label="measured")
+    law = result.law
+    eps = result.target_errors
+    if isinstance(law, GeneralizedChiSquare) and result.estimator == "exact":
+        lo = max(min(eps.min(), law.mean - 6 * law.std), law.offset + 1e-9 * law.std)
+        grid = np.linspace(lo, law.mean + 3 * law.std, 300)
+        top.plot(grid, law.bits(grid), color="black", lw=2, label="exact (generalized chi-square)")
+        top.plot(grid, law.chernoff_bits(grid), color="gray", lw=1, ls=":", label="Chernoff lower bound")
+        with np.errstate(over="ignore"):
+            cdf = np.exp2(-law.bits(grid))
+        bottom.plot(grid, np.gradient(cdf, grid), color="tab:gray")
+        bottom.set_ylabel("density of the loss")
+    else:
+        losses = result.members.used_losses if result.members is not None else np.array([])
+        if losses.size:
+            grid = np.linspace(min(eps.min(), losses.min()), losses.max(), 200)
+            if law is not None and getattr(law, "log_cdf", None) is not None and law.log_cdf(losses[:1]) is not None:
+                top.plot(grid, law.bits(grid), color="tab:orange", lw=1.5, label=f"{result.estimator} fit")
+            bottom.hist(losses, bins=60, color="tab:gray")
+        bottom.set_ylabel("sampled hypotheses")
+    _measured_points(top, result)
     top.set_yscale("log")
     top.set_ylabel("inductive bias I(ε) [bits]")
+    top.set_title(_title(result))
     if top.get_legend_handles_labels()[0]:
         top.legend()
     top.grid(alpha=0.3, which="both")
-    bottom.hist(losses, bins=60, color="tab:gray")
     bottom.set_xlabel("test loss ε (MSE)")
-    bottom.set_ylabel("losses")
     _save(plt, fig, path)

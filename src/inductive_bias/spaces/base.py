@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._progress import ProgressBar
+from .._random import member_seeds
+from .._validation import check_positive
 from ..exceptions import InputError
 
 __all__ = ["HypothesisSpace", "HypothesisSamples", "Member", "MemberSpace", "samples_from_members"]
@@ -13,20 +16,31 @@ __all__ = ["HypothesisSpace", "HypothesisSamples", "Member", "MemberSpace", "sam
 
 @dataclass(frozen=True, eq=False)
 class HypothesisSamples:
-    """Hypotheses drawn from a space: their test losses, and what else the space records.
+    """Hypotheses drawn from a space (or read from a sample store): their test losses, and what
+    else is known of them. One object whichever road they came by; :func:`measure_samples` turns
+    it into bits.
 
     Attributes
     ----------
-    losses : ndarray (N,)                 test MSE of each hypothesis (SPEC §1)
-    train_losses : ndarray (N,) or None   training MSE (None where fitting is exact by construction)
-    predictions : ndarray (N, m, k) or None  test predictions, where asked for
-    extra : dict                          per-space records (accuracies, seeds, timings)
+    losses : ndarray (N,)                   test MSE of each hypothesis (SPEC §1); NaN where diverged
+    train_losses : ndarray (N,) or None     training MSE (None where fitting is exact by construction)
+    predictions : ndarray (N, m, k) or None test predictions, where asked for
+    seeds : tuple of int or None            each trained member's seed (SPEC §4)
+    test_accuracy : tuple or None           each member's test accuracy (None for regression targets)
+    task_identity : dict or None            the task's identity (data fingerprint) where known
+    extra : dict                            other per-space records (timings)
     """
 
     losses: np.ndarray
     train_losses: np.ndarray | None = None
     predictions: np.ndarray | None = None
+    seeds: tuple | None = None
+    test_accuracy: tuple | None = None
+    task_identity: dict | None = None
     extra: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return int(np.asarray(self.losses).size)
 
 
 class HypothesisSpace:
@@ -40,6 +54,11 @@ class HypothesisSpace:
     #: whether ``sample(..., predictions=True)`` returns the hypotheses' test predictions
     offers_predictions = False
 
+    @property
+    def has_exact_law(self) -> bool:
+        """Whether the loss law is known exactly (:meth:`loss_distribution` is implemented)."""
+        return type(self).loss_distribution is not HypothesisSpace.loss_distribution
+
     def spec(self) -> dict:
         raise NotImplementedError
 
@@ -47,8 +66,8 @@ class HypothesisSpace:
         raise NotImplementedError
 
     def loss_distribution(self, task):
-        raise InputError("estimator", f"'exact' needs a space whose loss law is known (a GP); "
-                                      f"{self.name!r} is measured from samples: use 'paper', 'paper-logphi' or 'empirical'")
+        raise InputError("estimator", f"'exact' needs a space whose loss law is known (a GP); {self.name!r} is "
+                                      "measured from samples: use a sample-based estimator ('sampled')")
 
 
 @dataclass(frozen=True)
@@ -80,24 +99,44 @@ class MemberSpace(HypothesisSpace):
     def train_members(self, task, seeds, *, predictions: bool = False, **options) -> list[Member]:
         raise NotImplementedError
 
-    def sample(self, task, n: int, seed=0, *, predictions: bool = False, **options) -> HypothesisSamples:
-        from .._random import member_seeds
-        from .._validation import check_positive
+    #: members trained per ``train_members`` call (progress is drawn and, in a store, members are
+    #: committed between calls); a space's ``chunk_size`` takes precedence
+    members_per_call = 64
 
+    def call_size(self) -> int:
+        """Members per ``train_members`` call, the same whichever road trains them (in memory or
+        into a store), so that the same seeds give bit-identical members."""
+        return int(getattr(self, "chunk_size", None) or self.members_per_call or 64)
+
+    def sample(self, task, n: int, seed=0, *, predictions: bool = False, progress: bool | None = None,
+               **options) -> HypothesisSamples:
+        """Train members 0 .. n-1 of the run with integer seed ``seed`` (member i has seed
+        ``member_seeds(seed, i, 1)[0]``), in memory; a progress bar on a terminal."""
         n = check_positive("hypotheses", n, integer=True)
-        if not isinstance(seed, (int, np.integer)):
-            raise InputError("seed", f"a trained space needs an integer run seed; got {seed!r}")
-        members = self.train_members(task, member_seeds(int(seed), 0, n), predictions=predictions, **options)
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise InputError("seed", f"a trained space needs a non-negative integer run seed; got {seed!r}")
+        seeds = member_seeds(int(seed), 0, n)
+        step = self.call_size()
+        bar = ProgressBar(n, label=f"{self.name} ", enabled=progress)
+        members = []
+        try:
+            for start in range(0, n, step):
+                members += self.train_members(task, seeds[start:start + step], predictions=predictions, **options)
+                bar.update(len(seeds[start:start + step]))
+        finally:
+            bar.close()
         return samples_from_members(members)
 
 
-def samples_from_members(members) -> HypothesisSamples:
+def samples_from_members(members, task_identity: dict | None = None) -> HypothesisSamples:
+    """One :class:`HypothesisSamples` from trained members (in member order)."""
     preds = [m.predictions for m in members]
     return HypothesisSamples(
-        losses=np.array([m.test_loss for m in members]),
-        train_losses=np.array([m.train_loss for m in members]),
-        predictions=np.stack(preds) if preds and all(p is not None for p in preds) else None,
-        extra={"seeds": [m.seed for m in members],
-               "test_accuracy": [m.test_accuracy for m in members],
-               "seconds": [m.seconds for m in members]},
+        losses=np.array([m.test_loss for m in members], dtype=np.float64),
+        train_losses=np.array([m.train_loss for m in members], dtype=np.float64),
+        predictions=np.stack(preds).astype(np.float64) if preds and all(p is not None for p in preds) else None,
+        seeds=tuple(int(m.seed) for m in members),
+        test_accuracy=tuple(m.test_accuracy for m in members),
+        task_identity=task_identity,
+        extra={"seconds": [m.seconds for m in members]},
     )

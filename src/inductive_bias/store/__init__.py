@@ -1,9 +1,10 @@
-"""Trained spaces on disk: the sample store, the runner that fills it, measuring from it."""
+"""Trained spaces on disk: the sample store and the runner that fills it (and measuring from it,
+through the same pipeline as in memory)."""
 
 from .listing import store_summary
 from .measure_store import measure_store
 from .runner import SampleRun, SamplingInterrupted, sample_into_store
-from .sample_store import SampleStore, StoredMember, SpaceRecord, space_id_for, task_identity
+from .sample_store import SampleStore, SpaceKey, SpaceRecord, StoredMember, space_id_for, task_identity
 
-__all__ = ["SampleRun", "SampleStore", "SamplingInterrupted", "SpaceRecord", "StoredMember", "measure_store",
-           "sample_into_store", "space_id_for", "store_summary", "task_identity"]
+__all__ = ["SampleRun", "SampleStore", "SamplingInterrupted", "SpaceKey", "SpaceRecord", "StoredMember",
+           "measure_store", "sample_into_store", "space_id_for", "store_summary", "task_identity"]

@@ -7,17 +7,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._measure import target_variance
 from .._random import member_seeds
 from ..exceptions import InputError
 from .._validation import check_positive
 from ..spaces.base import MemberSpace
 from ..tasks import Task
-from ._progress import ProgressBar
+from .._progress import ProgressBar
 from .sample_store import SampleStore, library_versions, task_identity
 
-__all__ = ["sample_into_store", "SampleRun", "SamplingInterrupted", "DEFAULT_CHUNK"]
-
-DEFAULT_CHUNK = 64  # members per train_members call where the space states no preference
+__all__ = ["sample_into_store", "SampleRun", "SamplingInterrupted"]
 
 
 @dataclass(frozen=True)
@@ -57,16 +56,7 @@ class SamplingInterrupted(KeyboardInterrupt):
 def _chunk_size(space, chunk) -> int:
     if chunk is not None:
         return check_positive("chunk", chunk, integer=True)
-    for attribute in ("members_per_call", "chunk_size"):
-        value = getattr(space, attribute, None)
-        if isinstance(value, (int, np.integer)) and value > 0:
-            return int(value)
-    return DEFAULT_CHUNK
-
-
-def _target_variance(task: Task) -> float:
-    """Mean over outputs of the variance of the training targets (the scale of 'fits the data')."""
-    return float(np.mean(np.var(task.Y_train, axis=0)))
+    return space.call_size()
 
 
 def sample_into_store(task: Task, space: MemberSpace, store, n: int, seed: int = 0, *, predictions: bool = False,
@@ -93,7 +83,7 @@ def sample_into_store(task: Task, space: MemberSpace, store, n: int, seed: int =
         Also store each member's test predictions (compressed float32) for function-space use.
     chunk : int, optional
         Members per ``train_members`` call (at most this many are lost to a kill). Default: the
-        space's ``members_per_call`` or ``chunk_size``, else 64.
+        space's :meth:`~MemberSpace.call_size` (its ``chunk_size``, else ``members_per_call``).
     progress : bool or None, default None
         Progress bar on stderr; None: only when stderr is a terminal.
 
@@ -129,7 +119,7 @@ def sample_into_store(task: Task, space: MemberSpace, store, n: int, seed: int =
 def _run(task, space, store, n, seed, predictions, size, progress) -> SampleRun:
     tic = time.perf_counter()
     space_id = store.open_space(space.spec(), task_identity(task), seed, task_info=task.describe(),
-                                target_variance=_target_variance(task))
+                                target_variance=target_variance(task))
     present = store.member_indices(space_id)
     before = sum(1 for i in present if i < n)
     missing = [i for i in range(n) if i not in present]

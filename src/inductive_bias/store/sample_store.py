@@ -36,8 +36,8 @@ import numpy as np
 
 from ..exceptions import InputError
 
-__all__ = ["SampleStore", "SpaceRecord", "StoredMember", "SCHEMA_VERSION", "canonical_json", "space_id_for",
-           "task_identity", "library_versions"]
+__all__ = ["SampleStore", "SpaceKey", "SpaceRecord", "StoredMember", "SCHEMA_VERSION", "canonical_json",
+           "space_id_for", "task_identity", "library_versions"]
 
 SCHEMA_VERSION = 1
 APPLICATION_ID = 0x49424941  # "IBIA": marks a file as an inductive-bias sample store
@@ -137,6 +137,40 @@ def _unreal(x):
 
 
 @dataclass(frozen=True)
+class SpaceKey:
+    """What identifies a space in a store: its spec, the task's identity and the run seed.
+
+    Examples
+    --------
+    >>> key = SpaceKey({"space": "knn", "n_neighbors": 5}, {"name": "digits"}, 0)
+    >>> key.space_id == space_id_for(key.spec, key.task, 0)
+    True
+    >>> key.difference(SpaceKey({"space": "knn", "n_neighbors": 3}, {"name": "digits"}, 0))
+    'space.n_neighbors: 5 stored, 3 given'
+    """
+
+    spec: dict
+    task: dict
+    run_seed: int
+
+    @classmethod
+    def of(cls, space, task, run_seed: int) -> "SpaceKey":
+        """The key of a space object trained on a :class:`Task` with this run seed."""
+        return cls(space.spec(), task_identity(task), int(run_seed))
+
+    @property
+    def space_id(self) -> str:
+        return space_id_for(self.spec, self.task, self.run_seed)
+
+    def as_dict(self) -> dict:
+        return {"space": self.spec, "task": self.task, "run_seed": int(self.run_seed)}
+
+    def difference(self, other: "SpaceKey", limit: int = 4) -> str:
+        """Which fields differ, this key read as the stored one and ``other`` as the given one."""
+        return describe_difference(self.as_dict(), other.as_dict(), limit)
+
+
+@dataclass(frozen=True)
 class SpaceRecord:
     """A space held by a store: identity, and how many members it has so far."""
 
@@ -148,6 +182,10 @@ class SpaceRecord:
     target_variance: float | None
     created: str
     members: int
+
+    @property
+    def key(self) -> SpaceKey:
+        return SpaceKey(self.spec, self.task_identity, self.run_seed)
 
 
 @dataclass(frozen=True)
@@ -304,6 +342,32 @@ class SampleStore:
             raise InputError("space_id", f"{space_id!r} {what} in {self.path} (it holds: {known})")
         return matches[0]
 
+    def resolve(self, space_id: str, task=None) -> SpaceRecord:
+        """The stored space with this id or unique prefix (>= 4 digits); with ``task``, also
+        checks that the space was trained on that task."""
+        record = self.space(space_id)
+        if task is not None and task_identity(task) != record.task_identity:
+            raise InputError("task", f"is not the task space {record.space_id} was trained on "
+                                     f"({record.task.get('name')}); give that task (--data and its options)")
+        return record
+
+    def find(self, space, task, run_seed: int) -> SpaceRecord:
+        """The stored space for this space object, task and run seed; where there is none, the
+        error names the nearest stored space of the same kind and how it differs."""
+        key = SpaceKey.of(space, task, run_seed)
+        records = self.spaces()
+        for record in records:
+            if record.space_id == key.space_id:
+                return record
+        same_kind = [r for r in records if r.spec.get("space") == key.spec.get("space")]
+        if not same_kind:
+            nearest = "; `inductive-bias runs` lists what it holds"
+        else:
+            closest = min(same_kind, key=lambda r: len(r.key.difference(key, limit=99).split("; ")))
+            nearest = f"; the nearest, {closest.space_id}, differs in {closest.key.difference(key, limit=3)}"
+        raise InputError("store", f"{self.path} holds no space with these flags and run seed {key.run_seed} "
+                                  f"(its id would be {key.space_id}){nearest}")
+
     # -- members -------------------------------------------------------------------------------
     def member_indices(self, space_id: str) -> set[int]:
         return {r[0] for r in self._db.execute("SELECT member_index FROM members WHERE space_id = ?", (space_id,))}
@@ -340,6 +404,22 @@ class SampleStore:
             out.append(StoredMember(r[0], r[1], _unreal(r[2]), _unreal(r[3]), r[4], r[5], json.loads(r[6]), r[7],
                                     _decode_predictions(r[8]) if predictions else None))
         return out
+
+    def samples(self, space_id: str, *, predictions: bool = False, limit: int | None = None):
+        """The committed members of a space as one :class:`~inductive_bias.spaces.HypothesisSamples`
+        (member order; the first ``limit``), predictions included where asked for and stored by
+        every member."""
+        from ..spaces.base import HypothesisSamples
+
+        record = self.space(space_id)
+        members = self.members(record.space_id, predictions=predictions, limit=limit)
+        preds = [m.predictions for m in members] if predictions else []
+        return HypothesisSamples(
+            losses=np.array([m.test_loss for m in members], dtype=np.float64),
+            train_losses=np.array([m.train_loss for m in members], dtype=np.float64),
+            predictions=(np.stack(preds).astype(np.float64) if preds and all(p is not None for p in preds) else None),
+            seeds=tuple(m.seed for m in members), test_accuracy=tuple(m.test_accuracy for m in members),
+            task_identity=record.task_identity, extra={"seconds": [m.seconds for m in members]})
 
     def integrity_check(self) -> str:
         """SQLite's own check of the file: "ok" for a sound store."""

@@ -1,6 +1,22 @@
-"""Neural-network hypothesis spaces trained as batched ensembles (SPEC §4)."""
+"""Neural-network hypothesis spaces trained as batched ensembles (SPEC §4).
 
-from .architectures import ARCHITECTURES
-from .space import NeuralNetworks
+torch is imported only when a network space is used (``NeuralNetworks``, ``ARCHITECTURES``):
+the names of the built-in architectures are known without it.
+"""
 
-__all__ = ["ARCHITECTURES", "NeuralNetworks"]
+#: the built-in architectures (their options: ``ARCHITECTURES``)
+ARCHITECTURE_NAMES = ("mlp", "cnn", "lcn", "vit")
+
+__all__ = ["ARCHITECTURES", "ARCHITECTURE_NAMES", "NeuralNetworks"]
+
+
+def __getattr__(name):
+    if name == "NeuralNetworks":
+        from .space import NeuralNetworks
+
+        return NeuralNetworks
+    if name == "ARCHITECTURES":
+        from .architectures import ARCHITECTURES
+
+        return ARCHITECTURES
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

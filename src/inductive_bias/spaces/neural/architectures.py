@@ -26,6 +26,7 @@ from torch.nn import functional as F
 
 from ...exceptions import InputError
 from ..._validation import check_choice, check_positive
+from . import ARCHITECTURE_NAMES
 
 __all__ = ["ACTIVATIONS", "ARCHITECTURES", "LocallyConnected2d", "VisionTransformer", "build", "image_shape_for",
            "initialise", "resolve_options"]
@@ -46,6 +47,9 @@ ARCHITECTURES = {
     "vit": {"patch_size": 2, "dim": 32, "depth": 2, "heads": 4, "mlp_dim": 64, "activation": "gelu",
             "image_shape": None},
 }
+
+
+assert tuple(ARCHITECTURES) == ARCHITECTURE_NAMES, "the names the CLI offers are the architectures built here"
 
 
 # -- options ------------------------------------------------------------------------------------
