@@ -64,17 +64,11 @@ def _stored(args, task, store) -> dict:
     if store is None:
         return {}
     from ..store import measure_store
-    from ..store.sample_store import task_identity
 
-    identity = task_identity(task)
     if args.space_id:
-        records = [store.space(prefix) for prefix in args.space_id]
-        for record in records:
-            if record.task_identity != identity:
-                raise InputError("space_id", f"{record.space_id} was trained on another task "
-                                             f"({record.task.get('name')}), not on this --data")
+        records = [store.resolve(prefix, task) for prefix in args.space_id]
     else:
-        records = [r for r in store.spaces() if r.task_identity == identity]
+        records = store.spaces(task)
         if not records:
             raise InputError("store", f"{args.store} holds no space trained on this task (see `inductive-bias runs`)")
 

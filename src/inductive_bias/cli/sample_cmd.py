@@ -6,9 +6,7 @@ import json
 import sys
 
 from .._validation import check_positive
-from ..store import SamplingInterrupted, sample_into_store, store_summary
-from ..store.listing import spec_summary
-from ..store.sample_store import SampleStore
+from ..store import SampleStore, SamplingInterrupted, sample_into_store, spec_summary, store_summary
 from ._space_args import add_trained_space_arguments, build_trained_space, trained_spaces
 from ._task_args import add_task_arguments, task_from_args
 

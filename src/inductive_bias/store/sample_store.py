@@ -324,12 +324,17 @@ class SampleStore:
                                          f"({describe_difference(stored, given)}); refusing to mix members")
         return space_id
 
-    def spaces(self) -> list[SpaceRecord]:
+    def spaces(self, task=None) -> list[SpaceRecord]:
+        """Every stored space, in the order they were registered; with ``task``, those trained on it."""
         rows = self._db.execute(
             "SELECT s.space_id, s.spec, s.task, s.task_identity, s.run_seed, s.target_variance, s.created, "
             "(SELECT count(*) FROM members m WHERE m.space_id = s.space_id) FROM spaces s ORDER BY s.rowid").fetchall()
-        return [SpaceRecord(r[0], json.loads(r[1]), json.loads(r[2]), json.loads(r[3]), r[4], r[5], r[6], r[7])
-                for r in rows]
+        records = [SpaceRecord(r[0], json.loads(r[1]), json.loads(r[2]), json.loads(r[3]), r[4], r[5], r[6], r[7])
+                   for r in rows]
+        if task is not None:
+            identity = task_identity(task)
+            records = [r for r in records if r.task_identity == identity]
+        return records
 
     def space(self, space_id: str) -> SpaceRecord:
         """The stored space with this id (a unique prefix of at least 4 digits is accepted)."""
