@@ -22,7 +22,8 @@ from inductive_bias.complexity import (
     evt_separation,
     intrinsic_dimension,
 )
-from inductive_bias.complexity.compare import compare, format_comparison
+from inductive_bias.complexity.compare import compare
+from inductive_bias.reports import format_comparison
 from inductive_bias.complexity.separation import extrapolate_minimum
 
 

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from ..exceptions import InputError
-from ..complexity.compare import compare, format_comparison
+from ..complexity.compare import compare
+from ..reports import format_comparison
 from ..estimators import ESTIMATORS
 from ._common import add_target_error
 from ._task_args import add_task_arguments, task_from_args

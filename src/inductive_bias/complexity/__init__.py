@@ -1,7 +1,7 @@
 """The model-agnostic upper bound on inductive bias (SPEC §5) and estimators of its inputs."""
 
 from .bound import PRESETS, ComplexityBound, complexity_bound
-from .compare import Comparison, compare, format_comparison
+from .compare import Comparison, compare
 from .dimension import DimensionEstimate, intrinsic_dimension
 from .geometry import DELTA_METHODS, TaskGeometry, estimate_geometry
 from .separation import SeparationEstimate, class_separation, evt_separation
@@ -19,6 +19,5 @@ __all__ = [
     "complexity_bound",
     "estimate_geometry",
     "evt_separation",
-    "format_comparison",
     "intrinsic_dimension",
 ]

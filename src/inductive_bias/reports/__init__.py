@@ -1,7 +1,8 @@
 """Reports: tables and figures of results. They only draw what a result carries."""
 
+from .comparison_table import format_comparison
 from .plot import plot_result
 from .qq import plot_qq, qq_points
 from .table import format_bits, format_result
 
-__all__ = ["format_bits", "format_result", "plot_qq", "plot_result", "qq_points"]
+__all__ = ["format_bits", "format_comparison", "format_result", "plot_qq", "plot_result", "qq_points"]

@@ -1,0 +1,44 @@
+"""A readable table of a :class:`~inductive_bias.complexity.Comparison`: the upper bound (SPEC §5)
+beside each space's bits, per target error."""
+
+from __future__ import annotations
+
+from .table import format_bits
+
+__all__ = ["format_comparison"]
+
+
+def format_comparison(comparison) -> str:
+    """A table: per ε, the bound and each space's bits with its interval or lower bound."""
+    task, g = comparison.task, comparison.geometry
+    dim, sep = g["dimension"], g["separation"]
+    lines = [
+        f"task   {task.get('name', '?')}: {task.get('n_train')} train / {task.get('n_test')} test, "
+        f"{task.get('n_features')} features, {g['classes']} classes",
+        f"bound inputs (SPEC §5): n {g['n']}, R {g['R']:.6g}, m {g['m']:.4g} "
+        f"[{dim['interval'][0]:.4g}, {dim['interval'][1]:.4g}], δ {g['delta']:.6g} ({sep['method']}), "
+        f"P {g['combinations']}, D {g['outputs']}",
+        "",
+    ]
+    name_width = max(len("upper bound (SPEC §5)"), *(len(n) for n in comparison.spaces))
+    header = f"{'target error':>12}  {'':<{name_width}}  {'bits':>14}  {'interval / lower bound':>26}  note"
+    lines += [header, "-" * len(header)]
+    for j, eps in enumerate(comparison.target_errors):
+        bound = comparison.bounds[j]
+        low, high = comparison.bound_ranges[j]
+        lines.append(f"{eps:>12.6g}  {'upper bound (SPEC §5)':<{name_width}}  {format_bits(bound.bits):>14}  "
+                     f"{'[' + format_bits(low) + ', ' + format_bits(high) + ']':>26}  "
+                     f"{bound.reason or ''}".rstrip())
+        for name, result in comparison.spaces.items():
+            r = result.results[j]
+            if r.interval is not None:
+                extra = f"[{format_bits(r.interval[0])}, {format_bits(r.interval[1])}]"
+            elif r.bits_lower_bound is not None:
+                extra = f">= {format_bits(r.bits_lower_bound)}"
+            else:
+                extra = "-"
+            lines.append(f"{'':>12}  {name:<{name_width}}  {format_bits(r.bits):>14}  {extra:>26}  {r.reason or ''}".rstrip())
+    lines += ["", "interval: the bound's range as m runs over its interval; '>=' the Chernoff lower bound of an "
+              "exact figure; [a, b] the bootstrap interval of a sample-based estimate. The bound's ε is the published "
+              "bound's error, plugged in as the same number as the test MSE ε of the measurements."]
+    return "\n".join(lines)
