@@ -246,3 +246,27 @@ def test_function_gaussian_uses_the_basic_bootstrap_interval():
     low, high = est.interval[0]
     assert low <= est.bits[0] - est.bootstrap_bias[0] <= high
     assert estimate_bits(losses, eps, "gchi2-moments", n_bootstrap=5, seed=1).interval_kind == "percentile"
+
+
+def test_sampled_keeps_the_function_space_gaussian_only_where_it_fits():
+    """Gaussian predictions keep function-gaussian; predictions whose losses are bimodal (a mixture
+    of two kinds of hypothesis, as a trained space can be) send "sampled" to the loss-only fit,
+    and the result says why."""
+    rng = np.random.default_rng(4)
+    N, m, k = 1000, 30, 2
+    targets = rng.standard_normal((m, k))
+    gaussian = targets + 0.3 + 0.5 * rng.standard_normal((N, m, k))
+    shift = np.where(rng.random(N) < 0.5, 0.0, 1.0)[:, None, None]
+    mixture = gaussian + shift  # half the hypotheses are off by 1 everywhere: two loss modes
+
+    def losses(p):
+        return np.mean((p - targets) ** 2, axis=(1, 2))
+
+    kept = estimate_bits(losses(gaussian), [0.5], "sampled", n_bootstrap=0, predictions=gaussian, targets=targets)
+    assert kept.estimator == "function-gaussian" and kept.params["sampled_choice"].startswith("function-gaussian")
+    switched = estimate_bits(losses(mixture), [0.5], "sampled", n_bootstrap=0, predictions=mixture, targets=targets)
+    assert switched.estimator == "gchi2-moments"
+    assert "misfits these losses (KS p = " in switched.params["sampled_choice"]
+    # asked for by name, function-gaussian is used as asked, misfit or not
+    assert estimate_bits(losses(mixture), [0.5], "function-gaussian", n_bootstrap=0, predictions=mixture,
+                         targets=targets).estimator == "function-gaussian"

@@ -69,6 +69,31 @@ def uses_predictions(estimator, available: bool = True) -> bool:
     return bool(resolve_estimator(estimator, available).uses_predictions)
 
 
+#: "sampled" keeps the function-space Gaussian only while it describes the sampled losses: a KS
+#: p-value below this sends it to the loss-only estimator (benchmarks/trained_estimators.md)
+SAMPLED_MIN_KS_PVALUE = 0.01
+
+
+def _sampled_choice(gaussian, losses, predictions, targets):
+    """What "sampled" means for these hypotheses, decided once on the full sample.
+
+    The function-space Gaussian is exact in shape for GP spaces and the most accurate estimator
+    there, far below the sample too (docs/estimators.md). Trained networks are not Gaussian in
+    function space: where its law misfits the very losses it should describe (Kolmogorov–Smirnov
+    p below :data:`SAMPLED_MIN_KS_PVALUE`), the loss-only fit takes over. The reason is recorded.
+    """
+    try:
+        law = gaussian.fit_predictions(predictions, targets)
+    except FitError as error:
+        return get_estimator(SAMPLED_LOSSES_ONLY), f"{SAMPLED_LOSSES_ONLY}: {gaussian.name} failed ({error})"
+    p_value = goodness_of_fit(law, losses)["ks_pvalue"]
+    if p_value < SAMPLED_MIN_KS_PVALUE:
+        return get_estimator(SAMPLED_LOSSES_ONLY), (
+            f"{SAMPLED_LOSSES_ONLY}: the function-space Gaussian misfits these losses (KS p = {p_value:.2g} < "
+            f"{SAMPLED_MIN_KS_PVALUE})")
+    return gaussian, f"{gaussian.name}: it describes these losses (KS p = {p_value:.2g})"
+
+
 @dataclass(frozen=True)
 class SampleEstimate:
     """What a sample-based estimator says at each target error.
@@ -167,6 +192,9 @@ def estimate_bits(losses, target_errors, estimator: str = "sampled", *, n_bootst
     if predictions is not None:
         predictions, targets = check_predictions(predictions, targets, losses.size)
     method = resolve_estimator(estimator, predictions is not None)
+    choice = None
+    if isinstance(estimator, str) and estimator == "sampled" and method.uses_predictions:
+        method, choice = _sampled_choice(method, losses, predictions, targets)
     name = method.name
     if method.uses_predictions and predictions is None:
         raise InputError("estimator", f"{name!r} needs the hypotheses' test predictions (predictions= and "
@@ -217,6 +245,8 @@ def estimate_bits(losses, target_errors, estimator: str = "sampled", *, n_bootst
         bias = nan
     gof = goodness_of_fit(law, losses) if law.log_cdf(losses[:1]) is not None else None
     params = {k: v for k, v in law.params.items() if k != "theta"}
+    if choice is not None:
+        params["sampled_choice"] = choice
     return SampleEstimate(name, eps, bits, interval, bootstrap_failures=len(reasons), params=params,
                           goodness_of_fit=gof, seconds=time.perf_counter() - tic,
                           bootstrap_failure_reasons=tuple(sorted(set(reasons)))[:5],
