@@ -14,7 +14,7 @@ from inductive_bias.cli.main import main
 def run_cli(*args, cwd=None):
     """Run the CLI in a fresh interpreter, as a user would."""
     env = dict(os.environ)
-    src = os.path.join(os.path.dirname(__file__), os.pardir, "src")
+    src = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "src")
     env["PYTHONPATH"] = os.path.abspath(src) + os.pathsep + env.get("PYTHONPATH", "")
     return subprocess.run([sys.executable, "-m", "inductive_bias", *args], capture_output=True, text=True,
                           env=env, cwd=cwd, timeout=300)
