@@ -46,4 +46,5 @@ def format_result(result) -> str:
         else:
             extra = format_bits(r.bits_lower_bound)
         lines.append(f"{r.target_error:>14.6g}  {format_bits(r.bits):>14}  {extra:>24}  {r.reason or ''}".rstrip())
+    lines += [f"warning  {line}" for line in getattr(result, "warnings", ())]
     return "\n".join(lines)
