@@ -10,7 +10,9 @@ a long rbf lengthscale, no noise). Three checks tell whether the result means an
 - the **backward error** of the solve, η = ||A α - Y||_F / (||A||_F ||α||_F + ||Y||_F)
   (Rigal–Gaches normwise backward error), from the residual;
 - to first order the computed α is off by at most κ₁ η ||α|| (relative to the 1-norm), so the
-  **mean's error bound** is ||K*||_F κ₁ η ||α||_F; it is compared with the scale of the targets;
+  **mean's error bound** is ||K*||_F κ₁ η ||α||_F; it is compared with the scale of the targets.
+  Where it is large, a relative change of the matrix at round-off level (or of the jitter δ,
+  a numerical device) may change the mean by that much: the result is not the data's;
 - a **sanity check**: the posterior mean's test loss against the loss of the prior mean (zero).
   An interpolant that predicts the test targets several times worse than predicting nothing is
   wild, whatever its arithmetic.
@@ -89,8 +91,9 @@ class Conditioning:
         remedy = ("add observation noise (noise= / --noise, e.g. 1e-3), shorten the lengthscale, or use a rougher kernel (laplace, matern32)")
         if not self.mean_trusted:
             out.append(f"ill-conditioned GP solve: condition number {self.condition_number:.2g} of the kernel "
-                       f"matrix plus {self.added_diagonal:.2g} on its diagonal; the posterior mean may be off by "
-                       f"{self.mean_error_bound:.2g} against targets of scale {self.target_scale:.2g}: {remedy}")
+                       f"matrix plus {self.added_diagonal:.2g} on its diagonal; the posterior mean is set by that "
+                       f"diagonal and by round-off, not by the data (first-order error bound "
+                       f"{self.mean_error_bound:.2g} against targets of scale {self.target_scale:.2g}): {remedy}")
         if not self.mean_sane:
             out.append(f"implausible GP posterior mean: its test loss {self.posterior_mean_loss:.4g} is "
                        f"{self.posterior_mean_loss / max(self.prior_mean_loss, 1e-300):.3g} times that of "
