@@ -108,3 +108,25 @@ def test_the_table_and_json_of_the_cli_carry_the_warning(capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["warnings"] == [] and data["results"][0]["reliable"] is True
     assert math.isclose(data["loss"]["mean"], 0.0308, rel_tol=3e-3)
+
+
+def test_no_false_alarm_where_the_noise_free_answer_is_the_models_own(synthetic_tasks):
+    """m = 8, noise-free: condition ~1e7, and the bits barely move from no jitter to 1e-10
+    (3,440.690 vs 3,440.687): the figure is the model's, so it is not flagged."""
+    task = synthetic_tasks[8]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConditioningWarning)
+        default = measure(task, GaussianProcess("rbf", "median"), [0.1])
+        bare = measure(task, GaussianProcess("rbf", "median", jitter=0.0), [0.1])
+    assert default.warnings == () and default.results[0].reliable
+    assert default.bits[0] == pytest.approx(bare.bits[0], abs=0.01)
+
+
+def test_warnings_survive_a_json_round_trip(synthetic_tasks):
+    from inductive_bias import MeasureResult
+
+    with pytest.warns(ConditioningWarning):
+        result = measure(synthetic_tasks[2], GaussianProcess("rbf", "median"), [0.1])
+    back = MeasureResult.from_json(result.to_json())
+    assert back.warnings == result.warnings and back.results[0].warnings == result.warnings
+    assert back.results[0].reliable is False
