@@ -1,7 +1,6 @@
 """Defaults that do not fail: a loader whose default n_train / n_test exceeds the data uses what
 there is and says so (DefaultSizeWarning); explicit sizes beyond the data are an InputError."""
 
-import numpy as np
 import pytest
 
 from inductive_bias import digits, load_task
