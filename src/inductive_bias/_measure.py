@@ -177,6 +177,7 @@ def _measure_exact(task, space, eps, method) -> MeasureResult:
     tic = time.perf_counter()
     law, info = space.loss_distribution(task)
     timings = dict(info.pop("timings", {}))
+    cautions = tuple(info.pop("warnings", ()))  # the space's own diagnostics (spaces/conditioning.py)
     if eps is None:
         eps = default_target_errors(law.mean, law.std, law.offset)
     tic_tail = time.perf_counter()
@@ -190,14 +191,21 @@ def _measure_exact(task, space, eps, method) -> MeasureResult:
         if math.isinf(b) and e <= law.offset:
             reason = (f"no hypothesis reaches it: every test loss is at least {law.offset:.6g}, the error "
                       "along directions the training data pins down")
-        elif math.isinf(b):
-            reason = f"the {method} method broke down this deep in the tail; use method='inversion'"
-        results.append(TargetResult(float(e), float(b), reason, bits_lower_bound=float(lb)))
+        elif math.isinf(b) or math.isnan(b) or b < lb - 1e-9 * max(1.0, lb):
+            # ε > c0, so P > 0: a tail method that returns P = 0 failed, it is not "impossible"; and
+            # a figure below the rigorous Chernoff bound (SPEC §2) is round-off, not a probability
+            b = math.nan
+            reason = (f"failed: the {method} method broke down this deep in the tail (the Chernoff bound "
+                      f"{lb:.6g} bits still holds); use method='inversion' or 'saddlepoint'")
+        if cautions:
+            reason = "; ".join(filter(None, [reason, "unreliable: see the warning(s) below"]))
+        results.append(TargetResult(float(e), float(b), reason, bits_lower_bound=float(lb),
+                                    reliable=not cautions, warnings=cautions))
     return MeasureResult(
         task=task.describe(), space=space.spec(), estimator=EXACT, results=tuple(results),
         loss={"mean": law.mean, "std": law.std, "offset": law.offset},
         diagnostics={"method": method, "terms": int(law.weights.size), **info},
-        timings=timings, version=__version__, law=law,
+        timings=timings, version=__version__, law=law, warnings=cautions,
     )
 
 

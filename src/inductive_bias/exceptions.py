@@ -7,7 +7,8 @@ class so that callers can filter it (``warnings.simplefilter("ignore", Extrapola
 
 from __future__ import annotations
 
-__all__ = ["InputError", "FitError", "ExtrapolationWarning", "IntegrationWarning", "PointMassWarning"]
+__all__ = ["InputError", "FitError", "ExtrapolationWarning", "IntegrationWarning", "PointMassWarning",
+           "ConditioningWarning", "DefaultSizeWarning"]
 
 
 class InputError(ValueError):
@@ -35,3 +36,13 @@ class IntegrationWarning(UserWarning):
 
 class PointMassWarning(UserWarning):
     """The space has no randomness: every member is the same model (a point mass)."""
+
+
+class ConditioningWarning(UserWarning):
+    """A Gaussian-process solve cannot be trusted: the kernel matrix is too ill-conditioned for its
+    posterior mean to be resolved, or that mean predicts the test targets far worse than zero. The
+    message says what to change (observation noise, the lengthscale, the kernel)."""
+
+
+class DefaultSizeWarning(UserWarning):
+    """A loader's default number of training or test points exceeds the data: what there is is used."""

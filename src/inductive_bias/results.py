@@ -47,6 +47,9 @@ class TargetResult:
         ε lies deeper below the sample than the estimator was shown to be accurate.
     reliable : bool
         False where a diagnostic says the figure cannot be trusted (``reason`` says why).
+    warnings : tuple of str
+        The diagnostics' one-line warnings that make this figure unreliable (also in the result's
+        top-level ``warnings``).
     """
 
     target_error: float
@@ -58,6 +61,7 @@ class TargetResult:
     extrapolated: bool = False
     untrusted: bool = False
     reliable: bool = True
+    warnings: tuple = ()
 
     @property
     def impossible(self) -> bool:
@@ -80,6 +84,8 @@ class TargetResult:
             out["samples_below"] = int(self.samples_below)
         out.update(extrapolated=bool(self.extrapolated), untrusted=bool(self.untrusted),
                    reliable=bool(self.reliable))
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
         return out
 
     @classmethod
@@ -95,7 +101,7 @@ class TargetResult:
             lower = math.inf
         return cls(data["target_error"], bits, data.get("reason"), lower, interval, data.get("samples_below"),
                    bool(data.get("extrapolated", False)), bool(data.get("untrusted", False)),
-                   bool(data.get("reliable", True)))
+                   bool(data.get("reliable", True)), tuple(data.get("warnings", ())))
 
 
 def _record_to_dict(record) -> dict:

@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+from inductive_bias.exceptions import DefaultSizeWarning
+
 datasets = pytest.importorskip("datasets", reason="the optional 'datasets' package (extra [hf]) is not installed")
 
 from PIL import Image  # noqa: E402
@@ -24,7 +26,9 @@ def image_dataset(n, seed):
 def test_saved_dataset_dict_with_images(tmp_path):
     saved = tmp_path / "saved"
     datasets.DatasetDict({"train": image_dataset(12, 0), "test": image_dataset(6, 1)}).save_to_disk(str(saved))
-    task = load_hf(saved, classes="a,c")
+    with pytest.warns(DefaultSizeWarning) as caught:  # the default 1000 exceeds 8 and 4 rows: all are used
+        task = load_hf(saved, classes="a,c")
+    assert len(caught) == 2
     assert task.classes == (0, 2) and task.info["class_names"] == ["a", "c"]
     assert task.n_train == 8 and task.n_test == 4 and task.X_train.shape[1] == 16
     # Class "c" (label 2) images are about 160 / 255.

@@ -8,6 +8,7 @@ import pytest
 
 from inductive_bias import load_task
 from inductive_bias._validation import InputError
+from inductive_bias.exceptions import DefaultSizeWarning
 from inductive_bias.tasks.idx import load_fashion_mnist, load_mnist, read_idx
 
 
@@ -114,7 +115,7 @@ def test_missing_files_and_mismatched_labels(tmp_path):
 
 def test_too_many_points_names_the_option(tmp_path):
     write_mnist(tmp_path)
-    with pytest.raises(InputError, match="n_train"):
+    with pytest.raises(InputError, match="n_train"), pytest.warns(DefaultSizeWarning, match="n_test"):
         load_mnist(tmp_path, n_train=61)
 
 

@@ -33,7 +33,11 @@ def _max_features(text: str):
 
 
 def _lengthscale(text: str):
-    return text if text == "median" else float(text)
+    return text if text in ("median", "ml") else float(text)
+
+
+def _number_or_ml(text: str):
+    return text if text == "ml" else float(text)
 
 
 def add_gp_arguments(group, *, shared_with_kernel_ridge: bool = False) -> None:
@@ -43,15 +47,25 @@ def add_gp_arguments(group, *, shared_with_kernel_ridge: bool = False) -> None:
 
     group.add_argument("--kernel", default="rbf", choices=list(KERNELS), help=f"GP{also} kernel (default rbf)")
     group.add_argument("--lengthscale", type=_lengthscale, default=1.0,
-                       help=f"GP{also} lengthscale: a number or 'median' (default 1.0, as published)")
-    group.add_argument("--amplitude", type=float, default=1.0, help="GP prior standard deviation a (default 1)")
-    group.add_argument("--jitter", type=float, help="added to the kernel diagonal (default 1e-10 a^2)")
+                       help=f"GP{also} lengthscale: a number, 'median', or (GP) 'ml': fitted by marginal "
+                            "likelihood (default 1.0, as published)")
+    group.add_argument("--amplitude", type=_number_or_ml, default=1.0,
+                       help="GP prior standard deviation a, or 'ml' (default 1)")
+    group.add_argument("--noise", type=_number_or_ml, default=0.0, metavar="SIGMA2",
+                       help="GP observation noise variance σ² (K + σ²I in the solves), or 'ml' (default 0: "
+                            "interpolate the training data exactly, as published)")
+    group.add_argument("--jitter", type=float,
+                       help="added to the kernel diagonal for numerical stability only (default 1e-10 a^2)")
+    group.add_argument("--restarts", type=int, default=5,
+                       help="GP: starting points of the marginal-likelihood fit of 'ml' hyperparameters (default 5; "
+                            "seeded by --seed)")
 
 
 def build_gp_space(args):
     from ..spaces import GaussianProcess
 
-    return GaussianProcess(args.kernel, args.lengthscale, args.amplitude, args.jitter)
+    return GaussianProcess(args.kernel, args.lengthscale, args.amplitude, args.jitter, args.noise,
+                           restarts=args.restarts, seed=args.seed)
 
 
 # flag dest -> parameter name, for each family

@@ -8,11 +8,12 @@ flags), or trained now, in memory, when no store is given.
 from __future__ import annotations
 
 import sys
+import warnings
 
 from .._measure import EXACT, choose_estimator, measure
 from ..distributions.generalized_chi2 import TAIL_METHODS
 from ..estimators import ESTIMATORS, resolve_estimator
-from ..exceptions import InputError
+from ..exceptions import ConditioningWarning, InputError
 from ..store import SampleStore, SpaceKey, measure_store
 from ._common import add_estimation, add_output, add_target_error, emit
 from ._space_args import (add_gp_arguments, add_trained_space_arguments, build_gp_space, build_trained_space,
@@ -58,7 +59,8 @@ def add_parser(sub):
 def run(args) -> int:
     trained = args.space not in (None, "gp")
     if args.store or args.space_id or trained:
-        for dest, default in (("amplitude", 1.0), ("jitter", None), ("method", "auto")):
+        for dest, default in (("amplitude", 1.0), ("jitter", None), ("method", "auto"), ("noise", 0.0),
+                              ("restarts", 5)):
             if getattr(args, dest) != default:
                 raise InputError(dest, "applies to --space gp, not to trained spaces")
     else:
@@ -73,9 +75,12 @@ def run(args) -> int:
         task = task_from_args(args)
         space = build_trained_space(args, notes) if trained else build_gp_space(args)
         hypotheses = DEFAULT_HYPOTHESES if args.hypotheses is None else args.hypotheses
-        result = measure(task, space, args.target_error, estimator=None if args.estimator is None else estimator,
-                         hypotheses=hypotheses, seed=args.seed, method=args.method, n_bootstrap=args.bootstrap,
-                         fit_threshold=args.fit_threshold, fitted_only=args.fitted_only)
+        with warnings.catch_warnings():
+            if not args.json:  # the table carries them, under its rows
+                warnings.simplefilter("ignore", ConditioningWarning)
+            result = measure(task, space, args.target_error, estimator=None if args.estimator is None else estimator,
+                             hypotheses=hypotheses, seed=args.seed, method=args.method, n_bootstrap=args.bootstrap,
+                             fit_threshold=args.fit_threshold, fitted_only=args.fitted_only)
     for note in notes:
         print(f"inductive-bias measure: note: {note}", file=sys.stderr)
     emit(result, args)

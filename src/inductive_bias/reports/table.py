@@ -25,6 +25,10 @@ def format_result(result) -> str:
     shown_space = ", ".join(f"{k}={v}" for k, v in space.items() if k != "space" and v is not None)
     if space.get("lengthscale") == "median" and "lengthscale" in result.diagnostics:
         shown_space += f"; median lengthscale {result.diagnostics['lengthscale']:.6g}"
+    fitted = result.diagnostics.get("hyperparameters")
+    if fitted:  # GP hyperparameters fitted by marginal likelihood
+        shown_space += ("; fitted " + ", ".join(f"{name} {fitted[name]:.6g}" for name in fitted["fitted"])
+                        + f" (log marginal likelihood {fitted['log_marginal_likelihood']:.6g})")
     shape = ""
     if "n_train" in task:
         shape = (f": {task['n_train']} train / {task['n_test']} test, {task['n_features']} features, "
@@ -46,4 +50,5 @@ def format_result(result) -> str:
         else:
             extra = format_bits(r.bits_lower_bound)
         lines.append(f"{r.target_error:>14.6g}  {format_bits(r.bits):>14}  {extra:>24}  {r.reason or ''}".rstrip())
+    lines += [f"warning  {line}" for line in getattr(result, "warnings", ())]
     return "\n".join(lines)

@@ -3,23 +3,49 @@
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import linalg
-from scipy.linalg.blas import dsyrk
+from scipy.linalg import lapack
+from scipy.linalg.blas import dsymm, dsyrk
 
 from .._random import check_random_state
-from ..exceptions import InputError
+from ..exceptions import ConditioningWarning, InputError
 from .._validation import check_positive
 from ..distributions import GeneralizedChiSquare, eigen_decomposition, gaussian_loss_law
 from ..tasks import Task
 from .base import HypothesisSamples, HypothesisSpace
+from .conditioning import Conditioning, diagnose
 from .kernels import KERNELS, kernel_matrix, median_lengthscale
 
 __all__ = ["GaussianProcess", "GPPosterior"]
 
 DEFAULT_RELATIVE_JITTER = 1e-10
+
+
+def zero_tolerance(task: Task, a2: float, relative_jitter: float) -> float:
+    """Eigenvalues of Σ at or below this count as pinned by the data (SPEC §2).
+
+    Σ is resolved only to the rounding of K** - V^T V, ~ max(n, m) · machine eps · a² (backward
+    stability of the Cholesky-based Schur complement), and to the default jitter's O(δ) at most:
+    a larger jitter set by the user, or observation noise, is part of the matrix that was solved
+    and must not move real posterior variance into the constant c0.
+    """
+    rounding = 16.0 * max(task.n_train, task.n_test) * np.finfo(float).eps
+    return a2 * (10.0 * min(relative_jitter, DEFAULT_RELATIVE_JITTER) + rounding)
+
+
+def _symmetric_product_upper(factor: np.ndarray, diagonal: float, x: np.ndarray) -> np.ndarray:
+    """A x for the symmetric A whose strict upper triangle ``factor`` still holds (an in-place
+    lower Cholesky with clean=0) and whose diagonal entries all equal ``diagonal``."""
+    kept = factor.diagonal().copy()
+    np.fill_diagonal(factor, diagonal)
+    try:
+        return dsymm(1.0, factor, np.asfortranarray(x), lower=0)
+    finally:
+        factor[np.diag_indices_from(factor)] = kept
 
 
 @dataclass(frozen=True, eq=False)
@@ -28,13 +54,17 @@ class GPPosterior:
 
     Attributes
     ----------
-    mean : ndarray (m, k)          M = K* K^-1 Y_train
+    mean : ndarray (m, k)          M = K* (a²K + σ²I + δI)^-1 Y_train (the latent function's mean)
     eigenvalues : ndarray (m,)     λ, ascending, negative rounding clipped to 0
     eigenvectors : ndarray (m, m)  U
-    jitter : float                 δ added to the diagonal of a^2 K
-    lengthscale : float            ℓ used (the median, resolved, where asked for)
+    jitter : float                 δ added to the diagonal of a²K + σ²I (a numerical device)
+    lengthscale : float            ℓ used (the median or the fitted value, resolved, where asked for)
     zero_tolerance : float         eigenvalues at or below it count as pinned by the data
     timings : dict                 seconds per stage
+    noise : float                  σ², the observation noise variance (part of the model)
+    amplitude : float              a used (the fitted value where asked for)
+    conditioning : Conditioning    diagnostics of the solve (:mod:`.conditioning`)
+    hyperparameters : dict or None the marginal-likelihood fit, where a hyperparameter was "ml"
     """
 
     mean: np.ndarray
@@ -44,6 +74,10 @@ class GPPosterior:
     lengthscale: float
     zero_tolerance: float
     timings: dict = field(default_factory=dict)
+    noise: float = 0.0
+    amplitude: float = 1.0
+    conditioning: Conditioning | None = None
+    hyperparameters: dict | None = None
 
     @property
     def covariance(self) -> np.ndarray:
@@ -51,102 +85,167 @@ class GPPosterior:
         return (U * lam) @ U.T
 
 
+def _check_hyperparameter(name: str, value, *, allow_zero: bool = False, extra: tuple = ()):
+    """A positive number, or one of the named strings ("ml"; "median" for the lengthscale)."""
+    if isinstance(value, str):
+        if value in extra:
+            return value
+        raise InputError(name, f"must be a positive number or one of {', '.join(map(repr, extra))}; got {value!r}")
+    return check_positive(name, value, allow_zero=allow_zero)
+
+
 class GaussianProcess(HypothesisSpace):
-    """Functions drawn from GP(0, a^2 κ) conditioned to interpolate the training data, each output
-    independently (SPEC §2).
+    """Latent functions drawn from GP(0, a² κ) conditioned on the training data, each output
+    independently (SPEC §2): interpolating it exactly (``noise=0``, the published setting) or up to
+    Gaussian observation noise of variance σ² (``noise=σ²``).
 
     Parameters
     ----------
     kernel : {"rbf", "laplace", "matern32", "matern52"}, default "rbf"
-    lengthscale : float or "median", default 1.0
-        ℓ; "median" takes the median pairwise distance of the training inputs.
-    amplitude : float, default 1.0
+    lengthscale : float, "median" or "ml", default 1.0
+        ℓ; "median" takes the median pairwise distance of the training inputs, "ml" maximises the
+        log marginal likelihood of the training data (SPEC §2; :mod:`.marginal_likelihood`).
+    amplitude : float or "ml", default 1.0
         a, the prior standard deviation of each output.
     jitter : float or None, default None
-        δ added to the diagonal of a^2 K for numerical stability only; None means
-        1e-10 times the mean diagonal. The value used is reported.
+        δ added to the diagonal of a²K + σ²I for numerical stability only; None means 1e-10 a²
+        (1e-10 times the mean diagonal of a²K). The value used is reported. It does not set the
+        tolerance below which posterior variances count as pinned by the data (SPEC §2): that
+        reflects round-off only.
+    noise : float or "ml", default 0.0
+        σ², the variance of Gaussian observation noise on the training targets: the solves use
+        a²K + σ²I + δI (SPEC §2, "Observation noise"); hypotheses are the latent functions, so the
+        test loss compares the latent function with Y_test. Part of the space's spec.
+    restarts : int, default 5
+        Starting points of the marginal-likelihood maximisation (where a hyperparameter is "ml").
+    seed : int, default 0
+        Seed of those starting points (the first start is always the deterministic default).
 
     Examples
     --------
     >>> from inductive_bias import GaussianProcess, digits
     >>> law, info = GaussianProcess("rbf", 1.0).loss_distribution(digits())
     >>> round(float(law.bits(1.05)[0]), 2)   # doctest: +SKIP
+    >>> noisy = GaussianProcess("rbf", "median", noise=1e-3)   # K + σ²I in the solves
     """
 
     name = "gp"
     offers_predictions = True
 
-    def __init__(self, kernel: str = "rbf", lengthscale: float | str = 1.0, amplitude: float = 1.0,
-                 jitter: float | None = None):
+    def __init__(self, kernel: str = "rbf", lengthscale: float | str = 1.0, amplitude: float | str = 1.0,
+                 jitter: float | None = None, noise: float | str = 0.0, *, restarts: int = 5, seed: int = 0):
         if kernel not in KERNELS:
             raise InputError("kernel", f"must be one of {', '.join(KERNELS)}; got {kernel!r}")
-        if lengthscale != "median":
-            if isinstance(lengthscale, str):
-                raise InputError("lengthscale", f"must be a positive number or 'median'; got {lengthscale!r}")
-            check_positive("lengthscale", lengthscale)
-        check_positive("amplitude", amplitude)
-        if jitter is not None:
-            check_positive("jitter", jitter, allow_zero=True)
         self.kernel = kernel
-        self.lengthscale = lengthscale
-        self.amplitude = amplitude
-        self.jitter = jitter
+        self.lengthscale = _check_hyperparameter("lengthscale", lengthscale, extra=("median", "ml"))
+        self.amplitude = _check_hyperparameter("amplitude", amplitude, extra=("ml",))
+        self.noise = _check_hyperparameter("noise", noise, allow_zero=True, extra=("ml",))
+        self.jitter = None if jitter is None else check_positive("jitter", jitter, allow_zero=True)
+        self.restarts = check_positive("restarts", restarts, integer=True)
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise InputError("seed", f"must be an integer; got {seed!r}")
+        self.seed = int(seed)
+
+    @property
+    def fits_hyperparameters(self) -> bool:
+        return "ml" in (self.lengthscale, self.amplitude, self.noise)
 
     def spec(self) -> dict:
-        return {"space": self.name, "kernel": self.kernel, "lengthscale": self.lengthscale,
-                "amplitude": float(self.amplitude), "jitter": self.jitter}
+        out = {"space": self.name, "kernel": self.kernel, "lengthscale": self.lengthscale,
+               "amplitude": self.amplitude if isinstance(self.amplitude, str) else float(self.amplitude),
+               "jitter": self.jitter, "noise": self.noise if isinstance(self.noise, str) else float(self.noise)}
+        if self.fits_hyperparameters:
+            out.update(restarts=self.restarts, seed=self.seed)
+        return out
 
     def __repr__(self) -> str:
         return (f"GaussianProcess(kernel={self.kernel!r}, lengthscale={self.lengthscale!r}, "
-                f"amplitude={self.amplitude!r}, jitter={self.jitter!r})")
+                f"amplitude={self.amplitude!r}, jitter={self.jitter!r}, noise={self.noise!r})")
+
+    def _hyperparameters(self, task: Task) -> tuple[float, float, float, dict | None]:
+        """(ℓ, a, σ²) to condition with, resolving "median" and "ml"; and the fit's report."""
+        if self.fits_hyperparameters:
+            from .marginal_likelihood import fit_hyperparameters
+
+            fit = fit_hyperparameters(self.kernel, task.X_train, task.Y_train, lengthscale=self.lengthscale,
+                                      amplitude=self.amplitude, noise=self.noise, jitter=self.jitter,
+                                      restarts=self.restarts, seed=self.seed)
+            return fit.lengthscale, fit.amplitude, fit.noise, fit.to_dict()
+        ell = median_lengthscale(task.X_train) if self.lengthscale == "median" else float(self.lengthscale)
+        return ell, float(self.amplitude), float(self.noise), None
 
     # -- SPEC §2: conditioning by Cholesky, diagonalising by eigh ------------------------------
     def posterior(self, task: Task) -> GPPosterior:
-        """Condition on the training data; float64 Cholesky solves, no explicit inverse."""
+        """Condition on the training data; float64 Cholesky solves, no explicit inverse (SPEC §2).
+
+        With A = K + (σ²/a² + δ/a²) I (a² scaled out: the mean does not depend on a, the
+        covariance scales by a²): M = K* A^-1 Y_train and Σ = a² (K** - K* A^-1 K*^T).
+        """
         timings = {}
         tic = time.perf_counter()
-        ell = median_lengthscale(task.X_train) if self.lengthscale == "median" else float(self.lengthscale)
-        a2 = float(self.amplitude) ** 2
+        ell, amplitude, noise, fitted = self._hyperparameters(task)
+        if fitted is not None:
+            timings["marginal_likelihood"] = time.perf_counter() - tic
+            tic = time.perf_counter()
+        a2 = amplitude ** 2
         K = kernel_matrix(self.kernel, task.X_train, task.X_train, ell)
         K_star = kernel_matrix(self.kernel, task.X_test, task.X_train, ell)
         K_starstar = kernel_matrix(self.kernel, task.X_test, task.X_test, ell)
         timings["kernel"] = time.perf_counter() - tic
 
-        # Work with a^2 K scaled out: the mean does not depend on a, the covariance scales by a^2.
         relative_jitter = DEFAULT_RELATIVE_JITTER if self.jitter is None else self.jitter / a2
-        K[np.diag_indices_from(K)] += relative_jitter  # mean diagonal of κ is 1 for these kernels
+        added = noise / a2 + relative_jitter   # on the diagonal of K, whose entries there are all 1
+        K[np.diag_indices_from(K)] += added
         tic = time.perf_counter()
-        try:
-            L = linalg.cholesky(K, lower=True, overwrite_a=True, check_finite=False)
-        except linalg.LinAlgError:
+        A = K.T  # K is symmetric and C-ordered, so K.T is the same matrix in Fortran order: no copy
+        one_norm = float(np.max(np.sum(np.abs(A), axis=0)))
+        frobenius = float(np.linalg.norm(A))
+        # Factor in place keeping the strict upper triangle (clean=0): it still holds A, for the
+        # residual of the solve below without a second n x n array.
+        factor, info = lapack.dpotrf(A, lower=1, clean=0, overwrite_a=1)
+        if info != 0:
             raise InputError(
                 "jitter",
-                f"the kernel matrix plus jitter {relative_jitter * a2:.3g} is not positive definite; "
-                "increase the jitter, change the lengthscale, or remove duplicate training inputs",
-            ) from None
+                f"the kernel matrix plus {added * a2:.3g} on its diagonal (noise {noise:.3g}, jitter "
+                f"{relative_jitter * a2:.3g}) is not positive definite; add observation noise or increase the "
+                "jitter, change the lengthscale, or remove duplicate training inputs",
+            )
         timings["cholesky"] = time.perf_counter() - tic
 
         tic = time.perf_counter()
-        V = linalg.solve_triangular(L, K_star.T, lower=True, check_finite=False, overwrite_b=True)
-        beta = linalg.solve_triangular(L, task.Y_train, lower=True, check_finite=False)
-        mean = V.T @ beta  # K* K^-1 Y = (L^-1 K*^T)^T (L^-1 Y)
-        # Σ/a^2 = K** - V^T V; dsyrk fills the lower triangle only, which is all eigh reads.
+        V = linalg.solve_triangular(factor, K_star.T, lower=True, check_finite=False)
+        beta = linalg.solve_triangular(factor, task.Y_train, lower=True, check_finite=False)
+        mean = V.T @ beta  # K* A^-1 Y = (L^-1 K*^T)^T (L^-1 Y)
+        cross_norm = float(np.linalg.norm(K_star))
+        del K_star
+        # Σ/a² = K** - V^T V; dsyrk fills the lower triangle only, which is all eigh reads.
         cov = dsyrk(-1.0, V, beta=1.0, c=K_starstar, trans=1, lower=1, overwrite_c=1)
         timings["solve"] = time.perf_counter() - tic
+
+        tic = time.perf_counter()
+        alpha = linalg.solve_triangular(factor, beta, lower=True, trans=1, check_finite=False)
+        residual = _symmetric_product_upper(factor, 1.0 + added, alpha) - task.Y_train
+        conditioning = diagnose(factor, one_norm, frobenius, residual, alpha, task.Y_train, cross_norm, mean,
+                                task.Y_test, added_diagonal=added * a2)
+        timings["conditioning"] = time.perf_counter() - tic
 
         tic = time.perf_counter()
         lam, U = eigen_decomposition(cov, overwrite=True)
         timings["eigh"] = time.perf_counter() - tic
         lam *= a2
-        # Σ is resolved only to about the jitter δ (adding δ I moves it by O(δ)) plus rounding of
-        # K** - V^T V, ~ max(n, m) * machine eps * a^2 (backward stability of the Cholesky-based
-        # Schur complement). Directions below that are numerically zero: pinned by the data.
-        tolerance = 10.0 * relative_jitter * a2 + 16.0 * max(task.n_train, task.n_test) * np.finfo(float).eps * a2
-        return GPPosterior(mean, lam, U, relative_jitter * a2, ell, tolerance, timings)
+        return GPPosterior(mean, lam, U, relative_jitter * a2, ell, zero_tolerance(task, a2, relative_jitter),
+                           timings, noise=noise, amplitude=amplitude, conditioning=conditioning,
+                           hyperparameters=fitted)
 
     def loss_distribution(self, task: Task) -> tuple[GeneralizedChiSquare, dict]:
         """The exact law of the test loss (SPEC §2):
-        L = c0 + sum_i (λ_i/(mk)) χ²_k(||B_i||²/λ_i),  B = U^T (M - Y_test)."""
+        L = c0 + sum_i (λ_i/(mk)) χ²_k(||B_i||²/λ_i),  B = U^T (M - Y_test).
+
+        ``info`` holds the hyperparameters used (and the marginal-likelihood fit where one was
+        "ml"), the split of the law, the solve's :class:`~.conditioning.Conditioning` diagnostics
+        and ``warnings``: one line for each check that failed, each also issued as a
+        :class:`~inductive_bias.exceptions.ConditioningWarning`.
+        """
         post = self.posterior(task)
         tic = time.perf_counter()
         split = gaussian_loss_law(post.mean, post.eigenvalues, post.eigenvectors, task.Y_test,
@@ -161,8 +260,16 @@ class GaussianProcess(HypothesisSpace):
             "loss_offset": law.offset,
             "loss_mean": law.mean,
             "loss_std": law.std,
+            "noise": post.noise,
+            "amplitude": post.amplitude,
+            "conditioning": post.conditioning.to_dict(),
+            "warnings": post.conditioning.warnings(),
             "timings": dict(post.timings),
         }
+        if post.hyperparameters is not None:
+            info["hyperparameters"] = post.hyperparameters
+        for line in info["warnings"]:
+            warnings.warn(line, ConditioningWarning, stacklevel=2)
         return law, info
 
     # -- sampling hypotheses --------------------------------------------------------------------

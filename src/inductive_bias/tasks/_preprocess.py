@@ -7,13 +7,14 @@ into every result, SPEC §1).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from .._random import check_random_state
-from ..exceptions import InputError
+from ..exceptions import DefaultSizeWarning, InputError
 from .._validation import check_positive
 from .task import Task
 
@@ -197,13 +198,31 @@ def apply_pca(X_train: np.ndarray, X_test: np.ndarray, d: int | None) -> tuple[n
             [f"PCA to {d} dimensions fit on the training inputs ({explained:.1%} of their variance)"])
 
 
-def select_split(labels_train, labels_test, classes: list, n_train: int, n_test: int, seed, *,
-                 where_train: str, where_test: str):
+def default_size(n, default: int, available: int, *, argument: str, where: str) -> int:
+    """The size rule every loader follows for ``n_train`` / ``n_test``.
+
+    An explicit ``n`` is returned as given: where it exceeds the data, the selection raises
+    :class:`InputError`. ``None`` means the loader's ``default``; where that exceeds the
+    ``available`` points, all of them are used and a one-line :class:`DefaultSizeWarning` says so
+    (the user asked for nothing, so nothing fails).
+    """
+    if n is not None:
+        return n
+    if default > available > 0:
+        warnings.warn(f"{argument}: the default {default} exceeds the {available} points of {where}; using all "
+                      f"{available}", DefaultSizeWarning, stacklevel=3)
+        return int(available)
+    return int(default)
+
+
+def select_split(labels_train, labels_test, classes: list, n_train: int | None, n_test: int | None, seed, *,
+                 where_train: str, where_test: str, defaults: tuple[int, int] | None = None):
     """Stratified seeded selection of n_train / n_test indices among points of ``classes``.
 
     Returns (train indices, test indices) into the original arrays. The training selection uses
     the first of two independent streams spawned from ``seed``, the test selection the second, so
-    changing ``n_test`` does not change the training points.
+    changing ``n_test`` does not change the training points. A size given as None takes its
+    entry of ``defaults`` under :func:`default_size`'s rule.
     """
     rng = check_random_state(seed)
     train_rng, test_rng = rng.spawn(2)
@@ -211,6 +230,12 @@ def select_split(labels_train, labels_test, classes: list, n_train: int, n_test:
     for labels, where in ((labels_train, where_train), (labels_test, where_test)):
         mask = np.isin(np.asarray(labels), np.asarray(classes))
         pools.append(np.flatnonzero(mask))
+    if defaults is not None:
+        shown = _show(classes)
+        n_train = default_size(n_train, defaults[0], pools[0].size, argument="n_train",
+                               where=f"{where_train} (classes {shown})")
+        n_test = default_size(n_test, defaults[1], pools[1].size, argument="n_test",
+                              where=f"{where_test} (classes {shown})")
     train = pools[0][stratified_indices(np.asarray(labels_train)[pools[0]], n_train, train_rng,
                                         argument="n_train", where=f"{where_train} (classes {_show(classes)})")]
     test = pools[1][stratified_indices(np.asarray(labels_test)[pools[1]], n_test, test_rng,

@@ -5,20 +5,35 @@ from __future__ import annotations
 from .._random import check_random_state
 from ..exceptions import InputError
 from .._validation import check_positive
+from ._preprocess import default_size
 from .task import Task
 
 __all__ = ["digits"]
 
 
-def digits(n_train: int = 500, n_test: int = 500, *, seed=0) -> Task:
+DEFAULT_SIZE = 500
+
+
+def digits(n_train: int | None = None, n_test: int | None = None, *, seed=0) -> Task:
     """scikit-learn's 8x8 digits (1,797 images, 10 classes), raw pixel values 0..16 as in the
-    published experiments (SPEC §2), split at random into ``n_train`` and ``n_test`` points."""
+    published experiments (SPEC §2), split at random into ``n_train`` and ``n_test`` points.
+
+    Each size defaults to 500, or to what the other leaves where fewer (with a
+    ``DefaultSizeWarning``); explicit sizes beyond the 1,797 images are an ``InputError``."""
     from sklearn.datasets import load_digits
 
-    n_train = check_positive("n_train", n_train, integer=True)
-    n_test = check_positive("n_test", n_test, integer=True)
     data = load_digits()
     total = len(data.target)
+    if n_train is not None:
+        n_train = check_positive("n_train", n_train, integer=True)
+    if n_test is not None:
+        n_test = check_positive("n_test", n_test, integer=True)
+    where = f"digits after the {{}} points ({total} in all)"
+    if n_train is None:
+        n_train = default_size(None, DEFAULT_SIZE, total - (n_test or 0), argument="n_train",
+                               where=where.format(f"{n_test} test") if n_test else "digits")
+    n_test = default_size(n_test, DEFAULT_SIZE, total - n_train, argument="n_test",
+                          where=where.format(f"{n_train} training"))
     if n_train + n_test > total:
         raise InputError("n_test", f"n_train + n_test must be <= {total} for digits; got {n_train} + {n_test}")
     rng = check_random_state(seed)

@@ -67,7 +67,10 @@ def _images(records: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(records[:, 1:].reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1))
 
 
-def load_cifar10(data_dir=None, *, n_train: int = 1000, n_test: int = 1000, classes=None, seed=0,
+DEFAULT_SIZES = (1000, 1000)
+
+
+def load_cifar10(data_dir=None, *, n_train: int | None = None, n_test: int | None = None, classes=None, seed=0,
                  download: bool = False, scale: bool = True, grayscale: bool = False, resize=None,
                  pca: int | None = None) -> Task:
     """CIFAR-10 (32x32 colour images, 10 classes) from the binary distribution (SPEC §6).
@@ -77,8 +80,10 @@ def load_cifar10(data_dir=None, *, n_train: int = 1000, n_test: int = 1000, clas
     data_dir : path
         Directory holding ``data_batch_*.bin`` and ``test_batch.bin``, or its
         ``cifar-10-batches-bin/`` subfolder.
-    n_train, n_test : int, default 1000
+    n_train, n_test : int, optional
         Points drawn (stratified by class, seeded) from the training batches and the test batch.
+        Default 1000 each, or all there is where fewer (with a ``DefaultSizeWarning``); an
+        explicit size larger than the data is an ``InputError``.
     classes : int, sequence or str, optional
         By number or by name, e.g. ``"cat,dog"``.
     seed : int or Generator, default 0
@@ -112,7 +117,8 @@ def load_cifar10(data_dir=None, *, n_train: int = 1000, n_test: int = 1000, clas
     test_labels = np.asarray(test_records[:, 0], dtype=np.int64)
     chosen = resolve_classes(classes, list(range(10)), names)
     train, test = select_split(train_labels, test_labels, chosen, n_train, n_test, seed,
-                               where_train="the training batches", where_test=test_file.name)
+                               where_train="the training batches", where_test=test_file.name,
+                               defaults=DEFAULT_SIZES)
     # Read only the selected records from the memory maps.
     batch_of = np.searchsorted(offsets, train, side="right") - 1
     train_rows = np.stack([train_batches[b][i - offsets[b]] for b, i in zip(batch_of, train)])

@@ -144,8 +144,8 @@ def load_hf(data_dir=None, *, hf_name: str | None = None, hf_config: str | None 
     input_column, label_column : str, optional
         Default: detected (see the module description).
     n_train, n_test : int, optional
-        Stratified seeded selection; default 1000 each (or all, if fewer), and for a single
-        split a quarter of it for test.
+        Stratified seeded selection; default 1000 each (or all there is where fewer, with a
+        ``DefaultSizeWarning``), and for a single split a quarter of it for test.
     classes, seed, download, scale, grayscale, resize, pca
         As for the other loaders; images are divided by 255 when ``scale``; numeric columns are
         used as they are.
@@ -169,12 +169,8 @@ def load_hf(data_dir=None, *, hf_name: str | None = None, hf_config: str | None 
         test_labels = np.asarray(test_ds[label_column])
         available = sorted(set(np.unique(train_labels).tolist()) | set(np.unique(test_labels).tolist()))
         chosen = resolve_classes(classes, available, None if names is None else [names[c] for c in available])
-        pool_train = int(np.isin(train_labels, chosen).sum())
-        pool_test = int(np.isin(test_labels, chosen).sum())
-        n_train = min(1000, pool_train) if n_train is None else n_train
-        n_test = min(1000, pool_test) if n_test is None else n_test
         train, test = select_split(train_labels, test_labels, chosen, n_train, n_test, seed, where_train=f"split {train_split}",
-                                   where_test=f"split {test_split}")
+                                   where_test=f"split {test_split}", defaults=(1000, 1000))
         split = f"stratified seeded selection from splits {train_split} and {test_split}"
         train_rows, test_rows = train_ds.select(train.tolist()), test_ds.select(test.tolist())
     else:

@@ -118,7 +118,8 @@ def _load_idx_task(dataset: str, data_dir, n_train, n_test, classes, seed, downl
         raise InputError("data_dir", f"{files['train_labels']} holds labels outside 0..9: {available}")
     chosen = resolve_classes(classes, list(range(10)), names)
     train, test = select_split(arrays["train_labels"], arrays["test_labels"], chosen, n_train, n_test, seed,
-                               where_train=files["train_labels"].name, where_test=files["test_labels"].name)
+                               where_train=files["train_labels"].name, where_test=files["test_labels"].name,
+                               defaults=DEFAULT_SIZES)
     info = {
         "source": f"{dataset} IDX files in {Path(data_dir)}",
         "split": "stratified seeded selection from the official training and test files",
@@ -131,7 +132,10 @@ def _load_idx_task(dataset: str, data_dir, n_train, n_test, classes, seed, downl
                       classes=chosen, prep=prep, max_value=255.0, name=dataset, info=info)
 
 
-def load_mnist(data_dir=None, *, n_train: int = 1000, n_test: int = 1000, classes=None, seed=0,
+DEFAULT_SIZES = (1000, 1000)
+
+
+def load_mnist(data_dir=None, *, n_train: int | None = None, n_test: int | None = None, classes=None, seed=0,
                download: bool = False, scale: bool = True, grayscale: bool = False, resize=None,
                pca: int | None = None) -> Task:
     """MNIST (28x28 handwritten digits, 10 classes) from its four IDX files (SPEC §6).
@@ -142,8 +146,10 @@ def load_mnist(data_dir=None, *, n_train: int = 1000, n_test: int = 1000, classe
         Directory holding ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``,
         ``t10k-images-idx3-ubyte``, ``t10k-labels-idx1-ubyte`` (each possibly ``.gz``), or its
         ``mnist/``, ``MNIST/raw/`` subfolder.
-    n_train, n_test : int, default 1000
+    n_train, n_test : int, optional
         Points drawn (stratified by class, seeded) from the official training and test files.
+        Default 1000 each, or all there is where fewer (with a ``DefaultSizeWarning``); an
+        explicit size larger than the data is an ``InputError``.
     classes : int, sequence or str, optional
         A subset of the digits, e.g. ``[3, 8]`` or ``"3,8"``; an int k takes 0..k-1.
     seed : int or Generator, default 0
@@ -163,7 +169,7 @@ def load_mnist(data_dir=None, *, n_train: int = 1000, n_test: int = 1000, classe
                           resize, pca)
 
 
-def load_fashion_mnist(data_dir=None, *, n_train: int = 1000, n_test: int = 1000, classes=None, seed=0,
+def load_fashion_mnist(data_dir=None, *, n_train: int | None = None, n_test: int | None = None, classes=None, seed=0,
                        download: bool = False, scale: bool = True, grayscale: bool = False, resize=None,
                        pca: int | None = None) -> Task:
     """Fashion-MNIST (28x28 clothing images, 10 classes) from its IDX files; options as
