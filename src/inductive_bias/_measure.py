@@ -21,7 +21,7 @@ from ._version import __version__
 from .distributions.generalized_chi2 import TAIL_METHODS
 from .estimators import ESTIMATORS, estimate_bits, resolve_estimator
 from .estimators.base import SampleEstimator
-from .exceptions import ExtrapolationWarning, InputError
+from .exceptions import ConditioningWarning, ExtrapolationWarning, InputError
 from .results import FitReport, MeasureResult, MemberReport, TargetResult
 from .spaces.base import HypothesisSamples, HypothesisSpace, MemberSpace
 from .tasks import Task
@@ -157,14 +157,32 @@ def measure(task: Task, space: HypothesisSpace, target_error=None, *, estimator=
     tic = time.perf_counter()
     wants = resolve_estimator(choice, space.offers_predictions).uses_predictions
     options = {"progress": progress} if isinstance(space, MemberSpace) else {}
-    samples = space.sample(task, hypotheses, sampling, predictions=wants, **options)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConditioningWarning)
+        samples = space.sample(task, hypotheses, sampling, predictions=wants, **options)
+    cautions = []
+    for w in caught:  # passed on; a conditioning warning also marks every figure drawn from these samples
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        if issubclass(w.category, ConditioningWarning):
+            cautions.append(str(w.message))
     sampled = time.perf_counter() - tic
     result = measure_samples(samples, eps, estimator=choice, n_bootstrap=n_bootstrap, seed=bootstrap, task=task,
                              space=space.spec(), fit_threshold=fit_threshold, fitted_only=fitted_only,
                              run_seed=seed if isinstance(space, MemberSpace) else None, recorded_seed=seed,
                              _requested=hypotheses)
     timings = {"sample": sampled, **result.timings, "total": time.perf_counter() - tic}
+    if cautions:
+        cautions = tuple(dict.fromkeys(cautions))
+        results = tuple(_replace_target(r, cautions) for r in result.results)
+        return _replace(result, timings=timings, results=results, warnings=tuple(result.warnings) + cautions)
     return _replace(result, timings=timings)
+
+
+def _replace_target(r: TargetResult, cautions: tuple) -> TargetResult:
+    from dataclasses import replace
+
+    reason = "; ".join(filter(None, [r.reason, "unreliable: see the warning(s) below"]))
+    return replace(r, reason=reason, reliable=False, warnings=tuple(r.warnings) + cautions)
 
 
 def _replace(result: MeasureResult, **changes) -> MeasureResult:
