@@ -40,3 +40,82 @@ def test_deepest_targets_give_finite_bits_on_digits(capsys):
     slope_12 = (bits[2] - bits[1]) / math.log2(1e-200 / 5e-324)
     slope_01 = (bits[1] - bits[0]) / math.log2(1e-5 / 1e-200)
     assert slope_12 == pytest.approx(slope_01, rel=1e-3)
+
+
+# -- wrong answers refused: complex and negative losses, one member ------------------------------
+def test_complex_losses_are_refused_not_silently_made_real():
+    from inductive_bias import measure_losses
+    from inductive_bias.exceptions import InputError
+
+    with pytest.raises(InputError, match="losses: must be real"):
+        measure_losses(np.array([0.1 + 1j, 0.2, 0.3]))
+    with pytest.raises(InputError, match=r"losses: must be >= 0"):
+        measure_losses([-0.1, 0.2, 0.3])
+
+
+def test_negative_losses_file_is_refused(tmp_path, capsys):
+    path = tmp_path / "neg.txt"
+    path.write_text("0.1\n-0.2\n0.3\n")
+    one_line_error(["fit", "--losses", str(path)], capsys, "--losses: must be >= 0")
+
+
+# -- files that are not what they claim ----------------------------------------------------------
+def _arrays(rng=None):
+    rng = rng or np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    y = (X[:, 0] > 0).astype(int)
+    return dict(X_train=X[:30], y_train=y[:30], X_test=X[30:], y_test=y[30:])
+
+
+@pytest.mark.parametrize("change, expect", [
+    ({"X_train": np.array([["a", "b", "c"]] * 30)}, "X_train holds <U1 values"),
+    ({"X_train": np.array(3.0)}, "X_train is a 0-d array"),
+    ({"y_test": np.array(1)}, "y_test is a 0-d array"),
+    ({"X_train": np.ones((30, 3)) + 1j}, "X_train holds complex numbers"),
+    ({"y_train": np.ones(30) + 0j}, "y_train holds complex numbers"),
+])
+def test_npz_with_strings_scalars_or_complex_numbers(tmp_path, capsys, change, expect):
+    path = tmp_path / "bad.npz"
+    np.savez(path, **{**_arrays(), **change})
+    one_line_error(["measure", "-e", "0.1", "--data", str(path)], capsys, expect)
+
+
+def test_truncated_npz_is_one_line(tmp_path, capsys):
+    whole = tmp_path / "whole.npz"
+    np.savez(whole, **_arrays())
+    data = whole.read_bytes()
+    for cut in (len(data) // 2, len(data) - 10):
+        path = tmp_path / f"cut{cut}.npz"
+        path.write_bytes(data[:cut])
+        one_line_error(["measure", "-e", "0.1", "--data", str(path)], capsys, "--data: cannot read")
+
+
+# -- scales the kernel cannot represent --------------------------------------------------------
+def test_features_of_1e300_name_the_features(tmp_path, capsys):
+    path = tmp_path / "huge.npz"
+    arrays = _arrays()
+    np.savez(path, **{**arrays, "X_train": arrays["X_train"] * 1e300, "X_test": arrays["X_test"] * 1e300})
+    one_line_error(["measure", "-e", "0.1", "--data", str(path)], capsys, "--data: X_train: features up to")
+    one_line_error(["measure", "-e", "0.1", "--data", str(path), "--lengthscale", "median"], capsys,
+                   "--data: X_train: features up to")
+
+
+@pytest.mark.parametrize("argv, expect", [
+    (["--amplitude", "1e200"], "--amplitude: must lie in"),
+    (["--amplitude", "1e-300"], "--amplitude: must lie in"),
+    (["--lengthscale", "1e-300"], "--lengthscale: 1e-300 is too small"),
+])
+def test_kernel_scales_out_of_range(capsys, argv, expect):
+    one_line_error(["measure", "-e", "0.5", *argv], capsys, expect)
+
+
+def test_a_tiny_but_representable_lengthscale_is_the_prior():
+    # ℓ = 1e-100: every off-diagonal kernel entry is exp(-1e200) = 0, so the posterior is the
+    # prior: mean 0 and covariance a²I, and the loss law has m k unit-over-mk weights.
+    from inductive_bias import GaussianProcess
+    from inductive_bias.tasks import load_task
+
+    task = load_task("digits", n_train=50, n_test=40)
+    law, _ = GaussianProcess("rbf", 1e-100).loss_distribution(task)
+    m, k = task.Y_test.shape
+    assert law.mean == pytest.approx(float(np.mean(np.sum(task.Y_test**2, axis=1))) / k + 1.0, rel=1e-9)

@@ -84,4 +84,9 @@ def task_from_args(args):
         others = f", nor {', '.join(wrong[1:])}" if len(wrong) > 1 else ""
         takes = " ".join(flags.get(o, o) for o in source.options)
         raise InputError(wrong[0], f"does not apply to --data {source.name}{others} (it takes: {takes})")
-    return load_task(args.data, **options)
+    try:
+        return load_task(args.data, **options)
+    except InputError as error:  # a loader keyword (seed) is named by its flag (--task-seed)
+        if error.argument in flags and error.argument in source.options:
+            raise InputError(flags[error.argument], error.detail) from None
+        raise

@@ -27,9 +27,27 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def flag(argument: str) -> str:
-    """The CLI spelling of an API argument name: target_error -> --target-error."""
-    return "--" + argument.replace("_", "-") if argument.isidentifier() else argument
+# API argument names whose CLI flag is spelled otherwise.
+_FLAG_ALIASES = {"n_bootstrap": "--bootstrap", "target_errors": "--target-error"}
+_DATA_ARRAYS = ("X_train", "X_test", "y_train", "y_test", "Y_train", "Y_test")
+
+
+def flag(argument: str, options=None) -> str:
+    """The CLI spelling of an API argument name: target_error -> --target-error.
+
+    With ``options`` (the subcommand's option strings) a name is only spelled as a flag that
+    exists: the task's arrays are named under ``--data``, and an argument no flag sets (a law's
+    ``weights``) keeps its plain name rather than an invented ``--weights``."""
+    if not argument.isidentifier():
+        return argument
+    spelled = "--" + argument.replace("_", "-")
+    if options is None or spelled in options:
+        return spelled
+    if _FLAG_ALIASES.get(argument) in options:
+        return _FLAG_ALIASES[argument]
+    if argument in _DATA_ARRAYS and "--data" in options:
+        return f"--data: {argument}"
+    return argument
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,7 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
         module = importlib.import_module(f"{__package__}.{name.replace('-', '_')}_cmd")
-        module.add_parser(sub).set_defaults(_run=module.run)
+        command = module.add_parser(sub)
+        options = frozenset(o for action in command._actions for o in action.option_strings)
+        command.set_defaults(_run=module.run, _options=options)
     return parser
 
 
@@ -54,7 +74,8 @@ def main(argv=None) -> int:
     try:
         return int(args._run(args) or 0)
     except InputError as error:
-        print(f"inductive-bias {args.command}: error: {flag(error.argument)}: {error.detail}", file=sys.stderr)
+        print(f"inductive-bias {args.command}: error: {flag(error.argument, args._options)}: {error.detail}",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"inductive-bias {args.command}: interrupted", file=sys.stderr)

@@ -51,6 +51,10 @@ class GPPosterior:
         return (U * lam) @ U.T
 
 
+# a² and a²-scaled eigenvalues stay normal float64 numbers (1e±300 and a margin for m, n).
+_AMPLITUDE_RANGE = (1e-140, 1e140)
+
+
 class GaussianProcess(HypothesisSpace):
     """Functions drawn from GP(0, a^2 κ) conditioned to interpolate the training data, each output
     independently (SPEC §2).
@@ -85,6 +89,9 @@ class GaussianProcess(HypothesisSpace):
                 raise InputError("lengthscale", f"must be a positive number or 'median'; got {lengthscale!r}")
             check_positive("lengthscale", lengthscale)
         check_positive("amplitude", amplitude)
+        if not _AMPLITUDE_RANGE[0] <= amplitude <= _AMPLITUDE_RANGE[1]:  # a² must be a normal float
+            raise InputError("amplitude", f"must lie in [{_AMPLITUDE_RANGE[0]:g}, {_AMPLITUDE_RANGE[1]:g}] so that a² "
+                                          f"is representable; got {amplitude!r} (rescale the targets instead)")
         if jitter is not None:
             check_positive("jitter", jitter, allow_zero=True)
         self.kernel = kernel

@@ -15,6 +15,8 @@ stratified by class where the labels are classes. Integer or word labels become 
 from __future__ import annotations
 
 import csv
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -42,16 +44,33 @@ def _read_npz(path: Path) -> dict:
     try:
         with np.load(path, allow_pickle=False) as archive:
             if all(key in archive.files for key in _KEYS):
-                return {key: archive[key] for key in _KEYS}
-            if "X" in archive.files and "y" in archive.files:
-                return {"X": archive["X"], "y": archive["y"]}
-            missing = [key for key in _KEYS if key not in archive.files]
-            raise InputError("data", f"{path} lacks array(s) {', '.join(missing)}; it needs "
-                             f"{', '.join(_KEYS)} (or X and y); it holds {', '.join(archive.files) or 'nothing'}")
+                arrays = {key: archive[key] for key in _KEYS}
+            elif "X" in archive.files and "y" in archive.files:
+                arrays = {"X": archive["X"], "y": archive["y"]}
+            else:
+                missing = [key for key in _KEYS if key not in archive.files]
+                raise InputError("data", f"{path} lacks array(s) {', '.join(missing)}; it needs "
+                                 f"{', '.join(_KEYS)} (or X and y); it holds {', '.join(archive.files) or 'nothing'}")
     except InputError:
         raise
-    except (OSError, ValueError, EOFError) as error:
-        raise InputError("data", f"cannot read {path} as .npz: {error}") from None
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as error:
+        # A truncated or corrupt archive (BadZipFile, a short read, a bad deflate stream).
+        raise InputError("data", f"cannot read {path} as .npz: {error or type(error).__name__}") from None
+    for key, array in arrays.items():
+        _check_file_array(path, key, array)
+    return arrays
+
+
+def _check_file_array(path: Path, key: str, array: np.ndarray) -> None:
+    """What a file holds must be one row per point, real numbers (labels may also be words)."""
+    if array.ndim == 0:
+        raise InputError("data", f"{path}: {key} is a 0-d array (one value {array!r}); it needs one row per point")
+    if array.dtype.kind == "c":
+        raise InputError("data", f"{path}: {key} holds complex numbers ({array.dtype}); it needs real numbers")
+    labels = key.startswith("y")
+    if array.dtype.kind not in ("biuf" + ("USO" if labels else "")):
+        what = "labels or targets" if labels else "features"
+        raise InputError("data", f"{path}: {key} holds {array.dtype} values; its {what} must be numbers")
 
 
 def _read_npy(path: Path, label_column) -> tuple[np.ndarray, np.ndarray]:
@@ -59,8 +78,8 @@ def _read_npy(path: Path, label_column) -> tuple[np.ndarray, np.ndarray]:
         table = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError) as error:
         raise InputError("data", f"cannot read {path} as .npy: {error}") from None
-    if table.ndim != 2 or table.shape[1] < 2 or not np.issubdtype(table.dtype, np.number):
-        raise InputError("data", f"{path} must hold a 2-D numeric table (points x (features + label)); "
+    if table.ndim != 2 or table.shape[1] < 2 or table.dtype.kind not in "biuf":
+        raise InputError("data", f"{path} must hold a 2-D table of real numbers (points x (features + label)); "
                          f"got {table.dtype} array of shape {table.shape}")
     col = _column_index(label_column, table.shape[1], None, path)
     return np.delete(table, col, axis=1), table[:, col]
