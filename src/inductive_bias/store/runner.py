@@ -112,8 +112,11 @@ def sample_into_store(task: Task, space: MemberSpace, store, n: int, seed: int =
     try:
         return _run(task, space, store, n, seed, predictions, size, progress)
     finally:
-        if own:
-            store.close()
+        try:
+            store.checkpoint()  # the store file alone now holds every committed member
+        finally:
+            if own:
+                store.close()
 
 
 def _run(task, space, store, n, seed, predictions, size, progress) -> SampleRun:
