@@ -119,3 +119,79 @@ def test_a_tiny_but_representable_lengthscale_is_the_prior():
     law, _ = GaussianProcess("rbf", 1e-100).loss_distribution(task)
     m, k = task.Y_test.shape
     assert law.mean == pytest.approx(float(np.mean(np.sum(task.Y_test**2, axis=1))) / k + 1.0, rel=1e-9)
+
+
+# -- where the output goes ----------------------------------------------------------------------
+@pytest.mark.parametrize("name, expect", [
+    ("folder", "is a folder"),
+    ("figure", "must end in one of .png"),
+    ("figure.xyz", "must end in one of .png"),
+    ("missing/figure.png", "directory"),
+])
+def test_plot_paths_are_refused_before_the_work(tmp_path, capsys, monkeypatch, name, expect):
+    (tmp_path / "folder").mkdir()
+
+    def must_not_measure(*args, **kwargs):
+        raise AssertionError("measured before the figure's path was checked")
+
+    monkeypatch.setattr("inductive_bias.cli.measure_cmd.measure", must_not_measure)
+    one_line_error(["measure", "-e", "0.5", "--plot", str(tmp_path / name)], capsys, "--plot: ")
+    assert not (tmp_path / "folder.png").exists()  # `--plot DIR` used to write DIR.png beside it
+
+
+def test_unwritable_plot_path(tmp_path, capsys):
+    import os
+    import subprocess
+
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    if os.geteuid() == 0:
+        if subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode:
+            pytest.skip("root cannot make a folder read-only here (no chattr +i)")
+    else:
+        folder.chmod(0o555)
+    try:
+        one_line_error(["fit", "--losses", "x.txt", "--qq", str(folder / "q.png")], capsys, "--qq: cannot write")
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(folder)], check=True)
+        else:
+            folder.chmod(0o755)
+
+
+def test_stdout_to_a_full_disk_is_one_line(capsys, monkeypatch):
+    import os
+
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full on this system")
+    with open("/dev/full", "w") as full:
+        monkeypatch.setattr("sys.stdout", full)
+        status = main(["measure", "-e", "0.5", "--data", "digits", "--n-train", "50", "--n-test", "40"])
+        err = capsys.readouterr().err
+    assert status == 2
+    assert err.strip().splitlines() == [
+        "inductive-bias measure: error: cannot write (the output): No space left on device"]
+
+
+def test_an_ascii_terminal_gets_words_for_greek_letters(capsys, monkeypatch):
+    import io
+
+    raw = io.BytesIO()
+    ascii_out = io.TextIOWrapper(raw, encoding="ascii")
+    monkeypatch.setattr("sys.stdout", ascii_out)
+    assert main(["complexity", "--preset", "mnist", "--error", "0.1"]) == 0
+    ascii_out.flush()
+    text = raw.getvalue().decode("ascii")
+    assert "2piR/delta" in text and "δ" not in text
+
+
+# -- messages -----------------------------------------------------------------------------------
+def test_empty_and_one_line_losses_files(tmp_path, capsys):
+    (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "one.txt").write_text("0.3\n")
+    one_line_error(["fit", "--losses", str(tmp_path / "empty.txt")], capsys, "holds 0 loss(es); an estimate needs at least 2")
+    one_line_error(["fit", "--losses", str(tmp_path / "one.txt")], capsys, "holds 1 loss(es); an estimate needs at least 2")
+
+
+def test_task_seed_is_named_as_task_seed(capsys):
+    one_line_error(["measure", "-e", "0.5", "--task-seed", "-1"], capsys, "--task-seed: ")

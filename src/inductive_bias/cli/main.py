@@ -11,8 +11,12 @@ from __future__ import annotations
 from .._version import __version__
 
 import argparse
+import codecs
+import errno
 import importlib
+import os
 import sys
+import unicodedata
 import warnings
 
 from ..exceptions import InputError
@@ -50,6 +54,43 @@ def flag(argument: str, options=None) -> str:
     return argument
 
 
+# Spelled out where the terminal cannot show them (PYTHONIOENCODING=ascii, a latin-1 locale).
+_SPELLED = {"ε": "eps", "δ": "delta", "Γ": "Gamma", "γ": "gamma", "π": "pi", "Σ": "Sigma", "σ": "sigma",
+            "Φ": "Phi", "ℓ": "l", "ω": "omega", "τ": "tau", "ν": "nu", "λ": "lambda", "μ": "mu", "χ": "chi",
+            "²": "^2", "½": "1/2", "·": "*", "√": "sqrt", "≤": "<=", "≥": ">=", "–": "-", "—": "-", "≈": "~",
+            "×": "x", "−": "-", "∞": "inf", "§": "section ", "…": "...", "₋": "-"}
+
+
+def _spell_out(error: UnicodeEncodeError):
+    """Codec error handler: Greek letters and symbols as ASCII words, accents dropped, else \\u escapes."""
+    text = error.object[error.start:error.end]
+    out = []
+    for char in text:
+        plain = _SPELLED.get(char) or unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
+        out.append(plain or char.encode("ascii", "backslashreplace").decode())
+    return "".join(out), error.end
+
+
+codecs.register_error("inductive_bias.spell_out", _spell_out)
+
+
+def _legible_streams() -> None:
+    """stdout and stderr spell out what their encoding cannot show, instead of raising
+    UnicodeEncodeError on the first δ."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        try:
+            "εδ".encode(encoding)
+        except (UnicodeEncodeError, LookupError):
+            if hasattr(stream, "reconfigure"):
+                stream.reconfigure(errors="inductive_bias.spell_out")
+
+
+def _output_lost(error: OSError) -> bool:
+    """A write that failed for want of room or a device (stdout to /dev/full, a full disk)."""
+    return error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="inductive-bias",
                      description="How much inductive bias does a task require from a hypothesis space? In bits.")
@@ -71,8 +112,22 @@ def main(argv=None) -> int:
     shown = warnings.formatwarning
     warnings.formatwarning = lambda message, category, *_, **__: (
         f"inductive-bias {args.command}: warning: {message}\n")
+    _legible_streams()
     try:
-        return int(args._run(args) or 0)
+        status = int(args._run(args) or 0)
+        sys.stdout.flush()  # a full disk is reported here, not as a traceback at exit
+        return status
+    except OSError as error:
+        if not _output_lost(error):
+            raise
+        # Nothing more can reach stdout; point it at /dev/null so that the exit's flush is quiet.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        where = f" ({error.filename})" if error.filename else " (the output)"
+        print(f"inductive-bias {args.command}: error: cannot write{where}: {error.strerror}", file=sys.stderr)
+        return 2
     except InputError as error:
         print(f"inductive-bias {args.command}: error: {flag(error.argument, args._options)}: {error.detail}",
               file=sys.stderr)

@@ -65,6 +65,10 @@ def run(args) -> int:
         refuse_foreign_flags(args, "gp", set())
     if args.space_id and not args.store:
         raise InputError("space_id", "needs --store, the sample store that holds the space")
+    if args.plot:
+        from ..reports.plot import check_figure_path
+
+        check_figure_path(args.plot)  # before the work, not after it
     estimator = choose_estimator(args.estimator)
     notes: list = []
     if args.store:
