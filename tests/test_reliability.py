@@ -195,3 +195,48 @@ def test_empty_and_one_line_losses_files(tmp_path, capsys):
 
 def test_task_seed_is_named_as_task_seed(capsys):
     one_line_error(["measure", "-e", "0.5", "--task-seed", "-1"], capsys, "--task-seed: ")
+
+
+# -- sizes: refused up front with the figure and the limit --------------------------------------
+@pytest.mark.parametrize("argv, expect", [
+    (["measure", "-e", "0.5", "--hypotheses", str(10**12), "--estimator", "empirical"],
+     "--hypotheses: 1000000000000 needs at least 29.1 TiB of memory for the hypotheses' losses; "),
+    (["measure", "-e", "0.5", "--data", "synthetic", "--ambient-dim", str(10**9)],
+     "--ambient-dim: 1000000000 needs at least 14.6 TiB of memory"),
+    (["measure", "-e", "0.5", "--data", "synthetic", "--n-train", str(10**8)],
+     "--n-train: 100000000 needs at least 264 GiB of memory"),
+    (["sample", "--space", "random_forest", "--hypotheses", str(10**12), "--store", "never.db", "--n-train", "50"],
+     "--hypotheses: 1000000000000 needs at least 58.2 TiB of memory for the list of members to train"),
+])
+def test_sizes_beyond_memory_are_refused_with_the_figures(tmp_path, capsys, monkeypatch, argv, expect):
+    # A fixed 16 GiB "available" so that the figures do not depend on this machine.
+    monkeypatch.setattr("inductive_bias._memory.available_memory", lambda: 16 << 30)
+    monkeypatch.chdir(tmp_path)
+    line = one_line_error(argv, capsys, expect)
+    assert line.endswith("16 GiB is available")
+
+
+def test_gp_kernel_matrices_beyond_memory(capsys, monkeypatch):
+    # 2000 + 500 points: 8 (n² + 2mn + 2m²) = 52,000,000 bytes = 49.6 MiB; with 16 MiB "available"
+    # the GP refuses before building K.
+    monkeypatch.setattr("inductive_bias._memory.available_memory", lambda: 16 << 20)
+    one_line_error(["measure", "-e", "0.5", "--data", "synthetic", "--n-train", "2000"], capsys,
+                   "--n-train: 2000 needs at least 49.6 MiB of memory for the GP's kernel matrices "
+                   "(2000 training and 500 test points); 16 MiB is available")
+
+
+def test_digits_beyond_its_size_names_n_train(capsys):
+    one_line_error(["measure", "-e", "0.5", "--n-train", str(10**8)], capsys, "--n-train: n_train + n_test must be <= 1797")
+
+
+def test_resize_beyond_memory(tmp_path, capsys):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        for i in range(4):
+            Image.fromarray(rng.integers(0, 255, (5, 5), dtype=np.uint8), "L").save(tmp_path / name / f"{i}.png")
+    # 6 training images at 100000 x 100000 pixels: 960 TB before any pixel is computed.
+    one_line_error(["measure", "-e", "0.5", "--data", str(tmp_path), "--resize", "100000"], capsys,
+                   "--resize: 100000x100000 needs at least")

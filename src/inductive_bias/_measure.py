@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 
+from ._memory import check_memory
 from ._random import split_seed
 from ._validation import check_array, check_positive, check_target_errors
 from ._version import __version__
@@ -156,6 +157,10 @@ def measure(task: Task, space: HypothesisSpace, target_error=None, *, estimator=
         sampling = seed  # the run seed: member i has seed member_seeds(seed, i, 1)[0], as in a store
     tic = time.perf_counter()
     wants = resolve_estimator(choice, space.offers_predictions).uses_predictions
+    # per hypothesis: test and training loss, the estimator's copies of the losses, predictions
+    per_hypothesis = 8 * (4 + (task.Y_test.size if wants else 0))
+    check_memory("hypotheses", hypotheses, hypotheses * per_hypothesis,
+                 "the hypotheses' losses" + (" and test predictions" if wants else ""))
     options = {"progress": progress} if isinstance(space, MemberSpace) else {}
     samples = space.sample(task, hypotheses, sampling, predictions=wants, **options)
     sampled = time.perf_counter() - tic

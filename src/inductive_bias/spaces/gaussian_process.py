@@ -9,6 +9,7 @@ import numpy as np
 from scipy import linalg
 from scipy.linalg.blas import dsyrk
 
+from .._memory import check_memory
 from .._random import check_random_state
 from ..exceptions import InputError
 from .._validation import check_positive
@@ -111,6 +112,10 @@ class GaussianProcess(HypothesisSpace):
     def posterior(self, task: Task) -> GPPosterior:
         """Condition on the training data; float64 Cholesky solves, no explicit inverse."""
         timings = {}
+        n, m = task.n_train, task.n_test
+        # float64 K (n x n), K* and V (m x n), K** / Σ and its eigenvectors (m x m), held at once
+        check_memory("n_train" if n >= m else "n_test", n if n >= m else m, 8.0 * (n * n + 2 * m * n + 2 * m * m),
+                     f"the GP's kernel matrices ({n} training and {m} test points)")
         tic = time.perf_counter()
         ell = median_lengthscale(task.X_train) if self.lengthscale == "median" else float(self.lengthscale)
         a2 = float(self.amplitude) ** 2

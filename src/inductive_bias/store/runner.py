@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._measure import target_variance
+from .._memory import check_memory
 from .._random import member_seeds
 from ..exceptions import InputError
 from .._validation import check_positive
@@ -105,6 +106,8 @@ def sample_into_store(task: Task, space: MemberSpace, store, n: int, seed: int =
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise InputError("seed", f"a trained space needs a non-negative integer run seed; got {seed!r}")
     seed = int(seed)
+    # the indices still to train, as Python ints in a list and a set (~64 bytes each)
+    check_memory("hypotheses", n, 64.0 * n, "the list of members to train")
     size = _chunk_size(space, chunk)
     own = not isinstance(store, SampleStore)
     if own:

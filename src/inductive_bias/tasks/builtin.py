@@ -20,7 +20,7 @@ def digits(n_train: int = 500, n_test: int = 500, *, seed=0) -> Task:
     data = load_digits()
     total = len(data.target)
     if n_train + n_test > total:
-        raise InputError("n_test", f"n_train + n_test must be <= {total} for digits; got {n_train} + {n_test}")
+        raise InputError("n_train" if n_train > n_test else "n_test", f"n_train + n_test must be <= {total} for digits; got {n_train} + {n_test}")
     rng = check_random_state(seed)
     order = rng.permutation(total)
     train, test = order[:n_train], order[n_train : n_train + n_test]
