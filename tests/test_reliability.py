@@ -240,3 +240,48 @@ def test_resize_beyond_memory(tmp_path, capsys):
     # 6 training images at 100000 x 100000 pixels: 960 TB before any pixel is computed.
     one_line_error(["measure", "-e", "0.5", "--data", str(tmp_path), "--resize", "100000"], capsys,
                    "--resize: 100000x100000 needs at least")
+
+
+# -- how labels are read -------------------------------------------------------------------------
+def _integer_targets(tmp_path):
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(1000, 2))
+    y = rng.integers(0, 4000, size=1000)  # prices, say: 4,000 possible integer values
+    path = tmp_path / "prices.npz"
+    np.savez(path, X=X, y=y)
+    return path, X, y
+
+
+def test_many_distinct_integers_are_not_silently_made_classes(tmp_path, capsys):
+    path, _, y = _integer_targets(tmp_path)
+    distinct = np.unique(y).size
+    one_line_error(["measure", "-e", "0.5", "--data", str(path)], capsys,
+                   f"--targets: {path} holds {distinct} distinct integer labels among 1000 points")
+
+
+def test_targets_regression_reads_integers_as_one_output(tmp_path):
+    from inductive_bias.tasks import load_task
+
+    path, X, y = _integer_targets(tmp_path)
+    task = load_task(str(path), targets="regression", n_test=100)
+    assert task.classes is None and task.n_outputs == 1
+    # the targets are the file's numbers, not one-hot columns
+    assert set(task.Y_train[:, 0].tolist()) <= set(y.astype(float).tolist())
+    classes = load_task(str(path), targets="classes")
+    assert classes.n_outputs == np.unique(y).size
+
+
+def test_auto_says_how_integer_labels_were_read(tmp_path, capsys):
+    path = tmp_path / "toy.npz"
+    np.savez(path, **_arrays())
+    assert main(["measure", "-e", "0.5", "--data", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "integer labels read as 2 classes (one-hot outputs); --targets regression reads them as numbers" in err
+
+
+def test_targets_classes_refuses_real_numbers(tmp_path, capsys):
+    path = tmp_path / "reals.npz"
+    arrays = _arrays()
+    np.savez(path, **{**arrays, "y_train": arrays["X_train"][:, 0], "y_test": arrays["X_test"][:, 0]})
+    one_line_error(["measure", "-e", "0.5", "--data", str(path), "--targets", "classes"], capsys,
+                   "--targets: 'classes' needs integer or word labels")

@@ -42,6 +42,9 @@ _OPTIONS = (
     ("--train-split", "train_split", {"metavar": "NAME"}, "hf: training split (default train)"),
     ("--test-split", "test_split", {"metavar": "NAME"}, "hf: test split (default test)"),
     ("--input-column", "input_column", {"metavar": "NAME"}, "hf: input column (default: the image column)"),
+    ("--targets", "targets", {"choices": ["auto", "classes", "regression"]},
+     ".npz / .npy / .csv: read labels as classes (one-hot) or regression targets (default auto: integers and "
+     "words are classes)"),
     ("--label-column", "label_column", {"metavar": "COL"}, "hf / .npy / .csv: label column (default: detected / last)"),
 )
 
@@ -73,9 +76,10 @@ def option_flags() -> dict[str, str]:
     return {"n_train": "--n-train", "n_test": "--n-test", **{key: flag for flag, key, _, _ in _OPTIONS}}
 
 
-def task_from_args(args):
+def task_from_args(args, notes: list | None = None):
     """The task of ``--data`` and its options; a set option the task does not take is an error
-    naming its flag (and the flags the task does take)."""
+    naming its flag (and the flags the task does take). Where a file's integer labels were read
+    as classes by default, ``notes`` gets a line saying so (and how to read them as numbers)."""
     options = task_options(args)
     source, _ = resolve_source(args.data)
     flags = option_flags()
@@ -85,7 +89,12 @@ def task_from_args(args):
         takes = " ".join(flags.get(o, o) for o in source.options)
         raise InputError(wrong[0], f"does not apply to --data {source.name}{others} (it takes: {takes})")
     try:
-        return load_task(args.data, **options)
+        task = load_task(args.data, **options)
+        if notes is not None and "targets" in source.options and options.get("targets") is None \
+                and task.classes is not None and all(isinstance(c, int) for c in task.classes):
+            notes.append(f"{args.data}: integer labels read as {len(task.classes)} classes (one-hot outputs); "
+                         "--targets regression reads them as numbers")
+        return task
     except InputError as error:  # a loader keyword (seed) is named by its flag (--task-seed)
         if error.argument in flags and error.argument in source.options:
             raise InputError(flags[error.argument], error.detail) from None

@@ -74,7 +74,7 @@ def run(args) -> int:
     if args.store:
         result = _from_store(args, estimator, notes)
     else:
-        task = task_from_args(args)
+        task = task_from_args(args, notes)
         space = build_trained_space(args, notes) if trained else build_gp_space(args)
         hypotheses = DEFAULT_HYPOTHESES if args.hypotheses is None else args.hypotheses
         result = measure(task, space, args.target_error, estimator=None if args.estimator is None else estimator,

@@ -24,7 +24,7 @@ import numpy as np
 from .._random import check_random_state
 from ..exceptions import InputError
 from ._preprocess import apply_pca, resolve_classes, seed_record, stratified_indices
-from .task import Task, _is_label_vector
+from .task import TARGET_READINGS, Task, _is_label_vector
 
 __all__ = ["load_npz", "load_arrays"]
 
@@ -155,7 +155,7 @@ def _labels(y: np.ndarray) -> np.ndarray:
 
 
 def load_arrays(path, *, n_train: int | None = None, n_test: int | None = None, classes=None, seed=0,
-                label_column=None, scale: bool = False, pca: int | None = None) -> Task:
+                label_column=None, scale: bool = False, pca: int | None = None, targets: str = "auto") -> Task:
     """A task from a ``.npz``, ``.npy`` or ``.csv`` file (see the module description).
 
     Parameters
@@ -174,6 +174,10 @@ def load_arrays(path, *, n_train: int | None = None, n_test: int | None = None, 
         Min-max scale each feature to [0, 1] by its training minimum and maximum.
     pca : int, optional
         PCA to this many dimensions, fit on the training inputs.
+    targets : {"auto", "classes", "regression"}, default "auto"
+        How 1-D labels are read. "auto": words and integers are classes (one-hot), other numbers
+        regression targets; integers with fewer than 5 points per distinct value on average and
+        more than 100 values (4,000 distinct prices, say) are refused as ambiguous: say which.
 
     Returns
     -------
@@ -203,7 +207,7 @@ def load_arrays(path, *, n_train: int | None = None, n_test: int | None = None, 
                                                         or np.shape(arrays["y"])[1:] == (1,) else np.asarray(arrays["y"]))
         if len(X) != len(y):
             raise InputError("data", f"{path}: X has {len(X)} rows but y has {len(y)}")
-        classify = y.ndim == 1 and _is_label_vector(y)
+        classify = _read_as_classes(targets, [y], path)
         chosen = _classes(classes, y, classify, path)
         keep = np.flatnonzero(np.isin(y, chosen)) if chosen is not None else np.arange(len(y))
         n_test = n_test if n_test is not None else max(1, int(round(0.25 * keep.size)))
@@ -221,7 +225,7 @@ def load_arrays(path, *, n_train: int | None = None, n_test: int | None = None, 
         for name, X_part, y_part in (("y_train", X_train, y_train), ("y_test", X_test, y_test)):
             if len(X_part) != len(y_part):
                 raise InputError(name, f"{path}: has {len(y_part)} rows but X_{name[2:]} has {len(X_part)}")
-        classify = _is_label_vector(y_train) and _is_label_vector(y_test)
+        classify = _read_as_classes(targets, [y_train, y_test], path)
         if classify:
             y_train, y_test = y_train.reshape(-1), y_test.reshape(-1)
         chosen = _classes(classes, np.concatenate([y_train, y_test]) if classify else y_train, classify, path)
@@ -251,7 +255,41 @@ def load_arrays(path, *, n_train: int | None = None, n_test: int | None = None, 
     info = {"source": str(path), "preprocessing": ", ".join(steps) or "none", "split": split,
             "seed": seed_record(seed)}
     return Task.from_arrays(X_train, y_train, X_test, y_test, name=path.stem,
-                            classes=chosen if classify else None, info=info)
+                            classes=chosen if classify else None, info=info,
+                            targets="classes" if classify else "regression" if targets == "regression" else "auto")
+
+
+# "auto" reads integer labels as classes unless there are more than this many distinct values
+# with fewer than _MIN_PER_CLASS points each on average: a regression target, most likely.
+_AUTO_MAX_CLASSES = 100
+_MIN_PER_CLASS = 5
+
+
+def _read_as_classes(targets: str, parts: list, path: Path) -> bool:
+    """Whether the labels of a file become one-hot classes (see ``targets`` of load_arrays)."""
+    if targets not in TARGET_READINGS:
+        raise InputError("targets", f"must be one of {', '.join(TARGET_READINGS)}; got {targets!r}")
+    labels = all(_is_label_vector(np.asarray(y)) for y in parts)
+    words = any(np.asarray(y).dtype.kind in "USO" for y in parts)
+    if targets == "classes":
+        if not labels:
+            raise InputError("targets", f"'classes' needs integer or word labels; {path} holds non-integer targets")
+        return True
+    if targets == "regression":
+        if words:
+            raise InputError("targets", f"'regression' needs numbers; {path} holds words as labels")
+        return False
+    if not labels:
+        return False
+    if not words:
+        values = np.concatenate([np.asarray(y).reshape(-1) for y in parts])
+        distinct = np.unique(values).size
+        if distinct > _AUTO_MAX_CLASSES and distinct * _MIN_PER_CLASS > values.size:
+            raise InputError("targets", f"{path} holds {distinct} distinct integer labels among {values.size} "
+                                        f"points (fewer than {_MIN_PER_CLASS} per value): classes or numbers? give "
+                                        f"--targets classes ({distinct} one-hot outputs) or --targets regression "
+                                        "(one output)")
+    return True
 
 
 def _classes(classes, y, classify: bool, path: Path):
