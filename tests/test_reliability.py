@@ -285,3 +285,62 @@ def test_targets_classes_refuses_real_numbers(tmp_path, capsys):
     np.savez(path, **{**arrays, "y_train": arrays["X_train"][:, 0], "y_test": arrays["X_test"][:, 0]})
     one_line_error(["measure", "-e", "0.5", "--data", str(path), "--targets", "classes"], capsys,
                    "--targets: 'classes' needs integer or word labels")
+
+
+def test_bootstrap_is_named_by_its_flag(tmp_path, capsys):
+    path = tmp_path / "l.txt"
+    path.write_text("0.1\n0.2\n0.3\n0.25\n")
+    line = one_line_error(["fit", "--losses", str(path), "--bootstrap", "-1"], capsys, "--bootstrap: ")
+    assert "--n-bootstrap" not in line
+
+
+def test_an_argument_no_flag_sets_keeps_its_plain_name():
+    from inductive_bias.cli.main import flag
+
+    options = {"--data", "--seed", "--bootstrap"}
+    assert flag("weights", options) == "weights"  # not an invented --weights
+    assert flag("n_bootstrap", options) == "--bootstrap"
+    assert flag("X_train", options) == "--data: X_train"
+    assert flag("seed", options) == "--seed"
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e300])
+def test_losses_beyond_double_precision_moments_are_refused_with_the_reason(tmp_path, capsys, scale):
+    # 1e-300 used to read as "zero variance" (its squares underflow).
+    path = tmp_path / "l.txt"
+    np.savetxt(path, np.random.default_rng(0).chisquare(5, size=50) * scale)
+    one_line_error(["fit", "--losses", str(path)], capsys, "--losses: are of scale")
+
+
+def test_moments_are_exact_under_a_power_of_two_rescaling():
+    from scipy import stats
+
+    from inductive_bias.estimators.moments import sample_moments
+
+    x = np.random.default_rng(0).chisquare(5, size=200)
+    for power in (-900, 0, 900):  # squares of 2^-900 x underflow, cubes of 2^900 x overflow
+        mean, sd, skew = sample_moments(np.ldexp(x, power))
+        assert np.ldexp(mean, -power) == pytest.approx(np.mean(x), rel=1e-14)
+        assert np.ldexp(sd, -power) == pytest.approx(np.std(x, ddof=1), rel=1e-14)
+        assert skew == pytest.approx(stats.skew(x, bias=False), rel=1e-12)
+
+
+def test_store_with_data_is_refused(tmp_path, capsys):
+    from inductive_bias.spaces.base import Member
+    from inductive_bias.store import SampleStore
+
+    path = tmp_path / "s.db"
+    with SampleStore(path) as store:
+        space_id = store.open_space({"space": "x"}, {"name": "t"}, 0)
+        for i in range(5):
+            store.add_member(space_id, i, Member(100 + i, 0.1 + 0.01 * i, 0.01, 0.5, 0.1), {"python": "3"})
+    one_line_error(["measure", "--store", str(path), "--space-id", space_id, "--data", "synthetic"], capsys,
+                   "--data: does not apply to --store with --space-id")
+    one_line_error(["measure", "--store", str(path), "--space-id", space_id, "--task-seed", "3"], capsys,
+                   "--task-seed: does not apply to --store")
+
+
+@pytest.mark.parametrize("task_flags", [["--data", "digits"], ["--task-seed", "2"], ["--n-train", "50"]])
+def test_complexity_inputs_with_task_flags_are_refused(capsys, task_flags):
+    one_line_error(["complexity", "--n", "100", "--m", "2", "--R", "1", "--delta", "0.1", "--error", "0.1",
+                    "--classes", "2", *task_flags], capsys, f"{task_flags[0]}: give either the bound's inputs")

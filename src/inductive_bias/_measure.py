@@ -206,6 +206,11 @@ def _measure_exact(task, space, eps, method) -> MeasureResult:
     )
 
 
+# Losses whose largest value lies outside this range are refused: their variance or third moment
+# would underflow or overflow in the estimators (1e-300 used to read as "zero variance").
+_LOSS_SCALE = (1e-100, 1e100)
+
+
 def measure_samples(samples: HypothesisSamples, target_error=None, *, estimator="sampled", n_bootstrap: int = 50,
                     seed=None, task=None, space: dict | None = None, targets=None,
                     target_variance_: float | None = None, fit_threshold: float | None = None,
@@ -255,6 +260,11 @@ def measure_samples(samples: HypothesisSamples, target_error=None, *, estimator=
     test = check_array("losses", samples.losses, ndim=1, allow_nonfinite=True)
     if np.any(test[np.isfinite(test)] < 0):
         raise InputError("losses", f"must be >= 0 (a mean squared error); got {float(np.nanmin(test))!r}")
+    largest = float(np.max(test[np.isfinite(test)], initial=0.0))
+    if largest > 0 and not _LOSS_SCALE[0] <= largest <= _LOSS_SCALE[1]:
+        raise InputError("losses", f"are of scale {largest:.3g}: outside {_LOSS_SCALE[0]:g}..{_LOSS_SCALE[1]:g} their "
+                                   "squares and cubes (the fits' moments) are not double-precision numbers; express "
+                                   "them in another unit, and ε alike (I(ε) does not depend on the unit)")
     train = None if samples.train_losses is None else check_array(
         "train_losses", samples.train_losses, ndim=1, allow_nonfinite=True)
     if train is not None and train.shape != test.shape:

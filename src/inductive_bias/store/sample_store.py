@@ -525,6 +525,13 @@ class SampleStore:
         return True
 
     @_guarded
+    def has_predictions(self, space_id: str) -> bool:
+        """Whether every stored member of the space has its test predictions (and there is one)."""
+        total, with_predictions = self._db.execute(
+            "SELECT count(*), count(predictions) FROM members WHERE space_id = ?", (space_id,)).fetchone()
+        return total > 0 and total == with_predictions
+
+    @_guarded
     def members(self, space_id: str, *, predictions: bool = False, limit: int | None = None) -> list[StoredMember]:
         """Committed members of a space in index order (the first ``limit`` of them)."""
         columns = "member_index, seed, test_loss, train_loss, test_accuracy, seconds, environment, committed"
