@@ -194,3 +194,13 @@ def test_one_stored_member_is_not_a_point_mass(tmp_path, task, capsys):
     space_id = filled(path, task, n=1)
     one_line(["measure", "--store", str(path), "--space-id", space_id, "-e", "0.1"], capsys,
              f"--space-id: space {space_id} in {path} holds 1 member")
+
+
+def test_sample_json_states_the_reproducibility_guarantee(tmp_path, capsys):
+    import json
+
+    assert main(["sample", "--space", "random_forest", "--n-estimators", "3", "--hypotheses", "2", "--store",
+                 str(tmp_path / "s.db"), "--n-train", "60", "--n-test", "40", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["reproducibility"]["bit_identical_for"].startswith("the same seed, chunk size")
+    assert "1e-5" in record["reproducibility"]["across_chunk_sizes"]

@@ -17,7 +17,15 @@ from ..tasks import Task
 from .._progress import ProgressBar
 from .sample_store import SampleStore, library_versions, task_identity
 
-__all__ = ["sample_into_store", "SampleRun", "SamplingInterrupted"]
+__all__ = ["sample_into_store", "SampleRun", "SamplingInterrupted", "REPRODUCIBILITY"]
+
+# What "the same members" means (docs/store.md, "Reproducibility of members"); reported by `sample --json`.
+REPRODUCIBILITY = {
+    "member_seed": "member i of a run has seed member_seeds(run_seed, i, 1)[0], whatever its chunk",
+    "bit_identical_for": "the same seed, chunk size, device, thread count and library versions",
+    "across_chunk_sizes": "equal to float32 rounding (test losses within 1e-5 relative, tested): batched "
+                          "products may sum in another order for another number of stacked members",
+}
 
 
 @dataclass(frozen=True)
