@@ -73,6 +73,7 @@ def _arrays(rng=None):
     ({"y_test": np.array(1)}, "y_test is a 0-d array"),
     ({"X_train": np.ones((30, 3)) + 1j}, "X_train holds complex numbers"),
     ({"y_train": np.ones(30) + 0j}, "y_train holds complex numbers"),
+    ({"X_train": np.array([None] * 30, dtype=object)}, "Object arrays cannot be loaded when allow_pickle=False"),
 ])
 def test_npz_with_strings_scalars_or_complex_numbers(tmp_path, capsys, change, expect):
     path = tmp_path / "bad.npz"
@@ -344,3 +345,9 @@ def test_store_with_data_is_refused(tmp_path, capsys):
 def test_complexity_inputs_with_task_flags_are_refused(capsys, task_flags):
     one_line_error(["complexity", "--n", "100", "--m", "2", "--R", "1", "--delta", "0.1", "--error", "0.1",
                     "--classes", "2", *task_flags], capsys, f"{task_flags[0]}: give either the bound's inputs")
+
+
+def test_complex_losses_file_is_refused(tmp_path, capsys):
+    path = tmp_path / "c.npy"
+    np.save(path, np.array([0.1 + 1j, 0.2, 0.3]))
+    one_line_error(["fit", "--losses", str(path)], capsys, "holds complex numbers")
