@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 
+from ._memory import check_memory
 from ._random import split_seed
 from ._validation import check_array, check_positive, check_target_errors
 from ._version import __version__
@@ -156,6 +157,10 @@ def measure(task: Task, space: HypothesisSpace, target_error=None, *, estimator=
         sampling = seed  # the run seed: member i has seed member_seeds(seed, i, 1)[0], as in a store
     tic = time.perf_counter()
     wants = resolve_estimator(choice, space.offers_predictions).uses_predictions
+    # per hypothesis: test and training loss, the estimator's copies of the losses, predictions
+    per_hypothesis = 8 * (4 + (task.Y_test.size if wants else 0))
+    check_memory("hypotheses", hypotheses, hypotheses * per_hypothesis,
+                 "the hypotheses' losses" + (" and test predictions" if wants else ""))
     options = {"progress": progress} if isinstance(space, MemberSpace) else {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConditioningWarning)
@@ -227,6 +232,11 @@ def _measure_exact(task, space, eps, method) -> MeasureResult:
     )
 
 
+# Losses whose largest value lies outside this range are refused: their variance or third moment
+# would underflow or overflow in the estimators (1e-300 used to read as "zero variance").
+_LOSS_SCALE = (1e-100, 1e100)
+
+
 def measure_samples(samples: HypothesisSamples, target_error=None, *, estimator="sampled", n_bootstrap: int = 50,
                     seed=None, task=None, space: dict | None = None, targets=None,
                     target_variance_: float | None = None, fit_threshold: float | None = None,
@@ -276,6 +286,11 @@ def measure_samples(samples: HypothesisSamples, target_error=None, *, estimator=
     test = check_array("losses", samples.losses, ndim=1, allow_nonfinite=True)
     if np.any(test[np.isfinite(test)] < 0):
         raise InputError("losses", f"must be >= 0 (a mean squared error); got {float(np.nanmin(test))!r}")
+    largest = float(np.max(test[np.isfinite(test)], initial=0.0))
+    if largest > 0 and not _LOSS_SCALE[0] <= largest <= _LOSS_SCALE[1]:
+        raise InputError("losses", f"are of scale {largest:.3g}: outside {_LOSS_SCALE[0]:g}..{_LOSS_SCALE[1]:g} their "
+                                   "squares and cubes (the fits' moments) are not double-precision numbers; express "
+                                   "them in another unit, and ε alike (I(ε) does not depend on the unit)")
     train = None if samples.train_losses is None else check_array(
         "train_losses", samples.train_losses, ndim=1, allow_nonfinite=True)
     if train is not None and train.shape != test.shape:

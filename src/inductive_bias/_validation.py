@@ -26,6 +26,8 @@ def check_array(name: str, value, *, ndim: int | Sequence[int], min_rows: int = 
                 allow_nonfinite: bool = False) -> np.ndarray:
     """A finite float64 array of the given number of dimensions with at least ``min_rows`` rows
     (NaN and inf allowed with ``allow_nonfinite``: a diverged member's loss)."""
+    if np.iscomplexobj(value):  # float64 would drop the imaginary part with only a warning
+        raise InputError(name, f"must be real; got complex values {_show(value)}")
     try:
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):

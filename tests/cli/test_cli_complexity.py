@@ -50,7 +50,7 @@ def test_table_output(capsys):
     (["--preset", "mnist", "--error", "0"], "--target-error"),
     (["--preset", "mnist", "--classes", "1"], "--classes"),
     (["--data", "nothing.npz", "--error", "0.1"], "--data"),
-    (["--preset", "mnist", "--n-train", "100"], "--data"),
+    (["--preset", "mnist", "--n-train", "100"], "--n-train"),
     (["--data", "digits", "--n-train", "60", "--error", "0.1", "--k", "2"], "--k"),
 ])
 def test_bad_input_is_one_line_and_exit_2(capsys, argv, flag):

@@ -198,3 +198,49 @@ def test_bad_parameters_are_refused():
         GeneralizedChiSquare([1.0], noncentrality=[-0.1])
     with pytest.raises(InputError, match="method"):
         GeneralizedChiSquare([1.0]).log_cdf(0.5, method="magic")
+
+
+# -- the deepest tail: eps down to the smallest subnormal float ---------------------------------
+def small_ball_log_p(law, target):
+    """ln P[L - c0 <= t] as t -> 0: the density of the Gaussian vector at the origin times the
+    volume of the ellipsoid sum w_j z_j² <= t (D = sum d_i dimensions),
+        ln P = (D/2) ln t - sum_i (d_i/2) ln(2 w_i) - sum_i nu_i/2 - ln Gamma(D/2 + 1),
+    exact up to a relative O(t sum_i (d_i + nu_i) / w_i) — below 1e-190 for the targets used here."""
+    D = float(np.sum(law.dof))
+    return (0.5 * D * math.log(target) - float(np.sum(0.5 * law.dof * np.log(2 * law.weights)))
+            - float(np.sum(law.noncentrality)) / 2 - math.lgamma(D / 2 + 1))
+
+
+@pytest.mark.parametrize("target", [1e-50, 1e-200, 5e-324])
+@pytest.mark.parametrize("offset", [0.0, 0.25])
+def test_deepest_tail_matches_the_small_ball_asymptotic(target, offset):
+    # K''(ŝ) underflows below eps ~ 1e-160 and ŝ overflows near 5e-324: both used to raise.
+    law = random_law(np.random.default_rng(8), terms=60, dof=2.0, offset=offset)
+    eps = offset + target
+    if eps - offset != target:  # 0.25 + 1e-200 rounds to 0.25: nothing reaches it
+        assert math.isinf(float(law.bits(eps)[0]))
+        return
+    golden = -small_ball_log_p(law, target) / LN2
+    # Inversion: relative 1e-9 in P is 1.4e-9 bits; the asymptotic is exact to far better.
+    assert float(law.bits(eps)[0]) == pytest.approx(golden, rel=1e-12, abs=1e-8)
+    # In this limit Lugannani–Rice replaces ln Gamma(D/2+1) by Stirling's formula, off by its first
+    # correction 1/(12 (D/2+1)) nats (D = 120 here: 0.0020 bits); allow twice that.
+    stirling_bits = 1 / (12 * 61) / LN2
+    assert float(law.bits(eps, "saddlepoint")[0]) == pytest.approx(golden, abs=2 * stirling_bits)
+    chernoff = float(law.chernoff_bits(eps)[0])
+    assert math.isfinite(chernoff) and chernoff <= golden + 1e-9
+
+
+@pytest.mark.parametrize("eps", [1e-200, 5e-324])
+def test_deepest_tail_of_one_term_matches_mpmath(eps):
+    weight, dof = 0.01, 7
+    law = GeneralizedChiSquare([weight], dof=dof)
+    # mpmath's incomplete gamma at 40 digits: independent of both the asymptotic and the inversion.
+    golden = golden_bits_central(weight, dof, eps)
+    assert float(law.bits(eps)[0]) == pytest.approx(golden, rel=1e-10)
+
+
+def test_offset_itself_and_below_stay_infinite_even_subnormally_close():
+    law = GeneralizedChiSquare([0.5, 0.1], dof=1, offset=5e-324)
+    assert np.all(np.isinf(law.bits([0.0, 5e-324])))
+    assert math.isfinite(float(law.bits(1e-323)[0]))

@@ -42,6 +42,9 @@ _OPTIONS = (
     ("--train-split", "train_split", {"metavar": "NAME"}, "hf: training split (default train)"),
     ("--test-split", "test_split", {"metavar": "NAME"}, "hf: test split (default test)"),
     ("--input-column", "input_column", {"metavar": "NAME"}, "hf: input column (default: the image column)"),
+    ("--targets", "targets", {"choices": ["auto", "classes", "regression"]},
+     ".npz / .npy / .csv: read labels as classes (one-hot) or regression targets (default auto: integers and "
+     "words are classes)"),
     ("--label-column", "label_column", {"metavar": "COL"}, "hf / .npy / .csv: label column (default: detected / last)"),
 )
 
@@ -50,7 +53,7 @@ def add_task_arguments(parser, skip: tuple[str, ...] = ()) -> None:
     """Add ``--data`` and the loader options, except the flags in ``skip`` (a subcommand that gives
     one of them another meaning: ``complexity --classes`` is a count of classes)."""
     group = parser.add_argument_group("task", "see `inductive-bias tasks` for which options each --data takes")
-    group.add_argument("--data", default="digits",
+    group.add_argument("--data", default=None,
                        help="a built-in task (digits, cartpole, synthetic), a loader (mnist, fashion-mnist, cifar10, "
                             "omniglot, hf, folder), or a .npz/.npy/.csv file (default digits)")
     group.add_argument("--n-train", type=int, help="training points (or episodes); default per task")
@@ -58,6 +61,17 @@ def add_task_arguments(parser, skip: tuple[str, ...] = ()) -> None:
     for flag, key, kwargs, text in _OPTIONS:
         if flag not in skip:
             group.add_argument(flag, dest=f"task_{key}", help=text, **kwargs)
+
+
+DEFAULT_DATA = "digits"
+
+
+def task_flags_given(args) -> list[str]:
+    """The task flags set on the command line (``--data`` included), to refuse them where the
+    command would not use them."""
+    given = ["--data"] if getattr(args, "data", None) is not None else []
+    flags = option_flags()
+    return given + [flags[key] for key, value in task_options(args).items() if value is not None]
 
 
 def task_options(args) -> dict:
@@ -73,15 +87,27 @@ def option_flags() -> dict[str, str]:
     return {"n_train": "--n-train", "n_test": "--n-test", **{key: flag for flag, key, _, _ in _OPTIONS}}
 
 
-def task_from_args(args):
+def task_from_args(args, notes: list | None = None):
     """The task of ``--data`` and its options; a set option the task does not take is an error
-    naming its flag (and the flags the task does take)."""
+    naming its flag (and the flags the task does take). Where a file's integer labels were read
+    as classes by default, ``notes`` gets a line saying so (and how to read them as numbers)."""
     options = task_options(args)
-    source, _ = resolve_source(args.data)
+    data = DEFAULT_DATA if args.data is None else args.data
+    source, _ = resolve_source(data)
     flags = option_flags()
     wrong = [flags[key] for key, value in options.items() if value is not None and key not in source.options]
     if wrong:
         others = f", nor {', '.join(wrong[1:])}" if len(wrong) > 1 else ""
         takes = " ".join(flags.get(o, o) for o in source.options)
         raise InputError(wrong[0], f"does not apply to --data {source.name}{others} (it takes: {takes})")
-    return load_task(args.data, **options)
+    try:
+        task = load_task(data, **options)
+        if notes is not None and "targets" in source.options and options.get("targets") is None \
+                and task.classes is not None and all(isinstance(c, int) for c in task.classes):
+            notes.append(f"{data}: integer labels read as {len(task.classes)} classes (one-hot outputs); "
+                         "--targets regression reads them as numbers")
+        return task
+    except InputError as error:  # a loader keyword (seed) is named by its flag (--task-seed)
+        if error.argument in flags and error.argument in source.options:
+            raise InputError(flags[error.argument], error.detail) from None
+        raise

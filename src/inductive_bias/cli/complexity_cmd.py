@@ -8,7 +8,7 @@ import sys
 
 from ..exceptions import InputError
 from ..complexity import DELTA_METHODS, PRESETS, complexity_bound, estimate_geometry
-from ._task_args import add_task_arguments, task_from_args
+from ._task_args import add_task_arguments, task_flags_given, task_from_args
 
 _EXPLICIT = ("n", "m", "R", "delta")
 
@@ -99,9 +99,10 @@ def run(args) -> int:
     explicit = args.preset is not None or any(getattr(args, name) is not None for name in _EXPLICIT)
     geometry = None
     if explicit:
-        if args.data != "digits" or args.n_train is not None or args.n_test is not None:
-            raise InputError("data", "give either the bound's inputs (--preset, --n --m --R --delta) or a task "
-                             "(--data) to estimate them from, not both")
+        given = task_flags_given(args)
+        if given:
+            raise InputError(given[0], "give either the bound's inputs (--preset, --n --m --R --delta) or a task "
+                             "(--data and its options) to estimate them from, not both")
         inputs = _explicit_inputs(args)
         bound = complexity_bound(inputs.pop("target_error"), inputs["n"], inputs["m"], inputs["R"], inputs["delta"],
                                  inputs.get("classes"), outputs=args.outputs, combinations=args.combinations,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -34,10 +35,16 @@ def read_losses(path: str) -> np.ndarray:
         if file.suffix == ".npy":
             values = np.load(file, allow_pickle=False)
         else:
-            values = np.loadtxt(file, dtype=np.float64, ndmin=1)
+            with warnings.catch_warnings():  # an empty file: said below, in the one error line
+                warnings.simplefilter("ignore", UserWarning)
+                values = np.loadtxt(file, dtype=np.float64, ndmin=1)
     except (OSError, ValueError, EOFError) as error:
         raise InputError("losses", f"cannot read {path}: {str(error).splitlines()[0]}") from None
+    if np.iscomplexobj(values):
+        raise InputError("losses", f"{path} holds complex numbers; losses are real mean squared errors")
     values = np.asarray(values, dtype=np.float64)
+    if values.size < 2:
+        raise InputError("losses", f"{path} holds {values.size} loss(es); an estimate needs at least 2, one per line")
     if values.ndim != 1:
         raise InputError("losses", f"{path} must hold one loss per line (a 1-D array); got shape {values.shape}")
     return values
@@ -54,6 +61,11 @@ def read_array(path: str, argument: str) -> np.ndarray:
 
 
 def run(args) -> int:
+    from ..reports.plot import check_figure_path
+
+    for argument in ("plot", "qq"):  # before the work, not after it
+        if getattr(args, argument):
+            check_figure_path(getattr(args, argument), argument)
     losses = read_losses(args.losses)
     if (args.predictions is None) != (args.targets is None):
         raise InputError("predictions", "--predictions and --targets go together")

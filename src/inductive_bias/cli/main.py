@@ -11,8 +11,12 @@ from __future__ import annotations
 from .._version import __version__
 
 import argparse
+import codecs
+import errno
 import importlib
+import os
 import sys
+import unicodedata
 import warnings
 
 from ..exceptions import InputError
@@ -27,9 +31,64 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def flag(argument: str) -> str:
-    """The CLI spelling of an API argument name: target_error -> --target-error."""
-    return "--" + argument.replace("_", "-") if argument.isidentifier() else argument
+# API argument names whose CLI flag is spelled otherwise.
+_FLAG_ALIASES = {"n_bootstrap": "--bootstrap", "target_errors": "--target-error"}
+_DATA_ARRAYS = ("X_train", "X_test", "y_train", "y_test", "Y_train", "Y_test")
+
+
+def flag(argument: str, options=None) -> str:
+    """The CLI spelling of an API argument name: target_error -> --target-error.
+
+    With ``options`` (the subcommand's option strings) a name is only spelled as a flag that
+    exists: the task's arrays are named under ``--data``, and an argument no flag sets (a law's
+    ``weights``) keeps its plain name rather than an invented ``--weights``."""
+    if not argument.isidentifier():
+        return argument
+    spelled = "--" + argument.replace("_", "-")
+    if options is None or spelled in options:
+        return spelled
+    if _FLAG_ALIASES.get(argument) in options:
+        return _FLAG_ALIASES[argument]
+    if argument in _DATA_ARRAYS and "--data" in options:
+        return f"--data: {argument}"
+    return argument
+
+
+# Spelled out where the terminal cannot show them (PYTHONIOENCODING=ascii, a latin-1 locale).
+_SPELLED = {"ε": "eps", "δ": "delta", "Γ": "Gamma", "γ": "gamma", "π": "pi", "Σ": "Sigma", "σ": "sigma",
+            "Φ": "Phi", "ℓ": "l", "ω": "omega", "τ": "tau", "ν": "nu", "λ": "lambda", "μ": "mu", "χ": "chi",
+            "²": "^2", "½": "1/2", "·": "*", "√": "sqrt", "≤": "<=", "≥": ">=", "–": "-", "—": "-", "≈": "~",
+            "×": "x", "−": "-", "∞": "inf", "§": "section ", "…": "...", "₋": "-"}
+
+
+def _spell_out(error: UnicodeEncodeError):
+    """Codec error handler: Greek letters and symbols as ASCII words, accents dropped, else \\u escapes."""
+    text = error.object[error.start:error.end]
+    out = []
+    for char in text:
+        plain = _SPELLED.get(char) or unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
+        out.append(plain or char.encode("ascii", "backslashreplace").decode())
+    return "".join(out), error.end
+
+
+codecs.register_error("inductive_bias.spell_out", _spell_out)
+
+
+def _legible_streams() -> None:
+    """stdout and stderr spell out what their encoding cannot show, instead of raising
+    UnicodeEncodeError on the first δ."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        try:
+            "εδ".encode(encoding)
+        except (UnicodeEncodeError, LookupError):
+            if hasattr(stream, "reconfigure"):
+                stream.reconfigure(errors="inductive_bias.spell_out")
+
+
+def _output_lost(error: OSError) -> bool:
+    """A write that failed for want of room or a device (stdout to /dev/full, a full disk)."""
+    return error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,7 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
         module = importlib.import_module(f"{__package__}.{name.replace('-', '_')}_cmd")
-        module.add_parser(sub).set_defaults(_run=module.run)
+        command = module.add_parser(sub)
+        options = frozenset(o for action in command._actions for o in action.option_strings)
+        command.set_defaults(_run=module.run, _options=options)
     return parser
 
 
@@ -51,10 +112,25 @@ def main(argv=None) -> int:
     shown = warnings.formatwarning
     warnings.formatwarning = lambda message, category, *_, **__: (
         f"inductive-bias {args.command}: warning: {message}\n")
+    _legible_streams()
     try:
-        return int(args._run(args) or 0)
+        status = int(args._run(args) or 0)
+        sys.stdout.flush()  # a full disk is reported here, not as a traceback at exit
+        return status
+    except OSError as error:
+        if not _output_lost(error):
+            raise
+        # Nothing more can reach stdout; point it at /dev/null so that the exit's flush is quiet.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        where = f" ({error.filename})" if error.filename else " (the output)"
+        print(f"inductive-bias {args.command}: error: cannot write{where}: {error.strerror}", file=sys.stderr)
+        return 2
     except InputError as error:
-        print(f"inductive-bias {args.command}: error: {flag(error.argument)}: {error.detail}", file=sys.stderr)
+        print(f"inductive-bias {args.command}: error: {flag(error.argument, args._options)}: {error.detail}",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"inductive-bias {args.command}: interrupted", file=sys.stderr)

@@ -18,7 +18,7 @@ from ..store import SampleStore, SpaceKey, measure_store
 from ._common import add_estimation, add_output, add_target_error, emit
 from ._space_args import (add_gp_arguments, add_trained_space_arguments, build_gp_space, build_trained_space,
                           refuse_foreign_flags, trained_spaces)
-from ._task_args import add_task_arguments, task_from_args
+from ._task_args import add_task_arguments, task_flags_given, task_from_args
 
 DEFAULT_HYPOTHESES = 1000
 POOR_FIT_P = 0.01  # a goodness-of-fit p-value below this gets a caution under the table
@@ -67,12 +67,16 @@ def run(args) -> int:
         refuse_foreign_flags(args, "gp", set())
     if args.space_id and not args.store:
         raise InputError("space_id", "needs --store, the sample store that holds the space")
+    if args.plot:
+        from ..reports.plot import check_figure_path
+
+        check_figure_path(args.plot)  # before the work, not after it
     estimator = choose_estimator(args.estimator)
     notes: list = []
     if args.store:
         result = _from_store(args, estimator, notes)
     else:
-        task = task_from_args(args)
+        task = task_from_args(args, notes)
         space = build_trained_space(args, notes) if trained else build_gp_space(args)
         hypotheses = DEFAULT_HYPOTHESES if args.hypotheses is None else args.hypotheses
         with warnings.catch_warnings():
@@ -113,8 +117,13 @@ def _from_store(args, estimator, notes):
                 record = store.find(space, task, args.seed)
         else:
             record = store.resolve(args.space_id)
-            if resolve_estimator(estimator, True).uses_predictions:
+            if resolve_estimator(estimator, True).uses_predictions and store.has_predictions(record.space_id):
                 task = task_from_args(args)  # its test targets, for stored predictions
+            elif task_flags_given(args):
+                raise InputError(task_flags_given(args)[0], f"does not apply to --store with --space-id: space "
+                                                            f"{record.space_id} carries its task; the task flags "
+                                                            "serve only to check a trained space's flags or to score "
+                                                            "stored predictions (sampled with --predictions)")
         return measure_store(store, record.space_id, args.target_error, estimator=estimator,
                              n_bootstrap=args.bootstrap, seed=args.seed, hypotheses=args.hypotheses,
                              fit_threshold=args.fit_threshold, fitted_only=args.fitted_only, task=task)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from ..store import store_summary
+from ..store import SampleStore, store_summary
 
 
 def add_parser(sub):
@@ -14,6 +14,9 @@ def add_parser(sub):
                                    "mean losses.")
     p.add_argument("--store", required=True, metavar="FILE", help="the sample store")
     p.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
+    p.add_argument("--export", metavar="FILE",
+                   help="write a consistent, self-contained copy of the store to this new file (SQLite's online "
+                        "backup: safe while a run writes, members still in the -wal file included)")
     return p
 
 
@@ -22,6 +25,12 @@ def _number(value, spec):
 
 
 def run(args) -> int:
+    if args.export:
+        with SampleStore(args.store, create=False) as store:
+            path = store.export(args.export)
+            spaces = len(store.spaces())
+        print(f"inductive-bias runs: exported {args.store} ({spaces} spaces) to {path}", file=sys.stderr)
+        return 0
     spaces = store_summary(args.store)
     if args.json:
         sys.stdout.write(json.dumps(spaces, indent=2) + "\n")

@@ -6,6 +6,7 @@ import json
 import sys
 
 from .._validation import check_positive
+from ..store.runner import REPRODUCIBILITY
 from ..store import SampleStore, SamplingInterrupted, sample_into_store, spec_summary, store_summary
 from ._space_args import add_trained_space_arguments, build_trained_space, trained_spaces
 from ._task_args import add_task_arguments, task_from_args
@@ -49,7 +50,7 @@ def run(args) -> int:
               "trained": outcome.trained, "skipped": outcome.skipped, "stored": outcome.stored,
               "seconds": outcome.seconds, "members_in_store": summary["members"],
               "test_loss_mean": summary["test_loss_mean"], "train_loss_mean": summary["train_loss_mean"],
-              "test_accuracy_mean": summary["test_accuracy_mean"]}
+              "test_accuracy_mean": summary["test_accuracy_mean"], "reproducibility": REPRODUCIBILITY}
     if args.json:
         sys.stdout.write(json.dumps(record, indent=2) + "\n")
         return 0

@@ -39,16 +39,31 @@ TAIL_METHODS = ("auto", "inversion", "saddlepoint", "imhof")
 
 
 @dataclass(frozen=True)
+class _LowerTail:
+    """Log-space quantities of the lower tail at s = -e^u (see _lower_tail_terms)."""
+
+    log_a: np.ndarray
+    b: np.ndarray
+    log_K1: float
+    log_K2: float
+    log_scaled_K2: float
+    log_bound: float
+
+
+@dataclass(frozen=True)
 class Saddlepoint:
     """The saddlepoint ŝ of K'(ŝ) = eps and the cumulants there."""
 
     s: float
-    K: float  # K(ŝ)
-    K2: float  # K''(ŝ)
+    K: float  # K(ŝ); nan where only the scaled quantities below are representable
+    K2: float  # K''(ŝ); may underflow to 0 deep in the lower tail (use ``scaled_K2``)
+    log_bound: float | None = None  # K(ŝ) - ŝ eps, summed stably (lower tail)
+    scaled_K2: float | None = None  # ŝ² K''(ŝ), dimensionless and O(1) at any depth (lower tail)
+    log_minus_s: float | None = None  # ln(-ŝ), finite where ŝ overflows (lower tail)
 
     def log_chernoff(self, eps: float) -> float:
         """ln of the Chernoff bound exp(K(ŝ) - ŝ eps) >= P (lower tail for ŝ < 0)."""
-        return self.K - self.s * eps
+        return self.log_bound if self.log_bound is not None else self.K - self.s * eps
 
 
 class GeneralizedChiSquare:
@@ -129,6 +144,31 @@ class GeneralizedChiSquare:
         K2 = float(np.sum(2.0 * d * q**2 + 4.0 * nu * q**2 / a))
         return K, K1, K2
 
+    def _lower_tail_terms(self, u: float, log_target: float) -> "_LowerTail":
+        """The lower tail at s = -e^u, in log space (SPEC §2, Lugannani–Rice and Chernoff).
+
+        With a_i = 1 - 2 s w_i = 1 + 2 e^u w_i and b_i = 2 e^u w_i / a_i in (0, 1):
+        K'(s) - c0 = sum_i (d_i + nu_i / a_i) w_i / a_i, s² K''(s) = sum_i (d_i / 2 + nu_i / a_i) b_i²
+        and K(s) - s eps = -sum_i [(d_i/2) ln a_i + nu_i b_i / 2] + e^u (eps - c0). Each is O(1) or
+        a sum of O(1) terms however small eps - c0 is, where s, K' and K'' themselves over- and
+        underflow (eps = 1e-200 puts K'' near 1e-400).
+        """
+        log_w = np.log(self.weights)
+        log_a = np.logaddexp(0.0, LN2 + u + log_w)
+        log_q = log_w - log_a
+        log_b = LN2 + u + log_q
+        with np.errstate(divide="ignore"):  # nu_i = 0: ln 0 = -inf drops the term
+            log_nu = np.log(self.noncentrality)
+        log_d = np.log(self.dof)
+        log_K1 = float(special.logsumexp(np.concatenate([log_d + log_q, log_nu + log_q - log_a])))
+        log_K2 = float(special.logsumexp(np.concatenate([LN2 + log_d + 2 * log_q,
+                                                          2 * LN2 + log_nu + 2 * log_q - log_a])))
+        log_scaled_K2 = float(special.logsumexp(np.concatenate([log_d - LN2 + 2 * log_b,
+                                                                 log_nu + 2 * log_b - log_a])))
+        b = np.exp(log_b)
+        log_bound = float(-np.sum(0.5 * self.dof * log_a + 0.5 * self.noncentrality * b)) + math.exp(u + log_target)
+        return _LowerTail(log_a, b, log_K1, log_K2, log_scaled_K2, log_bound)
+
     def saddlepoint(self, eps: float) -> Saddlepoint:
         """Solve K'(ŝ) = eps (K' increases from c0 at s = -inf to +inf at s_max).
 
@@ -143,20 +183,27 @@ class GeneralizedChiSquare:
             K, _, K2 = self._cgf_derivatives(0.0)
             return Saddlepoint(0.0, K, K2)
         if target < mean_excess:
-            # g(u) = ln(K'(-e^u) - c0) - ln(target), decreasing in u.
+            # g(u) = ln(K'(-e^u) - c0) - ln(target), decreasing in u; every quantity in log space
+            # (see _lower_tail_terms) so that eps down to the smallest subnormal float still has
+            # a saddlepoint although ŝ itself may overflow and K''(ŝ) underflow.
+            log_target = math.log(target)
+
             def g(u):
-                K, K1, K2 = self._cgf_derivatives(-math.exp(u))
-                return math.log(K1) - math.log(target), -K2 * math.exp(u) / K1
+                terms = self._lower_tail_terms(u, log_target)
+                return terms.log_K1 - log_target, -math.exp(terms.log_K2 + u - terms.log_K1)
 
             # Bracket: K'(s) - c0 ~ sum(d)/(2|s|) as s -> -inf, so start near that scale.
-            u = math.log(max(np.sum(self.dof) / (2.0 * target), 1e-300))
+            u = math.log(float(np.sum(self.dof)) / 2.0) - log_target
             lo, hi = u - 1.0, u + 1.0
             while g(lo)[0] < 0:
                 lo -= 2.0 * (hi - lo)
             while g(hi)[0] > 0:
                 hi += 2.0 * (hi - lo)
             u = _safeguarded_newton(g, lo, hi, decreasing=True)
-            s = -math.exp(u)
+            terms = self._lower_tail_terms(u, log_target)
+            s = -math.exp(u) if u < 700.0 else -math.inf
+            K = terms.log_bound + s * eps if math.isfinite(s) else math.nan
+            return Saddlepoint(s, K, math.exp(terms.log_K2), terms.log_bound, math.exp(terms.log_scaled_K2), u)
         else:
             def f(s):
                 _, K1, K2 = self._cgf_derivatives(s)
@@ -197,8 +244,12 @@ class GeneralizedChiSquare:
         sp = self.saddlepoint(eps)
         if sp.s == 0.0:
             return math.log(0.5)  # the approximation's limit at the mean (skewness term dropped)
-        r = math.copysign(math.sqrt(max(2.0 * (sp.s * eps - sp.K), 0.0)), sp.s)
-        u = sp.s * math.sqrt(sp.K2)
+        if sp.s < 0:  # the scaled, log-space quantities: finite at any depth
+            r = -math.sqrt(max(-2.0 * sp.log_bound, 0.0))
+            u = -math.sqrt(sp.scaled_K2)
+        else:
+            r = math.copysign(math.sqrt(max(2.0 * (sp.s * eps - sp.K), 0.0)), sp.s)
+            u = sp.s * math.sqrt(sp.K2)
         if r == 0.0:
             return math.log(0.5)
         if sp.s < 0:
@@ -225,7 +276,9 @@ class GeneralizedChiSquare:
         _, _, K2_0 = self._cgf_derivatives(0.0)
         half = 0.5 / math.sqrt(K2_0)
         lower = sp.s < 0 or (sp.s == 0.0)
-        c = min(sp.s, -half) if lower else max(sp.s, min(half, 0.5 * (sp.s + self.s_max)))
+        if lower:
+            return self._log_cdf_inversion_lower(eps, sp, half)
+        c = max(sp.s, min(half, 0.5 * (sp.s + self.s_max)))
         Kc, _, K2c = self._cgf_derivatives(c)
         scale = 1.0 / math.sqrt(K2c)
         base = Kc - c * eps
@@ -237,13 +290,41 @@ class GeneralizedChiSquare:
             return value.real * scale
 
         integral = _integrate_to_infinity(integrand)
-        if lower:
-            if -integral > 0:
-                return base + math.log(-integral / math.pi)
-        else:
-            upper = integral / math.pi * math.exp(base)
-            if 0 <= upper < 1:
-                return math.log1p(-upper)
+        upper = integral / math.pi * math.exp(base)
+        if 0 <= upper < 1:
+            return math.log1p(-upper)
+        return self._inversion_failed(eps, integral)
+
+    def _log_cdf_inversion_lower(self, eps: float, sp: Saddlepoint, half: float) -> float:
+        """The lower tail's inversion in the scaled variable tau, s = c (1 + i tau), c = -e^u < 0:
+
+            P[L <= eps] = e^{K(c) - c eps} (1/pi) int_0^inf Re[ F(tau) / (1 + i tau) ] d tau,
+            ln F(tau) = sum_i [-(d_i/2) ln(1 + i tau b_i) - nu_i (b_i/2) i tau (1 - b_i) / (1 + i tau b_i)]
+                        + i tau e^u (eps - c0),
+
+        with a_i, b_i as in :meth:`_lower_tail_terms`. Nothing in it over- or underflows at any
+        depth: c itself never appears, only b_i in (0, 1) and e^u (eps - c0) ~ sum(d) / 2.
+        """
+        log_target = math.log(eps - self.offset)
+        # Keep at least half a standard deviation (in s) away from the pole at s = 0.
+        u = math.log(half) if sp.log_minus_s is None else max(math.log(half), sp.log_minus_s)
+        terms = self._lower_tail_terms(u, log_target)
+        b, nu, d = terms.b, self.noncentrality, self.dof
+        drift = math.exp(u + log_target)
+        scale = 1.0 / math.sqrt(math.exp(terms.log_scaled_K2))
+
+        def integrand(x):
+            tau = x * scale
+            z = 1.0 + 1j * tau * b
+            exponent = np.sum(-0.5 * d * np.log(z) - 0.5 * nu * b * (1j * tau * (1.0 - b)) / z) + 1j * tau * drift
+            return (np.exp(exponent) / (1.0 + 1j * tau)).real * scale
+
+        integral = _integrate_to_infinity(integrand)
+        if integral > 0:
+            return terms.log_bound + math.log(integral / math.pi)
+        return self._inversion_failed(eps, integral)
+
+    def _inversion_failed(self, eps: float, integral: float) -> float:
         warnings.warn(f"inversion at eps={eps!r} gave an impossible integral {integral!r}; "
                       "returning the saddlepoint approximation instead", IntegrationWarning, stacklevel=3)
         return self._log_cdf_saddlepoint(eps)

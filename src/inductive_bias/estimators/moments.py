@@ -31,15 +31,20 @@ def sample_moments(losses: np.ndarray) -> tuple[float, float, float]:
     """Mean, standard deviation (ddof=1) and adjusted Fisher–Pearson skewness G1."""
     x = np.asarray(losses, dtype=np.float64)
     n = x.size
-    mu = float(np.mean(x))
-    d = x - mu
+    # Moments of x / 2^e with 2^e near the largest |x| (exact: a power of two), so that losses of
+    # scale 1e-300 (whose squares underflow) or 1e300 (whose cubes overflow) keep their moments.
+    largest = float(np.max(np.abs(x))) if n else 0.0
+    scale = math.ldexp(1.0, math.frexp(largest)[1]) if largest > 0 and math.isfinite(largest) else 1.0
+    y = x / scale
+    mu = float(np.mean(y))
+    d = y - mu
     m2 = float(np.mean(d * d))
     m3 = float(np.mean(d * d * d))
     if not m2 > 0:
         raise FitError("the losses have zero variance")
     g1 = m3 / m2**1.5
     G1 = g1 * math.sqrt(n * (n - 1)) / (n - 2) if n > 2 else g1
-    return mu, math.sqrt(m2 * n / (n - 1)), G1
+    return mu * scale, math.sqrt(m2 * n / (n - 1)) * scale, G1
 
 
 class MomentEstimator(SampleEstimator):

@@ -25,13 +25,41 @@ def _figure():
     return plt, fig, top, bottom
 
 
-def _save(plt, fig, path) -> None:
-    path = Path(path)
-    if path.parent and not path.parent.exists():
-        raise InputError("plot", f"directory {path.parent} does not exist")
+# What matplotlib's Agg canvas writes, by file suffix.
+FIGURE_SUFFIXES = (".png", ".pdf", ".svg", ".svgz", ".eps", ".ps", ".jpg", ".jpeg", ".tif", ".tiff", ".webp")
+
+
+def check_figure_path(path, argument: str = "plot") -> Path:
+    """A figure file that can be written, checked before any work: an existing folder holding it,
+    a suffix matplotlib writes (a bare name would silently become NAME.png), not a folder itself,
+    and writable (tried by opening it for appending, or creating and removing it)."""
+    file = Path(path)
+    if file.is_dir():
+        raise InputError(argument, f"{path} is a folder; give a file name such as {file / 'figure.png'}")
+    if file.suffix.lower() not in FIGURE_SUFFIXES:
+        raise InputError(argument, f"{path} must end in one of {', '.join(FIGURE_SUFFIXES)}")
+    if not file.parent.is_dir():
+        raise InputError(argument, f"directory {file.parent} does not exist")
+    try:
+        if file.exists():
+            open(file, "ab").close()  # writes nothing
+        else:
+            open(file, "xb").close()
+            file.unlink()
+    except OSError as error:
+        raise InputError(argument, f"cannot write {path}: {error.strerror or error}") from None
+    return file
+
+
+def _save(plt, fig, path, argument: str = "plot") -> None:
+    path = check_figure_path(path, argument)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    try:
+        fig.savefig(path, dpi=120)
+    except OSError as error:  # a disk that filled up meanwhile
+        raise InputError(argument, f"cannot write {path}: {error.strerror or error}") from None
+    finally:
+        plt.close(fig)
 
 
 def _title(result) -> str:

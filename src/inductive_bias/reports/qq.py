@@ -42,4 +42,4 @@ def plot_qq(law, losses, path, *, label: str = "fitted law") -> None:
     ax.set_ylabel("normal score of the sample (empirical)")
     ax.legend()
     ax.grid(alpha=0.3)
-    _save(plt, fig, path)
+    _save(plt, fig, path, "qq")

@@ -11,6 +11,7 @@ from scipy import linalg
 from scipy.linalg import lapack
 from scipy.linalg.blas import dsymm, dsyrk
 
+from .._memory import check_memory
 from .._random import check_random_state
 from ..exceptions import ConditioningWarning, InputError
 from .._validation import check_positive
@@ -94,6 +95,10 @@ def _check_hyperparameter(name: str, value, *, allow_zero: bool = False, extra: 
     return check_positive(name, value, allow_zero=allow_zero)
 
 
+# a² and a²-scaled eigenvalues stay normal float64 numbers (1e±300 and a margin for m, n).
+_AMPLITUDE_RANGE = (1e-140, 1e140)
+
+
 class GaussianProcess(HypothesisSpace):
     """Latent functions drawn from GP(0, a² κ) conditioned on the training data, each output
     independently (SPEC §2): interpolating it exactly (``noise=0``, the published setting) or up to
@@ -139,6 +144,10 @@ class GaussianProcess(HypothesisSpace):
         self.kernel = kernel
         self.lengthscale = _check_hyperparameter("lengthscale", lengthscale, extra=("median", "ml"))
         self.amplitude = _check_hyperparameter("amplitude", amplitude, extra=("ml",))
+        if not isinstance(self.amplitude, str) and not _AMPLITUDE_RANGE[0] <= self.amplitude <= _AMPLITUDE_RANGE[1]:
+            # a² must be a normal float
+            raise InputError("amplitude", f"must lie in [{_AMPLITUDE_RANGE[0]:g}, {_AMPLITUDE_RANGE[1]:g}] so that a² "
+                                          f"is representable; got {amplitude!r} (rescale the targets instead)")
         self.noise = _check_hyperparameter("noise", noise, allow_zero=True, extra=("ml",))
         self.jitter = None if jitter is None else check_positive("jitter", jitter, allow_zero=True)
         self.restarts = check_positive("restarts", restarts, integer=True)
@@ -182,6 +191,10 @@ class GaussianProcess(HypothesisSpace):
         covariance scales by a²): M = K* A^-1 Y_train and Σ = a² (K** - K* A^-1 K*^T).
         """
         timings = {}
+        n, m = task.n_train, task.n_test
+        # float64 K (n x n), K* and V (m x n), K** / Σ and its eigenvectors (m x m), held at once
+        check_memory("n_train" if n >= m else "n_test", n if n >= m else m, 8.0 * (n * n + 2 * m * n + 2 * m * m),
+                     f"the GP's kernel matrices ({n} training and {m} test points)")
         tic = time.perf_counter()
         ell, amplitude, noise, fitted = self._hyperparameters(task)
         if fitted is not None:

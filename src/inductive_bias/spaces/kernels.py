@@ -65,6 +65,8 @@ def kernel_matrix(kernel: str, A: np.ndarray, B: np.ndarray, lengthscale: float)
     b = np.ascontiguousarray(B, dtype=np.float64) / lengthscale
     half_a = 0.5 * np.einsum("ij,ij->i", a, a)
     half_b = 0.5 * np.einsum("ij,ij->i", b, b)
+    if not (np.all(np.isfinite(half_a)) and np.all(np.isfinite(half_b))):
+        _refuse_overflow(A, B, lengthscale)
     out = np.empty((a.shape[0], b.shape[0]))
 
     def block(start: int) -> None:
@@ -89,11 +91,27 @@ def kernel_matrix(kernel: str, A: np.ndarray, B: np.ndarray, lengthscale: float)
     return out
 
 
+def _refuse_overflow(A, B, lengthscale: float):
+    """|x|/ℓ beyond ~1e154 overflows the squared distances (inf - inf = nan kernel entries): name
+    the argument that is out of scale, the features or the lengthscale."""
+    largest = max(float(np.max(np.abs(A), initial=0.0)), float(np.max(np.abs(B), initial=0.0)))
+    if largest > 1e100:
+        raise InputError("X_train", f"features up to {largest:.3g} overflow the kernel's squared distances; "
+                                    "rescale them (e.g. min-max scale) before measuring")
+    raise InputError("lengthscale", f"{lengthscale!r} is too small for features up to {largest:.3g}: their squared "
+                                    "distances over ℓ² overflow; use a lengthscale near the data's scale "
+                                    "(e.g. median)")
+
+
 def median_lengthscale(X: np.ndarray) -> float:
     """The median pairwise distance of the training inputs (SPEC §2, "median")."""
     if len(X) < 2:
         raise InputError("lengthscale", "'median' needs at least 2 training points")
-    median = float(np.median(pdist(X)))
+    with np.errstate(over="ignore"):
+        median = float(np.median(pdist(X)))
+    if not math.isfinite(median):
+        raise InputError("X_train", f"features up to {float(np.max(np.abs(X))):.3g} overflow their pairwise "
+                                    "distances; rescale them before measuring")
     if not median > 0:
         raise InputError("lengthscale", "'median' is 0: more than half the training pairs coincide; give a number")
     return median

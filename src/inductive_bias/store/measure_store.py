@@ -72,6 +72,9 @@ def measure_store(store, space_id: str, target_error=None, *, estimator="sampled
                                        f"{hypotheses})")
     if not len(samples):
         raise InputError("space_id", f"space {record.space_id} in {path} holds no members yet")
+    if len(samples) < 2 and not record.spec.get("deterministic"):
+        raise InputError("space_id", f"space {record.space_id} in {path} holds {len(samples)} member; a sample-based "
+                                     "estimate needs at least 2 (inductive-bias sample ... --hypotheses N adds more)")
     space = {**record.spec, "space_id": record.space_id, "run_seed": record.run_seed}
     return measure_samples(samples, eps, estimator=choice, n_bootstrap=n_bootstrap, seed=split_seed(seed)[1],
                            task=record.task, targets=None if samples.predictions is None else task.Y_test, target_variance_=record.target_variance,

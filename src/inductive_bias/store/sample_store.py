@@ -22,6 +22,7 @@ from __future__ import annotations
 from .._version import __version__
 
 import datetime as _dt
+import functools
 import hashlib
 import io
 import json
@@ -31,6 +32,7 @@ import sys
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 
@@ -121,10 +123,49 @@ def _encode_predictions(predictions) -> bytes | None:
     return zlib.compress(buffer.getvalue(), 6)
 
 
-def _decode_predictions(blob) -> np.ndarray | None:
+def _decode_predictions(blob, store: str = "", where: str = "a member") -> np.ndarray | None:
     if blob is None:
         return None
-    return np.load(io.BytesIO(zlib.decompress(blob)), allow_pickle=False)
+    try:
+        return np.load(io.BytesIO(zlib.decompress(blob)), allow_pickle=False)
+    except (zlib.error, ValueError, OSError, EOFError, TypeError) as error:
+        raise InputError("store", f"{store}: {where} has a corrupt predictions blob ({error})") from None
+
+
+class _damaged:
+    """Turns SQLite's report of a damaged file (``database disk image is malformed``) met while
+    reading or writing into one line naming the store."""
+
+    def __init__(self, store):
+        self.path = store.path
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if kind is not None and issubclass(kind, sqlite3.DatabaseError) and not issubclass(kind, sqlite3.IntegrityError):
+            if isinstance(error, sqlite3.OperationalError) and "readonly" not in str(error) \
+                    and "malformed" not in str(error):
+                return False  # locked, busy, interrupted: not damage
+            raise InputError("store", f"{self.path} is damaged ({error}); `sqlite3 {self.path} 'PRAGMA "
+                                      "integrity_check'` says where; an export made before, or .recover, may "
+                                      "save the rest") from None
+        return False
+
+
+def _guarded(method):
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with _damaged(self):
+            return method(self, *args, **kwargs)
+    return wrapper
+
+
+def _row_json(text, store: str, where: str, column: str):
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError) as error:
+        raise InputError("store", f"{store}: {where} has a corrupt {column} ({error})") from None
 
 
 def _real(x):
@@ -219,8 +260,9 @@ class SampleStore:
         The file cannot be opened, is not a sample store, or has another schema version.
     """
 
-    def __init__(self, path, *, create: bool = True):
+    def __init__(self, path, *, create: bool = True, read_only: bool | None = None):
         self.path = str(path)
+        self.read_only = (not create) if read_only is None else bool(read_only)
         memory = self.path == ":memory:"
         if not memory:
             file = Path(self.path)
@@ -229,17 +271,57 @@ class SampleStore:
             if not create and not file.is_file():
                 raise InputError("store", f"no such store: {self.path}")
         try:
-            self._db = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
+            self._db = self._connect_read_only() if self.read_only and not memory else \
+                sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
         except sqlite3.Error as error:
             raise InputError("store", f"cannot open {self.path}: {error}") from None
         try:
             self._prepare(memory, create)
+            if not self.read_only and not memory:
+                self._check_writable()
         except sqlite3.DatabaseError as error:
             self._db.close()
             raise InputError("store", f"{self.path} is not a readable sample store ({error})") from None
         except InputError:
             self._db.close()
             raise
+
+    def _connect_read_only(self) -> sqlite3.Connection:
+        """A reader's connection (``mode=ro``): it never writes the file, and still sees members a
+        running writer commits. A WAL store in a read-only folder cannot get the ``-shm`` file
+        readers share; where no ``-wal`` file holds members the main file lacks, the file cannot
+        change while the folder stays read-only and is opened ``immutable`` (no locks, no -shm)."""
+        file = Path(self.path).resolve()
+        base = "file:" + quote(str(file)) + "?mode=ro"
+        db = sqlite3.connect(base, uri=True, timeout=60.0, isolation_level=None)
+        try:
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return db
+        except sqlite3.DatabaseError as error:
+            db.close()
+            wal = file.with_name(file.name + "-wal")
+            if "unable to open" not in str(error):  # not the missing -shm of a read-only folder
+                raise InputError("store", f"{self.path} is not a readable sample store ({error})") from None
+            if wal.exists() and wal.stat().st_size > 0:
+                raise InputError("store", f"{self.path} is in a read-only folder and {wal.name} holds members not yet "
+                                          "copied into it; open it once where its folder is writable (or copy "
+                                          f"{file.name}, {wal.name} and {file.name}-shm together to such a folder)"
+                                 ) from None
+            return sqlite3.connect(base + "&immutable=1", uri=True, isolation_level=None)
+
+    def _check_writable(self) -> None:
+        """A writer learns now, before any training, that the file or its folder (the -wal and
+        -shm files live beside it) cannot be written: a write inside a transaction that is rolled back."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            finally:
+                self._db.execute("ROLLBACK")
+        except sqlite3.OperationalError as error:
+            raise InputError("store", f"{self.path} cannot be written ({error}); give a store whose file and folder "
+                                      "you can write (SQLite keeps its -wal and -shm files beside it); reading "
+                                      "needs no write access (`runs`, `measure --store`)") from None
 
     def _prepare(self, memory: bool, create: bool) -> None:
         db = self._db
@@ -277,6 +359,48 @@ class SampleStore:
     def close(self) -> None:
         self._db.close()
 
+    def checkpoint(self) -> None:
+        """Copy every committed member from the ``-wal`` file into the store file and empty the
+        -wal file, so that the store file alone holds everything (docs/store.md, "Files").
+        SQLite does this by itself when the last connection closes; a killed run skips it."""
+        if self.read_only or self.path == ":memory:":
+            return
+        with _damaged(self):
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+
+    def export(self, destination) -> str:
+        """A consistent copy of the store in one self-contained file (SQLite's online backup:
+        members still in the -wal file included, a running writer not disturbed).
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> with SampleStore(os.path.join(folder, "a.db")) as store:
+        ...     _ = store.export(os.path.join(folder, "copy.db"))
+        >>> SampleStore(os.path.join(folder, "copy.db"), create=False).spaces()
+        []
+        """
+        target = Path(destination)
+        if target.exists():
+            raise InputError("export", f"{target} exists; give a new file name (an export never overwrites)")
+        if not target.parent.is_dir():
+            raise InputError("export", f"{target.parent} is not a folder")
+        try:
+            copy = sqlite3.connect(str(target))
+        except sqlite3.Error as error:
+            raise InputError("export", f"cannot create {target}: {error}") from None
+        try:
+            with _damaged(self):
+                self._db.backup(copy)
+            copy.execute("PRAGMA journal_mode=DELETE")  # one file, no -wal beside it
+        except sqlite3.OperationalError as error:
+            copy.close()
+            target.unlink(missing_ok=True)
+            raise InputError("export", f"cannot write {target}: {error}") from None
+        copy.close()
+        return str(target)
+
     def __enter__(self):
         return self
 
@@ -297,6 +421,7 @@ class SampleStore:
         self._db.execute("COMMIT")
 
     # -- spaces --------------------------------------------------------------------------------
+    @_guarded
     def open_space(self, spec: dict, task_id: dict, run_seed: int, *, task_info: dict | None = None,
                    target_variance: float | None = None) -> str:
         """The space_id of (spec, task, run seed), registered in the store if new.
@@ -324,12 +449,15 @@ class SampleStore:
                                          f"({describe_difference(stored, given)}); refusing to mix members")
         return space_id
 
+    @_guarded
     def spaces(self, task=None) -> list[SpaceRecord]:
         """Every stored space, in the order they were registered; with ``task``, those trained on it."""
         rows = self._db.execute(
             "SELECT s.space_id, s.spec, s.task, s.task_identity, s.run_seed, s.target_variance, s.created, "
             "(SELECT count(*) FROM members m WHERE m.space_id = s.space_id) FROM spaces s ORDER BY s.rowid").fetchall()
-        records = [SpaceRecord(r[0], json.loads(r[1]), json.loads(r[2]), json.loads(r[3]), r[4], r[5], r[6], r[7])
+        records = [SpaceRecord(r[0], *(_row_json(r[i], self.path, f"space {r[0]}", column)
+                                       for i, column in ((1, "spec"), (2, "task"), (3, "task identity"))),
+                               r[4], r[5], r[6], r[7])
                    for r in rows]
         if task is not None:
             identity = task_identity(task)
@@ -374,9 +502,11 @@ class SampleStore:
                                   f"(its id would be {key.space_id}){nearest}")
 
     # -- members -------------------------------------------------------------------------------
+    @_guarded
     def member_indices(self, space_id: str) -> set[int]:
         return {r[0] for r in self._db.execute("SELECT member_index FROM members WHERE space_id = ?", (space_id,))}
 
+    @_guarded
     def add_member(self, space_id: str, index: int, member, environment: dict) -> bool:
         """Commit one member (its own transaction, durable on return). Returns False, storing
         nothing, where another process committed the same member meanwhile."""
@@ -394,6 +524,14 @@ class SampleStore:
                                      f"(seed {member.seed}); the store refuses duplicate seeds") from None
         return True
 
+    @_guarded
+    def has_predictions(self, space_id: str) -> bool:
+        """Whether every stored member of the space has its test predictions (and there is one)."""
+        total, with_predictions = self._db.execute(
+            "SELECT count(*), count(predictions) FROM members WHERE space_id = ?", (space_id,)).fetchone()
+        return total > 0 and total == with_predictions
+
+    @_guarded
     def members(self, space_id: str, *, predictions: bool = False, limit: int | None = None) -> list[StoredMember]:
         """Committed members of a space in index order (the first ``limit`` of them)."""
         columns = "member_index, seed, test_loss, train_loss, test_accuracy, seconds, environment, committed"
@@ -406,8 +544,10 @@ class SampleStore:
             parameters += (int(limit),)
         out = []
         for r in self._db.execute(sql, parameters):
-            out.append(StoredMember(r[0], r[1], _unreal(r[2]), _unreal(r[3]), r[4], r[5], json.loads(r[6]), r[7],
-                                    _decode_predictions(r[8]) if predictions else None))
+            where = f"member {r[0]} of space {space_id}"
+            out.append(StoredMember(r[0], r[1], _unreal(r[2]), _unreal(r[3]), r[4], r[5],
+                                    _row_json(r[6], self.path, where, "environment"), r[7],
+                                    _decode_predictions(r[8], self.path, where) if predictions else None))
         return out
 
     def samples(self, space_id: str, *, predictions: bool = False, limit: int | None = None):
@@ -426,6 +566,7 @@ class SampleStore:
             seeds=tuple(m.seed for m in members), test_accuracy=tuple(m.test_accuracy for m in members),
             task_identity=record.task_identity, extra={"seconds": [m.seconds for m in members]})
 
+    @_guarded
     def integrity_check(self) -> str:
         """SQLite's own check of the file: "ok" for a sound store."""
         return "; ".join(r[0] for r in self._db.execute("PRAGMA integrity_check"))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._random import check_random_state
+from .._memory import check_memory
 from ..exceptions import DefaultSizeWarning, InputError
 from .._validation import check_positive
 from .task import Task
@@ -63,7 +64,17 @@ def check_resize(resize) -> tuple[int, int] | None:
     if not (isinstance(resize, Sequence) and len(resize) == 2
             and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0 for v in resize)):
         raise InputError("resize", f"must be a positive int or a (height, width) pair; got {resize!r}")
-    return (int(resize[0]), int(resize[1]))
+    size = (int(resize[0]), int(resize[1]))
+    check_image_memory(2, size)  # a task has at least a training and a test image
+    return size
+
+
+def check_image_memory(count: int, resize: tuple[int, int], channels: int = 3) -> None:
+    """Refuse a resize whose ``count`` images (their pixels, then a float64 copy) exceed the
+    available memory, before the first image is resized."""
+    height, width = resize
+    check_memory("resize", f"{height}x{width}", 9.0 * count * height * width * channels,
+                 f"{count} images of {height}x{width} pixels x {channels} channel(s)")
 
 
 def resolve_classes(classes, available: Sequence, names: Sequence[str] | None = None) -> list:
@@ -168,6 +179,7 @@ def image_features(images: np.ndarray, prep: Preprocessing, max_value: float) ->
             x = to_grayscale(x)
         steps.append("grayscale (ITU-R 601-2 luma)")
     if prep.resize is not None:
+        check_image_memory(len(x), prep.resize, x.shape[3] if x.ndim == 4 else 1)
         x = resize_images(x, prep.resize)
         steps.append(f"resized to {prep.resize[0]}x{prep.resize[1]} (bilinear)")
     x = np.asarray(x, dtype=np.float64)

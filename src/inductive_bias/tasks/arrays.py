@@ -15,6 +15,8 @@ stratified by class where the labels are classes. Integer or word labels become 
 from __future__ import annotations
 
 import csv
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +24,7 @@ import numpy as np
 from .._random import check_random_state
 from ..exceptions import InputError
 from ._preprocess import apply_pca, resolve_classes, seed_record, stratified_indices
-from .task import Task, _is_label_vector
+from .task import TARGET_READINGS, Task, _is_label_vector
 
 __all__ = ["load_npz", "load_arrays"]
 
@@ -42,16 +44,33 @@ def _read_npz(path: Path) -> dict:
     try:
         with np.load(path, allow_pickle=False) as archive:
             if all(key in archive.files for key in _KEYS):
-                return {key: archive[key] for key in _KEYS}
-            if "X" in archive.files and "y" in archive.files:
-                return {"X": archive["X"], "y": archive["y"]}
-            missing = [key for key in _KEYS if key not in archive.files]
-            raise InputError("data", f"{path} lacks array(s) {', '.join(missing)}; it needs "
-                             f"{', '.join(_KEYS)} (or X and y); it holds {', '.join(archive.files) or 'nothing'}")
+                arrays = {key: archive[key] for key in _KEYS}
+            elif "X" in archive.files and "y" in archive.files:
+                arrays = {"X": archive["X"], "y": archive["y"]}
+            else:
+                missing = [key for key in _KEYS if key not in archive.files]
+                raise InputError("data", f"{path} lacks array(s) {', '.join(missing)}; it needs "
+                                 f"{', '.join(_KEYS)} (or X and y); it holds {', '.join(archive.files) or 'nothing'}")
     except InputError:
         raise
-    except (OSError, ValueError, EOFError) as error:
-        raise InputError("data", f"cannot read {path} as .npz: {error}") from None
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as error:
+        # A truncated or corrupt archive (BadZipFile, a short read, a bad deflate stream).
+        raise InputError("data", f"cannot read {path} as .npz: {error or type(error).__name__}") from None
+    for key, array in arrays.items():
+        _check_file_array(path, key, array)
+    return arrays
+
+
+def _check_file_array(path: Path, key: str, array: np.ndarray) -> None:
+    """What a file holds must be one row per point, real numbers (labels may also be words)."""
+    if array.ndim == 0:
+        raise InputError("data", f"{path}: {key} is a 0-d array (one value {array!r}); it needs one row per point")
+    if array.dtype.kind == "c":
+        raise InputError("data", f"{path}: {key} holds complex numbers ({array.dtype}); it needs real numbers")
+    labels = key.startswith("y")
+    if array.dtype.kind not in ("biuf" + ("USO" if labels else "")):
+        what = "labels or targets" if labels else "features"
+        raise InputError("data", f"{path}: {key} holds {array.dtype} values; its {what} must be numbers")
 
 
 def _read_npy(path: Path, label_column) -> tuple[np.ndarray, np.ndarray]:
@@ -59,8 +78,8 @@ def _read_npy(path: Path, label_column) -> tuple[np.ndarray, np.ndarray]:
         table = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError) as error:
         raise InputError("data", f"cannot read {path} as .npy: {error}") from None
-    if table.ndim != 2 or table.shape[1] < 2 or not np.issubdtype(table.dtype, np.number):
-        raise InputError("data", f"{path} must hold a 2-D numeric table (points x (features + label)); "
+    if table.ndim != 2 or table.shape[1] < 2 or table.dtype.kind not in "biuf":
+        raise InputError("data", f"{path} must hold a 2-D table of real numbers (points x (features + label)); "
                          f"got {table.dtype} array of shape {table.shape}")
     col = _column_index(label_column, table.shape[1], None, path)
     return np.delete(table, col, axis=1), table[:, col]
@@ -136,7 +155,7 @@ def _labels(y: np.ndarray) -> np.ndarray:
 
 
 def load_arrays(path, *, n_train: int | None = None, n_test: int | None = None, classes=None, seed=0,
-                label_column=None, scale: bool = False, pca: int | None = None) -> Task:
+                label_column=None, scale: bool = False, pca: int | None = None, targets: str = "auto") -> Task:
     """A task from a ``.npz``, ``.npy`` or ``.csv`` file (see the module description).
 
     Parameters
@@ -155,6 +174,10 @@ def load_arrays(path, *, n_train: int | None = None, n_test: int | None = None, 
         Min-max scale each feature to [0, 1] by its training minimum and maximum.
     pca : int, optional
         PCA to this many dimensions, fit on the training inputs.
+    targets : {"auto", "classes", "regression"}, default "auto"
+        How 1-D labels are read. "auto": words and integers are classes (one-hot), other numbers
+        regression targets; integers with fewer than 5 points per distinct value on average and
+        more than 100 values (4,000 distinct prices, say) are refused as ambiguous: say which.
 
     Returns
     -------
@@ -184,7 +207,7 @@ def load_arrays(path, *, n_train: int | None = None, n_test: int | None = None, 
                                                         or np.shape(arrays["y"])[1:] == (1,) else np.asarray(arrays["y"]))
         if len(X) != len(y):
             raise InputError("data", f"{path}: X has {len(X)} rows but y has {len(y)}")
-        classify = y.ndim == 1 and _is_label_vector(y)
+        classify = _read_as_classes(targets, [y], path)
         chosen = _classes(classes, y, classify, path)
         keep = np.flatnonzero(np.isin(y, chosen)) if chosen is not None else np.arange(len(y))
         n_test = n_test if n_test is not None else max(1, int(round(0.25 * keep.size)))
@@ -202,7 +225,7 @@ def load_arrays(path, *, n_train: int | None = None, n_test: int | None = None, 
         for name, X_part, y_part in (("y_train", X_train, y_train), ("y_test", X_test, y_test)):
             if len(X_part) != len(y_part):
                 raise InputError(name, f"{path}: has {len(y_part)} rows but X_{name[2:]} has {len(X_part)}")
-        classify = _is_label_vector(y_train) and _is_label_vector(y_test)
+        classify = _read_as_classes(targets, [y_train, y_test], path)
         if classify:
             y_train, y_test = y_train.reshape(-1), y_test.reshape(-1)
         chosen = _classes(classes, np.concatenate([y_train, y_test]) if classify else y_train, classify, path)
@@ -232,7 +255,41 @@ def load_arrays(path, *, n_train: int | None = None, n_test: int | None = None, 
     info = {"source": str(path), "preprocessing": ", ".join(steps) or "none", "split": split,
             "seed": seed_record(seed)}
     return Task.from_arrays(X_train, y_train, X_test, y_test, name=path.stem,
-                            classes=chosen if classify else None, info=info)
+                            classes=chosen if classify else None, info=info,
+                            targets="classes" if classify else "regression" if targets == "regression" else "auto")
+
+
+# "auto" reads integer labels as classes unless there are more than this many distinct values
+# with fewer than _MIN_PER_CLASS points each on average: a regression target, most likely.
+_AUTO_MAX_CLASSES = 100
+_MIN_PER_CLASS = 5
+
+
+def _read_as_classes(targets: str, parts: list, path: Path) -> bool:
+    """Whether the labels of a file become one-hot classes (see ``targets`` of load_arrays)."""
+    if targets not in TARGET_READINGS:
+        raise InputError("targets", f"must be one of {', '.join(TARGET_READINGS)}; got {targets!r}")
+    labels = all(_is_label_vector(np.asarray(y)) for y in parts)
+    words = any(np.asarray(y).dtype.kind in "USO" for y in parts)
+    if targets == "classes":
+        if not labels:
+            raise InputError("targets", f"'classes' needs integer or word labels; {path} holds non-integer targets")
+        return True
+    if targets == "regression":
+        if words:
+            raise InputError("targets", f"'regression' needs numbers; {path} holds words as labels")
+        return False
+    if not labels:
+        return False
+    if not words:
+        values = np.concatenate([np.asarray(y).reshape(-1) for y in parts])
+        distinct = np.unique(values).size
+        if distinct > _AUTO_MAX_CLASSES and distinct * _MIN_PER_CLASS > values.size:
+            raise InputError("targets", f"{path} holds {distinct} distinct integer labels among {values.size} "
+                                        f"points (fewer than {_MIN_PER_CLASS} per value): classes or numbers? give "
+                                        f"--targets classes ({distinct} one-hot outputs) or --targets regression "
+                                        "(one output)")
+    return True
 
 
 def _classes(classes, y, classify: bool, path: Path):

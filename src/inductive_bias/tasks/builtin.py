@@ -35,7 +35,7 @@ def digits(n_train: int | None = None, n_test: int | None = None, *, seed=0) -> 
     n_test = default_size(n_test, DEFAULT_SIZE, total - n_train, argument="n_test",
                           where=where.format(f"{n_train} training"))
     if n_train + n_test > total:
-        raise InputError("n_test", f"n_train + n_test must be <= {total} for digits; got {n_train} + {n_test}")
+        raise InputError("n_train" if n_train > n_test else "n_test", f"n_train + n_test must be <= {total} for digits; got {n_train} + {n_test}")
     rng = check_random_state(seed)
     order = rng.permutation(total)
     train, test = order[:n_train], order[n_train : n_train + n_test]

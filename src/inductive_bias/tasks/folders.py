@@ -17,7 +17,7 @@ import numpy as np
 
 from .._random import check_random_state
 from ..exceptions import InputError
-from ._preprocess import Preprocessing, image_task, resolve_classes, seed_record, select_split, stratified_indices
+from ._preprocess import check_image_memory, Preprocessing, image_task, resolve_classes, seed_record, select_split, stratified_indices
 
 __all__ = ["load_folder"]
 
@@ -47,6 +47,8 @@ def _read_images(paths: list[Path], grayscale: bool, resize) -> np.ndarray:
         except (OSError, UnidentifiedImageError, ValueError, SyntaxError) as error:
             raise InputError("data_dir", f"cannot read image {path}: {error}") from None
     colour = not grayscale and any(im.mode not in ("1", "L", "LA", "I", "I;16", "F") for im in loaded)
+    if resize is not None:
+        check_image_memory(len(loaded), resize, 3 if colour else 1)
     for path, image in zip(paths, loaded):
         image = image.convert("RGB" if colour else "L")
         if resize is not None:

@@ -61,7 +61,7 @@ TASKS: dict[str, TaskSource] = {source.name: source for source in (
                ("data_dir", "n_train", "n_test", "classes", "seed", "scale", "grayscale", "resize", "pca"),
                "a folder of images per class (DIR/<class>/ or DIR/train|test/<class>/)"),
     TaskSource("PATH.npz|.npy|.csv", "loader", "arrays:load_arrays",
-               ("n_train", "n_test", "classes", "seed", "label_column", "pca"),
+               ("n_train", "n_test", "classes", "seed", "label_column", "pca", "targets"),
                "arrays: .npz (X_train, y_train, X_test, y_test, or X, y); .npy / .csv table, label last"),
 )}
 

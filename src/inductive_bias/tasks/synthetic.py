@@ -29,6 +29,7 @@ import math
 import numpy as np
 
 from .._random import check_random_state
+from .._memory import check_memory
 from ..exceptions import InputError
 from .._validation import check_positive
 from ._preprocess import seed_record
@@ -84,6 +85,12 @@ def load_synthetic(n_train: int = 500, n_test: int = 500, *, intrinsic_dim: int 
     omega = check_positive("frequency", frequency)
     tau = check_positive("teacher_frequency", teacher_frequency)
     J = check_positive("teacher_features", teacher_features, integer=True)
+    rows = max(n_train, n_test)  # the training and test points are made one set after the other
+    # float64: the embedding W and, per set, z W^T and its cosine (rows x D) and the teacher (rows x J)
+    needed = 8.0 * (ambient_dim * (m + 1) + rows * (2 * ambient_dim + J + m) + (n_train + n_test) * ambient_dim)
+    argument, value = (("ambient_dim", ambient_dim) if ambient_dim >= rows
+                       else ("n_train", n_train) if n_train >= n_test else ("n_test", n_test))
+    check_memory(argument, value, needed, f"{n_train} + {n_test} points in R^{ambient_dim}")
     world, train_rng, test_rng = check_random_state(seed).spawn(3)
     W = world.standard_normal((ambient_dim, m)) * (omega / math.sqrt(m))
     b = world.uniform(0.0, 2.0 * math.pi, size=ambient_dim)

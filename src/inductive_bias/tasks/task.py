@@ -9,7 +9,9 @@ import numpy as np
 from ..exceptions import InputError
 from .._validation import check_array
 
-__all__ = ["Task"]
+__all__ = ["Task", "TARGET_READINGS"]
+
+TARGET_READINGS = ("auto", "classes", "regression")
 
 
 def _is_label_vector(y: np.ndarray) -> bool:
@@ -68,17 +70,29 @@ class Task:
             object.__setattr__(self, name, value)
 
     @classmethod
-    def from_arrays(cls, X_train, y_train, X_test, y_test, *, name: str = "task", classes=None, info=None) -> "Task":
+    def from_arrays(cls, X_train, y_train, X_test, y_test, *, name: str = "task", classes=None, info=None,
+                    targets: str = "auto") -> "Task":
         """Make a task from arrays; 1-D integer labels become one-hot rows over ``classes``
         (by default the sorted labels seen in either set), 2-D targets are used as they are and
-        1-D non-integer targets become one output column."""
+        1-D non-integer targets become one output column.
+
+        ``targets`` says how 1-D labels are read: "auto" (integers and words are classes,
+        other numbers regression targets), "classes" or "regression" (integers as numbers)."""
+        if targets not in TARGET_READINGS:
+            raise InputError("targets", f"must be one of {', '.join(TARGET_READINGS)}; got {targets!r}")
         y_train_arr = np.asarray(y_train)
         y_test_arr = np.asarray(y_test)
         if y_train_arr.size == 0:
             raise InputError("y_train", "is empty")
         if y_test_arr.size == 0:
             raise InputError("y_test", "is empty")
-        if _is_label_vector(y_train_arr) and _is_label_vector(y_test_arr):
+        labels = _is_label_vector(y_train_arr) and _is_label_vector(y_test_arr)
+        if targets == "classes" and not labels:
+            raise InputError("targets", "'classes' needs 1-D integer or word labels; these targets are "
+                                        f"{y_train_arr.dtype} of shape {y_train_arr.shape}")
+        if targets == "regression" and labels and (y_train_arr.dtype.kind in "USO" or y_test_arr.dtype.kind in "USO"):
+            raise InputError("targets", "'regression' needs numbers; these labels are words")
+        if labels and targets != "regression":
             y_train_arr = y_train_arr.reshape(-1)
             y_test_arr = y_test_arr.reshape(-1)
             if classes is None:
