@@ -9,6 +9,9 @@ Two implementations of the same computation:
   The backward uses the activation derivatives autograd uses (``aten.*_backward``).
 - :class:`VmappedModule`: any stateless ``torch.nn.Module`` through
   ``torch.func.vmap(torch.func.grad(...))`` over ``functional_call``.
+- :class:`StackedModule`: a member-batched forward pass written for the stacked parameters
+  (:mod:`._stacked`: ``lcn``), gradients by autograd of the sum of the members' losses (each
+  member's parameters receive its own loss's gradient alone).
 
 Both expose ``params`` (stacked leaf tensors whose ``.grad`` each step fills), ``step_grads(xb, yb)``
 for a batch ``(E, b, d)``, ``(E, b, k)`` with the loss of each member the batch MSE over its b rows
@@ -20,7 +23,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["BatchedMLP", "VmappedModule", "make_optimizer", "train_chunk"]
+__all__ = ["BatchedMLP", "StackedModule", "VmappedModule", "make_optimizer", "train_chunk"]
 
 _ACTIVATION_FORWARD = {
     "relu": torch.relu,
@@ -132,6 +135,37 @@ class VmappedModule:
     @torch.no_grad()
     def predict(self, X):
         return self._predict(tuple(self.params), X)
+
+
+class StackedModule:
+    """Stacked members with a member-batched forward ``net.forward((E, b, d)) -> (E, b, k)`` over
+    ``net.params``; gradients by autograd."""
+
+    def __init__(self, net):
+        self.net = net
+        self.params = [p.requires_grad_(True) for p in net.params]
+
+    @classmethod
+    def lcn(cls, stacked: dict, options: dict, n_features: int) -> "StackedModule":
+        """The built-in ``lcn`` from stacked module parameters and its resolved options."""
+        from .architectures import image_shape_for
+        from ._stacked import StackedLCN
+
+        net = StackedLCN(stacked, image_shape_for(n_features, options["image_shape"]), options["channels"],
+                         options["kernel_size"], _ACTIVATION_FORWARD[options["activation"]])
+        return cls(net)
+
+    def step_grads(self, xb, yb):
+        with torch.enable_grad():
+            out = self.net.forward(xb)
+            loss = ((out - yb) ** 2).mean(dim=(1, 2)).sum()      # member e's loss reaches its parameters only
+            grads = torch.autograd.grad(loss, self.params)
+        for p, g in zip(self.params, grads):
+            p.grad = g
+
+    @torch.no_grad()
+    def predict(self, X):
+        return self.net.forward(X)
 
 
 def make_optimizer(name: str, params, lr: float):

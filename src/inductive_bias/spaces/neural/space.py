@@ -17,7 +17,7 @@ from ..._validation import check_choice, check_positive
 from ...tasks import Task
 from ..base import Member, MemberSpace
 from . import architectures as _arch
-from ._ensemble import BatchedMLP, VmappedModule, train_chunk
+from ._ensemble import BatchedMLP, StackedModule, VmappedModule, train_chunk
 
 __all__ = ["NeuralNetworks"]
 
@@ -250,6 +250,8 @@ class NeuralNetworks(MemberSpace):
         stacked = {name: torch.stack([p[name] for p in per_member]).to(device) for name in per_member[0]}
         if self.architecture == "mlp":
             return BatchedMLP.from_modules(stacked, len(self.options["hidden"]) + 1, self.options["activation"]), generators
+        if self.architecture == "lcn":
+            return StackedModule.lcn({n: t.to(device) for n, t in stacked.items()}, self.options, n_features), generators
         if callable(self.architecture):
             model = self._template(n_features, n_outputs)
         else:
