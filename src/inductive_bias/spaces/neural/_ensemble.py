@@ -55,8 +55,11 @@ class BatchedMLP:
 
     NARROW = 64
 
-    def __init__(self, weights, biases, activation: str):
-        """``weights`` in ``nn.Linear``'s layout ``(E, out, in)``, ``biases`` ``(E, out)``."""
+    def __init__(self, weights, biases, activation: str, scales=None):
+        """``weights`` in ``nn.Linear``'s layout ``(E, out, in)``, ``biases`` ``(E, out)``;
+        ``scales``: per layer ``(weight_scale, bias_scale)``, a layer computing
+        ``weight_scale · x W + bias_scale · b`` (the NTK parameterisation, SPEC §7); None: 1 and 1."""
+        self.scales = [(1.0, 1.0)] * len(weights) if scales is None else [(float(a), float(b)) for a, b in scales]
         self.transposed = [w.shape[1] >= self.NARROW for w in weights]   # stored as (E, in, out)
         self.weights = [(w.transpose(1, 2) if t else w).contiguous() for w, t in zip(weights, self.transposed)]
         self.biases = [b.unsqueeze(1).contiguous() for b in biases]
@@ -66,11 +69,11 @@ class BatchedMLP:
             p.grad = torch.zeros_like(p)
 
     @classmethod
-    def from_modules(cls, stacked: dict, n_layers: int, activation: str) -> "BatchedMLP":
+    def from_modules(cls, stacked: dict, n_layers: int, activation: str, scales=None) -> "BatchedMLP":
         """From stacked ``nn.Sequential`` parameters named ``"{2l}.weight"`` (E, out, in) and
         ``"{2l}.bias"`` (E, out)."""
         return cls([stacked[f"{2 * i}.weight"] for i in range(n_layers)],
-                   [stacked[f"{2 * i}.bias"] for i in range(n_layers)], activation)
+                   [stacked[f"{2 * i}.bias"] for i in range(n_layers)], activation, scales)
 
     def _in_out(self, i):
         """Layer i's weight as an (E, in, out) view."""
@@ -83,7 +86,13 @@ class BatchedMLP:
         last = len(self.weights) - 1
         for i, b in enumerate(self.biases):
             w = self._in_out(i)
-            h = torch.baddbmm(b, inputs[-1], w) if x.dim() == 3 else torch.matmul(inputs[-1], w) + b
+            alpha, beta = self.scales[i]
+            if alpha == 1.0 and beta == 1.0:
+                h = torch.baddbmm(b, inputs[-1], w) if x.dim() == 3 else torch.matmul(inputs[-1], w) + b
+            elif x.dim() == 3:
+                h = torch.baddbmm(b, inputs[-1], w, beta=beta, alpha=alpha)
+            else:
+                h = torch.matmul(inputs[-1], w).mul_(alpha).add_(b, alpha=beta)
             if i == last:
                 return h, inputs, pres
             pres.append(h)
@@ -94,13 +103,20 @@ class BatchedMLP:
         # d/d out of mean over (b, k) of (out - y)^2, per member
         grad = (out - yb).mul_(2.0 / (out.shape[1] * out.shape[2]))
         for i in range(len(self.weights) - 1, -1, -1):
+            alpha, beta = self.scales[i]
             if self.transposed[i]:
                 torch.bmm(inputs[i].transpose(1, 2), grad, out=self.weights[i].grad)
             else:
                 torch.bmm(grad.transpose(1, 2), inputs[i], out=self.weights[i].grad)
             torch.sum(grad, dim=1, keepdim=True, out=self.biases[i].grad)
+            if alpha != 1.0:
+                self.weights[i].grad.mul_(alpha)
+            if beta != 1.0:
+                self.biases[i].grad.mul_(beta)
             if i:
                 grad_in = torch.bmm(grad, self._in_out(i).transpose(1, 2))
+                if alpha != 1.0:
+                    grad_in.mul_(alpha)
                 grad = _activation_backward(self.activation, grad_in, pres[i - 1], inputs[i])
 
     @torch.no_grad()
