@@ -78,8 +78,9 @@ class StackedLCN:
 
     Stored layout: layer ``i``'s weight ``(E * H * W, k * k * C_in, C_out)`` with the patch
     feature index ``(di * k + dj) * C_in + c`` and bias ``(E * H * W, 1, C_out)``; read-out weight
-    ``(E, C * H * W, n_outputs)`` with the module's ``(c, h, w)`` flatten order and bias
-    ``(E, 1, n_outputs)``.
+    ``(E, n_outputs, C * H * W)`` (the module's layout and ``(c, h, w)`` flatten order) and bias
+    ``(E, n_outputs, 1)``: the read-out is computed transposed, ``W @ flatᵀ``, so that its weight
+    gradient is a wide ``(k x b) @ (b x C H W)`` product rather than a 10-column one.
     """
 
     def __init__(self, stacked: dict, image_shape, channels, kernel_size: int, activation):
@@ -98,8 +99,8 @@ class StackedLCN:
             self.params.append(stacked[f"{2 * i + 1}.bias"].reshape(E * h * w, 1, out).contiguous())
             c = out
         n = 2 * len(self.channels) + 2
-        self.params.append(stacked[f"{n}.weight"].transpose(1, 2).contiguous())      # (E, C H W, k)
-        self.params.append(stacked[f"{n}.bias"].unsqueeze(1).contiguous())           # (E, 1, k)
+        self.params.append(stacked[f"{n}.weight"].contiguous())                      # (E, k, C H W)
+        self.params.append(stacked[f"{n}.bias"].unsqueeze(2).contiguous())           # (E, k, 1)
 
     def to_module_layout(self) -> dict:
         """The parameters in the module's layout and names, ``(E, ...)`` stacked."""
@@ -112,8 +113,8 @@ class StackedLCN:
             out_params[f"{2 * i + 1}.bias"] = self.params[2 * i + 1].reshape(E, h * w, out)
             c = out
         n = 2 * len(self.channels) + 2
-        out_params[f"{n}.weight"] = self.params[-2].transpose(1, 2)
-        out_params[f"{n}.bias"] = self.params[-1].squeeze(1)
+        out_params[f"{n}.weight"] = self.params[-2]
+        out_params[f"{n}.bias"] = self.params[-1].squeeze(2)
         return out_params
 
     def _patches(self, z):
@@ -137,5 +138,5 @@ class StackedLCN:
             z = z.reshape(E, h, w, b, out)
         if z.requires_grad:
             z = _ContiguousGrad.apply(z)
-        flat = z.permute(0, 3, 4, 1, 2).reshape(E, b, -1)            # the module's (c, h, w) order
-        return torch.baddbmm(self.params[-1], flat, self.params[-2])
+        flat_t = z.permute(0, 4, 1, 2, 3).reshape(E, -1, b)          # (E, C H W, b): the module's (c, h, w) order
+        return torch.baddbmm(self.params[-1], self.params[-2], flat_t).transpose(1, 2)
