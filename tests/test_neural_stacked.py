@@ -59,3 +59,22 @@ def _with_params(net, params):
     clone.__dict__.update(net.__dict__)
     clone.params = params
     return clone
+
+
+def test_gpu_chunk_is_sized_from_free_memory(monkeypatch):
+    # No GPU is lent to these tests: the CUDA queries are replaced, and the chunk must be half the
+    # free memory over the per-member estimate (parameters, Adam state, activations, predictions).
+    from inductive_bias import NeuralNetworks, digits
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    task = digits(100, 50, seed=0)
+    space = NeuralNetworks("mlp", hidden=(32,), device="cuda")
+    template = space._template(task.n_features, task.n_outputs)
+    for free in (1 << 30, 8 << 30):
+        monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device=None, free=free: (free, 2 * free))
+        chunk = space._default_chunk(template, task)
+        # outputs of every module per row: linear 32, relu 32, linear 10 and the Sequential's own 10
+        per_member = 4 * (5 * (64 * 32 + 32 + 32 * 10 + 10) + 2 * (32 + 32 + 10 + 10) * 1024 + 150 * 10)
+        assert chunk == int(0.5 * free // per_member)
+    assert space._workers() == 1
