@@ -67,6 +67,16 @@ class BatchedMLP:
         self.params = [t for pair in zip(self.weights, self.biases) for t in pair]
         for p in self.params:
             p.grad = torch.zeros_like(p)
+        self._buffers = {}   # activations and gradients of a training step, reused from step to step
+
+    def _buffer(self, name, shape, like):
+        """A tensor of ``shape`` kept for ``name`` across steps: a fresh large allocation per
+        step costs page faults (about a tenth of an MLP step, benchmarks/nn_throughput.md)."""
+        key = (name, tuple(shape))
+        buf = self._buffers.get(key)
+        if buf is None:
+            buf = self._buffers[key] = torch.empty(shape, dtype=like.dtype, device=like.device)
+        return buf
 
     @classmethod
     def from_modules(cls, stacked: dict, n_layers: int, activation: str, scales=None) -> "BatchedMLP":
@@ -80,14 +90,17 @@ class BatchedMLP:
         w = self.weights[i]
         return w if self.transposed[i] else w.transpose(1, 2)
 
-    def _forward(self, x):
+    def _forward(self, x, reuse: bool = False):
         act = _ACTIVATION_FORWARD[self.activation]
         inputs, pres = [x], []
         last = len(self.weights) - 1
         for i, b in enumerate(self.biases):
             w = self._in_out(i)
             alpha, beta = self.scales[i]
-            if alpha == 1.0 and beta == 1.0:
+            if reuse:
+                shape = (x.shape[0], x.shape[1], w.shape[2])
+                h = torch.baddbmm(b, inputs[-1], w, beta=beta, alpha=alpha, out=self._buffer(("pre", i), shape, x))
+            elif alpha == 1.0 and beta == 1.0:
                 h = torch.baddbmm(b, inputs[-1], w) if x.dim() == 3 else torch.matmul(inputs[-1], w) + b
             elif x.dim() == 3:
                 h = torch.baddbmm(b, inputs[-1], w, beta=beta, alpha=alpha)
@@ -96,12 +109,15 @@ class BatchedMLP:
             if i == last:
                 return h, inputs, pres
             pres.append(h)
-            inputs.append(h if act is None else act(h))
+            if reuse and self.activation == "relu":
+                inputs.append(h.relu_())          # its backward needs the output only
+            else:
+                inputs.append(h if act is None else act(h))
 
     def step_grads(self, xb, yb):
-        out, inputs, pres = self._forward(xb)
+        out, inputs, pres = self._forward(xb, reuse=True)
         # d/d out of mean over (b, k) of (out - y)^2, per member
-        grad = (out - yb).mul_(2.0 / (out.shape[1] * out.shape[2]))
+        grad = torch.sub(out, yb, out=self._buffer("dout", out.shape, out)).mul_(2.0 / (out.shape[1] * out.shape[2]))
         for i in range(len(self.weights) - 1, -1, -1):
             alpha, beta = self.scales[i]
             if self.transposed[i]:
@@ -114,10 +130,15 @@ class BatchedMLP:
             if beta != 1.0:
                 self.biases[i].grad.mul_(beta)
             if i:
-                grad_in = torch.bmm(grad, self._in_out(i).transpose(1, 2))
+                grad_in = torch.bmm(grad, self._in_out(i).transpose(1, 2),
+                                    out=self._buffer(("din", i), inputs[i].shape, grad))
                 if alpha != 1.0:
                     grad_in.mul_(alpha)
-                grad = _activation_backward(self.activation, grad_in, pres[i - 1], inputs[i])
+                if self.activation == "relu":
+                    grad = torch.ops.aten.threshold_backward.grad_input(
+                        grad_in, inputs[i], 0, grad_input=self._buffer(("dpre", i), grad_in.shape, grad_in))
+                else:
+                    grad = _activation_backward(self.activation, grad_in, pres[i - 1], inputs[i])
 
     @torch.no_grad()
     def predict(self, X):
