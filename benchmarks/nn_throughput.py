@@ -1,7 +1,25 @@
-"""Throughput of neural-network hypothesis spaces: batched ensemble vs a plain per-model loop.
+"""Throughput of neural-network hypothesis spaces against the machine's peak, and against a plain loop.
 
-Digits (500 training, 500 test points), MLP 64-256-256-10, 20 epochs, batch 32, Adam (lr 1e-3),
-MSE on one-hot targets. The same members (same seeds) are trained twice in one run:
+Default run (``--architectures mlp,cnn,lcn,vit``): for each built-in architecture, on digits
+(500 training, 500 test points), 20 epochs, batch 32, Adam (lr 1e-3), default architecture
+options, it measures **in the same run, interleaved** (the machine is shared with other jobs, so
+only figures taken side by side are comparable):
+
+- the peak of the computation's own shapes on one core: a square sgemm (1024^3), the batched GEMM
+  of the MLP ensemble (members x 32 rows x 256 x 256), the CNN's second convolution over all
+  members' images as one dense convolution (the same arithmetic as the ensemble's, with one
+  filter bank), and the ViT's widest batched GEMM;
+- each architecture's members/s on one core (one single-threaded worker, ``--members`` members
+  in one chunk) and its achieved FLOP/s: the forward and backward FLOPs of one member per training
+  row, counted by ``torch.utils.flop_counter`` on the PyTorch module (matmuls and convolutions:
+  about 3x the forward GEMM FLOPs, the first layer's input gradient excluded because nothing needs
+  it), times rows seen, plus the forward FLOPs of the final predictions on both sets;
+- the fraction of peak: achieved FLOP/s over the shape's peak, and over the sgemm peak.
+
+Single core because the fractions are per core: two workers on the two cores share nothing, so
+on an idle machine the members/s double, which a shared machine rarely shows.
+
+``--against-loop``: the batched MLP ensemble against the plain one-network-at-a-time loop:
 
 - ``loop``: the straightforward PyTorch loop a researcher writes, one network at a time
   (``torch.manual_seed(seed)``, build the ``nn.Sequential``, ``torch.optim.Adam``, a fresh
@@ -15,7 +33,8 @@ MSE on one-hot targets. The same members (same seeds) are trained twice in one r
 Both draw the initial weights and data orders from the member seed in the same order, so the
 members are the same networks: the script also prints the largest difference in test loss.
 
-    PYTHONPATH=src python benchmarks/nn_throughput.py [--members 64] [--loop-members 8] [--repeats 3]
+    PYTHONPATH=src python benchmarks/nn_throughput.py [--architectures mlp,cnn,lcn,vit] [--members 16] [--repeats 3]
+    PYTHONPATH=src python benchmarks/nn_throughput.py --against-loop [--members 64] [--loop-members 8] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -83,15 +102,8 @@ def dataloader_loop_member(task, seed: int) -> float:
                                 torch.tensor(task.Y_test, dtype=torch.float32)))
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--members", type=int, default=64, help="members trained by the ensemble per repeat")
-    parser.add_argument("--loop-members", type=int, default=8, help="members trained by the plain loop per repeat")
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--chunk-size", type=int, default=None)
-    parser.add_argument("--workers", type=int, default=None, help="CPU workers of the ensemble (default: one per core)")
-    args = parser.parse_args(argv)
-
+def against_loop(args):
+    """The batched MLP ensemble against the plain per-model loops (the earlier runs below)."""
     task = digits(500, 500, seed=0)
     seeds = member_seeds(0, 0, args.members)
     space = NeuralNetworks("mlp", hidden=HIDDEN, activation="relu", optimizer="adam", lr=LR, epochs=EPOCHS,
@@ -144,6 +156,160 @@ def main(argv=None):
           f"x{os.cpu_count()} cores on an idle machine); test losses of loop and ensemble members "
           f"differ by at most {max(rows['diff']):.1e}; DataLoader loop {med['dataloader']:.2f} members/s, "
           f"ratio {med['ratio_dataloader']:.1f}x")
+
+
+# -- against the machine's peak -------------------------------------------------------------------
+def _rate(fn, flops: float, seconds: float = 0.4) -> tuple[float, float]:
+    """FLOP per wall second and per CPU second of ``fn`` (``flops`` per call), calls repeated for
+    about ``seconds`` after a warm-up."""
+    fn()
+    calls, start, cpu = 0, time.perf_counter(), time.process_time()
+    while True:
+        fn()
+        calls += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return calls * flops / elapsed, calls * flops / max(time.process_time() - cpu, 1e-9)
+
+
+def peak_shapes(members: int) -> dict:
+    """Calls and their FLOPs for the shapes the trainer computes (one core's share: ``members``)."""
+    g = torch.Generator().manual_seed(0)
+    a, b = torch.randn(1024, 1024, generator=g), torch.randn(1024, 1024, generator=g)
+    xm, wm = torch.randn(members, BATCH, 256, generator=g), torch.randn(members, 256, 256, generator=g)
+    xc = torch.randn(members * BATCH, 16, 8, 8, generator=g)
+    wc = torch.randn(32, 16, 3, 3, generator=g)
+    xv, wv = torch.randn(members, BATCH * 16, 32, generator=g), torch.randn(members, 32, 96, generator=g)
+    return {
+        "sgemm 1024^3": (lambda: torch.mm(a, b), 2 * 1024 ** 3),
+        f"bmm {members}x{BATCH}x256x256": (lambda: torch.bmm(xm, wm), 2 * members * BATCH * 256 * 256),
+        f"conv {members}x{BATCH} images 16->32 ch 3x3 8x8": (lambda: F.conv2d(xc, wc, padding=1),
+                                                            2 * members * BATCH * 64 * 32 * 16 * 9),
+        f"bmm {members}x{BATCH * 16}x32x96": (lambda: torch.bmm(xv, wv), 2 * members * BATCH * 16 * 32 * 96),
+    }
+
+
+def _shape_key(arch: str, keys) -> str:
+    """The shape whose peak an architecture is compared with: its widest GEMM or convolution."""
+    if arch == "mlp":
+        return next(k for k in keys if k.endswith("256x256"))
+    if arch in ("cnn", "lcn"):
+        return next(k for k in keys if k.startswith("conv"))
+    return next(k for k in keys if k.startswith("bmm") and f"x{BATCH * 16}x" in k)
+
+
+def flops_per_member(space: NeuralNetworks, task) -> float:
+    """Forward+backward FLOPs of one member's training (all epochs) and forward FLOPs of its final
+    predictions on the training and test sets, counted on the PyTorch module."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    module = space._template(task.n_features, task.n_outputs)
+    x = torch.zeros(BATCH, task.n_features)
+    y = torch.zeros(BATCH, task.n_outputs)
+    with FlopCounterMode(display=False) as counter:
+        F.mse_loss(module(x), y).backward()
+    train_row = counter.get_total_flops() / BATCH
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        module(x)
+    forward_row = counter.get_total_flops() / BATCH
+    return EPOCHS * task.n_train * train_row + (task.n_train + task.n_test) * forward_row
+
+
+def against_peak(args):
+    task = digits(500, 500, seed=0)
+    seeds = member_seeds(0, 0, args.members)
+    architectures = args.architectures.split(",")
+    spaces = {}
+    for arch in architectures:
+        space = NeuralNetworks(arch, optimizer="adam", lr=LR, epochs=EPOCHS, batch_size=BATCH, chunk_size=args.members)
+        space._cpu_workers = 1
+        spaces[arch] = space
+    flops = {arch: flops_per_member(space, task) for arch, space in spaces.items()}
+    shapes = peak_shapes(args.members)
+    torch.set_num_threads(1)
+    print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}  {_cpu_name()}, {os.cpu_count()} CPUs, "
+          f"torch {torch.__version__} ({torch.backends.cpu.get_cpu_capability()}), 1 thread, "
+          f"load average {os.getloadavg()[0]:.2f} at start")
+    print(f"# digits 500/500, {EPOCHS} epochs, batch {BATCH}, Adam lr {LR}, default options, "
+          f"{args.members} members in one chunk on one core; FLOPs per member: "
+          + ", ".join(f"{a} {f / 1e9:.2f} G" for a, f in flops.items()))
+    rows = {key: [] for key in list(shapes) + [f"{s} cpu" for s in shapes] + [f"{a} {q}" for a in architectures for q in ("rate", "flops", "cpu")]}
+    for r in range(args.repeats):
+        parts = []
+        for arch in architectures:          # interleaved: each architecture right after the peaks
+            for key, (fn, count) in shapes.items():
+                wall_rate, cpu_rate = _rate(fn, count)
+                rows[key].append(wall_rate)
+                rows[f"{key} cpu"].append(cpu_rate)
+            start, cpu = time.perf_counter(), time.process_time()
+            spaces[arch].train_members(task, seeds)
+            wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+            rows[f"{arch} rate"].append(args.members / wall)
+            rows[f"{arch} flops"].append(args.members * flops[arch] / wall)
+            rows[f"{arch} cpu"].append(args.members * flops[arch] / cpu)
+            shape = _shape_key(arch, shapes)
+            parts.append(f"{arch} {args.members / wall:6.2f} members/s {args.members * flops[arch] / wall / 1e9:6.1f} "
+                         f"GFLOP/s ({args.members * flops[arch] / cpu / rows[shape + ' cpu'][-1]:4.0%} of "
+                         f"{shape.split()[0]} per CPU-s)")
+        print(f"repeat {r}: " + "; ".join(parts) + f"; load {os.getloadavg()[0]:.2f}", flush=True)
+    med = {key: statistics.median(values) for key, values in rows.items()}
+    print(f"\npeaks on one core (median of {len(rows['sgemm 1024^3'])} measurements, interleaved with the training):")
+    for key in shapes:
+        print(f"  {key:42s} {med[key] / 1e9:7.1f} GFLOP/s per wall second, {med[key + ' cpu'] / 1e9:7.1f} per CPU second")
+    print(f"\n{'':12s} {'':>9s} {'GFLOP per second':>19s}  {'fraction of shape peak':>22s}  {'fraction of sgemm':>17s}")
+    print(f"{'architecture':12s} {'members/s':>9s} {'wall':>9s} {'CPU':>9s}  {'wall':>10s} {'CPU':>11s}  "
+          f"{'wall':>8s} {'CPU':>8s}  shape")
+    for arch in architectures:
+        shape = _shape_key(arch, shapes)
+        frac = {kind: statistics.median(f / p for f, p in zip(rows[f"{arch} {kind}"], _paired(rows, arch, peak, architectures)))
+                for kind, peak in (("flops", shape), ("cpu", shape + " cpu"))}
+        sg = {kind: statistics.median(f / p for f, p in zip(rows[f"{arch} {kind}"], _paired(rows, arch, peak, architectures)))
+              for kind, peak in (("flops", "sgemm 1024^3"), ("cpu", "sgemm 1024^3 cpu"))}
+        print(f"{arch:12s} {med[f'{arch} rate']:9.2f} {med[f'{arch} flops'] / 1e9:9.1f} {med[f'{arch} cpu'] / 1e9:9.1f}  "
+              f"{frac['flops']:10.0%} {frac['cpu']:11.0%}  {sg['flops']:8.0%} {sg['cpu']:8.0%}  {shape}")
+    print("(fractions: median over repeats of the achieved rate over the peak measured just before that training;"
+          " per CPU second divides by the CPU time this process got, which the other jobs on a shared machine"
+          " disturb far less than wall time)")
+
+
+def _paired(rows, arch, shape, architectures):
+    """The peak measurements taken just before each of ``arch``'s trainings."""
+    i = architectures.index(arch)
+    return rows[shape][i::len(architectures)]
+
+
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            info = f.read()
+        name = next(line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name"))
+        family = next(int(line.split(":", 1)[1]) for line in info.splitlines() if line.startswith("cpu family"))
+        model = next(int(line.split(":", 1)[1]) for line in info.splitlines() if line.startswith("model\t"))
+        flags = next(line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags"))
+        simd = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "SSE"
+        return f"{name} (family {family:#x} model {model:#x}, {simd})"
+    except (OSError, StopIteration, ValueError):
+        return platform.processor() or platform.machine()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--against-loop", action="store_true", help="the MLP ensemble against plain per-model loops")
+    parser.add_argument("--architectures", default="mlp,cnn,lcn,vit")
+    parser.add_argument("--members", type=int, default=None,
+                        help="members per repeat (default 16 against the peak, 64 against the loop)")
+    parser.add_argument("--loop-members", type=int, default=8, help="members trained by the plain loop per repeat")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--chunk-size", type=int, default=None)
+    parser.add_argument("--workers", type=int, default=None, help="CPU workers of the ensemble (default: one per core)")
+    args = parser.parse_args(argv)
+    if args.against_loop:
+        args.members = args.members or 64
+        against_loop(args)
+    else:
+        args.members = args.members or 16
+        against_peak(args)
+
 
 if __name__ == "__main__":
     main()

@@ -40,6 +40,10 @@ def _number_or_ml(text: str):
     return text if text == "ml" else float(text)
 
 
+def _batch_size(text: str):
+    return "full" if text == "full" else int(text)
+
+
 def add_gp_arguments(group, *, shared_with_kernel_ridge: bool = False) -> None:
     """The GP space's flags (SPEC §2) on an argument group; defaults are the published setting."""
     also = " (and kernel_ridge)" if shared_with_kernel_ridge else ""
@@ -71,7 +75,8 @@ def build_gp_space(args):
 # flag dest -> parameter name, for each family
 _NEURAL_FLAGS = {"hidden": "hidden", "activation": "activation", "optimizer": "optimizer", "lr": "lr",
                  "epochs": "epochs", "batch_size": "batch_size", "stop_train_mse": "stop_train_mse",
-                 "device": "device", "chunk_size": "chunk_size"}
+                 "device": "device", "chunk_size": "chunk_size", "parameterization": "parameterization",
+                 "weight_var": "weight_var", "bias_var": "bias_var"}
 _SKLEARN_FLAGS = {"n_estimators": "n_estimators", "max_depth": "max_depth", "max_features": "max_features",
                   "min_samples_leaf": "min_samples_leaf", "subsample": "subsample", "lr": "learning_rate",
                   "n_neighbors": "n_neighbors", "alpha": "alpha", "kernel": "kernel", "lengthscale": "lengthscale",
@@ -87,9 +92,15 @@ def add_trained_space_arguments(parser, *, kernel_flags: bool = True) -> None:
     nn.add_argument("--optimizer", choices=["adam", "sgd"], help="optimizer (default adam)")
     nn.add_argument("--lr", type=float, help="learning rate (default 1e-3; gradient_boosting: 0.1)")
     nn.add_argument("--epochs", type=int, help="training epochs (default 20)")
-    nn.add_argument("--batch-size", type=int, help="minibatch size (default 32)")
+    nn.add_argument("--batch-size", type=_batch_size, help="minibatch size, or 'full' for full-batch gradient "
+                                                             "descent (default 32; 'full' with --parameterization ntk)")
     nn.add_argument("--stop-train-mse", type=float, metavar="MSE",
                     help="stop a member once its training MSE is at or below this (default: train all epochs)")
+    nn.add_argument("--parameterization", choices=["standard", "ntk"],
+                    help="mlp, cnn: 'ntk' draws weights and biases N(0, 1) and scales each layer by "
+                         "sqrt(weight-var / fan_in) and sqrt(bias-var) (SPEC §7); default standard")
+    nn.add_argument("--weight-var", type=float, metavar="SW2", help="σ_w² of --parameterization ntk (default 2)")
+    nn.add_argument("--bias-var", type=float, metavar="SB2", help="σ_b² of --parameterization ntk (default 0.1)")
     nn.add_argument("--device", choices=["cpu", "cuda"], help="where to train (default cpu)")
     nn.add_argument("--chunk-size", type=int, metavar="K",
                     help="members trained together in one batched computation (default: automatic)")

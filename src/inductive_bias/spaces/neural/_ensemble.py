@@ -9,6 +9,9 @@ Two implementations of the same computation:
   The backward uses the activation derivatives autograd uses (``aten.*_backward``).
 - :class:`VmappedModule`: any stateless ``torch.nn.Module`` through
   ``torch.func.vmap(torch.func.grad(...))`` over ``functional_call``.
+- :class:`StackedModule`: a member-batched forward pass written for the stacked parameters
+  (:mod:`._stacked`: ``lcn``), gradients by autograd of the sum of the members' losses (each
+  member's parameters receive its own loss's gradient alone).
 
 Both expose ``params`` (stacked leaf tensors whose ``.grad`` each step fills), ``step_grads(xb, yb)``
 for a batch ``(E, b, d)``, ``(E, b, k)`` with the loss of each member the batch MSE over its b rows
@@ -20,7 +23,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["BatchedMLP", "VmappedModule", "make_optimizer", "train_chunk"]
+__all__ = ["BatchedMLP", "StackedModule", "VmappedModule", "make_optimizer", "train_chunk"]
 
 _ACTIVATION_FORWARD = {
     "relu": torch.relu,
@@ -52,8 +55,11 @@ class BatchedMLP:
 
     NARROW = 64
 
-    def __init__(self, weights, biases, activation: str):
-        """``weights`` in ``nn.Linear``'s layout ``(E, out, in)``, ``biases`` ``(E, out)``."""
+    def __init__(self, weights, biases, activation: str, scales=None):
+        """``weights`` in ``nn.Linear``'s layout ``(E, out, in)``, ``biases`` ``(E, out)``;
+        ``scales``: per layer ``(weight_scale, bias_scale)``, a layer computing
+        ``weight_scale · x W + bias_scale · b`` (the NTK parameterisation, SPEC §7); None: 1 and 1."""
+        self.scales = [(1.0, 1.0)] * len(weights) if scales is None else [(float(a), float(b)) for a, b in scales]
         self.transposed = [w.shape[1] >= self.NARROW for w in weights]   # stored as (E, in, out)
         self.weights = [(w.transpose(1, 2) if t else w).contiguous() for w, t in zip(weights, self.transposed)]
         self.biases = [b.unsqueeze(1).contiguous() for b in biases]
@@ -61,44 +67,78 @@ class BatchedMLP:
         self.params = [t for pair in zip(self.weights, self.biases) for t in pair]
         for p in self.params:
             p.grad = torch.zeros_like(p)
+        self._buffers = {}   # activations and gradients of a training step, reused from step to step
+
+    def _buffer(self, name, shape, like):
+        """A tensor of ``shape`` kept for ``name`` across steps: a fresh large allocation per
+        step costs page faults (about a tenth of an MLP step, benchmarks/nn_throughput.md)."""
+        key = (name, tuple(shape))
+        buf = self._buffers.get(key)
+        if buf is None:
+            buf = self._buffers[key] = torch.empty(shape, dtype=like.dtype, device=like.device)
+        return buf
 
     @classmethod
-    def from_modules(cls, stacked: dict, n_layers: int, activation: str) -> "BatchedMLP":
+    def from_modules(cls, stacked: dict, n_layers: int, activation: str, scales=None) -> "BatchedMLP":
         """From stacked ``nn.Sequential`` parameters named ``"{2l}.weight"`` (E, out, in) and
         ``"{2l}.bias"`` (E, out)."""
         return cls([stacked[f"{2 * i}.weight"] for i in range(n_layers)],
-                   [stacked[f"{2 * i}.bias"] for i in range(n_layers)], activation)
+                   [stacked[f"{2 * i}.bias"] for i in range(n_layers)], activation, scales)
 
     def _in_out(self, i):
         """Layer i's weight as an (E, in, out) view."""
         w = self.weights[i]
         return w if self.transposed[i] else w.transpose(1, 2)
 
-    def _forward(self, x):
+    def _forward(self, x, reuse: bool = False):
         act = _ACTIVATION_FORWARD[self.activation]
         inputs, pres = [x], []
         last = len(self.weights) - 1
         for i, b in enumerate(self.biases):
             w = self._in_out(i)
-            h = torch.baddbmm(b, inputs[-1], w) if x.dim() == 3 else torch.matmul(inputs[-1], w) + b
+            alpha, beta = self.scales[i]
+            if reuse:
+                shape = (x.shape[0], x.shape[1], w.shape[2])
+                h = torch.baddbmm(b, inputs[-1], w, beta=beta, alpha=alpha, out=self._buffer(("pre", i), shape, x))
+            elif alpha == 1.0 and beta == 1.0:
+                h = torch.baddbmm(b, inputs[-1], w) if x.dim() == 3 else torch.matmul(inputs[-1], w) + b
+            elif x.dim() == 3:
+                h = torch.baddbmm(b, inputs[-1], w, beta=beta, alpha=alpha)
+            else:
+                h = torch.matmul(inputs[-1], w).mul_(alpha).add_(b, alpha=beta)
             if i == last:
                 return h, inputs, pres
             pres.append(h)
-            inputs.append(h if act is None else act(h))
+            if reuse and self.activation == "relu":
+                inputs.append(h.relu_())          # its backward needs the output only
+            else:
+                inputs.append(h if act is None else act(h))
 
     def step_grads(self, xb, yb):
-        out, inputs, pres = self._forward(xb)
+        out, inputs, pres = self._forward(xb, reuse=True)
         # d/d out of mean over (b, k) of (out - y)^2, per member
-        grad = (out - yb).mul_(2.0 / (out.shape[1] * out.shape[2]))
+        grad = torch.sub(out, yb, out=self._buffer("dout", out.shape, out)).mul_(2.0 / (out.shape[1] * out.shape[2]))
         for i in range(len(self.weights) - 1, -1, -1):
+            alpha, beta = self.scales[i]
             if self.transposed[i]:
                 torch.bmm(inputs[i].transpose(1, 2), grad, out=self.weights[i].grad)
             else:
                 torch.bmm(grad.transpose(1, 2), inputs[i], out=self.weights[i].grad)
             torch.sum(grad, dim=1, keepdim=True, out=self.biases[i].grad)
+            if alpha != 1.0:
+                self.weights[i].grad.mul_(alpha)
+            if beta != 1.0:
+                self.biases[i].grad.mul_(beta)
             if i:
-                grad_in = torch.bmm(grad, self._in_out(i).transpose(1, 2))
-                grad = _activation_backward(self.activation, grad_in, pres[i - 1], inputs[i])
+                grad_in = torch.bmm(grad, self._in_out(i).transpose(1, 2),
+                                    out=self._buffer(("din", i), inputs[i].shape, grad))
+                if alpha != 1.0:
+                    grad_in.mul_(alpha)
+                if self.activation == "relu":
+                    grad = torch.ops.aten.threshold_backward.grad_input(
+                        grad_in, inputs[i], 0, grad_input=self._buffer(("dpre", i), grad_in.shape, grad_in))
+                else:
+                    grad = _activation_backward(self.activation, grad_in, pres[i - 1], inputs[i])
 
     @torch.no_grad()
     def predict(self, X):
@@ -132,6 +172,37 @@ class VmappedModule:
     @torch.no_grad()
     def predict(self, X):
         return self._predict(tuple(self.params), X)
+
+
+class StackedModule:
+    """Stacked members with a member-batched forward ``net.forward((E, b, d)) -> (E, b, k)`` over
+    ``net.params``; gradients by autograd."""
+
+    def __init__(self, net):
+        self.net = net
+        self.params = [p.requires_grad_(True) for p in net.params]
+
+    @classmethod
+    def lcn(cls, stacked: dict, options: dict, n_features: int) -> "StackedModule":
+        """The built-in ``lcn`` from stacked module parameters and its resolved options."""
+        from .architectures import image_shape_for
+        from ._stacked import StackedLCN
+
+        net = StackedLCN(stacked, image_shape_for(n_features, options["image_shape"]), options["channels"],
+                         options["kernel_size"], _ACTIVATION_FORWARD[options["activation"]])
+        return cls(net)
+
+    def step_grads(self, xb, yb):
+        with torch.enable_grad():
+            out = self.net.forward(xb)
+            loss = ((out - yb) ** 2).mean(dim=(1, 2)).sum()      # member e's loss reaches its parameters only
+            grads = torch.autograd.grad(loss, self.params)
+        for p, g in zip(self.params, grads):
+            p.grad = g
+
+    @torch.no_grad()
+    def predict(self, X):
+        return self.net.forward(X)
 
 
 def make_optimizer(name: str, params, lr: float):

@@ -14,6 +14,17 @@ Initialisation is PyTorch's default for each layer (uniform ±1/sqrt(fan_in) for
 convolutional and locally connected weights and biases), drawn from an explicit
 ``torch.Generator`` in a fixed order by :func:`initialise`, so that a member's initial weights are
 a function of its seed alone.
+
+``mlp`` and ``cnn`` also come in the NTK parameterisation (SPEC §7; ``build(...,
+ntk=(weight_var, bias_var))``): every weight and bias is drawn N(0, 1) and a layer computes
+``σ_w / sqrt(fan_in) · W x + σ_b · b`` (fan_in: inputs of a unit, ``C_in · k · k`` for a
+convolution), the parameterisation in which a wide network trained by gradient descent follows
+the neural tangent kernel.
+
+>>> net = build("mlp", 3, 1, resolve_options("mlp", {"hidden": (4,)}), ntk=(2.0, 0.1))
+>>> initialise(net, torch.Generator().manual_seed(0))
+>>> [type(m).__name__ for m in net], round(net[0].weight_scale ** 2, 4)
+(['NTKLinear', 'ReLU', 'NTKLinear'], 0.6667)
 """
 
 from __future__ import annotations
@@ -28,8 +39,8 @@ from ...exceptions import InputError
 from ..._validation import check_choice, check_positive
 from . import ARCHITECTURE_NAMES
 
-__all__ = ["ACTIVATIONS", "ARCHITECTURES", "LocallyConnected2d", "VisionTransformer", "build", "image_shape_for",
-           "initialise", "resolve_options"]
+__all__ = ["ACTIVATIONS", "ARCHITECTURES", "NTK_ARCHITECTURES", "LocallyConnected2d", "NTKConv2d", "NTKLinear",
+           "VisionTransformer", "build", "image_shape_for", "initialise", "resolve_options"]
 
 ACTIVATIONS = {
     "relu": nn.ReLU,
@@ -48,6 +59,9 @@ ARCHITECTURES = {
             "image_shape": None},
 }
 
+
+#: the architectures that have an NTK parameterisation (SPEC §7)
+NTK_ARCHITECTURES = ("mlp", "cnn")
 
 assert tuple(ARCHITECTURES) == ARCHITECTURE_NAMES, "the names the CLI offers are the architectures built here"
 
@@ -152,6 +166,42 @@ class LocallyConnected2d(nn.Module):
         return out.transpose(1, 2).reshape(x.shape[0], *self.out_shape)
 
 
+class NTKLinear(nn.Linear):
+    """A linear layer in the NTK parameterisation (SPEC §7): ``W``, ``b`` ~ N(0, 1) and
+    ``y = sqrt(weight_var / in_features) · x Wᵀ + sqrt(bias_var) · b``."""
+
+    def __init__(self, in_features: int, out_features: int, weight_var: float, bias_var: float):
+        self.weight_scale = math.sqrt(weight_var / in_features)
+        self.bias_scale = math.sqrt(bias_var)
+        super().__init__(in_features, out_features)
+
+    def reset_parameters(self, generator=None):
+        with torch.no_grad():
+            self.weight.normal_(generator=generator)
+            self.bias.normal_(generator=generator)
+
+    def forward(self, x):
+        return F.linear(x, self.weight * self.weight_scale, self.bias * self.bias_scale)
+
+
+class NTKConv2d(nn.Conv2d):
+    """A 'same' convolution in the NTK parameterisation: ``W``, ``b`` ~ N(0, 1), the filter
+    scaled by ``sqrt(weight_var / (in_channels · k · k))`` and the bias by ``sqrt(bias_var)``."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, weight_var: float, bias_var: float):
+        self.weight_scale = math.sqrt(weight_var / (in_channels * kernel_size * kernel_size))
+        self.bias_scale = math.sqrt(bias_var)
+        super().__init__(in_channels, out_channels, kernel_size, padding=kernel_size // 2)
+
+    def reset_parameters(self, generator=None):
+        with torch.no_grad():
+            self.weight.normal_(generator=generator)
+            self.bias.normal_(generator=generator)
+
+    def forward(self, x):
+        return F.conv2d(x, self.weight * self.weight_scale, self.bias * self.bias_scale, padding=self.padding)
+
+
 class _Attention(nn.Module):
     def __init__(self, dim: int, heads: int):
         super().__init__()
@@ -211,16 +261,24 @@ class VisionTransformer(nn.Module):
         return self.head(self.norm(z.mean(dim=1)))
 
 
-def build(architecture: str, n_features: int, n_outputs: int, options: dict) -> nn.Module:
+def build(architecture: str, n_features: int, n_outputs: int, options: dict, ntk=None) -> nn.Module:
     """The module of a built-in architecture for a task with ``n_features`` inputs and
-    ``n_outputs`` outputs; ``options`` as returned by :func:`resolve_options`."""
+    ``n_outputs`` outputs; ``options`` as returned by :func:`resolve_options`. ``ntk=(weight_var,
+    bias_var)``: the NTK parameterisation (``mlp`` and ``cnn``), σ_w² and σ_b² as in SPEC §7."""
     act = ACTIVATIONS[options["activation"]]
+    if ntk is not None and architecture not in NTK_ARCHITECTURES:
+        raise InputError("parameterization", f"'ntk' is an option of {' and '.join(NTK_ARCHITECTURES)}, "
+                                             f"not {architecture!r}")
+
+    def linear(fan_in, out):
+        return nn.Linear(fan_in, out) if ntk is None else NTKLinear(fan_in, out, *ntk)
+
     if architecture == "mlp":
         layers, width = [], n_features
         for h in options["hidden"]:
-            layers += [nn.Linear(width, h), act()]
+            layers += [linear(width, h), act()]
             width = h
-        layers.append(nn.Linear(width, n_outputs))
+        layers.append(linear(width, n_outputs))
         return nn.Sequential(*layers)
     shape = image_shape_for(n_features, options["image_shape"])
     if architecture in ("cnn", "lcn"):
@@ -228,11 +286,13 @@ def build(architecture: str, n_features: int, n_outputs: int, options: dict) -> 
         k = options["kernel_size"]
         layers = [_Unflatten(shape)]
         for out in options["channels"]:
-            layer = (nn.Conv2d(c, out, k, padding=k // 2) if architecture == "cnn"
-                     else LocallyConnected2d(c, out, h, w, k))
+            if architecture == "lcn":
+                layer = LocallyConnected2d(c, out, h, w, k)
+            else:
+                layer = nn.Conv2d(c, out, k, padding=k // 2) if ntk is None else NTKConv2d(c, out, k, *ntk)
             layers += [layer, act()]
             c = out
-        layers += [nn.Flatten(), nn.Linear(c * h * w, n_outputs)]
+        layers += [nn.Flatten(), linear(c * h * w, n_outputs)]
         return nn.Sequential(*layers)
     if architecture == "vit":
         return VisionTransformer(shape, n_outputs, options["patch_size"], options["dim"], options["depth"],
@@ -243,10 +303,13 @@ def build(architecture: str, n_features: int, n_outputs: int, options: dict) -> 
 def initialise(module: nn.Module, generator: torch.Generator) -> None:
     """Draw a built-in module's parameters from ``generator``, layer by layer in module order,
     with PyTorch's default rule (the same numbers as constructing it after
-    ``torch.manual_seed(seed)``, without touching the global generator)."""
+    ``torch.manual_seed(seed)``, without touching the global generator); NTK-parameterised layers
+    draw N(0, 1) weights, then biases."""
     with torch.no_grad():
         for sub in module.modules():
-            if isinstance(sub, (nn.Linear, nn.Conv2d)):
+            if isinstance(sub, (NTKLinear, NTKConv2d)):
+                sub.reset_parameters(generator)      # N(0, 1): weight, then bias
+            elif isinstance(sub, (nn.Linear, nn.Conv2d)):
                 nn.init.kaiming_uniform_(sub.weight, a=math.sqrt(5), generator=generator)
                 if sub.bias is not None:
                     fan_in = sub.weight[0].numel()

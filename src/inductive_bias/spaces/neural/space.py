@@ -17,11 +17,12 @@ from ..._validation import check_choice, check_positive
 from ...tasks import Task
 from ..base import Member, MemberSpace
 from . import architectures as _arch
-from ._ensemble import BatchedMLP, VmappedModule, train_chunk
+from ._ensemble import BatchedMLP, StackedModule, VmappedModule, train_chunk
 
 __all__ = ["NeuralNetworks"]
 
 OPTIMIZERS = ("adam", "sgd")
+PARAMETERIZATIONS = ("standard", "ntk")
 _CPU_CHUNK_PER_WORKER = 16  # members per CPU worker in a chunk (see benchmarks/nn_throughput.md)
 _MEMORY_BUDGET = 2 << 30   # bytes a chunk may use on a CPU; on a GPU half the free memory
 
@@ -47,14 +48,23 @@ class NeuralNetworks(MemberSpace):
     hidden : sequence of int, default (256, 256)
         Hidden widths of ``"mlp"``.
     activation : {"relu", "tanh", "sigmoid", "gelu", "identity"}, default "relu" ("gelu" for vit)
-    optimizer : {"adam", "sgd"}, default "adam"
+    optimizer : {"adam", "sgd"}, default "adam" ("sgd" with ``parameterization="ntk"``)
         PyTorch's Adam (betas 0.9, 0.999, eps 1e-8) or plain SGD.
     lr : float, default 1e-3
     epochs : int, default 20
         Passes over the training data, each in a fresh order; a partial last batch is kept.
-    batch_size : int, default 32
+    batch_size : int or "full", default 32 ("full" with ``parameterization="ntk"``)
+        Rows per step; "full": the whole training set (full-batch gradient descent).
     stop_train_mse : float or None, default None
         Stop a member after the first epoch at whose end its training MSE is <= this.
+    parameterization : {"standard", "ntk"}, default "standard"
+        "ntk" (``mlp`` and ``cnn``): the NTK parameterisation of SPEC §7, weights and biases drawn
+        N(0, 1), each layer ``σ_w/sqrt(fan_in) · W x + σ_b · b``. With the defaults sgd and
+        full batch, members are networks trained by gradient descent, which approach the ``ntk``
+        law of SPEC §7 as the width grows (choose ``lr`` below 2 / the largest eigenvalue of
+        the loss's Hessian, e.g. ``n_train * n_outputs / (2 λ_max(Θ))`` for the NTK Θ).
+    weight_var, bias_var : float, default 2.0 and 0.1
+        σ_w² and σ_b² of the NTK parameterisation (SPEC §7); only with ``parameterization="ntk"``.
     device : str, default "cpu"
         "cpu", "cuda" or "cuda:N". Does not change which hypotheses are drawn.
     chunk_size : int or None, default None
@@ -73,9 +83,11 @@ class NeuralNetworks(MemberSpace):
     (8,)
     """
 
-    def __init__(self, architecture="mlp", hidden=None, activation=None, optimizer: str = "adam",
-                 lr: float = 1e-3, epochs: int = 20, batch_size: int = 32, stop_train_mse: float | None = None,
-                 device: str = "cpu", chunk_size: int | None = None, **architecture_options):
+    def __init__(self, architecture="mlp", hidden=None, activation=None, optimizer: str | None = None,
+                 lr: float = 1e-3, epochs: int = 20, batch_size: int | str | None = None,
+                 stop_train_mse: float | None = None, device: str = "cpu", chunk_size: int | None = None,
+                 parameterization: str = "standard", weight_var: float | None = None,
+                 bias_var: float | None = None, **architecture_options):
         if callable(architecture):
             if architecture_options or hidden is not None or activation is not None:
                 given = sorted(architecture_options) or (["hidden"] if hidden is not None else ["activation"])
@@ -96,10 +108,15 @@ class NeuralNetworks(MemberSpace):
             self.options = _arch.resolve_options(architecture, architecture_options)
             self.name = architecture
         self.architecture = architecture
-        self.optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
+        self.parameterization = check_choice("parameterization", parameterization, PARAMETERIZATIONS)
+        self.ntk = _check_ntk(architecture, self.parameterization, weight_var, bias_var)
+        full_batch = self.ntk is not None
+        self.optimizer = check_choice("optimizer", optimizer or ("sgd" if full_batch else "adam"), OPTIMIZERS)
         self.lr = check_positive("lr", lr)
         self.epochs = check_positive("epochs", epochs, integer=True)
-        self.batch_size = check_positive("batch_size", batch_size, integer=True)
+        if batch_size is None:
+            batch_size = "full" if full_batch else 32
+        self.batch_size = "full" if batch_size == "full" else check_positive("batch_size", batch_size, integer=True)
         self.stop_train_mse = None if stop_train_mse is None else check_positive(
             "stop_train_mse", stop_train_mse, allow_zero=True)
         self.device = _check_device(device)
@@ -117,6 +134,8 @@ class NeuralNetworks(MemberSpace):
         else:
             ident = {"space": self.architecture,
                      **{k: list(v) if isinstance(v, tuple) else v for k, v in self.options.items()}}
+        if self.ntk is not None:
+            ident.update(parameterization="ntk", weight_var=self.ntk[0], bias_var=self.ntk[1])
         return {**ident, "optimizer": self.optimizer, "lr": self.lr, "epochs": self.epochs,
                 "batch_size": self.batch_size, "stop_train_mse": self.stop_train_mse,
                 "loss": "mse", "precision": "float32"}
@@ -166,7 +185,7 @@ class NeuralNetworks(MemberSpace):
                 def train(job):
                     model, generators = job
                     return train_chunk(model, generators, data, epochs=self.epochs, optimizer=self.optimizer, lr=self.lr,
-                                       batch_size=self.batch_size, stop_train_mse=self.stop_train_mse)
+                                       batch_size=self._rows_per_step(task), stop_train_mse=self.stop_train_mse)
 
                 if len(jobs) == 1:
                     results = [train(jobs[0])]
@@ -180,6 +199,9 @@ class NeuralNetworks(MemberSpace):
                 if progress is not None:
                     progress(len(members))
         return members
+
+    def _rows_per_step(self, task) -> int:
+        return task.n_train if self.batch_size == "full" else self.batch_size
 
     def _workers(self) -> int:
         """Independent single-threaded trainers on a CPU, one per core (each takes a share of a
@@ -212,7 +234,7 @@ class NeuralNetworks(MemberSpace):
                 raise InputError("architecture", f"the factory must return a torch.nn.Module; got {type(module).__name__}")
         else:
             with torch.device("meta"):       # allocate without drawing from torch's global generator
-                module = _arch.build(self.architecture, n_features, n_outputs, self.options)
+                module = _arch.build(self.architecture, n_features, n_outputs, self.options, ntk=self.ntk)
             module = module.to_empty(device="cpu")
             _arch.initialise(module, torch.Generator().manual_seed(0))
         _check_stateless(module)
@@ -249,7 +271,12 @@ class NeuralNetworks(MemberSpace):
             generators.append(generator)
         stacked = {name: torch.stack([p[name] for p in per_member]).to(device) for name in per_member[0]}
         if self.architecture == "mlp":
-            return BatchedMLP.from_modules(stacked, len(self.options["hidden"]) + 1, self.options["activation"]), generators
+            scales = (None if self.ntk is None else
+                      [(m.weight_scale, m.bias_scale) for m in template if isinstance(m, _arch.NTKLinear)])
+            return BatchedMLP.from_modules(stacked, len(self.options["hidden"]) + 1, self.options["activation"],
+                                           scales), generators
+        if self.architecture == "lcn":
+            return StackedModule.lcn({n: t.to(device) for n, t in stacked.items()}, self.options, n_features), generators
         if callable(self.architecture):
             model = self._template(n_features, n_outputs)
         else:
@@ -262,7 +289,7 @@ class NeuralNetworks(MemberSpace):
         activations = _activation_size(template, task.n_features)
         # parameters, gradients, two Adam moments, a copy; activations of a batch and of an
         # evaluation block (kept for the backward pass: x2); its predictions on both sets.
-        per_member = 4 * (5 * n_params + 2 * activations * max(self.batch_size, 1024)
+        per_member = 4 * (5 * n_params + 2 * activations * max(self._rows_per_step(task), 1024)
                           + (task.n_train + task.n_test) * task.n_outputs)
         if self.device.startswith("cuda"):
             free, _ = torch.cuda.mem_get_info(torch.device(self.device))
@@ -283,6 +310,21 @@ def _check_device(device) -> str:
     elif parsed.type != "cpu":
         raise InputError("device", f"must be 'cpu', 'cuda' or 'cuda:N'; got {device!r}")
     return str(parsed)
+
+
+def _check_ntk(architecture, parameterization: str, weight_var, bias_var):
+    """(σ_w², σ_b²) of the NTK parameterisation, or None for the standard one."""
+    if parameterization != "ntk":
+        for name, value in (("weight_var", weight_var), ("bias_var", bias_var)):
+            if value is not None:
+                raise InputError(name, "applies to parameterization='ntk' only")
+        return None
+    if callable(architecture) or architecture not in _arch.NTK_ARCHITECTURES:
+        name = "a model factory" if callable(architecture) else repr(architecture)
+        raise InputError("parameterization", f"'ntk' is an option of architectures "
+                                             f"{' and '.join(_arch.NTK_ARCHITECTURES)}, not {name}")
+    return (check_positive("weight_var", 2.0 if weight_var is None else weight_var),
+            check_positive("bias_var", 0.1 if bias_var is None else bias_var, allow_zero=True))
 
 
 def _check_seeds(seeds) -> list[int]:
