@@ -1,0 +1,211 @@
+"""Infinite-width network spaces: the exact law of the test loss of an NNGP or an NTK-trained
+network (SPEC §7), through the shared Gaussian-loss law (SPEC §2).
+
+Both hypothesis distributions are Gaussian at the test inputs with a mean M and a covariance Σ:
+
+- ``nngp``: the GP posterior of SPEC §2 with κ = K (amplitude 1):
+  M = K* K^-1 Y,  Σ = K** − K* K^-1 K*^T.
+- ``ntk``: an infinite network trained to convergence by gradient descent on MSE (SPEC §7,
+  Lee et al. 2019 eq. 16): M = Θ* Θ^-1 Y and
+  Σ = K** + R K R^T − (R K*^T + K* R^T),  R = Θ* Θ^-1.
+
+We evaluate the NTK covariance as the NNGP posterior plus a positive semidefinite correction,
+
+    Σ = (K** − K* K^-1 K*^T) + G G^T,    G = R L_K − K* L_K^-T,   K = L_K L_K^T,
+
+which is the same matrix (expand G G^T = R K R^T − R K*^T − K* R^T + K* K^-1 K*^T) but is
+positive semidefinite by construction, so that rounding cannot produce negative variances.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from scipy import linalg
+from scipy.linalg.blas import dsyrk
+
+from ..._random import check_random_state
+from ..._validation import check_choice, check_positive
+from ...distributions import GeneralizedChiSquare, eigen_decomposition, gaussian_loss_law
+from ...exceptions import InputError
+from ...tasks import Task
+from ..base import HypothesisSamples, HypothesisSpace
+from .activations import ACTIVATIONS
+from .kernels import mlp_kernels
+
+__all__ = ["InfiniteWidthNetwork", "NetworkPosterior", "KINDS", "ARCHITECTURES"]
+
+KINDS = ("nngp", "ntk")
+ARCHITECTURES = ("mlp",)
+DEFAULT_RELATIVE_JITTER = 1e-10  # as SPEC §2: times the mean diagonal of the matrix inverted
+
+
+class NetworkPosterior:
+    """The Gaussian law of the hypotheses at the test inputs, diagonalised: Σ = U diag(λ) U^T.
+
+    Attributes
+    ----------
+    mean : ndarray (m, k)
+    eigenvalues : ndarray (m,)      ascending, negative rounding clipped to 0
+    eigenvectors : ndarray (m, m)
+    jitter : float                  δ added to the diagonal of K (nngp) or Θ (ntk)
+    kernel_jitter : float or None   ntk only: δ added to K, whose Cholesky factor builds Σ
+    zero_tolerance : float          eigenvalues at or below it count as pinned by the data
+    timings : dict                  seconds per stage
+    """
+
+    __slots__ = ("mean", "eigenvalues", "eigenvectors", "jitter", "kernel_jitter", "zero_tolerance", "timings")
+
+    def __init__(self, mean, eigenvalues, eigenvectors, jitter, kernel_jitter, zero_tolerance, timings):
+        self.mean, self.eigenvalues, self.eigenvectors = mean, eigenvalues, eigenvectors
+        self.jitter, self.kernel_jitter, self.zero_tolerance = jitter, kernel_jitter, zero_tolerance
+        self.timings = timings
+
+    @property
+    def covariance(self) -> np.ndarray:
+        return (self.eigenvectors * self.eigenvalues) @ self.eigenvectors.T
+
+
+class InfiniteWidthNetwork(HypothesisSpace):
+    """Infinitely wide networks of a given architecture: Bayesian (``nngp``) or trained by gradient
+    descent to convergence (``ntk``), SPEC §7. Each output is independent; the loss law is exact.
+
+    Parameters
+    ----------
+    kind : {"nngp", "ntk"}, default "nngp"
+    architecture : {"mlp"}, default "mlp"
+    depth : int, default 2
+        Hidden layers L.
+    activation : {"relu", "erf", "identity", "gelu", "tanh", "sigmoid"}, default "relu"
+    weight_var, bias_var : float, default 2.0, 0.1
+        σw² and σb² of the NTK parameterisation (SPEC §7); σb² may be 0.
+    jitter : float or None, default None
+        δ added to the diagonal of K (nngp) or Θ (ntk) for numerical stability only; None means
+        1e-10 times its mean diagonal. The value used is reported.
+
+    Examples
+    --------
+    >>> from inductive_bias import InfiniteWidthNetwork, digits, measure
+    >>> space = InfiniteWidthNetwork("ntk", "mlp", depth=2, activation="relu")
+    >>> result = measure(digits(n_train=100, n_test=100), space, target_error=0.03)  # doctest: +SKIP
+    """
+
+    offers_predictions = True
+
+    def __init__(self, kind: str = "nngp", architecture: str = "mlp", depth: int = 2, activation: str = "relu",
+                 weight_var: float = 2.0, bias_var: float = 0.1, *, jitter: float | None = None):
+        self.kind = check_choice("kind", kind, KINDS)
+        self.architecture = check_choice("architecture", architecture, ARCHITECTURES)
+        self.depth = check_positive("depth", depth, integer=True, allow_zero=True)
+        self.activation = check_choice("activation", activation, ACTIVATIONS)
+        self.weight_var = check_positive("weight_var", weight_var)
+        self.bias_var = check_positive("bias_var", bias_var, allow_zero=True)
+        self.jitter = None if jitter is None else check_positive("jitter", jitter, allow_zero=True)
+        self.name = self.kind
+
+    def spec(self) -> dict:
+        return {"space": self.kind, "architecture": self.architecture, "depth": self.depth,
+                "activation": self.activation, "weight_var": self.weight_var, "bias_var": self.bias_var,
+                "jitter": self.jitter}
+
+    def __repr__(self) -> str:
+        return (f"InfiniteWidthNetwork({self.kind!r}, {self.architecture!r}, depth={self.depth}, "
+                f"activation={self.activation!r}, weight_var={self.weight_var!r}, bias_var={self.bias_var!r}, "
+                f"jitter={self.jitter!r})")
+
+    # -- SPEC §7 kernels -------------------------------------------------------------------------
+    def kernels(self, X1: np.ndarray, X2: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        """NNGP K(X1, X2) and, for ``ntk``, the NTK Θ(X1, X2) (else None); X2 None means X1."""
+        X2 = X1 if X2 is None else X2
+        return mlp_kernels(X1, X2, self.depth, self.activation, self.weight_var, self.bias_var,
+                           ntk=self.kind == "ntk")
+
+    # -- SPEC §7: mean and covariance at the test inputs -----------------------------------------
+    def posterior(self, task: Task) -> NetworkPosterior:
+        """M and Σ of SPEC §7 at the test inputs, by Cholesky solves in float64, diagonalised."""
+        timings = {}
+        tic = time.perf_counter()
+        K, theta = self.kernels(task.X_train)
+        K_star, theta_star = self.kernels(task.X_test, task.X_train)
+        K_starstar, _ = mlp_kernels(task.X_test, task.X_test, self.depth, self.activation, self.weight_var,
+                                    self.bias_var, ntk=False)
+        timings["kernel"] = time.perf_counter() - tic
+
+        tic = time.perf_counter()
+        scale_K = float(np.mean(np.diag(K)))
+        ntk = self.kind == "ntk"
+        jitter_K = (DEFAULT_RELATIVE_JITTER * scale_K if (ntk or self.jitter is None) else self.jitter)
+        L_K = _cholesky(K, jitter_K, "K")
+        V = linalg.solve_triangular(L_K, K_star.T, lower=True, check_finite=False)  # L_K^-1 K*^T
+        # Σ_nngp = K** − V^T V: dsyrk fills the lower triangle only, which is all eigh reads
+        cov = dsyrk(-1.0, V, beta=1.0, c=K_starstar, trans=1, lower=1, overwrite_c=1)
+        if not ntk:
+            mean = V.T @ linalg.solve_triangular(L_K, task.Y_train, lower=True, check_finite=False)
+            jitter, kernel_jitter, scale_theta = jitter_K, None, scale_K
+        else:
+            scale_theta = float(np.mean(np.diag(theta)))
+            jitter = DEFAULT_RELATIVE_JITTER * scale_theta if self.jitter is None else self.jitter
+            L_theta = _cholesky(theta, jitter, "Θ")
+            R_T = linalg.cho_solve((L_theta, True), theta_star.T, check_finite=False)  # Θ^-1 Θ*^T = R^T
+            mean = R_T.T @ task.Y_train
+            G_T = L_K.T @ R_T - V  # (R L_K − K* L_K^-T)^T
+            cov = dsyrk(1.0, G_T, beta=1.0, c=cov, trans=1, lower=1, overwrite_c=1)
+            kernel_jitter = jitter_K
+        timings["solve"] = time.perf_counter() - tic
+
+        tic = time.perf_counter()
+        lam, U = eigen_decomposition(cov, overwrite=True)
+        timings["eigh"] = time.perf_counter() - tic
+        # Σ is resolved to about the jitter (δ on K moves it by O(δ); δ on Θ moves R, hence Σ, by
+        # O(δ) relative to Θ's scale) plus the rounding of the Cholesky-based products,
+        # ~ max(n, m) · eps · the kernel's scale. Directions below that are pinned by the data.
+        tolerance = (10.0 * jitter_K + (10.0 * jitter * scale_K / scale_theta if ntk else 0.0)
+                     + 16.0 * max(task.n_train, task.n_test) * np.finfo(float).eps * scale_K)
+        return NetworkPosterior(mean, lam, U, jitter, kernel_jitter, tolerance, timings)
+
+    def loss_distribution(self, task: Task) -> tuple[GeneralizedChiSquare, dict]:
+        """The exact law of the test loss (SPEC §2 with SPEC §7's M and Σ)."""
+        post = self.posterior(task)
+        tic = time.perf_counter()
+        split = gaussian_loss_law(post.mean, post.eigenvalues, post.eigenvectors, task.Y_test,
+                                  tolerance=post.zero_tolerance)
+        law = split.law
+        post.timings["law"] = time.perf_counter() - tic
+        info = {"jitter": post.jitter, "pinned_directions": split.pinned_directions,
+                "zero_tolerance": post.zero_tolerance, "loss_offset": law.offset, "loss_mean": law.mean,
+                "loss_std": law.std, "timings": dict(post.timings)}
+        if post.kernel_jitter is not None:
+            info["kernel_jitter"] = post.kernel_jitter
+        return law, info
+
+    # -- sampling hypotheses ----------------------------------------------------------------------
+    def sample(self, task: Task, n: int, seed=None, *, predictions: bool = False) -> HypothesisSamples:
+        """Draw n hypotheses and report their test losses: from the exact law, or (``predictions``)
+        as h = M + U Λ^{1/2} Z at the test inputs, scored by :meth:`Task.test_loss`."""
+        n = check_positive("hypotheses", n, integer=True)
+        rng = check_random_state(seed)
+        if not predictions:
+            law, _ = self.loss_distribution(task)
+            return HypothesisSamples(losses=law.sample(n, rng))
+        post = self.posterior(task)
+        root = post.eigenvectors * np.sqrt(post.eigenvalues)
+        m, k = task.Y_test.shape
+        out = np.empty((n, m, k))
+        chunk = max(1, 50_000_000 // (m * k * 8))
+        for start in range(0, n, chunk):
+            stop = min(n, start + chunk)
+            out[start:stop] = post.mean + np.einsum("ij,njk->nik", root, rng.standard_normal((stop - start, m, k)),
+                                                    optimize=True)
+        return HypothesisSamples(losses=task.test_loss(out), predictions=out)
+
+
+def _cholesky(matrix: np.ndarray, jitter: float, label: str) -> np.ndarray:
+    """Lower Cholesky factor of matrix + jitter·I (matrix left untouched)."""
+    A = matrix.copy()
+    A[np.diag_indices_from(A)] += jitter
+    try:
+        return linalg.cholesky(A, lower=True, overwrite_a=True, check_finite=False)
+    except linalg.LinAlgError:
+        raise InputError("jitter", f"the training {label} matrix plus jitter {jitter:.3g} is not positive definite; "
+                                   "increase the jitter, add bias variance, or remove duplicate training inputs") from None
