@@ -54,6 +54,34 @@ def build_gp_space(args):
     return GaussianProcess(args.kernel, args.lengthscale, args.amplitude, args.jitter)
 
 
+#: the exactly measured infinite-width network spaces (SPEC §7)
+INFINITE_WIDTH_SPACES = ("nngp", "ntk")
+
+
+def add_infinite_width_arguments(parser) -> None:
+    """Flags of the infinite-width spaces (SPEC §7). ``--activation`` is the neural spaces' flag,
+    shared: it names the activation of either kind of network."""
+    from ..spaces.infinite_width import ARCHITECTURES
+
+    g = parser.add_argument_group("infinite-width network spaces (--space nngp, ntk; also --activation, --jitter)")
+    g.add_argument("--architecture", choices=list(ARCHITECTURES), help="network architecture (default mlp)")
+    g.add_argument("--depth", type=int, metavar="L", help="hidden layers (default 2)")
+    g.add_argument("--weight-var", type=float, metavar="SW2", help="weight variance σw² (default 2)")
+    g.add_argument("--bias-var", type=float, metavar="SB2", help="bias variance σb² (default 0.1)")
+
+
+def build_infinite_width_space(args):
+    """The nngp or ntk space the flags describe; flags of other spaces are refused."""
+    refuse_foreign_flags(args, args.space, {"activation", *_INFINITE_WIDTH_FLAGS})
+    for dest, default in (("kernel", "rbf"), ("lengthscale", 1.0), ("amplitude", 1.0)):
+        if getattr(args, dest, default) != default:
+            raise InputError(dest, f"does not apply to --space {args.space}")
+    from ..spaces.infinite_width import InfiniteWidthNetwork
+
+    options = _given(args, {"activation", *_INFINITE_WIDTH_FLAGS})
+    return InfiniteWidthNetwork(args.space, jitter=getattr(args, "jitter", None), **options)
+
+
 # flag dest -> parameter name, for each family
 _NEURAL_FLAGS = {"hidden": "hidden", "activation": "activation", "optimizer": "optimizer", "lr": "lr",
                  "epochs": "epochs", "batch_size": "batch_size", "stop_train_mse": "stop_train_mse",
@@ -62,6 +90,7 @@ _SKLEARN_FLAGS = {"n_estimators": "n_estimators", "max_depth": "max_depth", "max
                   "min_samples_leaf": "min_samples_leaf", "subsample": "subsample", "lr": "learning_rate",
                   "n_neighbors": "n_neighbors", "alpha": "alpha", "kernel": "kernel", "lengthscale": "lengthscale",
                   "n_jobs": "n_jobs"}
+_INFINITE_WIDTH_FLAGS = ("architecture", "depth", "weight_var", "bias_var")
 
 
 def add_trained_space_arguments(parser, *, kernel_flags: bool = True) -> None:
@@ -103,7 +132,7 @@ def _given(args, flags, ignore=()) -> dict:
 
 def refuse_foreign_flags(args, space: str, allowed: set) -> None:
     """A trained-space flag given for a space it does not apply to is an error, not ignored."""
-    for dest in {**_NEURAL_FLAGS, **_SKLEARN_FLAGS}:
+    for dest in {**_NEURAL_FLAGS, **_SKLEARN_FLAGS, **dict.fromkeys(_INFINITE_WIDTH_FLAGS)}:
         if dest in ("kernel", "lengthscale"):
             continue  # shared with the GP flags of `measure`, where they always have a value
         if dest not in allowed and getattr(args, dest, None) is not None:

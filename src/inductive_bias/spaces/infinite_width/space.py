@@ -31,8 +31,8 @@ from ...distributions import GeneralizedChiSquare, eigen_decomposition, gaussian
 from ...exceptions import InputError
 from ...tasks import Task
 from ..base import HypothesisSamples, HypothesisSpace
-from .activations import ACTIVATIONS
-from .kernels import mlp_kernels
+from .activations import ACTIVATIONS, CLOSED_FORM
+from .kernels import mlp_kernels, mlp_variances
 
 __all__ = ["InfiniteWidthNetwork", "NetworkPosterior", "KINDS", "ARCHITECTURES"]
 
@@ -136,7 +136,8 @@ class InfiniteWidthNetwork(HypothesisSpace):
         scale_K = float(np.mean(np.diag(K)))
         ntk = self.kind == "ntk"
         jitter_K = (DEFAULT_RELATIVE_JITTER * scale_K if (ntk or self.jitter is None) else self.jitter)
-        L_K = _cholesky(K, jitter_K, "K")
+        hint = self._scale_hint(task.X_train)
+        L_K = _cholesky(K, jitter_K, "K", hint)
         V = linalg.solve_triangular(L_K, K_star.T, lower=True, check_finite=False)  # L_K^-1 K*^T
         # Σ_nngp = K** − V^T V: dsyrk fills the lower triangle only, which is all eigh reads
         cov = dsyrk(-1.0, V, beta=1.0, c=K_starstar, trans=1, lower=1, overwrite_c=1)
@@ -146,7 +147,7 @@ class InfiniteWidthNetwork(HypothesisSpace):
         else:
             scale_theta = float(np.mean(np.diag(theta)))
             jitter = DEFAULT_RELATIVE_JITTER * scale_theta if self.jitter is None else self.jitter
-            L_theta = _cholesky(theta, jitter, "Θ")
+            L_theta = _cholesky(theta, jitter, "Θ", hint)
             R_T = linalg.cho_solve((L_theta, True), theta_star.T, check_finite=False)  # Θ^-1 Θ*^T = R^T
             mean = R_T.T @ task.Y_train
             G_T = L_K.T @ R_T - V  # (R L_K − K* L_K^-T)^T
@@ -163,6 +164,18 @@ class InfiniteWidthNetwork(HypothesisSpace):
         tolerance = (10.0 * jitter_K + (10.0 * jitter * scale_K / scale_theta if ntk else 0.0)
                      + 16.0 * max(task.n_train, task.n_test) * np.finfo(float).eps * scale_K)
         return NetworkPosterior(mean, lam, U, jitter, kernel_jitter, tolerance, timings)
+
+    def _scale_hint(self, X: np.ndarray) -> str:
+        """Why a kernel of a quadrature activation may fail to be positive definite: at large
+        preactivation variances the activation is nearly a step, the Gauss–Hermite rule loses
+        accuracy (activations.DEFAULT_ORDER) and its rounding is not positive semidefinite."""
+        if self.activation in CLOSED_FORM:
+            return ""
+        variances = mlp_variances(X, self.depth, self.activation, self.weight_var, self.bias_var)[:-1]
+        variance = float(max(np.max(v) for v in variances))
+        return (f"; preactivation variances reach {variance:.3g}: {self.activation} is evaluated by quadrature, "
+                "accurate for preactivation variances of order 1: scale the inputs (e.g. pixels to [0, 1])"
+                if variance > 5.0 else "")
 
     def loss_distribution(self, task: Task) -> tuple[GeneralizedChiSquare, dict]:
         """The exact law of the test loss (SPEC §2 with SPEC §7's M and Σ)."""
@@ -200,7 +213,7 @@ class InfiniteWidthNetwork(HypothesisSpace):
         return HypothesisSamples(losses=task.test_loss(out), predictions=out)
 
 
-def _cholesky(matrix: np.ndarray, jitter: float, label: str) -> np.ndarray:
+def _cholesky(matrix: np.ndarray, jitter: float, label: str, hint: str = "") -> np.ndarray:
     """Lower Cholesky factor of matrix + jitter·I (matrix left untouched)."""
     A = matrix.copy()
     A[np.diag_indices_from(A)] += jitter
@@ -208,4 +221,4 @@ def _cholesky(matrix: np.ndarray, jitter: float, label: str) -> np.ndarray:
         return linalg.cholesky(A, lower=True, overwrite_a=True, check_finite=False)
     except linalg.LinAlgError:
         raise InputError("jitter", f"the training {label} matrix plus jitter {jitter:.3g} is not positive definite; "
-                                   "increase the jitter, add bias variance, or remove duplicate training inputs") from None
+                                   "increase the jitter, add bias variance, or remove duplicate training inputs" + hint) from None
