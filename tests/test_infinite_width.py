@@ -318,3 +318,120 @@ def test_spec_json_and_bad_input(small_task):
                          ({"weight_var": 0.0}, "weight_var"), ({"bias_var": -1.0}, "bias_var")):
         with pytest.raises(InputError, match=name):
             InfiniteWidthNetwork(**kwargs)
+
+
+# -- convolutional networks (CNN, LCN) --------------------------------------------------------------
+
+from inductive_bias.spaces.infinite_width.conv_kernels import _all_positions, conv_kernels, conv_variances  # noqa: E402
+
+
+@pytest.mark.parametrize("readout", ["flatten", "gap"])
+@pytest.mark.parametrize("architecture", ["cnn", "lcn"])
+def test_one_pixel_images_with_one_by_one_filters_are_the_mlp(readout, architecture):
+    """On 1x1 images a 1x1 convolution is a dense layer: every read-out gives the MLP's kernels."""
+    X = np.random.default_rng(9).normal(size=(6, 3))
+    K, theta = conv_kernels(X, X, (3, 1, 1), 2, "erf", 1.7, 0.2, filter_size=1, readout=readout,
+                            weight_sharing=architecture == "cnn")
+    K_mlp, theta_mlp = mlp_kernels(X, X, 2, "erf", 1.7, 0.2)
+    np.testing.assert_allclose(K, K_mlp, rtol=1e-13)
+    np.testing.assert_allclose(theta, theta_mlp, rtol=1e-13)
+
+
+@pytest.mark.parametrize("activation", ["relu", "erf"])
+def test_cnn_with_flatten_readout_is_the_lcn(activation):
+    """Novak et al. 2019 (SPEC §7): CNN-flatten NNGP (and NTK) == LCN's. The CNN side is computed
+    by the full recursion over every pair of positions (p, p'), the LCN side by the recursion on
+    the position-diagonal; pooling breaks the identity. (Closed-form activations: with a quadrature
+    activation the roads differ by the rule's own error, ~1e-7 for tanh, because the rule is not
+    exactly symmetric in u and v and the roads symmetrise differently.)"""
+    rng = np.random.default_rng(10)
+    shape = (2, 5, 5)
+    X = rng.normal(size=(4, 50))
+    images = X.reshape(-1, *shape)
+    variances = conv_variances(images, 3, activation, 2.0, 0.1, 3)
+    K_cnn, theta_cnn = _all_positions(images, images, variances, variances, 3, activation, 2.0, 0.1, 3, True,
+                                      readout="flatten", block_entries=10**6)
+    K_lcn, theta_lcn = conv_kernels(X, X, shape, 3, activation, 2.0, 0.1, readout="flatten", weight_sharing=False)
+    np.testing.assert_allclose(K_cnn, K_lcn, rtol=1e-12)
+    np.testing.assert_allclose(theta_cnn, theta_lcn, rtol=1e-12)
+    K_gap, _ = conv_kernels(X, X, shape, 3, activation, 2.0, 0.1, readout="gap")
+    K_lcn_gap, _ = conv_kernels(X, X, shape, 3, activation, 2.0, 0.1, readout="gap", weight_sharing=False)
+    assert np.max(np.abs(K_gap - K_lcn_gap) / np.abs(K_gap)) > 0.05
+
+
+def _random_cnn_outputs(torch, images, depth, sw2, sb2, width, F, readout, draws, seed, chunk=50):
+    """Outputs (draws, n) of independent random relu CNNs ('same' convolutions, NTK
+    parameterisation): ``chunk`` networks at once as one grouped convolution."""
+    F_ = torch.nn.functional
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.as_tensor(images, dtype=torch.float32)
+    n, C, H, W = x.shape
+    sw, sb = math.sqrt(sw2), math.sqrt(sb2)
+    out = []
+    for start in range(0, draws, chunk):
+        c = min(chunk, draws - start)
+        h, fan_in = x.repeat(1, c, 1, 1), C
+        for _ in range(depth):
+            weight = torch.randn(c * width, fan_in, F, F, generator=gen)
+            bias = torch.randn(c * width, generator=gen)
+            h = torch.relu(sw / math.sqrt(fan_in * F * F) * F_.conv2d(h, weight, padding=F // 2, groups=c)
+                           + sb * bias[None, :, None, None])
+            fan_in = width
+        h = h.reshape(n, c, width, H * W)
+        if readout == "gap":
+            f = sw / math.sqrt(width) * torch.einsum("ncw,cw->nc", h.mean(-1), torch.randn(c, width, generator=gen))
+        else:
+            f = sw / math.sqrt(width * H * W) * torch.einsum("ncwp,cwp->nc", h, torch.randn(c, width, H * W,
+                                                                                           generator=gen))
+        out.append((f + sb * torch.randn(1, c, generator=gen)).T)
+    return torch.cat(out).double().numpy()
+
+
+@pytest.mark.parametrize("readout", ["flatten", "gap"])
+def test_cnn_nngp_matches_wide_random_cnns(readout):
+    """Output covariance of 1,500 random relu CNNs with 128 channels (depth 2, 3x3 filters, 5x5
+    images of 2 channels) against the NNGP: 4.5 Monte Carlo standard errors plus 2% of the scale
+    for the O(1/width) finite-width bias."""
+    torch = pytest.importorskip("torch", reason="the Monte Carlo networks are built with torch")
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(4, 50))
+    f = _random_cnn_outputs(torch, X.reshape(-1, 2, 5, 5), 2, 2.0, 0.1, 128, 3, readout, 1500, seed=12)
+    K, _ = conv_kernels(X, X, (2, 5, 5), 2, "relu", 2.0, 0.1, readout=readout, ntk=False)
+    products = f[:, :, None] * f[:, None, :]
+    estimate, se = products.mean(axis=0), products.std(axis=0) / math.sqrt(len(f))
+    scale = np.sqrt(np.outer(np.diag(K), np.diag(K)))
+    assert np.all(np.abs(estimate - K) < 4.5 * se + 0.02 * scale), (estimate, K, se)
+
+
+@pytest.mark.parametrize("architecture,readout", [("cnn", "gap"), ("lcn", "flatten"), ("lcn", "gap")])
+def test_convolutional_spaces_have_exact_laws(architecture, readout):
+    """On 8x8 digits: the law's mean is the loss of the mean plus the variance term (a direct
+    check of M and Σ through the test loss), and the Chernoff bound lies below the bits."""
+    t = digits(16, 12, seed=2)
+    task = Task.from_arrays(t.X_train / 16.0, t.Y_train, t.X_test / 16.0, t.Y_test)
+    for kind in ("nngp", "ntk"):
+        space = InfiniteWidthNetwork(kind, architecture, depth=2, readout=readout, filter_size=3)
+        law, info = space.loss_distribution(task)
+        post = space.posterior(task)
+        m, k = task.Y_test.shape
+        direct = np.sum((post.mean - task.Y_test) ** 2) / (m * k) + np.sum(post.eigenvalues) / m
+        assert law.mean == pytest.approx(direct, rel=1e-10)
+        r = measure(task, space, target_error=law.mean - 3 * law.std).results[0]
+        assert 0 < r.bits_lower_bound <= r.bits < math.inf
+
+
+def test_convolutional_spec_and_bad_input():
+    space = InfiniteWidthNetwork("nngp", "cnn", depth=3, readout="gap", channels=1, filter_size=5)
+    assert space.spec() == {"space": "nngp", "architecture": "cnn", "depth": 3, "activation": "relu",
+                            "weight_var": 2.0, "bias_var": 0.1, "readout": "gap", "channels": 1,
+                            "filter_size": 5, "jitter": None}
+    assert space.image_shape(64) == (1, 8, 8)
+    for kwargs, name in (({"architecture": "mlp", "readout": "gap"}, "readout"),
+                         ({"architecture": "mlp", "filter_size": 3}, "filter_size"),
+                         ({"architecture": "cnn", "filter_size": 2}, "filter_size"),
+                         ({"architecture": "cnn", "readout": "max"}, "readout"),
+                         ({"architecture": "lcn", "depth": 0}, "depth")):
+        with pytest.raises(InputError, match=name):
+            InfiniteWidthNetwork(**kwargs)
+    with pytest.raises(InputError, match="channels"):
+        InfiniteWidthNetwork("nngp", "cnn", channels=3).image_shape(64)

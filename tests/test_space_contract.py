@@ -55,6 +55,7 @@ SPACES = {
     "gp": lambda: GaussianProcess("rbf", "median"),
     "nngp": lambda: InfiniteWidthNetwork("nngp", depth=2),
     "ntk": lambda: InfiniteWidthNetwork("ntk", depth=1, activation="erf"),
+    "ntk-lcn": lambda: InfiniteWidthNetwork("ntk", "lcn", depth=2, readout="gap"),
     **{f"sklearn-{name}": _quiet(lambda name=name: ScikitLearnSpace(name, **(
         {"n_estimators": 3} if "n_estimators" in SKLEARN_MODELS[name][1] else {}))) for name in SKLEARN_MODELS},
     "neural-mlp": _neural,

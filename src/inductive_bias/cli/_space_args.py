@@ -61,13 +61,18 @@ INFINITE_WIDTH_SPACES = ("nngp", "ntk")
 def add_infinite_width_arguments(parser) -> None:
     """Flags of the infinite-width spaces (SPEC §7). ``--activation`` is the neural spaces' flag,
     shared: it names the activation of either kind of network."""
-    from ..spaces.infinite_width import ARCHITECTURES
+    from ..spaces.infinite_width import ARCHITECTURES, READOUTS
 
     g = parser.add_argument_group("infinite-width network spaces (--space nngp, ntk; also --activation, --jitter)")
     g.add_argument("--architecture", choices=list(ARCHITECTURES), help="network architecture (default mlp)")
     g.add_argument("--depth", type=int, metavar="L", help="hidden layers (default 2)")
     g.add_argument("--weight-var", type=float, metavar="SW2", help="weight variance σw² (default 2)")
     g.add_argument("--bias-var", type=float, metavar="SB2", help="bias variance σb² (default 0.1)")
+    g.add_argument("--readout", choices=list(READOUTS),
+                   help="cnn, lcn: a weight per position (flatten, default) or global average pooling (gap)")
+    g.add_argument("--channels", type=int, metavar="C", help="cnn, lcn: channels of the (square) input images "
+                                                             "(default 1)")
+    g.add_argument("--filter-size", type=int, metavar="F", help="cnn, lcn: odd filter size (default 3)")
 
 
 def build_infinite_width_space(args):
@@ -90,7 +95,7 @@ _SKLEARN_FLAGS = {"n_estimators": "n_estimators", "max_depth": "max_depth", "max
                   "min_samples_leaf": "min_samples_leaf", "subsample": "subsample", "lr": "learning_rate",
                   "n_neighbors": "n_neighbors", "alpha": "alpha", "kernel": "kernel", "lengthscale": "lengthscale",
                   "n_jobs": "n_jobs"}
-_INFINITE_WIDTH_FLAGS = ("architecture", "depth", "weight_var", "bias_var")
+_INFINITE_WIDTH_FLAGS = ("architecture", "depth", "weight_var", "bias_var", "readout", "channels", "filter_size")
 
 
 def add_trained_space_arguments(parser, *, kernel_flags: bool = True) -> None:

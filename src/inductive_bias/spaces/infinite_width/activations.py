@@ -28,7 +28,7 @@ from scipy import special
 
 from ..._validation import check_choice
 
-__all__ = ["ACTIVATIONS", "CLOSED_FORM", "dual_maps", "quadrature_dual_maps"]
+__all__ = ["ACTIVATIONS", "CLOSED_FORM", "dual_maps", "mean_map", "quadrature_dual_maps"]
 
 _SQRT2 = math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -154,3 +154,22 @@ def dual_maps(activation: str, k11, k22, k12, *, derivative: bool = True, order:
         t, dt = _CLOSED[activation](k11, k22, k12)
         return t, (dt if derivative else None)
     return quadrature_dual_maps(activation, k11, k22, k12, order=order, derivative=derivative)
+
+
+_ODD = ("erf", "identity", "tanh")
+
+
+def mean_map(activation: str, k, *, order: int = 200):
+    """m(k) = E[φ(u)], u ~ N(0, k), elementwise: T(k11, k22, 0) = m(k11) m(k22) for independent
+    u, v (what global average pooling over untied positions needs). 0 for odd activations,
+    √k/√(2π) for relu, a 1-D Gauss–Hermite rule of ``order`` nodes otherwise."""
+    check_choice("activation", activation, ACTIVATIONS)
+    k = np.asarray(k, dtype=np.float64)
+    if activation in _ODD:
+        return np.zeros_like(k)
+    if activation == "relu":
+        return np.sqrt(k) * _INV_SQRT_2PI
+    phi, _ = ACTIVATIONS[activation]
+    x, w = np.polynomial.hermite_e.hermegauss(order)
+    w = w / w.sum()
+    return phi(np.sqrt(k)[..., None] * x) @ w

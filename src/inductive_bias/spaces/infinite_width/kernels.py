@@ -78,6 +78,9 @@ def mlp_kernels(X1: np.ndarray, X2: np.ndarray, depth: int, activation: str, wei
     for start in range(0, A.shape[0], rows):
         sl = slice(start, min(start + rows, A.shape[0]))
         k = (weight_var / d) * (A[sl] @ B.T) + bias_var
+        if B is A:  # x·x from the product may differ in the last bit from |x|²: ρ must be 1 exactly
+            rows_here = np.arange(sl.start, sl.stop)
+            k[rows_here - sl.start, rows_here] = var_a[0][sl]
         th = k.copy() if ntk else None
         for layer in range(depth):
             t, dt = dual_maps(activation, var_a[layer][sl, None], var_b[layer][None, :], k, derivative=ntk)

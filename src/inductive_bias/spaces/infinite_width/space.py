@@ -19,6 +19,7 @@ positive semidefinite by construction, so that rounding cannot produce negative 
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -32,12 +33,14 @@ from ...exceptions import InputError
 from ...tasks import Task
 from ..base import HypothesisSamples, HypothesisSpace
 from .activations import ACTIVATIONS, CLOSED_FORM
+from .conv_kernels import conv_kernels
 from .kernels import mlp_kernels, mlp_variances
 
-__all__ = ["InfiniteWidthNetwork", "NetworkPosterior", "KINDS", "ARCHITECTURES"]
+__all__ = ["InfiniteWidthNetwork", "NetworkPosterior", "KINDS", "ARCHITECTURES", "READOUTS"]
 
 KINDS = ("nngp", "ntk")
-ARCHITECTURES = ("mlp",)
+ARCHITECTURES = ("mlp", "cnn", "lcn")
+READOUTS = ("flatten", "gap")
 DEFAULT_RELATIVE_JITTER = 1e-10  # as SPEC §2: times the mean diagonal of the matrix inverted
 
 
@@ -74,12 +77,20 @@ class InfiniteWidthNetwork(HypothesisSpace):
     Parameters
     ----------
     kind : {"nngp", "ntk"}, default "nngp"
-    architecture : {"mlp"}, default "mlp"
+    architecture : {"mlp", "cnn", "lcn"}, default "mlp"
+        Fully connected; convolutional ('same' convolutions, weight sharing); locally connected
+        (the CNN without weight sharing). Images are the flat inputs read channel-first,
+        (channels, H, W) with H = W (as the neural spaces read them).
     depth : int, default 2
-        Hidden layers L.
+        Hidden layers L (convolutional layers for cnn and lcn; at least 1 there).
     activation : {"relu", "erf", "identity", "gelu", "tanh", "sigmoid"}, default "relu"
     weight_var, bias_var : float, default 2.0, 0.1
         σw² and σb² of the NTK parameterisation (SPEC §7); σb² may be 0.
+    readout : {"flatten", "gap"}, cnn and lcn only, default "flatten"
+        A weight per channel and position, or global average pooling then a weight per channel.
+    channels : int, cnn and lcn only, default 1
+        Channels of the input images.
+    filter_size : odd int, cnn and lcn only, default 3
     jitter : float or None, default None
         δ added to the diagonal of K (nngp) or Θ (ntk) for numerical stability only; None means
         1e-10 times its mean diagonal. The value used is reported.
@@ -94,10 +105,22 @@ class InfiniteWidthNetwork(HypothesisSpace):
     offers_predictions = True
 
     def __init__(self, kind: str = "nngp", architecture: str = "mlp", depth: int = 2, activation: str = "relu",
-                 weight_var: float = 2.0, bias_var: float = 0.1, *, jitter: float | None = None):
+                 weight_var: float = 2.0, bias_var: float = 0.1, *, readout: str | None = None,
+                 channels: int | None = None, filter_size: int | None = None, jitter: float | None = None):
         self.kind = check_choice("kind", kind, KINDS)
         self.architecture = check_choice("architecture", architecture, ARCHITECTURES)
-        self.depth = check_positive("depth", depth, integer=True, allow_zero=True)
+        self.depth = check_positive("depth", depth, integer=True, allow_zero=self.architecture == "mlp")
+        if self.architecture == "mlp":
+            for name, value in (("readout", readout), ("channels", channels), ("filter_size", filter_size)):
+                if value is not None:
+                    raise InputError(name, "applies to architecture cnn and lcn, not mlp")
+        else:
+            readout = check_choice("readout", "flatten" if readout is None else readout, READOUTS)
+            channels = check_positive("channels", 1 if channels is None else channels, integer=True)
+            filter_size = check_positive("filter_size", 3 if filter_size is None else filter_size, integer=True)
+            if filter_size % 2 == 0:
+                raise InputError("filter_size", f"must be odd ('same' padding keeps the image size); got {filter_size}")
+        self.readout, self.channels, self.filter_size = readout, channels, filter_size
         self.activation = check_choice("activation", activation, ACTIVATIONS)
         self.weight_var = check_positive("weight_var", weight_var)
         self.bias_var = check_positive("bias_var", bias_var, allow_zero=True)
@@ -105,21 +128,40 @@ class InfiniteWidthNetwork(HypothesisSpace):
         self.name = self.kind
 
     def spec(self) -> dict:
-        return {"space": self.kind, "architecture": self.architecture, "depth": self.depth,
-                "activation": self.activation, "weight_var": self.weight_var, "bias_var": self.bias_var,
-                "jitter": self.jitter}
+        spec = {"space": self.kind, "architecture": self.architecture, "depth": self.depth,
+                "activation": self.activation, "weight_var": self.weight_var, "bias_var": self.bias_var}
+        if self.architecture != "mlp":
+            spec.update(readout=self.readout, channels=self.channels, filter_size=self.filter_size)
+        spec["jitter"] = self.jitter
+        return spec
 
     def __repr__(self) -> str:
+        conv = (f", readout={self.readout!r}, channels={self.channels}, filter_size={self.filter_size}"
+                if self.architecture != "mlp" else "")
         return (f"InfiniteWidthNetwork({self.kind!r}, {self.architecture!r}, depth={self.depth}, "
-                f"activation={self.activation!r}, weight_var={self.weight_var!r}, bias_var={self.bias_var!r}, "
-                f"jitter={self.jitter!r})")
+                f"activation={self.activation!r}, weight_var={self.weight_var!r}, bias_var={self.bias_var!r}"
+                f"{conv}, jitter={self.jitter!r})")
+
+    def image_shape(self, n_features: int) -> tuple[int, int, int]:
+        """(channels, H, W) of flat inputs with ``n_features`` (square images)."""
+        side = math.isqrt(n_features // self.channels)
+        if self.channels * side * side != n_features:
+            raise InputError("channels", f"{n_features} features are not {self.channels} square image channel(s); "
+                                         "give the number of channels of the images")
+        return (self.channels, side, side)
 
     # -- SPEC §7 kernels -------------------------------------------------------------------------
     def kernels(self, X1: np.ndarray, X2: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
         """NNGP K(X1, X2) and, for ``ntk``, the NTK Θ(X1, X2) (else None); X2 None means X1."""
         X2 = X1 if X2 is None else X2
-        return mlp_kernels(X1, X2, self.depth, self.activation, self.weight_var, self.bias_var,
-                           ntk=self.kind == "ntk")
+        return self._kernels(X1, X2, ntk=self.kind == "ntk")
+
+    def _kernels(self, X1, X2, *, ntk: bool):
+        if self.architecture == "mlp":
+            return mlp_kernels(X1, X2, self.depth, self.activation, self.weight_var, self.bias_var, ntk=ntk)
+        return conv_kernels(X1, X2, self.image_shape(np.shape(X1)[1]), self.depth, self.activation, self.weight_var,
+                            self.bias_var, filter_size=self.filter_size, readout=self.readout,
+                            weight_sharing=self.architecture == "cnn", ntk=ntk)
 
     # -- SPEC §7: mean and covariance at the test inputs -----------------------------------------
     def posterior(self, task: Task) -> NetworkPosterior:
@@ -128,8 +170,7 @@ class InfiniteWidthNetwork(HypothesisSpace):
         tic = time.perf_counter()
         K, theta = self.kernels(task.X_train)
         K_star, theta_star = self.kernels(task.X_test, task.X_train)
-        K_starstar, _ = mlp_kernels(task.X_test, task.X_test, self.depth, self.activation, self.weight_var,
-                                    self.bias_var, ntk=False)
+        K_starstar, _ = self._kernels(task.X_test, task.X_test, ntk=False)
         timings["kernel"] = time.perf_counter() - tic
 
         tic = time.perf_counter()
