@@ -70,20 +70,32 @@ _QUADRATURE_BUDGET = 4_000_000
 
 
 def _correlation(k11, k22, k12):
-    """ρ = k12/√(k11 k22) clipped to [-1, 1], and √(k11 k22); ρ = 0 where a variance is 0."""
-    scale = np.sqrt(k11 * k22)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rho = np.where(scale > 0, k12 / np.where(scale > 0, scale, 1.0), 0.0)
-    return np.clip(rho, -1.0, 1.0), scale
+    """ρ = k12/√(k11 k22) clipped to [-1, 1], and √(k11 k22); ρ = 0 where a variance is 0.
+    (In-place passes: for pooled convolutions these arrays hold (HW)² numbers per pair.)"""
+    shape = np.broadcast_shapes(np.shape(k11), np.shape(k22), np.shape(k12))
+    scale = np.multiply(k11, k22, out=np.empty(np.broadcast_shapes(np.shape(k11), np.shape(k22))))
+    np.sqrt(scale, out=scale)
+    rho = np.zeros(shape)
+    np.divide(k12, scale, out=rho, where=scale > 0)
+    np.clip(rho, -1.0, 1.0, out=rho)
+    return rho, scale
 
 
 def _relu(k11, k22, k12):
     """Arc-cosine kernel of degree 1 (SPEC §7): T = √(k11 k22)/(2π) (sin θ + (π − θ) cos θ),
     T' = (π − θ)/(2π), θ = arccos ρ."""
     rho, scale = _correlation(k11, k22, k12)
-    theta = np.arccos(rho)
-    t = scale / (2.0 * math.pi) * (np.sqrt(1.0 - rho * rho) + (math.pi - theta) * rho)
-    return t, (math.pi - theta) / (2.0 * math.pi)
+    sin = np.multiply(rho, rho, out=np.empty_like(rho))
+    np.subtract(1.0, sin, out=sin)
+    np.sqrt(sin, out=sin)                       # sin θ = √(1 − ρ²)
+    rest = np.arccos(rho, out=np.empty_like(rho))
+    np.subtract(math.pi, rest, out=rest)        # π − θ
+    t = np.multiply(rest, rho, out=np.empty_like(rho))
+    t += sin
+    np.multiply(t, scale, out=t)
+    t *= 1.0 / (2.0 * math.pi)
+    rest *= 1.0 / (2.0 * math.pi)
+    return t, rest
 
 
 def _erf(k11, k22, k12):

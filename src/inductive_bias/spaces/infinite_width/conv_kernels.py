@@ -34,25 +34,38 @@ from .activations import dual_maps, mean_map
 
 __all__ = ["conv_kernels", "conv_variances"]
 
-# numbers held per block: bounds the working memory to some hundreds of MB at most
+# numbers held per block: bounds the working memory (some tens of MB); the pooled recursion runs
+# fastest with blocks that stay near the cache (measured: 250k numbers 2x faster than 2M)
 _BLOCK_ENTRIES = 2_000_000
+_POOLED_BLOCK_ENTRIES = 250_000
 
 
 def _box(A: np.ndarray, F: int, full: bool) -> np.ndarray:
     """Σ_δ A(p+δ, p'+δ) over the F x F offsets δ, zero outside the image: on the last two axes
-    (position-diagonal, ``full`` False) or jointly on the last four (p and p', ``full`` True)."""
-    r = F // 2
-    axes = 4 if full else 2
-    pad = [(0, 0)] * (A.ndim - axes) + [(r, r)] * axes
-    P = np.pad(A, pad)
-    H, W = A.shape[-2], A.shape[-1]
-    out = np.zeros_like(A)
-    for a in range(F):
-        for b in range(F):
-            if full:
-                out += P[..., a:a + H, b:b + W, a:a + H, b:b + W]
-            else:
-                out += P[..., a:a + H, b:b + W]
+    (position-diagonal, ``full`` False) or jointly on the last four (p and p', ``full`` True).
+
+    The F x F box is separable: a sum of F shifts along the rows (of p and p' together), then F
+    along the columns, each shift added in place to the overlapping slices (no padded copy).
+    """
+    rows = (-4, -2) if full else (-2,)
+    cols = (-3, -1) if full else (-1,)
+    return _shift_sum(_shift_sum(A, F, rows), F, cols)
+
+
+def _shift_sum(A: np.ndarray, F: int, axes: tuple) -> np.ndarray:
+    """Σ_{d=-r..r} A shifted by d jointly along ``axes`` (all of the same size), zeros shifted in."""
+    out = A.copy()
+    n = A.shape[axes[0]]
+    for d in range(1, F // 2 + 1):
+        if d >= n:
+            break
+        for sign in (1, -1):
+            dst = [slice(None)] * A.ndim
+            src = [slice(None)] * A.ndim
+            for axis in axes:  # out[p] += A[p + sign·d] where p + sign·d is inside the image
+                dst[axis] = slice(0, n - d) if sign > 0 else slice(d, n)
+                src[axis] = slice(d, n) if sign > 0 else slice(0, n - d)
+            out[tuple(dst)] += A[tuple(src)]
     return out
 
 
@@ -104,7 +117,7 @@ def conv_kernels(X1: np.ndarray, X2: np.ndarray, image_shape, depth: int, activa
     var_b = var_a if B is A else conv_variances(B, depth, activation, weight_var, bias_var, filter_size)
     args = (A, B, var_a, var_b, depth, activation, weight_var, bias_var, filter_size, ntk)
     if readout == "gap" and weight_sharing:
-        K, theta = _all_positions(*args, readout=readout, block_entries=block_entries)
+        K, theta = _all_positions(*args, readout=readout, block_entries=min(block_entries, _POOLED_BLOCK_ENTRIES))
     else:
         K, theta = _position_diagonal(*args, pooled=readout == "gap", block_entries=block_entries)
     if B is A:
