@@ -470,3 +470,23 @@ def test_cnn_ntk_matches_parameter_gradients_of_wide_cnns(readout):
     _, theta = conv_kernels(X, X, (2, 4, 4), 2, "relu", sw2, sb2, filter_size=F, readout=readout)
     mean, se = empirical.mean(axis=0), empirical.std(axis=0, ddof=1) / math.sqrt(len(empirical))
     assert np.all(np.abs(mean - theta) < 4 * se + 0.02 * np.abs(theta)), (mean, theta, se)
+
+
+def test_channel_last_images_recorded_by_a_loader_are_read_channel_first():
+    """The image loaders store rows as (H, W, C) and record ``image_shape``: the space reads them as
+    the same images given channel-first, and a contradicting ``channels`` is an error."""
+    rng = np.random.default_rng(15)
+    first = rng.uniform(size=(30, 2, 4, 4))
+    y = rng.integers(0, 3, size=30)
+    flat_first = first.reshape(30, -1)
+    flat_last = first.transpose(0, 2, 3, 1).reshape(30, -1)
+    a = Task.from_arrays(flat_first[:20], y[:20], flat_first[20:], y[20:])
+    b = Task.from_arrays(flat_last[:20], y[:20], flat_last[20:], y[20:], info={"image_shape": [4, 4, 2]})
+    law_a, _ = InfiniteWidthNetwork("ntk", "cnn", depth=2, readout="gap", channels=2).loss_distribution(a)
+    law_b, _ = InfiniteWidthNetwork("ntk", "cnn", depth=2, readout="gap").loss_distribution(b)
+    assert law_b.mean == pytest.approx(law_a.mean, rel=1e-12) and law_b.std == pytest.approx(law_a.std, rel=1e-10)
+    law_c, _ = InfiniteWidthNetwork("ntk", "cnn", depth=2, readout="gap", channels=2).loss_distribution(
+        Task.from_arrays(flat_last[:20], y[:20], flat_last[20:], y[20:]))
+    assert abs(law_c.mean - law_a.mean) > 1e-6 * law_a.mean  # the layout matters: the test can fail
+    with pytest.raises(InputError, match="channels"):
+        InfiniteWidthNetwork("nngp", "cnn", channels=1).loss_distribution(b)

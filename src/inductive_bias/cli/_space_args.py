@@ -70,8 +70,9 @@ def add_infinite_width_arguments(parser) -> None:
     g.add_argument("--bias-var", type=float, metavar="SB2", help="bias variance σb² (default 0.1)")
     g.add_argument("--readout", choices=list(READOUTS),
                    help="cnn, lcn: a weight per position (flatten, default) or global average pooling (gap)")
-    g.add_argument("--channels", type=int, metavar="C", help="cnn, lcn: channels of the (square) input images "
-                                                             "(default 1)")
+    g.add_argument("--channels", type=int, metavar="C",
+                   help="cnn, lcn: channels of the input images (default: the image loader's recorded shape, "
+                        "else 1 channel of square images)")
     g.add_argument("--filter-size", type=int, metavar="F", help="cnn, lcn: odd filter size (default 3)")
 
 

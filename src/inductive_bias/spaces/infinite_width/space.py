@@ -79,8 +79,9 @@ class InfiniteWidthNetwork(HypothesisSpace):
     kind : {"nngp", "ntk"}, default "nngp"
     architecture : {"mlp", "cnn", "lcn"}, default "mlp"
         Fully connected; convolutional ('same' convolutions, weight sharing); locally connected
-        (the CNN without weight sharing). Images are the flat inputs read channel-first,
-        (channels, H, W) with H = W (as the neural spaces read them).
+        (the CNN without weight sharing). Images: where the task records its ``image_shape``
+        (the image loaders do: (H, W) or (H, W, C), channel-last) and it accounts for every
+        feature, that; otherwise square images of ``channels`` channels, read channel-first.
     depth : int, default 2
         Hidden layers L (convolutional layers for cnn and lcn; at least 1 there).
     activation : {"relu", "erf", "identity", "gelu", "tanh", "sigmoid"}, default "relu"
@@ -88,8 +89,8 @@ class InfiniteWidthNetwork(HypothesisSpace):
         σw² and σb² of the NTK parameterisation (SPEC §7); σb² may be 0.
     readout : {"flatten", "gap"}, cnn and lcn only, default "flatten"
         A weight per channel and position, or global average pooling then a weight per channel.
-    channels : int, cnn and lcn only, default 1
-        Channels of the input images.
+    channels : int, cnn and lcn only, default None
+        Channels of the input images: None takes the task's recorded shape, else 1.
     filter_size : odd int, cnn and lcn only, default 3
     jitter : float or None, default None
         δ added to the diagonal of K (nngp) or Θ (ntk) for numerical stability only; None means
@@ -116,7 +117,7 @@ class InfiniteWidthNetwork(HypothesisSpace):
                     raise InputError(name, "applies to architecture cnn and lcn, not mlp")
         else:
             readout = check_choice("readout", "flatten" if readout is None else readout, READOUTS)
-            channels = check_positive("channels", 1 if channels is None else channels, integer=True)
+            channels = None if channels is None else check_positive("channels", channels, integer=True)
             filter_size = check_positive("filter_size", 3 if filter_size is None else filter_size, integer=True)
             if filter_size % 2 == 0:
                 raise InputError("filter_size", f"must be odd ('same' padding keeps the image size); got {filter_size}")
@@ -143,23 +144,43 @@ class InfiniteWidthNetwork(HypothesisSpace):
                 f"{conv}, jitter={self.jitter!r})")
 
     def image_shape(self, n_features: int) -> tuple[int, int, int]:
-        """(channels, H, W) of flat inputs with ``n_features`` (square images)."""
-        side = math.isqrt(n_features // self.channels)
-        if self.channels * side * side != n_features:
-            raise InputError("channels", f"{n_features} features are not {self.channels} square image channel(s); "
+        """(channels, H, W) of flat channel-first inputs with ``n_features`` (square images)."""
+        channels = self.channels or 1
+        side = math.isqrt(n_features // channels)
+        if channels * side * side != n_features:
+            raise InputError("channels", f"{n_features} features are not {channels} square image channel(s); "
                                          "give the number of channels of the images")
-        return (self.channels, side, side)
+        return (channels, side, side)
+
+    def _inputs(self, task: Task):
+        """The task's inputs as the kernels read them (images channel-first) and their image shape."""
+        if self.architecture == "mlp":
+            return task.X_train, task.X_test, None
+        recorded = (task.info or {}).get("image_shape")
+        if recorded is not None and len(recorded) in (2, 3) and math.prod(recorded) == task.n_features:
+            H, W, C = (*recorded, 1) if len(recorded) == 2 else recorded
+            if self.channels is not None and self.channels != C:
+                raise InputError("channels", f"the task's images have {C} channel(s) (shape {tuple(recorded)}); "
+                                             f"got {self.channels}")
+
+            def first(X):  # the loaders store (H, W, C) rows: read them channel-first
+                return np.ascontiguousarray(X.reshape(len(X), H, W, C).transpose(0, 3, 1, 2)).reshape(len(X), -1)
+
+            return first(task.X_train), first(task.X_test), (C, H, W)
+        return task.X_train, task.X_test, self.image_shape(task.n_features)
 
     # -- SPEC §7 kernels -------------------------------------------------------------------------
     def kernels(self, X1: np.ndarray, X2: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
-        """NNGP K(X1, X2) and, for ``ntk``, the NTK Θ(X1, X2) (else None); X2 None means X1."""
+        """NNGP K(X1, X2) and, for ``ntk``, the NTK Θ(X1, X2) (else None); X2 None means X1.
+        Images (cnn, lcn) are flat rows read channel-first (:meth:`image_shape`)."""
         X2 = X1 if X2 is None else X2
-        return self._kernels(X1, X2, ntk=self.kind == "ntk")
+        shape = None if self.architecture == "mlp" else self.image_shape(np.shape(X1)[1])
+        return self._kernels(X1, X2, shape, ntk=self.kind == "ntk")
 
-    def _kernels(self, X1, X2, *, ntk: bool):
+    def _kernels(self, X1, X2, shape, *, ntk: bool):
         if self.architecture == "mlp":
             return mlp_kernels(X1, X2, self.depth, self.activation, self.weight_var, self.bias_var, ntk=ntk)
-        return conv_kernels(X1, X2, self.image_shape(np.shape(X1)[1]), self.depth, self.activation, self.weight_var,
+        return conv_kernels(X1, X2, shape, self.depth, self.activation, self.weight_var,
                             self.bias_var, filter_size=self.filter_size, readout=self.readout,
                             weight_sharing=self.architecture == "cnn", ntk=ntk)
 
@@ -168,14 +189,15 @@ class InfiniteWidthNetwork(HypothesisSpace):
         """M and Σ of SPEC §7 at the test inputs, by Cholesky solves in float64, diagonalised."""
         timings = {}
         tic = time.perf_counter()
-        K, theta = self.kernels(task.X_train)
-        K_star, theta_star = self.kernels(task.X_test, task.X_train)
-        K_starstar, _ = self._kernels(task.X_test, task.X_test, ntk=False)
+        X_train, X_test, shape = self._inputs(task)
+        ntk = self.kind == "ntk"
+        K, theta = self._kernels(X_train, X_train, shape, ntk=ntk)
+        K_star, theta_star = self._kernels(X_test, X_train, shape, ntk=ntk)
+        K_starstar, _ = self._kernels(X_test, X_test, shape, ntk=False)
         timings["kernel"] = time.perf_counter() - tic
 
         tic = time.perf_counter()
         scale_K = float(np.mean(np.diag(K)))
-        ntk = self.kind == "ntk"
         jitter_K = (DEFAULT_RELATIVE_JITTER * scale_K if (ntk or self.jitter is None) else self.jitter)
         hint = self._scale_hint(task.X_train)
         L_K = _cholesky(K, jitter_K, "K", hint)
