@@ -16,6 +16,7 @@ from .results import MeasureResult, TargetResult
 from .store import SampleStore, measure_store, sample_into_store
 from .spaces.sklearn_models import ScikitLearnSpace
 from .spaces import GaussianProcess, HypothesisSamples, HypothesisSpace
+from .spaces.infinite_width import InfiniteWidthNetwork
 from .tasks import Task, digits, load_npz, load_task
 from .tasks import (load_arrays, load_cartpole, load_cifar10, load_fashion_mnist, load_folder, load_hf, load_mnist,
                     load_omniglot, load_synthetic)
@@ -26,6 +27,7 @@ __all__ = [
     "GeneralizedChiSquare",
     "HypothesisSamples",
     "HypothesisSpace",
+    "InfiniteWidthNetwork",
     "MeasureResult",
     "NeuralNetworks",
     "SampleStore",

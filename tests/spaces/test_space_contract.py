@@ -6,7 +6,8 @@ import warnings
 import numpy as np
 import pytest
 
-from inductive_bias import GaussianProcess, HypothesisSamples, HypothesisSpace, InputError, ScikitLearnSpace
+from inductive_bias import (GaussianProcess, HypothesisSamples, HypothesisSpace, InfiniteWidthNetwork, InputError,
+                            ScikitLearnSpace)
 from inductive_bias.exceptions import PointMassWarning
 from inductive_bias.spaces import MemberSpace
 from inductive_bias.spaces.base import Member
@@ -52,6 +53,9 @@ def _quiet(factory):
 
 SPACES = {
     "gp": lambda: GaussianProcess("rbf", "median"),
+    "nngp": lambda: InfiniteWidthNetwork("nngp", depth=2),
+    "ntk": lambda: InfiniteWidthNetwork("ntk", depth=1, activation="erf"),
+    "ntk-lcn": lambda: InfiniteWidthNetwork("ntk", "lcn", depth=2, readout="gap"),
     **{f"sklearn-{name}": _quiet(lambda name=name: ScikitLearnSpace(name, **(
         {"n_estimators": 3} if "n_estimators" in SKLEARN_MODELS[name][1] else {}))) for name in SKLEARN_MODELS},
     "neural-mlp": _neural,
@@ -59,6 +63,7 @@ SPACES = {
 }
 BAD = {
     "gp": lambda: GaussianProcess("rbf", -1.0),
+    "infinite_width": lambda: InfiniteWidthNetwork("ntk", weight_var=-2.0),
     "sklearn": lambda: ScikitLearnSpace("random_forest", n_estimators=0),
     "neural": lambda: __import__("inductive_bias").NeuralNetworks("mlp", epochs=0),
     "fake": lambda: ShiftedMean(-1.0),

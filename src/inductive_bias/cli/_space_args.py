@@ -72,6 +72,39 @@ def build_gp_space(args):
                            restarts=args.restarts, seed=args.seed)
 
 
+#: the exactly measured infinite-width network spaces (SPEC §7)
+INFINITE_WIDTH_SPACES = ("nngp", "ntk")
+
+
+def add_infinite_width_arguments(parser) -> None:
+    """Flags of the infinite-width spaces (SPEC §7). ``--activation`` is the neural spaces' flag,
+    shared: it names the activation of either kind of network."""
+    from ..spaces.infinite_width import ARCHITECTURES, READOUTS
+
+    g = parser.add_argument_group("infinite-width network spaces (--space nngp, ntk; also --activation, --jitter)")
+    g.add_argument("--architecture", choices=list(ARCHITECTURES), help="network architecture (default mlp)")
+    g.add_argument("--depth", type=int, metavar="L", help="hidden layers (default 2)")
+    _add_variance_flags(g)
+    g.add_argument("--readout", choices=list(READOUTS),
+                   help="cnn, lcn: a weight per position (flatten, default) or global average pooling (gap)")
+    g.add_argument("--channels", type=int, metavar="C",
+                   help="cnn, lcn: channels of the input images (default: the image loader's recorded shape, "
+                        "else 1 channel of square images)")
+    g.add_argument("--filter-size", type=int, metavar="F", help="cnn, lcn: odd filter size (default 3)")
+
+
+def build_infinite_width_space(args):
+    """The nngp or ntk space the flags describe; flags of other spaces are refused."""
+    refuse_foreign_flags(args, args.space, {"activation", *_INFINITE_WIDTH_FLAGS})
+    for dest, default in (("kernel", "rbf"), ("lengthscale", 1.0), ("amplitude", 1.0)):
+        if getattr(args, dest, default) != default:
+            raise InputError(dest, f"does not apply to --space {args.space}")
+    from ..spaces.infinite_width import InfiniteWidthNetwork
+
+    options = _given(args, {"activation", *_INFINITE_WIDTH_FLAGS})
+    return InfiniteWidthNetwork(args.space, jitter=getattr(args, "jitter", None), **options)
+
+
 # flag dest -> parameter name, for each family
 _NEURAL_FLAGS = {"hidden": "hidden", "activation": "activation", "optimizer": "optimizer", "lr": "lr",
                  "epochs": "epochs", "batch_size": "batch_size", "stop_train_mse": "stop_train_mse",
@@ -81,11 +114,22 @@ _SKLEARN_FLAGS = {"n_estimators": "n_estimators", "max_depth": "max_depth", "max
                   "min_samples_leaf": "min_samples_leaf", "subsample": "subsample", "lr": "learning_rate",
                   "n_neighbors": "n_neighbors", "alpha": "alpha", "kernel": "kernel", "lengthscale": "lengthscale",
                   "n_jobs": "n_jobs"}
+_INFINITE_WIDTH_FLAGS = ("architecture", "depth", "weight_var", "bias_var", "readout", "channels", "filter_size")
 
 
-def add_trained_space_arguments(parser, *, kernel_flags: bool = True) -> None:
+def _add_variance_flags(group) -> None:
+    """σw² and σb² (SPEC §7): one pair of flags for the infinite-width spaces and for finite
+    networks in the NTK parameterisation alike."""
+    group.add_argument("--weight-var", type=float, metavar="SW2",
+                       help="weight variance σw² of nngp/ntk and of --parameterization ntk (default 2)")
+    group.add_argument("--bias-var", type=float, metavar="SB2",
+                       help="bias variance σb² of nngp/ntk and of --parameterization ntk (default 0.1)")
+
+
+def add_trained_space_arguments(parser, *, kernel_flags: bool = True, variance_flags: bool = True) -> None:
     """Flags of the trained spaces. ``kernel_flags=False`` where the command already has the GP
-    flags ``--kernel`` and ``--lengthscale`` (kernel_ridge then uses those)."""
+    flags ``--kernel`` and ``--lengthscale`` (kernel_ridge then uses those); ``variance_flags=False``
+    where the infinite-width flags (which include ``--weight-var``/``--bias-var``) are there too."""
     nn = parser.add_argument_group("neural-network spaces (--space mlp, cnn, lcn, vit)")
     nn.add_argument("--hidden", type=int, nargs="+", metavar="WIDTH", help="hidden widths (default 256 256)")
     nn.add_argument("--activation", help="activation function (default relu)")
@@ -99,8 +143,8 @@ def add_trained_space_arguments(parser, *, kernel_flags: bool = True) -> None:
     nn.add_argument("--parameterization", choices=["standard", "ntk"],
                     help="mlp, cnn: 'ntk' draws weights and biases N(0, 1) and scales each layer by "
                          "sqrt(weight-var / fan_in) and sqrt(bias-var) (SPEC §7); default standard")
-    nn.add_argument("--weight-var", type=float, metavar="SW2", help="σ_w² of --parameterization ntk (default 2)")
-    nn.add_argument("--bias-var", type=float, metavar="SB2", help="σ_b² of --parameterization ntk (default 0.1)")
+    if variance_flags:
+        _add_variance_flags(nn)
     nn.add_argument("--device", choices=["cpu", "cuda"], help="where to train (default cpu)")
     nn.add_argument("--chunk-size", type=int, metavar="K",
                     help="members trained together in one batched computation (default: automatic)")
@@ -128,7 +172,7 @@ def _given(args, flags, ignore=()) -> dict:
 
 def refuse_foreign_flags(args, space: str, allowed: set) -> None:
     """A trained-space flag given for a space it does not apply to is an error, not ignored."""
-    for dest in {**_NEURAL_FLAGS, **_SKLEARN_FLAGS}:
+    for dest in {**_NEURAL_FLAGS, **_SKLEARN_FLAGS, **dict.fromkeys(_INFINITE_WIDTH_FLAGS)}:
         if dest in ("kernel", "lengthscale"):
             continue  # shared with the GP flags of `measure`, where they always have a value
         if dest not in allowed and getattr(args, dest, None) is not None:

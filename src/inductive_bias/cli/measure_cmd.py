@@ -16,7 +16,8 @@ from ..estimators import ESTIMATORS, resolve_estimator
 from ..exceptions import ConditioningWarning, InputError
 from ..store import SampleStore, SpaceKey, measure_store
 from ._common import add_estimation, add_output, add_target_error, emit
-from ._space_args import (add_gp_arguments, add_trained_space_arguments, build_gp_space, build_trained_space,
+from ._space_args import (INFINITE_WIDTH_SPACES, add_gp_arguments, add_infinite_width_arguments,
+                          add_trained_space_arguments, build_gp_space, build_infinite_width_space, build_trained_space,
                           refuse_foreign_flags, trained_spaces)
 from ._task_args import add_task_arguments, task_flags_given, task_from_args
 
@@ -29,10 +30,12 @@ def add_parser(sub):
                        description="Measure I(ε) = -log2 P[test loss <= ε] for hypotheses drawn from a space.")
     add_task_arguments(p)
     space = p.add_argument_group("hypothesis space")
-    space.add_argument("--space", default=None, choices=["gp", *trained_spaces()],
-                       help="hypothesis space (default gp; trained spaces: see their flags below)")
+    space.add_argument("--space", default=None, choices=["gp", *INFINITE_WIDTH_SPACES, *trained_spaces()],
+                       help="hypothesis space (default gp; nngp and ntk: infinite-width networks, exact; "
+                            "trained spaces: see their flags below)")
     add_gp_arguments(space, shared_with_kernel_ridge=True)
-    add_trained_space_arguments(p, kernel_flags=False)
+    add_infinite_width_arguments(p)
+    add_trained_space_arguments(p, kernel_flags=False, variance_flags=False)
     store = p.add_argument_group("sample store (trained spaces)")
     store.add_argument("--store", metavar="FILE", help="read the members from this sample store (see `sample`)")
     store.add_argument("--space-id", metavar="ID", help="the stored space (see `runs`); instead of the space flags")
@@ -57,8 +60,16 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    trained = args.space not in (None, "gp")
-    if args.store or args.space_id or trained:
+    infinite = args.space in INFINITE_WIDTH_SPACES
+    trained = args.space not in (None, "gp") and not infinite
+    if infinite:  # its builder refuses the flags of trained spaces that do not apply
+        if args.store or args.space_id:
+            raise InputError("store" if args.store else "space_id",
+                             f"--space {args.space} is measured exactly; a sample store holds trained spaces")
+        for dest, default in (("noise", 0.0), ("restarts", 5)):
+            if getattr(args, dest) != default:
+                raise InputError(dest, f"applies to --space gp, not to --space {args.space}")
+    elif args.store or args.space_id or trained:
         for dest, default in (("amplitude", 1.0), ("jitter", None), ("method", "auto"), ("noise", 0.0),
                               ("restarts", 5)):
             if getattr(args, dest) != default:
@@ -77,7 +88,8 @@ def run(args) -> int:
         result = _from_store(args, estimator, notes)
     else:
         task = task_from_args(args, notes)
-        space = build_trained_space(args, notes) if trained else build_gp_space(args)
+        space = (build_trained_space(args, notes) if trained else
+                 build_infinite_width_space(args) if infinite else build_gp_space(args))
         hypotheses = DEFAULT_HYPOTHESES if args.hypotheses is None else args.hypotheses
         with warnings.catch_warnings():
             if not args.json:  # the table carries them, under its rows
