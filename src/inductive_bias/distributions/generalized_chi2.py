@@ -225,7 +225,7 @@ class GeneralizedChiSquare:
 
     def bits(self, eps, method: str = "auto") -> np.ndarray:
         """I(eps) = -log2 P[L <= eps] (SPEC §1); +inf where eps <= offset."""
-        return -self.log_cdf(eps, method) / LN2
+        return -self.log_cdf(eps, method) / LN2 + 0.0  # + 0.0: never print -0.0 bits
 
     def chernoff_bits(self, eps) -> np.ndarray:
         """A rigorous lower bound on I(eps): (ŝ eps - K(ŝ)) / ln 2 with ŝ <= 0 (SPEC §2, Chernoff).
@@ -332,6 +332,10 @@ class GeneralizedChiSquare:
     def _log_cdf_imhof(self, eps: float) -> float:
         """Gil-Pelaez / Imhof: P = 1/2 - (1/pi) int_0^inf Im[phi(t) e^{-i t eps}] / t dt.
         Absolute accuracy only: -inf if the result is not positive."""
+        if eps > self.mean and self.std < 1e-8 * (eps - self.mean):
+            # Chebyshev: P[L > eps] <= (sd / (eps - mean))² < 1e-16, below the method's absolute
+            # accuracy, where the integrand's oscillation e^{-i t eps} is too fast for the quadrature.
+            return math.log1p(-(self.std / (eps - self.mean)) ** 2)
         scale = 1.0 / self.std
 
         def integrand(x):
