@@ -15,6 +15,11 @@ The lower tail P[L <= eps] has several methods, chosen explicitly (``method=``):
     Gil-Pelaez/Imhof inversion of the characteristic function on the imaginary axis. Absolute
     accuracy ~1e-13, so it is only meaningful where P is well above that (SPEC: P > ~1e-10).
 
+Below the mean every method works in u = ln(-ŝ) with ŝ²K''(ŝ) and K(ŝ) - ŝ eps summed from O(1)
+terms (``_lower_tail_terms``), so eps down to the smallest subnormal float gives bits: there ŝ
+itself overflows and K''(ŝ) underflows (SPEC §2; checked against the small-ball asymptotic
+ln P ~ (D/2) ln(eps - c0) and mpmath in tests/test_generalized_chi2.py).
+
 ``chernoff_bits`` is the rigorous lower bound (ŝ eps - K(ŝ)) / ln 2 on the bits, and
 ``tilted_log_cdf`` the exponential-tilting importance-sampling check that works at any depth.
 """
