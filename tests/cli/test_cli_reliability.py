@@ -351,3 +351,7 @@ def test_complex_losses_file_is_refused(tmp_path, capsys):
     path = tmp_path / "c.npy"
     np.save(path, np.array([0.1 + 1j, 0.2, 0.3]))
     one_line_error(["fit", "--losses", str(path)], capsys, "holds complex numbers")
+
+
+def test_losses_folder_is_named_a_folder(tmp_path, capsys):
+    one_line_error(["fit", "--losses", str(tmp_path)], capsys, "is a folder; give a file of losses")

@@ -244,3 +244,13 @@ def test_offset_itself_and_below_stay_infinite_even_subnormally_close():
     law = GeneralizedChiSquare([0.5, 0.1], dof=1, offset=5e-324)
     assert np.all(np.isinf(law.bits([0.0, 5e-324])))
     assert math.isfinite(float(law.bits(1e-323)[0]))
+
+
+def test_far_above_the_mean_every_method_gives_zero_bits_not_minus_zero():
+    law = GeneralizedChiSquare([0.02, 0.01], dof=3, noncentrality=[0.5, 0.0])
+    for eps in (1e3, 1e300, 1.7e308):
+        # imhof (absolute accuracy only) is checked where Chebyshev puts P[L > eps] below 1e-16.
+        for method in ("inversion", "saddlepoint") + (("imhof",) if eps > 1e10 else ()):
+            bits = float(law.bits(eps, method)[0])
+            # Chebyshev: P[L > eps] <= var / (eps - mean)² < 1e-8 here, so 0 <= I < 2e-8 bits.
+            assert 0.0 <= bits < 2e-8 and math.copysign(1.0, bits) == 1.0, (eps, method, bits)

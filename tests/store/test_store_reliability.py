@@ -204,3 +204,10 @@ def test_sample_json_states_the_reproducibility_guarantee(tmp_path, capsys):
     record = json.loads(capsys.readouterr().out)
     assert record["reproducibility"]["bit_identical_for"].startswith("the same seed, chunk size")
     assert "1e-5" in record["reproducibility"]["across_chunk_sizes"]
+
+
+def test_a_read_only_handle_refuses_writes_in_one_line(tmp_path, task):
+    path = tmp_path / "s.db"
+    space_id = filled(path, task, n=2)
+    with SampleStore(path, create=False) as store, pytest.raises(InputError, match="cannot be written"):
+        store.add_member(space_id, 5, Member(99, 0.1, 0.01, 0.5, 0.01), {"python": "3"})

@@ -29,6 +29,8 @@ def add_parser(sub):
 
 def read_losses(path: str) -> np.ndarray:
     file = Path(path)
+    if file.is_dir():
+        raise InputError("losses", f"{path} is a folder; give a file of losses, one per line (or a .npy array)")
     if not file.is_file():
         raise InputError("losses", f"no such file: {path}")
     try:

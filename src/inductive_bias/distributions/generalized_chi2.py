@@ -15,6 +15,11 @@ The lower tail P[L <= eps] has several methods, chosen explicitly (``method=``):
     Gil-Pelaez/Imhof inversion of the characteristic function on the imaginary axis. Absolute
     accuracy ~1e-13, so it is only meaningful where P is well above that (SPEC: P > ~1e-10).
 
+Below the mean every method works in u = ln(-ŝ) with ŝ²K''(ŝ) and K(ŝ) - ŝ eps summed from O(1)
+terms (``_lower_tail_terms``), so eps down to the smallest subnormal float gives bits: there ŝ
+itself overflows and K''(ŝ) underflows (SPEC §2; checked against the small-ball asymptotic
+ln P ~ (D/2) ln(eps - c0) and mpmath in tests/test_generalized_chi2.py).
+
 ``chernoff_bits`` is the rigorous lower bound (ŝ eps - K(ŝ)) / ln 2 on the bits, and
 ``tilted_log_cdf`` the exponential-tilting importance-sampling check that works at any depth.
 """
@@ -102,6 +107,7 @@ class GeneralizedChiSquare:
         self.offset = check_positive("offset", offset, allow_zero=True)
         order = np.argsort(w)[::-1]  # largest weight first: the pole 1/(2 w_max) is w[0]
         self.weights, self.dof, self.noncentrality = w[order], d[order], nu[order]
+        self._log_weights = np.log(self.weights)
         for array in (self.weights, self.dof, self.noncentrality):
             array.setflags(write=False)
 
@@ -153,19 +159,18 @@ class GeneralizedChiSquare:
         a sum of O(1) terms however small eps - c0 is, where s, K' and K'' themselves over- and
         underflow (eps = 1e-200 puts K'' near 1e-400).
         """
-        log_w = np.log(self.weights)
-        log_a = np.logaddexp(0.0, LN2 + u + log_w)
-        log_q = log_w - log_a
-        log_b = LN2 + u + log_q
-        with np.errstate(divide="ignore"):  # nu_i = 0: ln 0 = -inf drops the term
-            log_nu = np.log(self.noncentrality)
-        log_d = np.log(self.dof)
-        log_K1 = float(special.logsumexp(np.concatenate([log_d + log_q, log_nu + log_q - log_a])))
-        log_K2 = float(special.logsumexp(np.concatenate([LN2 + log_d + 2 * log_q,
-                                                          2 * LN2 + log_nu + 2 * log_q - log_a])))
-        log_scaled_K2 = float(special.logsumexp(np.concatenate([log_d - LN2 + 2 * log_b,
-                                                                 log_nu + 2 * log_b - log_a])))
-        b = np.exp(log_b)
+        log_a = np.logaddexp(0.0, LN2 + u + self._log_weights)
+        log_q = self._log_weights - log_a
+        inverse_a = np.exp(-log_a)  # in (0, 1]
+        # Each sum as (its largest factor) x (a sum of terms <= its count): no term under- or overflows.
+        top = float(np.max(log_q))
+        relative = np.exp(log_q - top)
+        log_K1 = top + math.log(float(np.sum((self.dof + self.noncentrality * inverse_a) * relative)))
+        log_K2 = 2 * top + math.log(float(np.sum((2 * self.dof + 4 * self.noncentrality * inverse_a) * relative**2)))
+        log_b_top = LN2 + u + top
+        log_scaled_K2 = 2 * log_b_top + math.log(
+            float(np.sum((0.5 * self.dof + self.noncentrality * inverse_a) * relative**2)))
+        b = np.exp(LN2 + u + log_q)
         log_bound = float(-np.sum(0.5 * self.dof * log_a + 0.5 * self.noncentrality * b)) + math.exp(u + log_target)
         return _LowerTail(log_a, b, log_K1, log_K2, log_scaled_K2, log_bound)
 
@@ -225,7 +230,7 @@ class GeneralizedChiSquare:
 
     def bits(self, eps, method: str = "auto") -> np.ndarray:
         """I(eps) = -log2 P[L <= eps] (SPEC §1); +inf where eps <= offset."""
-        return -self.log_cdf(eps, method) / LN2
+        return -self.log_cdf(eps, method) / LN2 + 0.0  # + 0.0: never print -0.0 bits
 
     def chernoff_bits(self, eps) -> np.ndarray:
         """A rigorous lower bound on I(eps): (ŝ eps - K(ŝ)) / ln 2 with ŝ <= 0 (SPEC §2, Chernoff).
@@ -332,6 +337,10 @@ class GeneralizedChiSquare:
     def _log_cdf_imhof(self, eps: float) -> float:
         """Gil-Pelaez / Imhof: P = 1/2 - (1/pi) int_0^inf Im[phi(t) e^{-i t eps}] / t dt.
         Absolute accuracy only: -inf if the result is not positive."""
+        if eps > self.mean and self.std < 1e-8 * (eps - self.mean):
+            # Chebyshev: P[L > eps] <= (sd / (eps - mean))² < 1e-16, below the method's absolute
+            # accuracy, where the integrand's oscillation e^{-i t eps} is too fast for the quadrature.
+            return math.log1p(-(self.std / (eps - self.mean)) ** 2)
         scale = 1.0 / self.std
 
         def integrand(x):

@@ -143,14 +143,15 @@ class _damaged:
         return self
 
     def __exit__(self, kind, error, traceback):
-        if kind is not None and issubclass(kind, sqlite3.DatabaseError) and not issubclass(kind, sqlite3.IntegrityError):
-            if isinstance(error, sqlite3.OperationalError) and "readonly" not in str(error) \
-                    and "malformed" not in str(error):
-                return False  # locked, busy, interrupted: not damage
-            raise InputError("store", f"{self.path} is damaged ({error}); `sqlite3 {self.path} 'PRAGMA "
-                                      "integrity_check'` says where; an export made before, or .recover, may "
-                                      "save the rest") from None
-        return False
+        if kind is None or not issubclass(kind, sqlite3.DatabaseError) or issubclass(kind, sqlite3.IntegrityError):
+            return False
+        if "readonly" in str(error):
+            raise InputError("store", f"{self.path} cannot be written ({error})") from None
+        if isinstance(error, sqlite3.OperationalError) and "malformed" not in str(error):
+            return False  # locked, busy, interrupted: not damage
+        raise InputError("store", f"{self.path} is damaged ({error}); `sqlite3 {self.path} 'PRAGMA "
+                                  "integrity_check'` says where; an export made before, or .recover, may "
+                                  "save the rest") from None
 
 
 def _guarded(method):
