@@ -355,3 +355,10 @@ def test_complex_losses_file_is_refused(tmp_path, capsys):
 
 def test_losses_folder_is_named_a_folder(tmp_path, capsys):
     one_line_error(["fit", "--losses", str(tmp_path)], capsys, "is a folder; give a file of losses")
+
+
+def test_a_constant_loss_names_the_space_not_the_data(capsys):
+    """A lengthscale of 1e300 makes every kernel entry 1: the posterior variance vanishes and the
+    loss is a constant. The line names the space's flags, not --data."""
+    one_line_error(["measure", "--data", "digits", "--n-train", "100", "--n-test", "50", "--lengthscale", "1e300",
+                    "-e", "0.02"], capsys, "--lengthscale")

@@ -69,7 +69,12 @@ def gaussian_loss_law(mean: np.ndarray, eigenvalues: np.ndarray, eigenvectors: n
     row_norms = np.einsum("ij,ij->i", B, B)
     free = eigenvalues > tolerance
     if not np.any(free):
-        raise InputError("data", "every test direction is pinned by the training data: the loss is a constant")
+        # Not necessarily the data's fault: a lengthscale far beyond the inputs' distances makes every
+        # kernel entry 1, and the posterior variance vanishes to rounding just the same.
+        raise InputError("space", "every test direction is pinned by the training data (posterior variance at "
+                                  "round-off): the loss is a constant, not a law; check --lengthscale and --kernel "
+                                  "(a lengthscale far beyond the inputs' distances does this) and that the test "
+                                  "points differ from the training points")
     lam = eigenvalues[free]
     nu = row_norms[free] / lam
     if noncentrality_shift:
