@@ -15,7 +15,7 @@ Prints a Markdown table (mean and sd of the test loss, the bits at common ε, th
 space took) and draws I(ε) per architecture to a PNG.
 
     PYTHONPATH=src python benchmarks/infinite_width_architectures.py [--n-train 100 --n-test 100]
-        [--png docs/figures/infinite_width_digits.png] [--output benchmarks/infinite_width_architectures.md]
+        [--side 8] [--png docs/figures/infinite_width_digits.png] [--output benchmarks/infinite_width_architectures.md]
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ import time
 
 import numpy as np
 
+from scipy import ndimage
+
 from inductive_bias import InfiniteWidthNetwork, Task, digits
 
 ARCHITECTURES = {
@@ -38,9 +40,18 @@ ARCHITECTURES = {
 }
 
 
-def scaled_digits(n_train: int, n_test: int, seed: int) -> Task:
+def scaled_digits(n_train: int, n_test: int, seed: int, side: int = 8) -> Task:
+    """digits with pixels in [0, 1], resized (bilinear) to side x side where asked."""
     t = digits(n_train, n_test, seed=seed)
-    return Task.from_arrays(t.X_train / 16.0, t.Y_train, t.X_test / 16.0, t.Y_test, name="digits/16")
+
+    def images(X):
+        X = X.reshape(-1, 8, 8) / 16.0
+        if side != 8:
+            X = np.clip(np.stack([ndimage.zoom(x, side / 8, order=1) for x in X]), 0.0, 1.0)
+        return X.reshape(len(X), -1)
+
+    return Task.from_arrays(images(t.X_train), t.Y_train, images(t.X_test), t.Y_test,
+                            name=f"digits {side}x{side} in [0, 1]")
 
 
 def main() -> None:
@@ -49,10 +60,11 @@ def main() -> None:
     parser.add_argument("--n-test", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--depth", type=int, default=2)
+    parser.add_argument("--side", type=int, default=8, help="resize the 8x8 digits to side x side (e.g. 28)")
     parser.add_argument("--png", default="docs/figures/infinite_width_digits.png")
     parser.add_argument("--output", help="also write the report to this file")
     args = parser.parse_args()
-    task = scaled_digits(args.n_train, args.n_test, args.seed)
+    task = scaled_digits(args.n_train, args.n_test, args.seed, args.side)
 
     laws, seconds = {}, {}
     for label, options in ARCHITECTURES.items():
@@ -68,9 +80,9 @@ def main() -> None:
     targets = [float(f"{x:.3g}") for x in np.linspace(max(means), 0.75 * min(means), 5)]
     lines = [f"# Exact inductive bias of architectures at infinite width (SPEC §7)", "",
              f"`PYTHONPATH=src python benchmarks/infinite_width_architectures.py --n-train {args.n_train} "
-             f"--n-test {args.n_test}` — {datetime.date.today()}, {platform.processor() or platform.machine()}, "
+             f"--n-test {args.n_test} --side {args.side}` — {datetime.date.today()}, {platform.processor() or platform.machine()}, "
              f"{os.cpu_count()} cores (shared with other work: timings are indicative).", "",
-             f"Task: digits scaled to [0, 1], {task.n_train} train / {task.n_test} test, one-hot MSE. relu, "
+             f"Task: {task.name}, {task.n_train} train / {task.n_test} test, one-hot MSE. relu, "
              f"σw² = 2, σb² = 0.1, {args.depth} hidden layers, 3x3 filters. Bits by inversion (exact).", "",
              "| architecture | space | loss mean | loss sd | " + " | ".join(f"I({e})" for e in targets)
              + " | seconds |",
@@ -101,7 +113,7 @@ def main() -> None:
     ax.set_yscale("symlog", linthresh=1)
     ax.set_xlabel("target error ε (test MSE)")
     ax.set_ylabel("I(ε), bits")
-    ax.set_title(f"digits {task.n_train}/{task.n_test}: infinite-width architectures (exact)")
+    ax.set_title(f"{task.name}, {task.n_train}/{task.n_test}: infinite-width architectures (exact)")
     ax.legend(fontsize=8)
     fig.tight_layout()
     os.makedirs(os.path.dirname(args.png) or ".", exist_ok=True)
