@@ -490,3 +490,29 @@ def test_channel_last_images_recorded_by_a_loader_are_read_channel_first():
     assert abs(law_c.mean - law_a.mean) > 1e-6 * law_a.mean  # the layout matters: the test can fail
     with pytest.raises(InputError, match="channels"):
         InfiniteWidthNetwork("nngp", "cnn", channels=1).loss_distribution(b)
+
+
+def test_conditioning_of_the_solve_behind_the_mean_is_diagnosed():
+    """The checks of spaces/conditioning.py apply to nngp and ntk too: near-duplicate training
+    inputs (1e-9 apart) with a jitter of 1e-14 make K and Θ singular to round-off, and the result
+    says so (warnings, reliable: false, what to change); scaled digits are not flagged."""
+    import warnings as _warnings
+
+    from inductive_bias import InfiniteWidthNetwork, Task, measure
+    from inductive_bias.exceptions import ConditioningWarning
+
+    rng = np.random.default_rng(0)
+    X = rng.random((60, 5))
+    Y = np.eye(3)[rng.integers(0, 3, 120)]
+    task = Task.from_arrays(np.vstack([X, X + 1e-9]), Y, rng.random((40, 5)), np.eye(3)[rng.integers(0, 3, 40)])
+    for kind in ("nngp", "ntk"):
+        with pytest.warns(ConditioningWarning):
+            result = measure(task, InfiniteWidthNetwork(kind, "mlp", depth=2, jitter=1e-14), [0.3])
+        assert result.diagnostics["conditioning"]["condition_number"] > 1e12
+        assert any("ill-conditioned" in w and "--bias-var" in w for w in result.warnings)
+        assert result.results[0].reliable is False
+        clean = Task.from_arrays(X, Y[:60], rng.random((40, 5)), np.eye(3)[rng.integers(0, 3, 40)])
+        with _warnings.catch_warnings():
+            _warnings.simplefilter("error", ConditioningWarning)
+            ok = measure(clean, InfiniteWidthNetwork(kind, "mlp", depth=2), [0.3])
+        assert ok.warnings == () and ok.results[0].reliable

@@ -62,6 +62,10 @@ def backward_error(residual: np.ndarray, matrix_norm: float, solution: np.ndarra
     return float(np.linalg.norm(residual) / denominator) if denominator > 0 else 0.0
 
 
+GP_REMEDY = ("add observation noise (noise= / --noise, e.g. 1e-3), shorten the lengthscale, or use a rougher "
+             "kernel (laplace, matern32)")
+
+
 @dataclass(frozen=True)
 class Conditioning:
     """The diagnostics of one GP solve (module docstring); ``to_dict`` for JSON."""
@@ -85,10 +89,9 @@ class Conditioning:
         return bool(self.posterior_mean_loss <= PRIOR_LOSS_FACTOR * self.prior_mean_loss
                     or self.posterior_mean_loss <= 1e-12)
 
-    def warnings(self) -> list[str]:
-        """One line for each failed check, saying what to change."""
+    def warnings(self, remedy: str = GP_REMEDY) -> list[str]:
+        """One line for each failed check, saying what to change (``remedy``)."""
         out = []
-        remedy = ("add observation noise (noise= / --noise, e.g. 1e-3), shorten the lengthscale, or use a rougher kernel (laplace, matern32)")
         if not self.mean_trusted:
             out.append(f"ill-conditioned GP solve: condition number {self.condition_number:.2g} of the kernel "
                        f"matrix plus {self.added_diagonal:.2g} on its diagonal; the posterior mean is set by that "

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 
 import numpy as np
 from scipy import linalg
@@ -29,9 +30,10 @@ from scipy.linalg.blas import dsyrk
 from ..._random import check_random_state
 from ..._validation import check_choice, check_positive
 from ...distributions import GeneralizedChiSquare, eigen_decomposition, gaussian_loss_law
-from ...exceptions import InputError
+from ...exceptions import ConditioningWarning, InputError
 from ...tasks import Task
 from ..base import HypothesisSamples, HypothesisSpace
+from ..conditioning import Conditioning, diagnose
 from .activations import ACTIVATIONS, CLOSED_FORM
 from .conv_kernels import conv_kernels
 from .kernels import mlp_kernels, mlp_variances
@@ -56,14 +58,18 @@ class NetworkPosterior:
     kernel_jitter : float or None   ntk only: δ added to K, whose Cholesky factor builds Σ
     zero_tolerance : float          eigenvalues at or below it count as pinned by the data
     timings : dict                  seconds per stage
+    conditioning : Conditioning     diagnostics of the solve that forms the mean (K for nngp, Θ for ntk)
     """
 
-    __slots__ = ("mean", "eigenvalues", "eigenvectors", "jitter", "kernel_jitter", "zero_tolerance", "timings")
+    __slots__ = ("mean", "eigenvalues", "eigenvectors", "jitter", "kernel_jitter", "zero_tolerance", "timings",
+                 "conditioning")
 
-    def __init__(self, mean, eigenvalues, eigenvectors, jitter, kernel_jitter, zero_tolerance, timings):
+    def __init__(self, mean, eigenvalues, eigenvectors, jitter, kernel_jitter, zero_tolerance, timings,
+                 conditioning: Conditioning | None = None):
         self.mean, self.eigenvalues, self.eigenvectors = mean, eigenvalues, eigenvectors
         self.jitter, self.kernel_jitter, self.zero_tolerance = jitter, kernel_jitter, zero_tolerance
         self.timings = timings
+        self.conditioning = conditioning
 
     @property
     def covariance(self) -> np.ndarray:
@@ -219,6 +225,11 @@ class InfiniteWidthNetwork(HypothesisSpace):
         timings["solve"] = time.perf_counter() - tic
 
         tic = time.perf_counter()
+        matrix, factor, cross, delta = (theta, L_theta, theta_star, jitter) if ntk else (K, L_K, K_star, jitter_K)
+        conditioning = _diagnose(matrix, factor, cross, delta, mean, task)
+        timings["conditioning"] = time.perf_counter() - tic
+
+        tic = time.perf_counter()
         lam, U = eigen_decomposition(cov, overwrite=True)
         timings["eigh"] = time.perf_counter() - tic
         # Σ is resolved to about the jitter (δ on K moves it by O(δ); δ on Θ moves R, hence Σ, by
@@ -226,7 +237,7 @@ class InfiniteWidthNetwork(HypothesisSpace):
         # ~ max(n, m) · eps · the kernel's scale. Directions below that are pinned by the data.
         tolerance = (10.0 * jitter_K + (10.0 * jitter * scale_K / scale_theta if ntk else 0.0)
                      + 16.0 * max(task.n_train, task.n_test) * np.finfo(float).eps * scale_K)
-        return NetworkPosterior(mean, lam, U, jitter, kernel_jitter, tolerance, timings)
+        return NetworkPosterior(mean, lam, U, jitter, kernel_jitter, tolerance, timings, conditioning)
 
     def _scale_hint(self, X: np.ndarray) -> str:
         """Why a kernel of a quadrature activation may fail to be positive definite: at large
@@ -250,9 +261,12 @@ class InfiniteWidthNetwork(HypothesisSpace):
         post.timings["law"] = time.perf_counter() - tic
         info = {"jitter": post.jitter, "pinned_directions": split.pinned_directions,
                 "zero_tolerance": post.zero_tolerance, "loss_offset": law.offset, "loss_mean": law.mean,
-                "loss_std": law.std, "timings": dict(post.timings)}
+                "loss_std": law.std, "conditioning": post.conditioning.to_dict(),
+                "warnings": post.conditioning.warnings(_REMEDY), "timings": dict(post.timings)}
         if post.kernel_jitter is not None:
             info["kernel_jitter"] = post.kernel_jitter
+        for line in info["warnings"]:
+            warnings.warn(line, ConditioningWarning, stacklevel=2)
         return law, info
 
     # -- sampling hypotheses ----------------------------------------------------------------------
@@ -274,6 +288,21 @@ class InfiniteWidthNetwork(HypothesisSpace):
             out[start:stop] = post.mean + np.einsum("ij,njk->nik", root, rng.standard_normal((stop - start, m, k)),
                                                     optimize=True)
         return HypothesisSamples(losses=task.test_loss(out), predictions=out)
+
+
+_REMEDY = "increase --bias-var or --jitter, scale the inputs (e.g. pixels to [0, 1]), or remove near-duplicate training inputs"
+
+
+def _diagnose(matrix, factor, cross, delta, mean, task) -> Conditioning:
+    """The checks of :mod:`..conditioning` for the solve (matrix + δI) α = Y_train behind the mean."""
+    alpha = linalg.cho_solve((factor, True), task.Y_train, check_finite=False)
+    residual = matrix @ alpha + delta * alpha - task.Y_train
+    # the norms of matrix + δI without forming it (the kernels' diagonals are positive)
+    one_norm = float(np.max(np.sum(np.abs(matrix), axis=0))) + delta
+    frobenius = math.sqrt(float(np.sum(matrix * matrix)) + 2.0 * delta * float(np.trace(matrix))
+                          + matrix.shape[0] * delta**2)
+    return diagnose(factor, one_norm, frobenius, residual, alpha, task.Y_train, float(np.linalg.norm(cross)), mean,
+                    task.Y_test, added_diagonal=delta)
 
 
 def _cholesky(matrix: np.ndarray, jitter: float, label: str, hint: str = "") -> np.ndarray:
