@@ -27,11 +27,12 @@ from .spaces.base import HypothesisSamples, HypothesisSpace, MemberSpace
 from .tasks import Task
 
 __all__ = ["measure", "measure_samples", "measure_losses", "default_target_errors", "choose_estimator",
-           "fit_threshold_for", "FIT_FRACTION", "EXACT"]
+           "fit_threshold_for", "fitted_only_for", "FIT_FRACTION", "MIN_FIT_SHARE", "EXACT"]
 
 EXACT = "exact"
 DEFAULT_STD_STEPS = (1, 2, 4, 8, 16)
 FIT_FRACTION = 0.01  # SPEC §8: a member fits when its training MSE <= 1% of the targets' variance
+MIN_FIT_SHARE = 0.5  # fewer fitting members than this share: the space gets no figure (SPEC §8)
 
 
 def default_target_errors(mean: float, std: float, floor: float = 0.0) -> np.ndarray:
@@ -72,9 +73,10 @@ def choose_estimator(estimator, space: HypothesisSpace | None = None, *, has_exa
 def fit_threshold_for(spec: dict, target_variance: float | None, fit_threshold: float | None = None):
     """The training MSE at or below which a member fits the data, and the rule that set it (SPEC §8).
 
-    Default: the space's own stop criterion (``stop_train_mse``) where it has one, else 1% of the
-    variance of the training targets (R² >= 0.99; 0.0009 for balanced one-hot targets of 10
-    classes). Returns (None, why) where neither is known.
+    Default: the space's own stop criterion (``stop_train_mse``) where it has one, else its
+    ``fit_fraction`` (a space trained until fit) or 1% of the variance of the training targets
+    (R² >= 0.99; 0.0009 for balanced one-hot targets of 10 classes). Returns (None, why) where
+    neither is known.
     """
     if fit_threshold is not None:
         return check_positive("fit_threshold", fit_threshold, allow_zero=True), "given"
@@ -83,7 +85,21 @@ def fit_threshold_for(spec: dict, target_variance: float | None, fit_threshold: 
         return float(stop), "the space's stop_train_mse"
     if target_variance is None:
         return None, "unknown (the training targets' variance is not known)"
+    fraction = spec.get("fit_fraction") if spec else None
+    if fraction is not None and fraction != FIT_FRACTION:
+        return float(fraction) * float(target_variance), f"the space's fit_fraction {fraction:g} of the training " \
+                                                         f"targets' variance"
     return FIT_FRACTION * float(target_variance), "1% of the training targets' variance (R^2 >= 0.99)"
+
+
+def fitted_only_for(spec: dict | None, fitted_only: bool | None) -> bool:
+    """Whether only the members that fit enter the estimate (SPEC §8). None: the space's rule —
+    yes for a space whose members are trained until they fit (its spec has ``fit_fraction``), for
+    which a member that did not fit is a training run that ran out of its epoch budget; no for
+    others (fixed epochs, scikit-learn models), whose share that fits is reported only."""
+    if fitted_only is None:
+        return bool(spec) and spec.get("fit_fraction") is not None
+    return bool(fitted_only)
 
 
 def target_variance(task: Task) -> float:
@@ -93,7 +109,7 @@ def target_variance(task: Task) -> float:
 
 def measure(task: Task, space: HypothesisSpace, target_error=None, *, estimator=None, hypotheses: int = 1000,
             seed=0, method: str = "auto", n_bootstrap: int = 50, fit_threshold: float | None = None,
-            fitted_only: bool = False, progress: bool | None = None) -> MeasureResult:
+            fitted_only: bool | None = None, progress: bool | None = None) -> MeasureResult:
     """I(ε) = -log2 P[L(h) <= ε] for h drawn from ``space`` given ``task``'s training data.
 
     Parameters
@@ -121,8 +137,9 @@ def measure(task: Task, space: HypothesisSpace, target_error=None, *, estimator=
         Bootstrap refits for the interval of a sample-based estimate.
     fit_threshold : float, optional
         Training MSE at or below which a trained member fits the data (:func:`fit_threshold_for`).
-    fitted_only : bool, default False
-        Estimate from the members that fit only (SPEC §4, §8).
+    fitted_only : bool or None, default None
+        Estimate from the members that fit only (SPEC §4, §8). None: yes for spaces trained until
+        fit (:func:`fitted_only_for`).
     progress : bool or None
         Progress bar while training members; None: when stderr is a terminal.
 
@@ -204,7 +221,7 @@ def _measure_exact(task, space, eps, method) -> MeasureResult:
 def measure_samples(samples: HypothesisSamples, target_error=None, *, estimator="sampled", n_bootstrap: int = 50,
                     seed=None, task=None, space: dict | None = None, targets=None,
                     target_variance_: float | None = None, fit_threshold: float | None = None,
-                    fitted_only: bool = False, run_seed: int | None = None, store: str | None = None,
+                    fitted_only: bool | None = None, run_seed: int | None = None, store: str | None = None,
                     space_id: str | None = None, recorded_seed=None, _requested: int | None = None) -> MeasureResult:
     """I(ε) from sampled hypotheses: the one function that turns samples into a result (SPEC §3, §4, §8).
 
@@ -228,7 +245,10 @@ def measure_samples(samples: HypothesisSamples, target_error=None, *, estimator=
     target_variance_ : float, optional
         Variance of the training targets where ``task`` is not a Task (a store records it).
     fit_threshold, fitted_only
-        The fit rule (:func:`fit_threshold_for`) and whether only fitting members are used.
+        The fit rule (:func:`fit_threshold_for`) and whether only fitting members are used
+        (None: the space's rule, :func:`fitted_only_for`). Where only fitting members are used
+        and fewer than ``MIN_FIT_SHARE`` of the members fit, the result has no figure: every
+        target's bits are NaN, with the reason.
     run_seed, store, space_id
         Where the members came from, recorded in the result's :class:`MemberReport`.
     recorded_seed : int, optional
@@ -266,6 +286,8 @@ def measure_samples(samples: HypothesisSamples, target_error=None, *, estimator=
     threshold, rule = (None, None) if train is None else fit_threshold_for(space, target_variance_, fit_threshold)
     fits = np.ones(test.size, bool) if threshold is None else (train <= threshold)
     finite = np.isfinite(test)
+    asked = fitted_only is not None and bool(fitted_only)
+    fitted_only = fitted_only_for(space, fitted_only) and (asked or threshold is not None)
     if fitted_only and threshold is None:
         raise InputError("fitted_only", f"needs a fit threshold: {rule or 'these samples have no training losses'}")
     used = finite & fits if fitted_only else finite
@@ -279,6 +301,8 @@ def measure_samples(samples: HypothesisSamples, target_error=None, *, estimator=
         test_accuracy_mean=float(np.mean(accuracies)) if accuracies else None,
         train_losses=None if train is None else train.tolist(), test_losses=test.tolist(),
         store=store, space_id=space_id, run_seed=run_seed)
+    if fitted_only and not asked and fits.mean() < MIN_FIT_SHARE:
+        return _too_few_fit(test[finite], eps, space, task, members, samples, tic)
     if losses.size == 0:
         why = "fit the training data" if fitted_only else "have a finite test loss"
         raise InputError("fit_threshold" if fitted_only else "losses", f"none of the {test.size} members {why}")
@@ -358,6 +382,22 @@ def _target_results(estimate, losses) -> tuple[list, list]:
                                     interval=tuple(float(v) for v in estimate.interval[j]), samples_below=below,
                                     extrapolated=extrapolated, untrusted=distrusted))
     return results, untrusted
+
+
+def _too_few_fit(finite_losses, eps, space, task, members, samples, tic) -> MeasureResult:
+    """Fewer than MIN_FIT_SHARE of the members fit the training data: they do not stand for the
+    space (SPEC §8), so there is no figure, only the reason (bits NaN, not reliable)."""
+    why = (f"only {members.members_fit} of {members.members} members fit the training data (train MSE <= "
+           f"{members.fit_threshold:.3g}: {members.fit_threshold_rule}); fewer than {MIN_FIT_SHARE:.0%} are too few "
+           f"to stand for the space (SPEC §8): train longer (max_epochs) or with another learning rate")
+    if eps is None:
+        eps = (default_target_errors(float(np.mean(finite_losses)), float(np.std(finite_losses)))
+               if finite_losses.size else np.array([math.nan]))
+    results = tuple(TargetResult(float(e), math.nan, why, reliable=False) for e in eps)
+    loss = {"samples": 0, "fit_share": members.fit_share}
+    return MeasureResult(task=task or {"name": "losses"}, space=space, estimator="none (too few members fit)",
+                         results=results, loss=loss, members=members, warnings=(why,),
+                         timings={"total": time.perf_counter() - tic}, version=__version__, samples=samples)
 
 
 def _point_mass(losses, eps, space, task, members, loss, samples, tic) -> MeasureResult:

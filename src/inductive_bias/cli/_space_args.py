@@ -57,7 +57,8 @@ def build_gp_space(args):
 # flag dest -> parameter name, for each family
 _NEURAL_FLAGS = {"hidden": "hidden", "activation": "activation", "optimizer": "optimizer", "lr": "lr",
                  "epochs": "epochs", "batch_size": "batch_size", "stop_train_mse": "stop_train_mse",
-                 "device": "device", "chunk_size": "chunk_size"}
+                 "device": "device", "chunk_size": "chunk_size", "max_epochs": "max_epochs",
+                 "fit_fraction": "fit_fraction"}
 _SKLEARN_FLAGS = {"n_estimators": "n_estimators", "max_depth": "max_depth", "max_features": "max_features",
                   "min_samples_leaf": "min_samples_leaf", "subsample": "subsample", "lr": "learning_rate",
                   "n_neighbors": "n_neighbors", "alpha": "alpha", "kernel": "kernel", "lengthscale": "lengthscale",
@@ -72,7 +73,12 @@ def add_trained_space_arguments(parser, *, kernel_flags: bool = True) -> None:
     nn.add_argument("--activation", help="activation function (default relu)")
     nn.add_argument("--optimizer", choices=["adam", "sgd"], help="optimizer (default adam)")
     nn.add_argument("--lr", type=float, help="learning rate (default 1e-3; gradient_boosting: 0.1)")
-    nn.add_argument("--epochs", type=int, help="training epochs (default 20)")
+    nn.add_argument("--epochs", type=int, help="train exactly this many epochs (default: until each member fits "
+                                               "the training data, SPEC §8, within --max-epochs)")
+    nn.add_argument("--max-epochs", type=int, metavar="E", help="epoch budget of training until fit (default 1000)")
+    nn.add_argument("--fit-fraction", type=float, metavar="F",
+                    help="training until fit stops a member at training MSE <= F x the training targets' "
+                         "variance (default 0.01, R^2 >= 0.99)")
     nn.add_argument("--batch-size", type=int, help="minibatch size (default 32)")
     nn.add_argument("--stop-train-mse", type=float, metavar="MSE",
                     help="stop a member once its training MSE is at or below this (default: train all epochs)")

@@ -38,8 +38,11 @@ def add_parser(sub):
     store.add_argument("--fit-threshold", type=float, metavar="MSE",
                        help="training MSE at or below which a member fits the data (default: the space's "
                             "--stop-train-mse, else 1%% of the training targets' variance)")
-    store.add_argument("--fitted-only", action="store_true",
-                       help="estimate from the members that fit the training data only")
+    store.add_argument("--fitted-only", action="store_true", default=None,
+                       help="estimate from the members that fit the training data only (default for spaces "
+                            "trained until fit, SPEC §8)")
+    store.add_argument("--all-members", dest="fitted_only", action="store_false",
+                       help="estimate from every member with a finite test loss, fitting or not")
     est = p.add_argument_group("estimation")
     add_target_error(est)
     add_estimation(est, [EXACT, *ESTIMATORS], default=None)
@@ -123,7 +126,8 @@ def members_line(result) -> str:
         text += (f", {d.members_fit} fit the training data (train MSE <= {d.fit_threshold:.3g}: "
                  f"{d.fit_threshold_rule})")
     if d.fitted_only:
-        text += f"; estimated from those {d.members_used}"
+        text += (f"; estimated from those {d.members_used}" if result.loss.get("samples") != 0
+                 else "; too few to estimate from (SPEC §8)")
     if d.non_finite_members:
         text += f"; {d.non_finite_members} with a non-finite test loss left out"
     p_value = ((result.fit.goodness_of_fit if result.fit else None) or {}).get("ks_pvalue")

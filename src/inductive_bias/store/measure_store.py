@@ -15,7 +15,7 @@ __all__ = ["measure_store"]
 
 def measure_store(store, space_id: str, target_error=None, *, estimator="sampled", n_bootstrap: int = 50,
                   seed=0, hypotheses: int | None = None, fit_threshold: float | None = None,
-                  fitted_only: bool = False, task=None) -> MeasureResult:
+                  fitted_only: bool | None = None, task=None) -> MeasureResult:
     """Measure I(ε) of a stored space from its members (sample-based, SPEC §3): the store's
     samples, then :func:`~inductive_bias.measure_samples`, exactly as :func:`~inductive_bias.measure`
     does with members trained in memory (the same members and seed give the same result).
@@ -37,8 +37,9 @@ def measure_store(store, space_id: str, target_error=None, *, estimator="sampled
     fit_threshold : float, optional
         Training MSE at or below which a member fits; default the space's ``stop_train_mse``,
         else 1% of the training targets' variance (SPEC §8).
-    fitted_only : bool, default False
-        Estimate from the members that fit only.
+    fitted_only : bool or None, default None
+        Estimate from the members that fit only; None: the space's rule (yes for spaces trained
+        until fit, :func:`~inductive_bias._measure.fitted_only_for`).
     task : Task, optional
         The task the space was trained on (checked against the store). With it, members stored
         with their test predictions feed the function-space estimator ("sampled" then means it).
