@@ -66,6 +66,20 @@ def test_measure_trains_in_memory_without_a_store(capsys):
     assert result["diagnostics"]["fit_share"] == 1.0  # extra trees interpolate the training data
 
 
+@pytest.mark.parametrize("space, flags", [("decision_tree", ["--splitter", "random"]),
+                                          ("linear", ["--epochs", "50", "--step-size", "0.5", "--init-std", "2"])])
+def test_new_model_classes_through_the_cli(capsys, space, flags):
+    code, out, _ = _run(capsys, "measure", *TASK, "--space", space, *flags, "--hypotheses", "4", "-e", "0.2",
+                        "--estimator", "empirical", "--json")
+    result = json.loads(out)
+    assert code == 0 and result["space"]["space"] == space and result["diagnostics"]["members"] == 4
+    assert len(set(result["diagnostics"]["test_losses"])) > 1           # a distribution, not a point mass
+    if space == "linear":
+        assert (result["space"]["epochs"], result["space"]["step_size"], result["space"]["init_std"]) == (50, 0.5, 2.0)
+    else:
+        assert result["space"]["splitter"] == "random" and result["diagnostics"]["fit_share"] == 1.0
+
+
 @pytest.mark.parametrize("argv, message", [
     (["sample", "--space", "svm"], "argument --space: invalid choice: 'svm'"),
     (["sample", "--space", "mlp", "--epochs", "0"], "error: --epochs: must be finite and > 0; got 0"),
@@ -74,6 +88,10 @@ def test_measure_trains_in_memory_without_a_store(capsys):
     (["sample", "--space", "knn", "--epochs", "5"], "error: --epochs: does not apply to --space knn"),
     (["sample", "--space", "random_forest", "--n-estimators", "0"], "error: --n-estimators: must be finite and > 0"),
     (["sample", "--space", "linear", "--hypotheses", "0"], "error: --hypotheses: must be finite and > 0"),
+    (["sample", "--space", "knn", "--splitter", "random"], "error: --splitter: does not apply to --space knn"),
+    (["sample", "--space", "mlp", "--step-size", "0.5"], "error: --step-size: does not apply to --space mlp"),
+    (["sample", "--space", "linear", "--step-size", "2.5"], "error: --step-size: must lie in (0, 2)"),
+    (["sample", "--space", "random_forest", "--max-epochs", "5"], "error: --max-epochs: does not apply"),
 ])
 def test_bad_sample_flags(tmp_path, capsys, argv, message):
     full = argv + ["--store", str(tmp_path / "s.db")] + ([] if "--hypotheses" in argv else ["--hypotheses", "2"])

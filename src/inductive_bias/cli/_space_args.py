@@ -62,7 +62,8 @@ _NEURAL_FLAGS = {"hidden": "hidden", "activation": "activation", "optimizer": "o
 _SKLEARN_FLAGS = {"n_estimators": "n_estimators", "max_depth": "max_depth", "max_features": "max_features",
                   "min_samples_leaf": "min_samples_leaf", "subsample": "subsample", "lr": "learning_rate",
                   "n_neighbors": "n_neighbors", "alpha": "alpha", "kernel": "kernel", "lengthscale": "lengthscale",
-                  "n_jobs": "n_jobs"}
+                  "n_jobs": "n_jobs", "splitter": "splitter", "epochs": "epochs", "step_size": "step_size",
+                  "init_std": "init_std"}
 
 
 def add_trained_space_arguments(parser, *, kernel_flags: bool = True) -> None:
@@ -86,16 +87,24 @@ def add_trained_space_arguments(parser, *, kernel_flags: bool = True) -> None:
     nn.add_argument("--chunk-size", type=int, metavar="K",
                     help="members trained together in one batched computation (default: automatic)")
     sk = parser.add_argument_group("scikit-learn spaces (--space random_forest, extra_trees, gradient_boosting, "
-                                   "knn, kernel_ridge, linear)")
+                                   "decision_tree, knn, kernel_ridge, least_squares, linear)")
     sk.add_argument("--n-estimators", type=int, help="trees / boosting stages (default 100)")
     sk.add_argument("--max-depth", type=int, help="tree depth (default: unlimited; gradient_boosting 3)")
     sk.add_argument("--max-features", type=_max_features,
-                    help="features tried per split: a fraction, a count, sqrt or log2 (default 1.0)")
+                    help="features tried per split: a fraction, a count, sqrt or log2 (default 1.0; "
+                         "decision_tree sqrt)")
+    sk.add_argument("--splitter", choices=["best", "random"],
+                    help="decision_tree: best split of the features tried, or a random threshold (default best)")
     sk.add_argument("--min-samples-leaf", type=int, help="minimum samples per leaf (default 1)")
     sk.add_argument("--subsample", type=float, help="gradient_boosting: fraction of rows per stage (default 0.8)")
     sk.add_argument("--n-neighbors", type=int, help="knn: neighbours (default 5)")
-    sk.add_argument("--alpha", type=float, help="kernel_ridge: regularisation (default 1); linear: ridge "
+    sk.add_argument("--alpha", type=float, help="kernel_ridge: regularisation (default 1); least_squares: ridge "
                                                 "penalty (default 0, least squares)")
+    sk.add_argument("--step-size", type=float, metavar="S",
+                    help="linear: gradient-descent step times 1/(largest curvature), in (0, 2) (default 1); "
+                         "its --epochs are full-batch steps (default 1000)")
+    sk.add_argument("--init-std", type=float, metavar="SD",
+                    help="linear: initial weights N(0, SD^2/(features+1)) (default 1)")
     if kernel_flags:
         sk.add_argument("--kernel", help="kernel_ridge: rbf, laplace, matern32, matern52 (default rbf)")
         sk.add_argument("--lengthscale", type=_lengthscale, help="kernel_ridge: a number or 'median' (default 1.0)")
