@@ -254,3 +254,36 @@ def test_members_line_cautions_on_a_failed_fit():
 def test_measure_refuses_flags_of_the_other_kind_of_space(capsys, argv, message):
     code, _, err = _run(capsys, *argv)
     assert code == 2 and message in err and err.count("\n") == 1
+
+
+# -- every architecture option is a flag (so an experiment file can set it) ------------------------
+@pytest.mark.parametrize("argv, expected", [
+    (["--space", "mlp", "--width", "32", "--depth", "3"], {"hidden": [32, 32, 32]}),
+    (["--space", "mlp", "--depth", "1"], {"hidden": [256]}),
+    (["--space", "mlp", "--width", "64"], {"hidden": [64, 64]}),
+    (["--space", "mlp", "--depth", "0"], {"hidden": []}),
+    (["--space", "cnn", "--channels", "8", "8", "4", "--kernel-size", "5"], {"channels": [8, 8, 4], "kernel_size": 5}),
+    (["--space", "lcn", "--channels", "6", "--image-shape", "1", "8", "8"], {"channels": [6], "image_shape": [1, 8, 8]}),
+    (["--space", "vit", "--width", "16", "--depth", "3", "--heads", "2", "--patch-size", "4", "--mlp-dim", "24"],
+     {"dim": 16, "depth": 3, "heads": 2, "patch_size": 4, "mlp_dim": 24}),
+])
+def test_architecture_options_are_flags(argv, expected):
+    from inductive_bias.cli._space_args import build_trained_space
+    from inductive_bias.cli.main import build_parser
+
+    args = build_parser().parse_args(["sample", *argv, "--store", "unused.db", "--hypotheses", "1"])
+    spec = build_trained_space(args).spec()
+    assert {key: spec[key] for key in expected} == expected
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--space", "cnn", "--width", "8"], "--width: applies to --space mlp and vit; for cnn give --channels"),
+    (["--space", "mlp", "--hidden", "8", "--depth", "2"], "--depth: cannot be combined with --hidden"),
+    (["--space", "mlp", "--kernel-size", "3"], "--kernel-size: is not an option of architecture 'mlp'"),
+    (["--space", "cnn", "--kernel-size", "4"], "--kernel-size: must be odd"),
+    (["--space", "vit", "--heads", "5"], "--heads: must divide dim=32"),
+    (["--space", "knn", "--channels", "4"], "--channels: does not apply to --space knn"),
+])
+def test_bad_architecture_flags(tmp_path, capsys, argv, message):
+    code, _, err = _run(capsys, "sample", *TASK, *argv, "--hypotheses", "1", "--store", str(tmp_path / "s.db"))
+    assert code == 2 and message in err and "Traceback" not in err

@@ -58,7 +58,11 @@ def build_gp_space(args):
 _NEURAL_FLAGS = {"hidden": "hidden", "activation": "activation", "optimizer": "optimizer", "lr": "lr",
                  "epochs": "epochs", "batch_size": "batch_size", "stop_train_mse": "stop_train_mse",
                  "device": "device", "chunk_size": "chunk_size", "max_epochs": "max_epochs",
-                 "fit_fraction": "fit_fraction"}
+                 "fit_fraction": "fit_fraction", "channels": "channels", "kernel_size": "kernel_size",
+                 "patch_size": "patch_size", "heads": "heads", "mlp_dim": "mlp_dim", "image_shape": "image_shape",
+                 "width": "width", "depth": "depth"}
+# --width and --depth name one thing across architectures: mlp hidden=(width,) * depth, vit dim and depth
+_WIDTH_DEPTH = {"mlp": ("hidden width", "hidden layers"), "vit": ("dim", "depth")}
 _SKLEARN_FLAGS = {"n_estimators": "n_estimators", "max_depth": "max_depth", "max_features": "max_features",
                   "min_samples_leaf": "min_samples_leaf", "subsample": "subsample", "lr": "learning_rate",
                   "n_neighbors": "n_neighbors", "alpha": "alpha", "kernel": "kernel", "lengthscale": "lengthscale",
@@ -70,8 +74,21 @@ def add_trained_space_arguments(parser, *, kernel_flags: bool = True) -> None:
     """Flags of the trained spaces. ``kernel_flags=False`` where the command already has the GP
     flags ``--kernel`` and ``--lengthscale`` (kernel_ridge then uses those)."""
     nn = parser.add_argument_group("neural-network spaces (--space mlp, cnn, lcn, vit)")
-    nn.add_argument("--hidden", type=int, nargs="+", metavar="WIDTH", help="hidden widths (default 256 256)")
-    nn.add_argument("--activation", help="activation function (default relu)")
+    nn.add_argument("--hidden", type=int, nargs="+", metavar="WIDTH", help="mlp: hidden widths (default 256 256)")
+    nn.add_argument("--width", type=int, metavar="W",
+                    help="mlp: every hidden layer's width (with --depth: --hidden W W ..., default 256); vit: the "
+                         "token width dim (default 32)")
+    nn.add_argument("--depth", type=int, metavar="D",
+                    help="mlp: hidden layers (default 2); vit: transformer blocks (default 2)")
+    nn.add_argument("--channels", type=int, nargs="+", metavar="C",
+                    help="cnn, lcn: output channels of each layer (default 16 32)")
+    nn.add_argument("--kernel-size", type=int, metavar="K", help="cnn, lcn: filter size, odd (default 3)")
+    nn.add_argument("--patch-size", type=int, metavar="P", help="vit: patch side, dividing the image (default 2)")
+    nn.add_argument("--heads", type=int, metavar="H", help="vit: attention heads, dividing --width (default 4)")
+    nn.add_argument("--mlp-dim", type=int, metavar="M", help="vit: hidden width of each block's MLP (default 64)")
+    nn.add_argument("--image-shape", type=int, nargs=3, metavar=("C", "H", "W"),
+                    help="cnn, lcn, vit: the flat inputs' image shape (default: square, one channel)")
+    nn.add_argument("--activation", help="activation function (default relu; vit gelu)")
     nn.add_argument("--optimizer", choices=["adam", "sgd"], help="optimizer (default adam)")
     nn.add_argument("--lr", type=float, help="learning rate (default 1e-3; gradient_boosting: 0.1)")
     nn.add_argument("--epochs", type=int, help="train exactly this many epochs (default: until each member fits "
@@ -152,11 +169,39 @@ def build_trained_space(args, notes: list | None = None):
     return result
 
 
+def _width_and_depth(space: str, options: dict) -> None:
+    """Turn --width/--depth into the architecture's own options (in place)."""
+    width, depth = options.pop("width", None), options.pop("depth", None)
+    if width is None and depth is None:
+        return
+    given = "width" if width is not None else "depth"
+    if space not in _WIDTH_DEPTH:
+        raise InputError(given, f"applies to --space mlp and vit; for {space} give --channels (one per layer)")
+    if space == "mlp":
+        if "hidden" in options:
+            raise InputError(given, "cannot be combined with --hidden (both set the hidden layers)")
+        from ..spaces.neural import ARCHITECTURES
+
+        default = ARCHITECTURES["mlp"]["hidden"]
+        width = default[0] if width is None else width
+        depth = len(default) if depth is None else depth
+        if isinstance(depth, int) and not isinstance(depth, bool) and depth < 0:
+            raise InputError("depth", f"must be >= 0 (0: a linear model); got {depth}")
+        options["hidden"] = (width,) * depth
+    else:
+        if width is not None:
+            options["dim"] = width
+        if depth is not None:
+            options["depth"] = depth
+
+
 def _neural(args):
     # the space validates its own parameters (one check, one message)
     options = {_NEURAL_FLAGS[dest]: value for dest, value in _given(args, _NEURAL_FLAGS).items()}
-    if "hidden" in options:
-        options["hidden"] = tuple(options["hidden"])
+    for key in ("hidden", "channels", "image_shape"):
+        if key in options:
+            options[key] = tuple(options[key])
+    _width_and_depth(args.space, options)
     try:
         from ..spaces.neural import NeuralNetworks
     except ModuleNotFoundError as error:
