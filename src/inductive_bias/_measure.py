@@ -27,12 +27,13 @@ from .spaces.base import HypothesisSamples, HypothesisSpace, MemberSpace
 from .tasks import Task
 
 __all__ = ["measure", "measure_samples", "measure_losses", "default_target_errors", "choose_estimator",
-           "fit_threshold_for", "fitted_only_for", "FIT_FRACTION", "MIN_FIT_SHARE", "EXACT"]
+           "fit_threshold_for", "fitted_only_for", "members_needed", "FIT_FRACTION", "MIN_FIT_SHARE", "EXACT"]
 
 EXACT = "exact"
 DEFAULT_STD_STEPS = (1, 2, 4, 8, 16)
 FIT_FRACTION = 0.01  # SPEC §8: a member fits when its training MSE <= 1% of the targets' variance
 MIN_FIT_SHARE = 0.5  # fewer fitting members than this share: the space gets no figure (SPEC §8)
+DEFAULT_INTERVAL_WIDTH = 1.0  # bits: the interval width sample-size planning is for
 
 
 def default_target_errors(mean: float, std: float, floor: float = 0.0) -> np.ndarray:
@@ -109,7 +110,8 @@ def target_variance(task: Task) -> float:
 
 def measure(task: Task, space: HypothesisSpace, target_error=None, *, estimator=None, hypotheses: int = 1000,
             seed=0, method: str = "auto", n_bootstrap: int = 50, fit_threshold: float | None = None,
-            fitted_only: bool | None = None, progress: bool | None = None) -> MeasureResult:
+            fitted_only: bool | None = None, progress: bool | None = None,
+            interval_width: float = DEFAULT_INTERVAL_WIDTH) -> MeasureResult:
     """I(ε) = -log2 P[L(h) <= ε] for h drawn from ``space`` given ``task``'s training data.
 
     Parameters
@@ -142,6 +144,9 @@ def measure(task: Task, space: HypothesisSpace, target_error=None, *, estimator=
         fit (:func:`fitted_only_for`).
     progress : bool or None
         Progress bar while training members; None: when stderr is a terminal.
+    interval_width : float, default 1.0
+        Sample-size planning: the width (bits) of the interval each target's ``members_needed``
+        is for (:func:`members_needed`).
 
     Returns
     -------
@@ -179,7 +184,7 @@ def measure(task: Task, space: HypothesisSpace, target_error=None, *, estimator=
     result = measure_samples(samples, eps, estimator=choice, n_bootstrap=n_bootstrap, seed=bootstrap, task=task,
                              space=space.spec(), fit_threshold=fit_threshold, fitted_only=fitted_only,
                              run_seed=seed if isinstance(space, MemberSpace) else None, recorded_seed=seed,
-                             _requested=hypotheses)
+                             _requested=hypotheses, interval_width=interval_width)
     timings = {"sample": sampled, **result.timings, "total": time.perf_counter() - tic}
     return _replace(result, timings=timings)
 
@@ -222,7 +227,8 @@ def measure_samples(samples: HypothesisSamples, target_error=None, *, estimator=
                     seed=None, task=None, space: dict | None = None, targets=None,
                     target_variance_: float | None = None, fit_threshold: float | None = None,
                     fitted_only: bool | None = None, run_seed: int | None = None, store: str | None = None,
-                    space_id: str | None = None, recorded_seed=None, _requested: int | None = None) -> MeasureResult:
+                    space_id: str | None = None, recorded_seed=None, _requested: int | None = None,
+                    interval_width: float = DEFAULT_INTERVAL_WIDTH) -> MeasureResult:
     """I(ε) from sampled hypotheses: the one function that turns samples into a result (SPEC §3, §4, §8).
 
     Parameters
@@ -254,6 +260,8 @@ def measure_samples(samples: HypothesisSamples, target_error=None, *, estimator=
     recorded_seed : int, optional
         The seed the caller was given (recorded in the :class:`FitReport`; ``seed`` is a stream
         split from it).
+    interval_width : float, default 1.0
+        The interval width (bits) whose members each target's ``members_needed`` states.
 
     Returns
     -------
@@ -264,6 +272,7 @@ def measure_samples(samples: HypothesisSamples, target_error=None, *, estimator=
         them as never reaching ε would give.
     """
     tic = time.perf_counter()
+    interval_width = check_positive("interval_width", interval_width)
     if not isinstance(samples, HypothesisSamples):
         raise InputError("samples", f"must be HypothesisSamples; got {type(samples).__name__}")
     space = dict(space or {"space": "unknown"})
@@ -328,7 +337,7 @@ def measure_samples(samples: HypothesisSamples, target_error=None, *, estimator=
         eps = default_target_errors(loss["mean"], float(np.std(losses)))
     estimate = estimate_bits(losses, eps, method, n_bootstrap=n_bootstrap, seed=seed, predictions=predictions,
                              targets=targets)
-    results, untrusted = _target_results(estimate, losses)
+    results, untrusted = _target_results(estimate, losses, interval_width)
     if untrusted:
         warnings.warn(f"{estimate.estimator}: target error(s) {', '.join(f'{e:.6g}' for e in untrusted)} lie "
                       f"more than {estimate.trusted_depth:g} sd below the smallest of {losses.size} sampled losses, "
@@ -342,7 +351,8 @@ def measure_samples(samples: HypothesisSamples, target_error=None, *, estimator=
         interval=estimate.interval_kind, bootstrap_bias=_listed(estimate.bootstrap_bias), fit=estimate.params,
         goodness_of_fit=estimate.goodness_of_fit, failure=estimate.failure,
         sample_intervals=_listed(estimate.sample_interval), simultaneous_intervals=_listed(estimate.simultaneous_interval),
-        depth_below_min_sd=_listed(estimate.depth), trusted_depth_sd=estimate.trusted_depth)
+        depth_below_min_sd=_listed(estimate.depth), trusted_depth_sd=estimate.trusted_depth,
+        interval_width=interval_width)
     return MeasureResult(task=task or {"name": "losses"}, space=space, estimator=estimate.estimator,
                          results=tuple(results), loss=loss, fit=fit, members=members,
                          timings={"estimate": estimate.seconds, "total": time.perf_counter() - tic},
@@ -353,7 +363,30 @@ def _listed(values):
     return None if values is None else np.asarray(values, dtype=float).tolist()
 
 
-def _target_results(estimate, losses) -> tuple[list, list]:
+def members_needed(interval, members: int, width: float) -> int | None:
+    """Members an interval ``width`` bits wide would need, from one of width w on ``members``.
+
+    A bootstrap interval's width shrinks as 1/sqrt(N) (the estimate is a smooth function of the
+    sample, whose standard error falls as N^-1/2), so N' = ceil(N (w / width)^2). None where the
+    interval is missing or not finite (nothing to scale); an interval already narrower gives a
+    number below N (that many would have done).
+
+    Examples
+    --------
+    >>> members_needed((2.0, 4.0), 100, 1.0)      # width 2 bits on 100 members: 4x the members
+    400
+    >>> members_needed((3.0, math.inf), 100, 1.0) is None
+    True
+    """
+    if interval is None or members < 1:
+        return None
+    width_now = float(interval[1]) - float(interval[0])
+    if not math.isfinite(width_now) or width_now < 0:
+        return None
+    return max(1, math.ceil(members * (width_now / width) ** 2 - 1e-9))
+
+
+def _target_results(estimate, losses, interval_width: float = 1.0) -> tuple[list, list]:
     """One TargetResult per ε with its flags; the note is derived from the flags."""
     n = losses.size
     results, untrusted = [], []
@@ -378,9 +411,11 @@ def _target_results(estimate, losses) -> tuple[list, list]:
             notes.append(f"untrusted: {estimate.depth[j]:.2g} sd below the smallest loss; {estimate.estimator} was "
                          f"accurate on the ground-truth benchmark only {reach}")
             untrusted.append(float(e))
+        interval = tuple(float(v) for v in estimate.interval[j])
         results.append(TargetResult(float(e), b, "; ".join(notes) or None,
-                                    interval=tuple(float(v) for v in estimate.interval[j]), samples_below=below,
-                                    extrapolated=extrapolated, untrusted=distrusted))
+                                    interval=interval, samples_below=below,
+                                    extrapolated=extrapolated, untrusted=distrusted,
+                                    members_needed=members_needed(interval, n, interval_width)))
     return results, untrusted
 
 
@@ -425,7 +460,7 @@ def _point_mass(losses, eps, space, task, members, loss, samples, tic) -> Measur
 
 def measure_losses(losses, target_error=None, *, estimator="sampled", n_bootstrap: int = 50, seed=0,
                    train_losses=None, task=None, space: dict | None = None, predictions=None,
-                   targets=None) -> MeasureResult:
+                   targets=None, interval_width: float = DEFAULT_INTERVAL_WIDTH) -> MeasureResult:
     """I(ε) from test losses measured elsewhere, by a sample-based estimator (SPEC §3).
 
     A thin door to :func:`measure_samples`: the losses (and, where given, training losses and the
@@ -452,6 +487,8 @@ def measure_losses(losses, target_error=None, *, estimator="sampled", n_bootstra
         The N hypotheses' test predictions, for estimators that use them.
     targets : array_like (m, k), optional
         Test targets, where ``task`` is not a Task.
+    interval_width : float, default 1.0
+        Sample-size planning: the interval width (bits) each ``members_needed`` is for.
 
     Returns
     -------
@@ -467,4 +504,5 @@ def measure_losses(losses, target_error=None, *, estimator="sampled", n_bootstra
     samples = HypothesisSamples(losses=values, train_losses=None if train_losses is None else np.asarray(
         train_losses, dtype=np.float64), predictions=predictions)
     return measure_samples(samples, target_error, estimator=choice, n_bootstrap=n_bootstrap, seed=split_seed(seed)[1],
-                           task=task, space=space or {"space": "unknown"}, targets=targets, recorded_seed=seed)
+                           task=task, space=space or {"space": "unknown"}, targets=targets, recorded_seed=seed,
+                           interval_width=interval_width)

@@ -47,6 +47,10 @@ class TargetResult:
         ε lies deeper below the sample than the estimator was shown to be accurate.
     reliable : bool
         False where a diagnostic says the figure cannot be trusted (``reason`` says why).
+    members_needed : int or None
+        Sample-size planning (sample-based estimators): the members an interval of the requested
+        width (``FitReport.interval_width``) would need, from the width of ``interval`` scaling
+        as 1/sqrt(N) (docs/estimators.md); None where the interval is not finite.
     """
 
     target_error: float
@@ -58,6 +62,7 @@ class TargetResult:
     extrapolated: bool = False
     untrusted: bool = False
     reliable: bool = True
+    members_needed: int | None = None
 
     @property
     def impossible(self) -> bool:
@@ -80,6 +85,8 @@ class TargetResult:
             out["samples_below"] = int(self.samples_below)
         out.update(extrapolated=bool(self.extrapolated), untrusted=bool(self.untrusted),
                    reliable=bool(self.reliable))
+        if self.members_needed is not None:
+            out["members_needed"] = int(self.members_needed)
         return out
 
     @classmethod
@@ -95,7 +102,7 @@ class TargetResult:
             lower = math.inf
         return cls(data["target_error"], bits, data.get("reason"), lower, interval, data.get("samples_below"),
                    bool(data.get("extrapolated", False)), bool(data.get("untrusted", False)),
-                   bool(data.get("reliable", True)))
+                   bool(data.get("reliable", True)), data.get("members_needed"))
 
 
 def _record_to_dict(record) -> dict:
@@ -140,6 +147,7 @@ class FitReport:
     simultaneous_intervals: list | None = None
     depth_below_min_sd: list | None = None
     trusted_depth_sd: float = 0.0
+    interval_width: float | None = None
 
     def to_dict(self) -> dict:
         return _record_to_dict(self)

@@ -52,6 +52,9 @@ def add_parser(sub):
     est.add_argument("--hypotheses", type=int, default=None, metavar="N",
                      help=f"hypotheses sampled for a sample-based estimator or the plot (default "
                           f"{DEFAULT_HYPOTHESES}; with --store: all stored members)")
+    est.add_argument("--interval-width", type=float, default=1.0, metavar="BITS",
+                     help="sample-size planning: report the members an interval this wide would need "
+                          "(default 1 bit)")
     est.add_argument("--method", default="auto", choices=TAIL_METHODS,
                      help="tail evaluation of the exact law (default auto: inversion)")
     add_output(p)
@@ -78,7 +81,8 @@ def run(args) -> int:
         hypotheses = DEFAULT_HYPOTHESES if args.hypotheses is None else args.hypotheses
         result = measure(task, space, args.target_error, estimator=None if args.estimator is None else estimator,
                          hypotheses=hypotheses, seed=args.seed, method=args.method, n_bootstrap=args.bootstrap,
-                         fit_threshold=args.fit_threshold, fitted_only=args.fitted_only)
+                         fit_threshold=args.fit_threshold, fitted_only=args.fitted_only,
+                         interval_width=args.interval_width)
     for note in notes:
         print(f"inductive-bias measure: note: {note}", file=sys.stderr)
     emit(result, args)
@@ -115,7 +119,8 @@ def _from_store(args, estimator, notes):
                 task = task_from_args(args)  # its test targets, for stored predictions
         return measure_store(store, record.space_id, args.target_error, estimator=estimator,
                              n_bootstrap=args.bootstrap, seed=args.seed, hypotheses=args.hypotheses,
-                             fit_threshold=args.fit_threshold, fitted_only=args.fitted_only, task=task)
+                             fit_threshold=args.fit_threshold, fitted_only=args.fitted_only, task=task,
+                             interval_width=args.interval_width)
 
 
 def members_line(result) -> str:
