@@ -241,6 +241,10 @@ def test_image_shape_inferred_or_required():
     (dict(device="tpu"), "device"),
     (dict(chunk_size=0), "chunk_size"),
     (dict(stop_train_mse=-1.0), "stop_train_mse"),
+    (dict(epochs=5, max_epochs=10), "max_epochs"),
+    (dict(epochs=5, fit_fraction=0.1), "fit_fraction"),
+    (dict(max_epochs=0), "max_epochs"),
+    (dict(fit_fraction=0.0), "fit_fraction"),
 ])
 def test_bad_settings_name_the_argument(kwargs, argument):
     with pytest.raises(InputError) as error:
@@ -278,6 +282,8 @@ def test_bad_seeds_and_task(task):
 # -- training until fit (SPEC §8) -----------------------------------------------------------------
 def until_fit(**options):
     settings = dict(hidden=(64,), batch_size=8, lr=3e-3, max_epochs=400)
+    if options.get("epochs") is not None:
+        del settings["max_epochs"]      # a fixed epoch count: the same member, without stopping
     settings.update(options)
     return NeuralNetworks("mlp", **settings)
 

@@ -99,7 +99,8 @@ def add_trained_space_arguments(parser, *, kernel_flags: bool = True) -> None:
                          "variance (default 0.01, R^2 >= 0.99)")
     nn.add_argument("--batch-size", type=int, help="minibatch size (default 32)")
     nn.add_argument("--stop-train-mse", type=float, metavar="MSE",
-                    help="stop a member once its training MSE is at or below this (default: train all epochs)")
+                    help="stop a member once its training MSE is at or below this (default: the --fit-fraction "
+                         "rule without --epochs; all --epochs with it)")
     nn.add_argument("--device", choices=["cpu", "cuda"], help="where to train (default cpu)")
     nn.add_argument("--chunk-size", type=int, metavar="K",
                     help="members trained together in one batched computation (default: automatic)")

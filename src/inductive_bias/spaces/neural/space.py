@@ -61,7 +61,7 @@ class NeuralNetworks(MemberSpace):
         ``max_epochs`` passes. An int: exactly this many passes over the training data (each in a
         fresh order; a partial last batch is kept), stopping earlier only at ``stop_train_mse``.
     max_epochs : int, default 1000
-        The epoch budget of training until fit (``epochs=None``).
+        The epoch budget of training until fit (``epochs=None``; an error with ``epochs``).
     fit_fraction : float, default 0.01
         Training until fit stops a member once its training MSE is at most this fraction of the
         variance of the training targets (SPEC §8: 0.01, R² >= 0.99); ``measure`` applies the same
@@ -91,7 +91,7 @@ class NeuralNetworks(MemberSpace):
     def __init__(self, architecture="mlp", hidden=None, activation=None, optimizer: str = "adam",
                  lr: float = 1e-3, epochs: int | None = None, batch_size: int = 32,
                  stop_train_mse: float | None = None, device: str = "cpu", chunk_size: int | None = None,
-                 max_epochs: int = DEFAULT_MAX_EPOCHS, fit_fraction: float = FIT_FRACTION, **architecture_options):
+                 max_epochs: int | None = None, fit_fraction: float | None = None, **architecture_options):
         if callable(architecture):
             if architecture_options or hidden is not None or activation is not None:
                 given = sorted(architecture_options) or (["hidden"] if hidden is not None else ["activation"])
@@ -115,8 +115,14 @@ class NeuralNetworks(MemberSpace):
         self.optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
         self.lr = check_positive("lr", lr)
         self.epochs = None if epochs is None else check_positive("epochs", epochs, integer=True)
-        self.max_epochs = check_positive("max_epochs", max_epochs, integer=True)
-        self.fit_fraction = check_positive("fit_fraction", fit_fraction)
+        if self.epochs is not None:
+            for name, value in (("max_epochs", max_epochs), ("fit_fraction", fit_fraction)):
+                if value is not None:
+                    raise InputError(name, f"applies to training until fit; epochs={self.epochs} fixes the number "
+                                           "of epochs (leave one of them out)")
+        self.max_epochs = check_positive("max_epochs", DEFAULT_MAX_EPOCHS if max_epochs is None else max_epochs,
+                                         integer=True)
+        self.fit_fraction = check_positive("fit_fraction", FIT_FRACTION if fit_fraction is None else fit_fraction)
         self.batch_size = check_positive("batch_size", batch_size, integer=True)
         self.stop_train_mse = None if stop_train_mse is None else check_positive(
             "stop_train_mse", stop_train_mse, allow_zero=True)
