@@ -109,3 +109,49 @@ def test_task_construction_checks():
     assert t.classes is None and t.Y_train.shape == (3, 1)
     d = digits(100, 50, seed=3)
     assert d.Y_train.shape == (100, 10) and np.all(d.Y_train.sum(axis=1) == 1)
+
+
+# -- sample-size planning -----------------------------------------------------------------------
+def test_members_needed_predicts_the_width_of_a_larger_sample():
+    """The rule N' = N (w / w')^2 (docs/estimators.md), checked by drawing the N' it asks for.
+
+    Losses are draws of a chi-square law (df 10), ε its 20% quantile, the estimator the empirical
+    count with a 95% bootstrap interval. One interval's width is itself random (its relative
+    spread is about 20% here: a count of ~60 losses, and 200 bootstrap replicates), so the rule is
+    checked on means over 8 independent samples: the mean width w at N = 300, the members the rule
+    asks for to halve it, and the mean width those members give, within 15% of w / 2.
+    """
+    from scipy import stats
+
+    from inductive_bias._measure import members_needed
+
+    eps = float(stats.chi2(10).ppf(0.2))
+    rng = np.random.default_rng(5)
+
+    def width(n, seed):
+        result = measure_losses(rng.chisquare(10, n), [eps], estimator="empirical", n_bootstrap=200, seed=seed,
+                                interval_width=1.0)
+        lo, hi = result.results[0].interval
+        assert result.results[0].members_needed == members_needed((lo, hi), n, 1.0)
+        return hi - lo
+
+    w = np.mean([width(300, k) for k in range(8)])
+    needed = members_needed((0.0, w), 300, w / 2)
+    assert needed in (1200, 1201)
+    achieved = np.mean([width(needed, 100 + k) for k in range(8)])
+    assert abs(achieved / (w / 2) - 1) < 0.15
+
+
+def test_members_needed_in_json_and_table():
+    from inductive_bias.reports import format_result
+
+    rng = np.random.default_rng(0)
+    result = measure_losses(rng.chisquare(10, 200), [6.0, 5.0], estimator="empirical", n_bootstrap=20,
+                            interval_width=0.5)
+    assert all(r.members_needed is not None and r.members_needed > 0 for r in result.results)
+    back = MeasureResult.from_json(result.to_json())
+    assert [r.members_needed for r in back.results] == [r.members_needed for r in result.results]
+    assert result.fit.interval_width == 0.5
+    assert "plan   for intervals 0.5 bit wide: about" in format_result(result)
+    with pytest.raises(InputError, match="^interval_width"):
+        measure_losses(rng.chisquare(10, 20), [6.0], interval_width=0.0)

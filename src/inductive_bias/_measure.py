@@ -28,11 +28,13 @@ from .spaces.base import HypothesisSamples, HypothesisSpace, MemberSpace
 from .tasks import Task
 
 __all__ = ["measure", "measure_samples", "measure_losses", "default_target_errors", "choose_estimator",
-           "fit_threshold_for", "FIT_FRACTION", "EXACT"]
+           "fit_threshold_for", "fitted_only_for", "members_needed", "FIT_FRACTION", "MIN_FIT_SHARE", "EXACT"]
 
 EXACT = "exact"
 DEFAULT_STD_STEPS = (1, 2, 4, 8, 16)
 FIT_FRACTION = 0.01  # SPEC §8: a member fits when its training MSE <= 1% of the targets' variance
+MIN_FIT_SHARE = 0.5  # fewer fitting members than this share: the space gets no figure (SPEC §8)
+DEFAULT_INTERVAL_WIDTH = 1.0  # bits: the interval width sample-size planning is for
 
 
 def default_target_errors(mean: float, std: float, floor: float = 0.0) -> np.ndarray:
@@ -73,9 +75,10 @@ def choose_estimator(estimator, space: HypothesisSpace | None = None, *, has_exa
 def fit_threshold_for(spec: dict, target_variance: float | None, fit_threshold: float | None = None):
     """The training MSE at or below which a member fits the data, and the rule that set it (SPEC §8).
 
-    Default: the space's own stop criterion (``stop_train_mse``) where it has one, else 1% of the
-    variance of the training targets (R² >= 0.99; 0.0009 for balanced one-hot targets of 10
-    classes). Returns (None, why) where neither is known.
+    Default: the space's own stop criterion (``stop_train_mse``) where it has one, else its
+    ``fit_fraction`` (a space trained until fit) or 1% of the variance of the training targets
+    (R² >= 0.99; 0.0009 for balanced one-hot targets of 10 classes). Returns (None, why) where
+    neither is known.
     """
     if fit_threshold is not None:
         return check_positive("fit_threshold", fit_threshold, allow_zero=True), "given"
@@ -84,7 +87,21 @@ def fit_threshold_for(spec: dict, target_variance: float | None, fit_threshold: 
         return float(stop), "the space's stop_train_mse"
     if target_variance is None:
         return None, "unknown (the training targets' variance is not known)"
+    fraction = spec.get("fit_fraction") if spec else None
+    if fraction is not None and fraction != FIT_FRACTION:
+        return float(fraction) * float(target_variance), f"the space's fit_fraction {fraction:g} of the training " \
+                                                         f"targets' variance"
     return FIT_FRACTION * float(target_variance), "1% of the training targets' variance (R^2 >= 0.99)"
+
+
+def fitted_only_for(spec: dict | None, fitted_only: bool | None) -> bool:
+    """Whether only the members that fit enter the estimate (SPEC §8). None: the space's rule —
+    yes for a space whose members are trained until they fit (its spec has ``fit_fraction``), for
+    which a member that did not fit is a training run that ran out of its epoch budget; no for
+    others (fixed epochs, scikit-learn models), whose share that fits is reported only."""
+    if fitted_only is None:
+        return bool(spec) and spec.get("fit_fraction") is not None
+    return bool(fitted_only)
 
 
 def target_variance(task: Task) -> float:
@@ -94,7 +111,8 @@ def target_variance(task: Task) -> float:
 
 def measure(task: Task, space: HypothesisSpace, target_error=None, *, estimator=None, hypotheses: int = 1000,
             seed=0, method: str = "auto", n_bootstrap: int = 50, fit_threshold: float | None = None,
-            fitted_only: bool = False, progress: bool | None = None) -> MeasureResult:
+            fitted_only: bool | None = None, progress: bool | None = None,
+            interval_width: float = DEFAULT_INTERVAL_WIDTH) -> MeasureResult:
     """I(ε) = -log2 P[L(h) <= ε] for h drawn from ``space`` given ``task``'s training data.
 
     Parameters
@@ -122,10 +140,14 @@ def measure(task: Task, space: HypothesisSpace, target_error=None, *, estimator=
         Bootstrap refits for the interval of a sample-based estimate.
     fit_threshold : float, optional
         Training MSE at or below which a trained member fits the data (:func:`fit_threshold_for`).
-    fitted_only : bool, default False
-        Estimate from the members that fit only (SPEC §4, §8).
+    fitted_only : bool or None, default None
+        Estimate from the members that fit only (SPEC §4, §8). None: yes for spaces trained until
+        fit (:func:`fitted_only_for`).
     progress : bool or None
         Progress bar while training members; None: when stderr is a terminal.
+    interval_width : float, default 1.0
+        Sample-size planning: the width (bits) of the interval each target's ``members_needed``
+        is for (:func:`members_needed`).
 
     Returns
     -------
@@ -174,7 +196,7 @@ def measure(task: Task, space: HypothesisSpace, target_error=None, *, estimator=
     result = measure_samples(samples, eps, estimator=choice, n_bootstrap=n_bootstrap, seed=bootstrap, task=task,
                              space=space.spec(), fit_threshold=fit_threshold, fitted_only=fitted_only,
                              run_seed=seed if isinstance(space, MemberSpace) else None, recorded_seed=seed,
-                             _requested=hypotheses)
+                             _requested=hypotheses, interval_width=interval_width)
     timings = {"sample": sampled, **result.timings, "total": time.perf_counter() - tic}
     if cautions:
         cautions = tuple(dict.fromkeys(cautions))
@@ -240,8 +262,9 @@ _LOSS_SCALE = (1e-100, 1e100)
 def measure_samples(samples: HypothesisSamples, target_error=None, *, estimator="sampled", n_bootstrap: int = 50,
                     seed=None, task=None, space: dict | None = None, targets=None,
                     target_variance_: float | None = None, fit_threshold: float | None = None,
-                    fitted_only: bool = False, run_seed: int | None = None, store: str | None = None,
-                    space_id: str | None = None, recorded_seed=None, _requested: int | None = None) -> MeasureResult:
+                    fitted_only: bool | None = None, run_seed: int | None = None, store: str | None = None,
+                    space_id: str | None = None, recorded_seed=None, _requested: int | None = None,
+                    interval_width: float = DEFAULT_INTERVAL_WIDTH) -> MeasureResult:
     """I(ε) from sampled hypotheses: the one function that turns samples into a result (SPEC §3, §4, §8).
 
     Parameters
@@ -264,12 +287,17 @@ def measure_samples(samples: HypothesisSamples, target_error=None, *, estimator=
     target_variance_ : float, optional
         Variance of the training targets where ``task`` is not a Task (a store records it).
     fit_threshold, fitted_only
-        The fit rule (:func:`fit_threshold_for`) and whether only fitting members are used.
+        The fit rule (:func:`fit_threshold_for`) and whether only fitting members are used
+        (None: the space's rule, :func:`fitted_only_for`). Where only fitting members are used
+        and fewer than ``MIN_FIT_SHARE`` of the members fit, the result has no figure: every
+        target's bits are NaN, with the reason.
     run_seed, store, space_id
         Where the members came from, recorded in the result's :class:`MemberReport`.
     recorded_seed : int, optional
         The seed the caller was given (recorded in the :class:`FitReport`; ``seed`` is a stream
         split from it).
+    interval_width : float, default 1.0
+        The interval width (bits) whose members each target's ``members_needed`` states.
 
     Returns
     -------
@@ -280,6 +308,7 @@ def measure_samples(samples: HypothesisSamples, target_error=None, *, estimator=
         them as never reaching ε would give.
     """
     tic = time.perf_counter()
+    interval_width = check_positive("interval_width", interval_width)
     if not isinstance(samples, HypothesisSamples):
         raise InputError("samples", f"must be HypothesisSamples; got {type(samples).__name__}")
     space = dict(space or {"space": "unknown"})
@@ -307,6 +336,8 @@ def measure_samples(samples: HypothesisSamples, target_error=None, *, estimator=
     threshold, rule = (None, None) if train is None else fit_threshold_for(space, target_variance_, fit_threshold)
     fits = np.ones(test.size, bool) if threshold is None else (train <= threshold)
     finite = np.isfinite(test)
+    asked = fitted_only is not None and bool(fitted_only)
+    fitted_only = fitted_only_for(space, fitted_only) and (asked or threshold is not None)
     if fitted_only and threshold is None:
         raise InputError("fitted_only", f"needs a fit threshold: {rule or 'these samples have no training losses'}")
     used = finite & fits if fitted_only else finite
@@ -320,6 +351,8 @@ def measure_samples(samples: HypothesisSamples, target_error=None, *, estimator=
         test_accuracy_mean=float(np.mean(accuracies)) if accuracies else None,
         train_losses=None if train is None else train.tolist(), test_losses=test.tolist(),
         store=store, space_id=space_id, run_seed=run_seed)
+    if fitted_only and not asked and fits.mean() < MIN_FIT_SHARE:
+        return _too_few_fit(test[finite], eps, space, task, members, samples, tic)
     if losses.size == 0:
         why = "fit the training data" if fitted_only else "have a finite test loss"
         raise InputError("fit_threshold" if fitted_only else "losses", f"none of the {test.size} members {why}")
@@ -345,7 +378,7 @@ def measure_samples(samples: HypothesisSamples, target_error=None, *, estimator=
         eps = default_target_errors(loss["mean"], float(np.std(losses)))
     estimate = estimate_bits(losses, eps, method, n_bootstrap=n_bootstrap, seed=seed, predictions=predictions,
                              targets=targets)
-    results, untrusted = _target_results(estimate, losses)
+    results, untrusted = _target_results(estimate, losses, interval_width)
     if untrusted:
         warnings.warn(f"{estimate.estimator}: target error(s) {', '.join(f'{e:.6g}' for e in untrusted)} lie "
                       f"more than {estimate.trusted_depth:g} sd below the smallest of {losses.size} sampled losses, "
@@ -359,7 +392,8 @@ def measure_samples(samples: HypothesisSamples, target_error=None, *, estimator=
         interval=estimate.interval_kind, bootstrap_bias=_listed(estimate.bootstrap_bias), fit=estimate.params,
         goodness_of_fit=estimate.goodness_of_fit, failure=estimate.failure,
         sample_intervals=_listed(estimate.sample_interval), simultaneous_intervals=_listed(estimate.simultaneous_interval),
-        depth_below_min_sd=_listed(estimate.depth), trusted_depth_sd=estimate.trusted_depth)
+        depth_below_min_sd=_listed(estimate.depth), trusted_depth_sd=estimate.trusted_depth,
+        interval_width=interval_width)
     return MeasureResult(task=task or {"name": "losses"}, space=space, estimator=estimate.estimator,
                          results=tuple(results), loss=loss, fit=fit, members=members,
                          timings={"estimate": estimate.seconds, "total": time.perf_counter() - tic},
@@ -370,7 +404,30 @@ def _listed(values):
     return None if values is None else np.asarray(values, dtype=float).tolist()
 
 
-def _target_results(estimate, losses) -> tuple[list, list]:
+def members_needed(interval, members: int, width: float) -> int | None:
+    """Members an interval ``width`` bits wide would need, from one of width w on ``members``.
+
+    A bootstrap interval's width shrinks as 1/sqrt(N) (the estimate is a smooth function of the
+    sample, whose standard error falls as N^-1/2), so N' = ceil(N (w / width)^2). None where the
+    interval is missing or not finite (nothing to scale); an interval already narrower gives a
+    number below N (that many would have done).
+
+    Examples
+    --------
+    >>> members_needed((2.0, 4.0), 100, 1.0)      # width 2 bits on 100 members: 4x the members
+    400
+    >>> members_needed((3.0, math.inf), 100, 1.0) is None
+    True
+    """
+    if interval is None or members < 1:
+        return None
+    width_now = float(interval[1]) - float(interval[0])
+    if not math.isfinite(width_now) or width_now < 0:
+        return None
+    return max(1, math.ceil(members * (width_now / width) ** 2 - 1e-9))
+
+
+def _target_results(estimate, losses, interval_width: float = 1.0) -> tuple[list, list]:
     """One TargetResult per ε with its flags; the note is derived from the flags."""
     n = losses.size
     results, untrusted = [], []
@@ -395,10 +452,28 @@ def _target_results(estimate, losses) -> tuple[list, list]:
             notes.append(f"untrusted: {estimate.depth[j]:.2g} sd below the smallest loss; {estimate.estimator} was "
                          f"accurate on the ground-truth benchmark only {reach}")
             untrusted.append(float(e))
+        interval = tuple(float(v) for v in estimate.interval[j])
         results.append(TargetResult(float(e), b, "; ".join(notes) or None,
-                                    interval=tuple(float(v) for v in estimate.interval[j]), samples_below=below,
-                                    extrapolated=extrapolated, untrusted=distrusted))
+                                    interval=interval, samples_below=below,
+                                    extrapolated=extrapolated, untrusted=distrusted,
+                                    members_needed=members_needed(interval, n, interval_width)))
     return results, untrusted
+
+
+def _too_few_fit(finite_losses, eps, space, task, members, samples, tic) -> MeasureResult:
+    """Fewer than MIN_FIT_SHARE of the members fit the training data: they do not stand for the
+    space (SPEC §8), so there is no figure, only the reason (bits NaN, not reliable)."""
+    why = (f"only {members.members_fit} of {members.members} members fit the training data (train MSE <= "
+           f"{members.fit_threshold:.3g}: {members.fit_threshold_rule}); fewer than {MIN_FIT_SHARE:.0%} are too few "
+           f"to stand for the space (SPEC §8): train longer (max_epochs) or with another learning rate")
+    if eps is None:
+        eps = (default_target_errors(float(np.mean(finite_losses)), float(np.std(finite_losses)))
+               if finite_losses.size else np.array([math.nan]))
+    results = tuple(TargetResult(float(e), math.nan, why, reliable=False) for e in eps)
+    loss = {"samples": 0, "fit_share": members.fit_share}
+    return MeasureResult(task=task or {"name": "losses"}, space=space, estimator="none (too few members fit)",
+                         results=results, loss=loss, members=members, warnings=(why,),
+                         timings={"total": time.perf_counter() - tic}, version=__version__, samples=samples)
 
 
 def _point_mass(losses, eps, space, task, members, loss, samples, tic) -> MeasureResult:
@@ -426,7 +501,7 @@ def _point_mass(losses, eps, space, task, members, loss, samples, tic) -> Measur
 
 def measure_losses(losses, target_error=None, *, estimator="sampled", n_bootstrap: int = 50, seed=0,
                    train_losses=None, task=None, space: dict | None = None, predictions=None,
-                   targets=None) -> MeasureResult:
+                   targets=None, interval_width: float = DEFAULT_INTERVAL_WIDTH) -> MeasureResult:
     """I(ε) from test losses measured elsewhere, by a sample-based estimator (SPEC §3).
 
     A thin door to :func:`measure_samples`: the losses (and, where given, training losses and the
@@ -453,6 +528,8 @@ def measure_losses(losses, target_error=None, *, estimator="sampled", n_bootstra
         The N hypotheses' test predictions, for estimators that use them.
     targets : array_like (m, k), optional
         Test targets, where ``task`` is not a Task.
+    interval_width : float, default 1.0
+        Sample-size planning: the interval width (bits) each ``members_needed`` is for.
 
     Returns
     -------
@@ -468,4 +545,5 @@ def measure_losses(losses, target_error=None, *, estimator="sampled", n_bootstra
     samples = HypothesisSamples(losses=values, train_losses=None if train_losses is None else np.asarray(
         train_losses, dtype=np.float64), predictions=predictions)
     return measure_samples(samples, target_error, estimator=choice, n_bootstrap=n_bootstrap, seed=split_seed(seed)[1],
-                           task=task, space=space or {"space": "unknown"}, targets=targets, recorded_seed=seed)
+                           task=task, space=space or {"space": "unknown"}, targets=targets, recorded_seed=seed,
+                           interval_width=interval_width)

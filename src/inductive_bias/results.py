@@ -50,6 +50,10 @@ class TargetResult:
     warnings : tuple of str
         The diagnostics' one-line warnings that make this figure unreliable (also in the result's
         top-level ``warnings``).
+    members_needed : int or None
+        Sample-size planning (sample-based estimators): the members an interval of the requested
+        width (``FitReport.interval_width``) would need, from the width of ``interval`` scaling
+        as 1/sqrt(N) (docs/estimators.md); None where the interval is not finite.
     """
 
     target_error: float
@@ -62,6 +66,7 @@ class TargetResult:
     untrusted: bool = False
     reliable: bool = True
     warnings: tuple = ()
+    members_needed: int | None = None
 
     @property
     def impossible(self) -> bool:
@@ -86,6 +91,8 @@ class TargetResult:
                    reliable=bool(self.reliable))
         if self.warnings:
             out["warnings"] = list(self.warnings)
+        if self.members_needed is not None:
+            out["members_needed"] = int(self.members_needed)
         return out
 
     @classmethod
@@ -101,7 +108,7 @@ class TargetResult:
             lower = math.inf
         return cls(data["target_error"], bits, data.get("reason"), lower, interval, data.get("samples_below"),
                    bool(data.get("extrapolated", False)), bool(data.get("untrusted", False)),
-                   bool(data.get("reliable", True)), tuple(data.get("warnings", ())))
+                   bool(data.get("reliable", True)), tuple(data.get("warnings", ())), data.get("members_needed"))
 
 
 def _record_to_dict(record) -> dict:
@@ -146,6 +153,7 @@ class FitReport:
     simultaneous_intervals: list | None = None
     depth_below_min_sd: list | None = None
     trusted_depth_sd: float = 0.0
+    interval_width: float | None = None
 
     def to_dict(self) -> dict:
         return _record_to_dict(self)

@@ -50,7 +50,7 @@ def test_measure_table_and_plot(npz, tmp_path, capsys):
     (["--space", "ntk", "--n-estimators", "3"], "--n-estimators"),
     (["--space", "nngp", "--lengthscale", "2"], "--lengthscale"),   # a GP flag
     (["--space", "ntk", "--amplitude", "2"], "--amplitude"),
-    (["--space", "mlp", "--depth", "3"], "--depth"),                # ours, given to other spaces
+    (["--space", "random_forest", "--depth", "3"], "--depth"),      # shared with mlp/vit, not a forest
     (["--weight-var", "2"], "--weight-var"),
     (["--space", "ntk", "--activation", "swish"], "--activation"),
     (["--space", "nngp", "--depth", "-1"], "--depth"),

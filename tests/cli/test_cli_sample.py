@@ -66,6 +66,20 @@ def test_measure_trains_in_memory_without_a_store(capsys):
     assert result["diagnostics"]["fit_share"] == 1.0  # extra trees interpolate the training data
 
 
+@pytest.mark.parametrize("space, flags", [("decision_tree", ["--splitter", "random"]),
+                                          ("linear", ["--epochs", "50", "--step-size", "0.5", "--init-std", "2"])])
+def test_new_model_classes_through_the_cli(capsys, space, flags):
+    code, out, _ = _run(capsys, "measure", *TASK, "--space", space, *flags, "--hypotheses", "4", "-e", "0.2",
+                        "--estimator", "empirical", "--json")
+    result = json.loads(out)
+    assert code == 0 and result["space"]["space"] == space and result["diagnostics"]["members"] == 4
+    assert len(set(result["diagnostics"]["test_losses"])) > 1           # a distribution, not a point mass
+    if space == "linear":
+        assert (result["space"]["epochs"], result["space"]["step_size"], result["space"]["init_std"]) == (50, 0.5, 2.0)
+    else:
+        assert result["space"]["splitter"] == "random" and result["diagnostics"]["fit_share"] == 1.0
+
+
 @pytest.mark.parametrize("argv, message", [
     (["sample", "--space", "svm"], "argument --space: invalid choice: 'svm'"),
     (["sample", "--space", "mlp", "--epochs", "0"], "error: --epochs: must be finite and > 0; got 0"),
@@ -74,6 +88,10 @@ def test_measure_trains_in_memory_without_a_store(capsys):
     (["sample", "--space", "knn", "--epochs", "5"], "error: --epochs: does not apply to --space knn"),
     (["sample", "--space", "random_forest", "--n-estimators", "0"], "error: --n-estimators: must be finite and > 0"),
     (["sample", "--space", "linear", "--hypotheses", "0"], "error: --hypotheses: must be finite and > 0"),
+    (["sample", "--space", "knn", "--splitter", "random"], "error: --splitter: does not apply to --space knn"),
+    (["sample", "--space", "mlp", "--step-size", "0.5"], "error: --step-size: does not apply to --space mlp"),
+    (["sample", "--space", "linear", "--step-size", "2.5"], "error: --step-size: must lie in (0, 2)"),
+    (["sample", "--space", "random_forest", "--max-epochs", "5"], "error: --max-epochs: does not apply"),
 ])
 def test_bad_sample_flags(tmp_path, capsys, argv, message):
     full = argv + ["--store", str(tmp_path / "s.db")] + ([] if "--hypotheses" in argv else ["--hypotheses", "2"])
@@ -236,3 +254,36 @@ def test_members_line_cautions_on_a_failed_fit():
 def test_measure_refuses_flags_of_the_other_kind_of_space(capsys, argv, message):
     code, _, err = _run(capsys, *argv)
     assert code == 2 and message in err and err.count("\n") == 1
+
+
+# -- every architecture option is a flag (so an experiment file can set it) ------------------------
+@pytest.mark.parametrize("argv, expected", [
+    (["--space", "mlp", "--width", "32", "--depth", "3"], {"hidden": [32, 32, 32]}),
+    (["--space", "mlp", "--depth", "1"], {"hidden": [256]}),
+    (["--space", "mlp", "--width", "64"], {"hidden": [64, 64]}),
+    (["--space", "mlp", "--depth", "0"], {"hidden": []}),
+    (["--space", "cnn", "--channels", "8", "8", "4", "--filter-size", "5"], {"channels": [8, 8, 4], "kernel_size": 5}),
+    (["--space", "lcn", "--channels", "6", "--image-shape", "1", "8", "8"], {"channels": [6], "image_shape": [1, 8, 8]}),
+    (["--space", "vit", "--width", "16", "--depth", "3", "--heads", "2", "--patch-size", "4", "--mlp-dim", "24"],
+     {"dim": 16, "depth": 3, "heads": 2, "patch_size": 4, "mlp_dim": 24}),
+])
+def test_architecture_options_are_flags(argv, expected):
+    from inductive_bias.cli._space_args import build_trained_space
+    from inductive_bias.cli.main import build_parser
+
+    args = build_parser().parse_args(["sample", *argv, "--store", "unused.db", "--hypotheses", "1"])
+    spec = build_trained_space(args).spec()
+    assert {key: spec[key] for key in expected} == expected
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--space", "cnn", "--width", "8"], "--width: applies to --space mlp and vit; for cnn give --channels"),
+    (["--space", "mlp", "--hidden", "8", "--depth", "2"], "--depth: cannot be combined with --hidden"),
+    (["--space", "mlp", "--filter-size", "3"], "--filter-size: is not an option of architecture 'mlp'"),
+    (["--space", "cnn", "--filter-size", "4"], "--filter-size: must be odd"),
+    (["--space", "vit", "--heads", "5"], "--heads: must divide dim=32"),
+    (["--space", "knn", "--channels", "4"], "--channels: does not apply to --space knn"),
+])
+def test_bad_architecture_flags(tmp_path, capsys, argv, message):
+    code, _, err = _run(capsys, "sample", *TASK, *argv, "--hypotheses", "1", "--store", str(tmp_path / "s.db"))
+    assert code == 2 and message in err and "Traceback" not in err

@@ -241,6 +241,10 @@ def test_image_shape_inferred_or_required():
     (dict(device="tpu"), "device"),
     (dict(chunk_size=0), "chunk_size"),
     (dict(stop_train_mse=-1.0), "stop_train_mse"),
+    (dict(epochs=5, max_epochs=10), "max_epochs"),
+    (dict(epochs=5, fit_fraction=0.1), "fit_fraction"),
+    (dict(max_epochs=0), "max_epochs"),
+    (dict(fit_fraction=0.0), "fit_fraction"),
 ])
 def test_bad_settings_name_the_argument(kwargs, argument):
     with pytest.raises(InputError) as error:
@@ -273,3 +277,90 @@ def test_bad_seeds_and_task(task):
     with pytest.raises(InputError, match="task"):
         tiny().train_members("digits", [0])
     assert tiny().train_members(task, []) == []
+
+
+# -- training until fit (SPEC §8) -----------------------------------------------------------------
+def until_fit(**options):
+    settings = dict(hidden=(64,), batch_size=8, lr=3e-3, max_epochs=400)
+    if options.get("epochs") is not None:
+        del settings["max_epochs"]      # a fixed epoch count: the same member, without stopping
+    settings.update(options)
+    return NeuralNetworks("mlp", **settings)
+
+
+def test_default_trains_each_member_until_it_fits(task):
+    from inductive_bias._measure import target_variance
+
+    threshold = 0.01 * target_variance(task)
+    members = until_fit().train_members(task, SEEDS)
+    assert all(m.train_loss <= threshold for m in members)
+    epochs = [m.epochs for m in members]
+    assert len(set(epochs)) > 1 and max(epochs) < 400        # members stop apart, within the budget
+    # each stopped at the first epoch that fits: the same member trained for exactly that many
+    # epochs, and one fewer, by the fixed-epoch road (another computation: no stopping at all)
+    for i in (0, 1):
+        seed, e = SEEDS[i], epochs[i]
+        exact = until_fit(epochs=e).train_members(task, [seed])[0]
+        before = until_fit(epochs=e - 1).train_members(task, [seed])[0] if e > 1 else None
+        np.testing.assert_allclose(exact.test_loss, members[i].test_loss, rtol=1e-5)
+        assert exact.train_loss <= threshold * (1 + 1e-5)
+        assert before is None or before.train_loss > threshold
+
+
+def test_members_that_stop_leave_the_others_unchanged(task):
+    # members of one chunk stop at different epochs and leave the computation (with their Adam
+    # moments); those that go on must be the members each would be trained alone
+    together = until_fit(chunk_size=4).train_members(task, SEEDS)
+    for i, seed in enumerate(SEEDS):
+        alone = until_fit().train_members(task, [seed])[0]
+        assert alone.epochs == together[i].epochs
+        np.testing.assert_allclose(alone.test_loss, together[i].test_loss, rtol=1e-5)
+
+
+def test_until_fit_through_the_vmapped_road_matches_the_batched_mlp(task):
+    template = architectures.build("mlp", 64, 10, architectures.resolve_options("mlp", {"hidden": (64,)}))
+    stacked_params = []
+    for s in SEEDS:
+        architectures.initialise(template, torch.Generator().manual_seed(s))
+        stacked_params.append({k: v.detach().clone() for k, v in template.named_parameters()})
+    stacked = {k: torch.stack([p[k] for p in stacked_params]) for k in stacked_params[0]}
+    data = tuple(torch.tensor(a, dtype=torch.float32) for a in (task.X_train, task.Y_train, task.X_test, task.Y_test))
+    threshold = 0.01 * float(np.mean(np.var(task.Y_train, axis=0)))
+    kwargs = dict(epochs=400, optimizer="adam", lr=3e-3, batch_size=8, stop_train_mse=threshold)
+    gens = lambda: [torch.Generator().manual_seed(s) for s in SEEDS]   # noqa: E731
+    a = train_chunk(BatchedMLP.from_modules({k: v.clone() for k, v in stacked.items()}, 2, "relu"), gens(), data,
+                    **kwargs)
+    b = train_chunk(VmappedModule(template, {k: v.clone() for k, v in stacked.items()}), gens(), data, **kwargs)
+    assert torch.equal(a[2], b[2]) and len(set(a[2].tolist())) > 1
+    torch.testing.assert_close(a[1], b[1], rtol=1e-4, atol=1e-5)
+
+
+def test_epoch_budget_and_spec(task):
+    space = until_fit(max_epochs=1)
+    members = space.train_members(task, SEEDS[:2])
+    assert [m.epochs for m in members] == [1, 1]
+    spec = space.spec()
+    assert spec["epochs"] is None and spec["max_epochs"] == 1 and spec["fit_fraction"] == 0.01
+    # a fixed epoch count keeps the identity it had before (no until-fit keys)
+    assert "max_epochs" not in tiny().spec() and "fit_fraction" not in tiny().spec()
+    # a looser fit_fraction stops sooner
+    loose = until_fit(fit_fraction=0.2).train_members(task, SEEDS)
+    tight = until_fit().train_members(task, SEEDS)
+    assert all(a.epochs <= b.epochs for a, b in zip(loose, tight))
+    assert any(a.epochs < b.epochs for a, b in zip(loose, tight))
+
+
+@pytest.mark.filterwarnings("ignore::inductive_bias.exceptions.ExtrapolationWarning")
+def test_measure_uses_fitting_members_and_refuses_a_figure_when_too_few_fit(task):
+    from inductive_bias import measure
+
+    fitted = measure(task, until_fit(), [0.05], hypotheses=6, n_bootstrap=5, seed=1)
+    assert fitted.members.fitted_only and fitted.members.members_fit == 6 and np.isfinite(fitted.bits[0])
+    starved = measure(task, until_fit(max_epochs=1), [0.05], hypotheses=6, n_bootstrap=5, seed=1)
+    assert starved.members.members_fit == 0 and math.isnan(starved.bits[0])
+    assert "only 0 of 6 members fit" in starved.results[0].reason and not starved.results[0].reliable
+    # asked for every member, the estimate is made (and says the members do not fit)
+    every = measure(task, until_fit(max_epochs=1), [0.05], hypotheses=6, n_bootstrap=5, seed=1, fitted_only=False)
+    assert np.isfinite(every.bits[0]) and every.members.fit_share == 0.0
+    # fixed-epoch spaces keep every member unless asked
+    assert not measure(task, tiny(), [0.05], hypotheses=4, n_bootstrap=5).members.fitted_only

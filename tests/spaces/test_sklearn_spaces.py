@@ -46,7 +46,7 @@ def test_same_seed_same_member_other_seed_other_member(task, model, params):
     assert a.predictions.shape == task.Y_test.shape
 
 
-@pytest.mark.parametrize("model", ["knn", "kernel_ridge", "linear"])
+@pytest.mark.parametrize("model", ["knn", "kernel_ridge", "least_squares"])
 def test_deterministic_models_say_they_are_a_point_mass(task, model):
     with pytest.warns(PointMassWarning, match="point mass"):
         space = ScikitLearnSpace(model)
@@ -75,9 +75,9 @@ def test_kernel_ridge_is_the_regularised_kernel_interpolant(task):
     np.testing.assert_allclose(member.predictions, expected, rtol=1e-8, atol=1e-10)
 
 
-def test_linear_alpha_zero_is_least_squares(task):
+def test_least_squares_alpha_zero_is_least_squares(task):
     with pytest.warns(PointMassWarning):
-        member, = ScikitLearnSpace("linear").train_members(task, [0], predictions=True)
+        member, = ScikitLearnSpace("least_squares").train_members(task, [0], predictions=True)
     X = np.column_stack([task.X_train, np.ones(task.n_train)])
     coef, *_ = np.linalg.lstsq(X, task.Y_train, rcond=None)
     expected = np.column_stack([task.X_test, np.ones(task.n_test)]) @ coef
@@ -118,7 +118,13 @@ def test_regression_task_has_no_accuracy():
     ({"model": "gradient_boosting", "learning_rate": -0.1}, "learning_rate"),
     ({"model": "kernel_ridge", "kernel": "cosine"}, "kernel"),
     ({"model": "kernel_ridge", "alpha": 0.0}, "alpha"),
-    ({"model": "linear", "alpha": -1.0}, "alpha"),
+    ({"model": "least_squares", "alpha": -1.0}, "alpha"),
+    ({"model": "linear", "alpha": 0.0}, "alpha"),
+    ({"model": "linear", "step_size": 2.0}, "step_size"),
+    ({"model": "linear", "epochs": 0}, "epochs"),
+    ({"model": "linear", "init_std": -1.0}, "init_std"),
+    ({"model": "decision_tree", "splitter": "worst"}, "splitter"),
+    ({"model": "decision_tree", "n_estimators": 3}, "n_estimators"),
     ({"model": 3}, "model"),
 ])
 def test_bad_parameters_name_the_argument(kwargs, argument):
@@ -148,3 +154,72 @@ def test_measure_samples_a_trained_space(task):
                      hypotheses=6, seed=0, n_bootstrap=5)
     assert result.loss["samples"] == 6
     assert result.loss["train_max"] == 0.0  # extra trees without bootstrap interpolate their training data
+
+
+# -- decision_tree and linear: distributions, not point masses ------------------------------------
+def test_decision_tree_members_differ_and_fit(task):
+    """A fully grown tree interpolates the training data (digits has no duplicate inputs with
+    different labels here: checked), and the random feature subset per split makes members differ."""
+    from sklearn.tree import DecisionTreeRegressor
+
+    assert len({row.tobytes() for row in task.X_train}) == task.n_train
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PointMassWarning)
+        space = ScikitLearnSpace("decision_tree")
+    assert "deterministic" not in space.spec() and space.spec()["max_features"] == "sqrt"
+    members = space.train_members(task, [1, 2, 3, 4, 5], predictions=True)
+    assert all(m.train_loss == 0.0 for m in members)
+    assert len({m.test_loss for m in members}) == 5
+    # the member is scikit-learn's tree with the member's random_state
+    tree = DecisionTreeRegressor(max_features="sqrt", random_state=_random_state(3)).fit(task.X_train, task.Y_train)
+    np.testing.assert_array_equal(members[2].predictions, tree.predict(task.X_test))
+    # random thresholds too
+    other = ScikitLearnSpace("decision_tree", splitter="random").train_members(task, [1])[0]
+    assert other.train_loss == 0.0 and other.test_loss != members[0].test_loss
+
+
+def test_linear_gradient_descent_is_the_closed_form_of_its_iteration(task):
+    """T steps of gradient descent on a quadratic: W_T = W* + (I - eta H)^T (W_0 - W*), with W*
+    the minimum-norm least-squares weights, evaluated here by an eigendecomposition of H (an
+    independent computation: no iteration). Agreement to 1e-8 relative: 1000 float64 steps."""
+    from inductive_bias.spaces.sklearn_models import linear_gradient_descent
+
+    X, Y = task.X_train, task.Y_train
+    A = np.column_stack([X, np.ones(len(X))])
+    n, k = Y.shape
+    H = 2 * A.T @ A / (n * k)
+    lam, V = np.linalg.eigh(H)
+    eta = 0.7 / lam[-1]
+    W_star = np.linalg.pinv(A) @ Y
+    W0 = np.random.default_rng(np.random.SeedSequence(9)).standard_normal((A.shape[1], k)) * (0.5 / np.sqrt(A.shape[1]))
+    decay = V @ np.diag((1 - eta * lam) ** 300) @ V.T
+    expected = W_star + decay @ (W0 - W_star)
+    got = linear_gradient_descent(X, Y, 9, epochs=300, step_size=0.7, init_std=0.5)
+    np.testing.assert_allclose(A @ got, A @ expected, rtol=1e-8, atol=1e-9)
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-8)
+
+
+def test_linear_members_differ_and_fit_where_a_linear_model_can():
+    """More features than training points: a linear model can interpolate, and gradient descent
+    gets there (train MSE below the SPEC §8 threshold); members keep their random initial weights
+    along the directions the data do not determine, so their test predictions differ."""
+    small = digits(30, 60, seed=2)                         # 65 weights per output, 30 rows
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PointMassWarning)
+        space = ScikitLearnSpace("linear", epochs=20000)
+    assert space.spec() == {"space": "linear", "epochs": 20000, "step_size": 1.0, "init_std": 1.0}
+    members = space.train_members(small, [1, 2, 3], predictions=True)
+    threshold = 0.01 * np.mean(np.var(small.Y_train, axis=0))
+    assert all(m.train_loss <= threshold for m in members)
+    assert len({m.test_loss for m in members}) == 3
+    assert np.abs(members[0].predictions - members[1].predictions).max() > 0.01
+    # with more rows than (well-conditioned) features the data determine every direction: after
+    # enough steps every member is the least-squares fit, the point mass of least_squares
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((200, 5))
+    y = X @ rng.standard_normal(5) + 0.3 * rng.standard_normal(200)
+    wide = Task.from_arrays(X[:150], y[:150], X[150:], y[150:])
+    with pytest.warns(PointMassWarning):
+        ls, = ScikitLearnSpace("least_squares").train_members(wide, [0], predictions=True)
+    for m in ScikitLearnSpace("linear", epochs=2000).train_members(wide, [1, 2], predictions=True):
+        np.testing.assert_allclose(m.predictions, ls.predictions, rtol=1e-6, atol=1e-9)

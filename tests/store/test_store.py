@@ -263,11 +263,11 @@ def test_store_summary(tmp_path, task):
     sample_into_store(task, FakeSpace(), path, 5, seed=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PointMassWarning)
-        sample_into_store(task, ScikitLearnSpace("linear"), path, 2, seed=0)
+        sample_into_store(task, ScikitLearnSpace("least_squares"), path, 2, seed=0)
     fake, linear = store_summary(path)
     assert (fake["members"], fake["first_index"], fake["last_index"], fake["missing_below_last"]) == (5, 0, 4, 0)
     assert fake["test_accuracy_mean"] == 0.5 and fake["summary"] == "fake train_scale=0.001"
-    assert linear["summary"].startswith("linear (point mass)")
+    assert linear["summary"].startswith("least_squares (point mass)")
     assert "scikit-learn" in linear["environments"][0]
 
 

@@ -93,3 +93,41 @@ def test_pca_matches_scikit_learn_up_to_sign():
     assert "PCA to 3" in steps[0]
     with pytest.raises(InputError, match="pca"):
         apply_pca(X, Y, 7)
+
+
+# -- --permute-features ---------------------------------------------------------------------------
+def test_permute_features_is_one_fixed_permutation_from_the_task_seed():
+    from inductive_bias import GaussianProcess, digits, load_task, measure
+    from inductive_bias.tasks import feature_permutation, permute_features
+
+    plain = digits(80, 60, seed=2)
+    shuffled = load_task("digits", n_train=80, n_test=60, seed=2, permute_features=True)
+    order = feature_permutation(64, 2)
+    assert sorted(order) == list(range(64)) and not np.array_equal(order, np.arange(64))
+    # the same points (the loader's streams are untouched), their features reordered alike
+    np.testing.assert_array_equal(shuffled.X_train, plain.X_train[:, order])
+    np.testing.assert_array_equal(shuffled.X_test, plain.X_test[:, order])
+    np.testing.assert_array_equal(shuffled.Y_train, plain.Y_train)
+    assert np.array_equal(feature_permutation(64, 2), order) and not np.array_equal(feature_permutation(64, 3), order)
+    # part of the task's identity
+    described = shuffled.describe()
+    assert described["permuted_features"] is True and "permuted" in described["preprocessing"]
+    from inductive_bias.store import task_identity
+
+    assert task_identity(shuffled) != task_identity(plain)
+    # an isotropic kernel does not see feature order: the exact bits are unchanged (to rounding)
+    space = GaussianProcess("rbf", "median")
+    a = measure(plain, space, [1.0]).bits[0]
+    b = measure(permute_features(plain, 2), space, [1.0]).bits[0]
+    assert a == pytest.approx(b, rel=1e-9)
+
+
+def test_permute_features_flag(capsys, tmp_path):
+    from inductive_bias.cli.main import main
+
+    code = main(["measure", "--data", "digits", "--n-train", "50", "--n-test", "50", "--permute-features", "-e", "1.0",
+                 "--json"])
+    out = capsys.readouterr().out
+    assert code == 0 and '"permuted_features": true' in out
+    with pytest.raises(InputError, match="^permute_features: must be True or False"):
+        __import__("inductive_bias").load_task("digits", permute_features="yes")

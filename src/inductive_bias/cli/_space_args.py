@@ -77,20 +77,16 @@ INFINITE_WIDTH_SPACES = ("nngp", "ntk")
 
 
 def add_infinite_width_arguments(parser) -> None:
-    """Flags of the infinite-width spaces (SPEC §7). ``--activation`` is the neural spaces' flag,
-    shared: it names the activation of either kind of network."""
+    """Flags of the infinite-width spaces alone (SPEC §7). They share ``--activation``, ``--depth``,
+    ``--weight-var``, ``--bias-var``, ``--channels`` and ``--filter-size`` with the network spaces
+    (:func:`add_trained_space_arguments`, which must be added too)."""
     from ..spaces.infinite_width import ARCHITECTURES, READOUTS
 
-    g = parser.add_argument_group("infinite-width network spaces (--space nngp, ntk; also --activation, --jitter)")
+    g = parser.add_argument_group("infinite-width network spaces (--space nngp, ntk; also --activation, --depth, "
+                                  "--weight-var, --bias-var, --channels, --filter-size, --jitter)")
     g.add_argument("--architecture", choices=list(ARCHITECTURES), help="network architecture (default mlp)")
-    g.add_argument("--depth", type=int, metavar="L", help="hidden layers (default 2)")
-    _add_variance_flags(g)
     g.add_argument("--readout", choices=list(READOUTS),
                    help="cnn, lcn: a weight per position (flatten, default) or global average pooling (gap)")
-    g.add_argument("--channels", type=int, metavar="C",
-                   help="cnn, lcn: channels of the input images (default: the image loader's recorded shape, "
-                        "else 1 channel of square images)")
-    g.add_argument("--filter-size", type=int, metavar="F", help="cnn, lcn: odd filter size (default 3)")
 
 
 def build_infinite_width_space(args):
@@ -102,6 +98,11 @@ def build_infinite_width_space(args):
     from ..spaces.infinite_width import InfiniteWidthNetwork
 
     options = _given(args, {"activation", *_INFINITE_WIDTH_FLAGS})
+    if "channels" in options:  # hidden layers are infinitely wide: the one count is the input's
+        if len(options["channels"]) != 1:
+            raise InputError("channels", f"takes one value for --space {args.space} (the input images' channels); "
+                                         f"got {' '.join(map(str, options['channels']))}")
+        options["channels"] = options["channels"][0]
     return InfiniteWidthNetwork(args.space, jitter=getattr(args, "jitter", None), **options)
 
 
@@ -109,11 +110,17 @@ def build_infinite_width_space(args):
 _NEURAL_FLAGS = {"hidden": "hidden", "activation": "activation", "optimizer": "optimizer", "lr": "lr",
                  "epochs": "epochs", "batch_size": "batch_size", "stop_train_mse": "stop_train_mse",
                  "device": "device", "chunk_size": "chunk_size", "parameterization": "parameterization",
-                 "weight_var": "weight_var", "bias_var": "bias_var"}
+                 "weight_var": "weight_var", "bias_var": "bias_var", "max_epochs": "max_epochs",
+                 "fit_fraction": "fit_fraction", "channels": "channels", "filter_size": "kernel_size",
+                 "patch_size": "patch_size", "heads": "heads", "mlp_dim": "mlp_dim", "image_shape": "image_shape",
+                 "width": "width", "depth": "depth"}
+# --width and --depth name one thing across architectures: mlp hidden=(width,) * depth, vit dim and depth
+_WIDTH_DEPTH = {"mlp": ("hidden width", "hidden layers"), "vit": ("dim", "depth")}
 _SKLEARN_FLAGS = {"n_estimators": "n_estimators", "max_depth": "max_depth", "max_features": "max_features",
                   "min_samples_leaf": "min_samples_leaf", "subsample": "subsample", "lr": "learning_rate",
                   "n_neighbors": "n_neighbors", "alpha": "alpha", "kernel": "kernel", "lengthscale": "lengthscale",
-                  "n_jobs": "n_jobs"}
+                  "n_jobs": "n_jobs", "splitter": "splitter", "epochs": "epochs", "step_size": "step_size",
+                  "init_std": "init_std"}
 _INFINITE_WIDTH_FLAGS = ("architecture", "depth", "weight_var", "bias_var", "readout", "channels", "filter_size")
 
 
@@ -126,39 +133,65 @@ def _add_variance_flags(group) -> None:
                        help="bias variance σb² of nngp/ntk and of --parameterization ntk (default 0.1)")
 
 
-def add_trained_space_arguments(parser, *, kernel_flags: bool = True, variance_flags: bool = True) -> None:
+def add_trained_space_arguments(parser, *, kernel_flags: bool = True) -> None:
     """Flags of the trained spaces. ``kernel_flags=False`` where the command already has the GP
-    flags ``--kernel`` and ``--lengthscale`` (kernel_ridge then uses those); ``variance_flags=False``
-    where the infinite-width flags (which include ``--weight-var``/``--bias-var``) are there too."""
+    flags ``--kernel`` and ``--lengthscale`` (kernel_ridge then uses those)."""
     nn = parser.add_argument_group("neural-network spaces (--space mlp, cnn, lcn, vit)")
-    nn.add_argument("--hidden", type=int, nargs="+", metavar="WIDTH", help="hidden widths (default 256 256)")
-    nn.add_argument("--activation", help="activation function (default relu)")
+    nn.add_argument("--hidden", type=int, nargs="+", metavar="WIDTH", help="mlp: hidden widths (default 256 256)")
+    nn.add_argument("--width", type=int, metavar="W",
+                    help="mlp: every hidden layer's width (with --depth: --hidden W W ..., default 256); vit: the "
+                         "token width dim (default 32)")
+    nn.add_argument("--depth", type=int, metavar="D",
+                    help="mlp, nngp, ntk: hidden layers (default 2); vit: transformer blocks (default 2)")
+    nn.add_argument("--channels", type=int, nargs="+", metavar="C",
+                    help="cnn, lcn: output channels of each layer (default 16 32); nngp, ntk: one value, the input "
+                         "images' channels (default: the loader's recorded shape, else 1 channel of square images)")
+    nn.add_argument("--filter-size", type=int, metavar="F", help="cnn, lcn, nngp, ntk: filter size, odd (default 3)")
+    nn.add_argument("--patch-size", type=int, metavar="P", help="vit: patch side, dividing the image (default 2)")
+    nn.add_argument("--heads", type=int, metavar="H", help="vit: attention heads, dividing --width (default 4)")
+    nn.add_argument("--mlp-dim", type=int, metavar="M", help="vit: hidden width of each block's MLP (default 64)")
+    nn.add_argument("--image-shape", type=int, nargs=3, metavar=("C", "H", "W"),
+                    help="cnn, lcn, vit: the flat inputs' image shape (default: square, one channel)")
+    nn.add_argument("--activation", help="activation function (default relu; vit gelu)")
     nn.add_argument("--optimizer", choices=["adam", "sgd"], help="optimizer (default adam)")
     nn.add_argument("--lr", type=float, help="learning rate (default 1e-3; gradient_boosting: 0.1)")
-    nn.add_argument("--epochs", type=int, help="training epochs (default 20)")
+    nn.add_argument("--epochs", type=int, help="train exactly this many epochs (default: until each member fits "
+                                               "the training data, SPEC §8, within --max-epochs)")
+    nn.add_argument("--max-epochs", type=int, metavar="E", help="epoch budget of training until fit (default 1000)")
+    nn.add_argument("--fit-fraction", type=float, metavar="F",
+                    help="training until fit stops a member at training MSE <= F x the training targets' "
+                         "variance (default 0.01, R^2 >= 0.99)")
     nn.add_argument("--batch-size", type=_batch_size, help="minibatch size, or 'full' for full-batch gradient "
                                                              "descent (default 32; 'full' with --parameterization ntk)")
     nn.add_argument("--stop-train-mse", type=float, metavar="MSE",
-                    help="stop a member once its training MSE is at or below this (default: train all epochs)")
+                    help="stop a member once its training MSE is at or below this (default: the --fit-fraction "
+                         "rule without --epochs; all --epochs with it)")
     nn.add_argument("--parameterization", choices=["standard", "ntk"],
                     help="mlp, cnn: 'ntk' draws weights and biases N(0, 1) and scales each layer by "
                          "sqrt(weight-var / fan_in) and sqrt(bias-var) (SPEC §7); default standard")
-    if variance_flags:
-        _add_variance_flags(nn)
+    _add_variance_flags(nn)
     nn.add_argument("--device", choices=["cpu", "cuda"], help="where to train (default cpu)")
     nn.add_argument("--chunk-size", type=int, metavar="K",
                     help="members trained together in one batched computation (default: automatic)")
     sk = parser.add_argument_group("scikit-learn spaces (--space random_forest, extra_trees, gradient_boosting, "
-                                   "knn, kernel_ridge, linear)")
+                                   "decision_tree, knn, kernel_ridge, least_squares, linear)")
     sk.add_argument("--n-estimators", type=int, help="trees / boosting stages (default 100)")
     sk.add_argument("--max-depth", type=int, help="tree depth (default: unlimited; gradient_boosting 3)")
     sk.add_argument("--max-features", type=_max_features,
-                    help="features tried per split: a fraction, a count, sqrt or log2 (default 1.0)")
+                    help="features tried per split: a fraction, a count, sqrt or log2 (default 1.0; "
+                         "decision_tree sqrt)")
+    sk.add_argument("--splitter", choices=["best", "random"],
+                    help="decision_tree: best split of the features tried, or a random threshold (default best)")
     sk.add_argument("--min-samples-leaf", type=int, help="minimum samples per leaf (default 1)")
     sk.add_argument("--subsample", type=float, help="gradient_boosting: fraction of rows per stage (default 0.8)")
     sk.add_argument("--n-neighbors", type=int, help="knn: neighbours (default 5)")
-    sk.add_argument("--alpha", type=float, help="kernel_ridge: regularisation (default 1); linear: ridge "
+    sk.add_argument("--alpha", type=float, help="kernel_ridge: regularisation (default 1); least_squares: ridge "
                                                 "penalty (default 0, least squares)")
+    sk.add_argument("--step-size", type=float, metavar="S",
+                    help="linear: gradient-descent step times 1/(largest curvature), in (0, 2) (default 1); "
+                         "its --epochs are full-batch steps (default 1000)")
+    sk.add_argument("--init-std", type=float, metavar="SD",
+                    help="linear: initial weights N(0, SD^2/(features+1)) (default 1)")
     if kernel_flags:
         sk.add_argument("--kernel", help="kernel_ridge: rbf, laplace, matern32, matern52 (default rbf)")
         sk.add_argument("--lengthscale", type=_lengthscale, help="kernel_ridge: a number or 'median' (default 1.0)")
@@ -206,11 +239,39 @@ def build_trained_space(args, notes: list | None = None):
     return result
 
 
+def _width_and_depth(space: str, options: dict) -> None:
+    """Turn --width/--depth into the architecture's own options (in place)."""
+    width, depth = options.pop("width", None), options.pop("depth", None)
+    if width is None and depth is None:
+        return
+    given = "width" if width is not None else "depth"
+    if space not in _WIDTH_DEPTH:
+        raise InputError(given, f"applies to --space mlp and vit; for {space} give --channels (one per layer)")
+    if space == "mlp":
+        if "hidden" in options:
+            raise InputError(given, "cannot be combined with --hidden (both set the hidden layers)")
+        from ..spaces.neural import ARCHITECTURES
+
+        default = ARCHITECTURES["mlp"]["hidden"]
+        width = default[0] if width is None else width
+        depth = len(default) if depth is None else depth
+        if isinstance(depth, int) and not isinstance(depth, bool) and depth < 0:
+            raise InputError("depth", f"must be >= 0 (0: a linear model); got {depth}")
+        options["hidden"] = (width,) * depth
+    else:
+        if width is not None:
+            options["dim"] = width
+        if depth is not None:
+            options["depth"] = depth
+
+
 def _neural(args):
     # the space validates its own parameters (one check, one message)
     options = {_NEURAL_FLAGS[dest]: value for dest, value in _given(args, _NEURAL_FLAGS).items()}
-    if "hidden" in options:
-        options["hidden"] = tuple(options["hidden"])
+    for key in ("hidden", "channels", "image_shape"):
+        if key in options:
+            options[key] = tuple(options[key])
+    _width_and_depth(args.space, options)
     try:
         from ..spaces.neural import NeuralNetworks
     except ModuleNotFoundError as error:
@@ -218,4 +279,9 @@ def _neural(args):
             raise
         raise InputError("space", f"{args.space} needs the neural-network spaces (inductive_bias.spaces.neural), "
                                   "which this installation lacks") from None
-    return NeuralNetworks(architecture=args.space, **options)
+    try:
+        return NeuralNetworks(architecture=args.space, **options)
+    except InputError as error:
+        if error.argument != "kernel_size":
+            raise
+        raise InputError("filter_size", error.detail) from None  # the flag's name for the space's kernel_size

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..exceptions import InputError
 from ..tasks import load_task
-from ..tasks.registry import resolve_source
+from ..tasks.registry import GENERIC_OPTIONS, resolve_source
 
 # (flag, loader keyword, argparse keywords, help)
 _OPTIONS = (
@@ -23,6 +23,8 @@ _OPTIONS = (
     ("--grayscale", "grayscale", {"action": "store_const", "const": True}, "convert colour images to gray"),
     ("--resize", "resize", {"metavar": "N|HxW"}, "resize images (omniglot default 28)"),
     ("--pca", "pca", {"type": int, "metavar": "D"}, "project inputs on D principal components of the training inputs"),
+    ("--permute-features", "permute_features", {"action": "store_const", "const": True},
+     "any task: put the input features in one fixed order drawn from the task seed (destroys locality)"),
     ("--intrinsic-dim", "intrinsic_dim", {"type": int, "metavar": "M"}, "synthetic: manifold dimension m (default 2)"),
     ("--ambient-dim", "ambient_dim", {"type": int, "metavar": "D"}, "synthetic: number of features (default 32)"),
     ("--n-classes", "n_classes", {"type": int, "metavar": "K"}, "synthetic: number of classes (default 2)"),
@@ -54,7 +56,7 @@ def add_task_arguments(parser, skip: tuple[str, ...] = ()) -> None:
     one of them another meaning: ``complexity --classes`` is a count of classes)."""
     group = parser.add_argument_group("task", "see `inductive-bias tasks` for which options each --data takes")
     group.add_argument("--data", default=None,
-                       help="a built-in task (digits, cartpole, synthetic), a loader (mnist, fashion-mnist, cifar10, "
+                       help="a built-in task (digits, cartpole, synthetic, mnist1d), a loader (mnist, fashion-mnist, cifar10, "
                             "omniglot, hf, folder), or a .npz/.npy/.csv file (default digits)")
     group.add_argument("--n-train", type=int, help="training points (or episodes); default per task")
     group.add_argument("--n-test", type=int, help="test points (or episodes); default per task")
@@ -95,7 +97,8 @@ def task_from_args(args, notes: list | None = None):
     data = DEFAULT_DATA if args.data is None else args.data
     source, _ = resolve_source(data)
     flags = option_flags()
-    wrong = [flags[key] for key, value in options.items() if value is not None and key not in source.options]
+    wrong = [flags[key] for key, value in options.items()
+             if value is not None and key not in source.options and key not in GENERIC_OPTIONS]
     if wrong:
         others = f", nor {', '.join(wrong[1:])}" if len(wrong) > 1 else ""
         takes = " ".join(flags.get(o, o) for o in source.options)

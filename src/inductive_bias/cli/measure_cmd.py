@@ -35,15 +35,18 @@ def add_parser(sub):
                             "trained spaces: see their flags below)")
     add_gp_arguments(space, shared_with_kernel_ridge=True)
     add_infinite_width_arguments(p)
-    add_trained_space_arguments(p, kernel_flags=False, variance_flags=False)
+    add_trained_space_arguments(p, kernel_flags=False)
     store = p.add_argument_group("sample store (trained spaces)")
     store.add_argument("--store", metavar="FILE", help="read the members from this sample store (see `sample`)")
     store.add_argument("--space-id", metavar="ID", help="the stored space (see `runs`); instead of the space flags")
     store.add_argument("--fit-threshold", type=float, metavar="MSE",
                        help="training MSE at or below which a member fits the data (default: the space's "
                             "--stop-train-mse, else 1%% of the training targets' variance)")
-    store.add_argument("--fitted-only", action="store_true",
-                       help="estimate from the members that fit the training data only")
+    store.add_argument("--fitted-only", action="store_true", default=None,
+                       help="estimate from the members that fit the training data only (default for spaces "
+                            "trained until fit, SPEC §8)")
+    store.add_argument("--all-members", dest="fitted_only", action="store_false",
+                       help="estimate from every member with a finite test loss, fitting or not")
     est = p.add_argument_group("estimation")
     add_target_error(est)
     add_estimation(est, [EXACT, *ESTIMATORS], default=None)
@@ -53,6 +56,9 @@ def add_parser(sub):
     est.add_argument("--hypotheses", type=int, default=None, metavar="N",
                      help=f"hypotheses sampled for a sample-based estimator or the plot (default "
                           f"{DEFAULT_HYPOTHESES}; with --store: all stored members)")
+    est.add_argument("--interval-width", type=float, default=1.0, metavar="BITS",
+                     help="sample-size planning: report the members an interval this wide would need "
+                          "(default 1 bit)")
     est.add_argument("--method", default="auto", choices=TAIL_METHODS,
                      help="tail evaluation of the exact law (default auto: inversion)")
     add_output(p)
@@ -96,7 +102,8 @@ def run(args) -> int:
                 warnings.simplefilter("ignore", ConditioningWarning)
             result = measure(task, space, args.target_error, estimator=None if args.estimator is None else estimator,
                              hypotheses=hypotheses, seed=args.seed, method=args.method, n_bootstrap=args.bootstrap,
-                             fit_threshold=args.fit_threshold, fitted_only=args.fitted_only)
+                             fit_threshold=args.fit_threshold, fitted_only=args.fitted_only,
+                             interval_width=args.interval_width)
     for note in notes:
         print(f"inductive-bias measure: note: {note}", file=sys.stderr)
     emit(result, args)
@@ -138,7 +145,8 @@ def _from_store(args, estimator, notes):
                                                             "stored predictions (sampled with --predictions)")
         return measure_store(store, record.space_id, args.target_error, estimator=estimator,
                              n_bootstrap=args.bootstrap, seed=args.seed, hypotheses=args.hypotheses,
-                             fit_threshold=args.fit_threshold, fitted_only=args.fitted_only, task=task)
+                             fit_threshold=args.fit_threshold, fitted_only=args.fitted_only, task=task,
+                             interval_width=args.interval_width)
 
 
 def members_line(result) -> str:
@@ -149,7 +157,8 @@ def members_line(result) -> str:
         text += (f", {d.members_fit} fit the training data (train MSE <= {d.fit_threshold:.3g}: "
                  f"{d.fit_threshold_rule})")
     if d.fitted_only:
-        text += f"; estimated from those {d.members_used}"
+        text += (f"; estimated from those {d.members_used}" if result.loss.get("samples") != 0
+                 else "; too few to estimate from (SPEC §8)")
     if d.non_finite_members:
         text += f"; {d.non_finite_members} with a non-finite test loss left out"
     p_value = ((result.fit.goodness_of_fit if result.fit else None) or {}).get("ks_pvalue")

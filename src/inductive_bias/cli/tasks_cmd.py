@@ -37,6 +37,8 @@ def run(args) -> int:
             lines.append(f"  {name:<20} {source.summary}")
             lines.append(f"  {'':<20} options: {' '.join(_flag(o) for o in source.options)}")
         lines.append("")
+    lines.append("every task also takes --permute-features: its input features in one fixed order drawn from "
+                 "--task-seed")
     lines.append("(n/n): default training/test points. Example: inductive-bias measure --data synthetic "
                  "--intrinsic-dim 4 --lengthscale median")
     sys.stdout.write("\n".join(lines) + "\n")

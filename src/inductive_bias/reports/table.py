@@ -51,4 +51,23 @@ def format_result(result) -> str:
             extra = format_bits(r.bits_lower_bound)
         lines.append(f"{r.target_error:>14.6g}  {format_bits(r.bits):>14}  {extra:>24}  {r.reason or ''}".rstrip())
     lines += [f"warning  {line}" for line in getattr(result, "warnings", ())]
+    plan = _plan_line(result)
+    if plan:
+        lines += ["", plan]
     return "\n".join(lines)
+
+
+def _plan_line(result) -> str:
+    """``plan   a 1-bit wide interval needs about 120 members at ε 0.015, ...``: sample-size
+    planning (width ∝ 1/sqrt(N), docs/estimators.md); empty where nothing was planned."""
+    fit = getattr(result, "fit", None)
+    width = getattr(fit, "interval_width", None)
+    planned = [r for r in result.results if r.members_needed is not None]
+    if not planned or width is None:
+        return ""
+    used = result.members.members_used if result.members is not None else result.loss.get("samples")
+    first, *rest = planned
+    each = ", ".join([f"{first.members_needed} members at ε = {first.target_error:.6g}",
+                      *(f"{r.members_needed} at ε = {r.target_error:.6g}" for r in rest)])
+    return (f"plan   for intervals {width:g} bit wide: about {each} (now {used}; the width shrinks as "
+            f"1/sqrt(members))")

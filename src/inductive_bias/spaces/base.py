@@ -75,7 +75,9 @@ class Member:
     """One trained hypothesis of a :class:`MemberSpace`: its seed and what it scored (SPEC §4).
 
     ``test_loss`` and ``train_loss`` are MSE over the whole set and all outputs (SPEC §1);
-    ``test_accuracy`` is None for regression targets; ``predictions`` (m, k) only where asked for.
+    ``test_accuracy`` is None for regression targets; ``predictions`` (m, k) only where asked for;
+    ``epochs`` the passes over the training data an iteratively trained member took (in memory
+    only, not stored).
     """
 
     seed: int
@@ -84,6 +86,7 @@ class Member:
     test_accuracy: float | None = None
     seconds: float = 0.0
     predictions: np.ndarray | None = None
+    epochs: int | None = None
 
 
 class MemberSpace(HypothesisSpace):

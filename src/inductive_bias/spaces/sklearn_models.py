@@ -6,6 +6,11 @@ randomness (bootstrap samples, feature subsets, split thresholds, subsampling). 
 internal randomness (k-NN, kernel ridge, least squares) give the same model for every seed: their
 space is a point mass, which :class:`ScikitLearnSpace` says (``spec()["deterministic"]`` and a
 :class:`PointMassWarning`) instead of pretending to sample.
+
+Two of the named models are not scikit-learn's own estimators: ``decision_tree`` is one
+scikit-learn tree randomised by its seed (a random feature subset at each split), and ``linear``
+is a linear model trained by full-batch gradient descent from a Gaussian initialisation drawn
+from the seed (:func:`linear_gradient_descent`), so that both are distributions, not point masses.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from .._validation import check_choice, check_positive
 from .base import Member, MemberSpace
 from .kernels import KERNELS, kernel_matrix, median_lengthscale
 
-__all__ = ["ScikitLearnSpace", "PointMassWarning", "SKLEARN_MODELS"]
+__all__ = ["ScikitLearnSpace", "PointMassWarning", "SKLEARN_MODELS", "linear_gradient_descent"]
 
 
 # name -> (deterministic, {parameter: default}); the defaults are scikit-learn's except where noted
@@ -33,19 +38,25 @@ SKLEARN_MODELS = {
     # more than tie-breaking between equally good splits.
     "gradient_boosting": (False, {"n_estimators": 100, "learning_rate": 0.1, "max_depth": 3,
                                   "subsample": 0.8}),
+    # one tree; max_features "sqrt" (scikit-learn: all features): a random feature subset at each
+    # split, as in a random forest, so that members differ; fully grown, it fits the training data
+    "decision_tree": (False, {"max_depth": None, "max_features": "sqrt", "min_samples_leaf": 1,
+                              "splitter": "best"}),
     "knn": (True, {"n_neighbors": 5, "weights": "uniform"}),
     # the kernels of the GP spaces (SPEC §2), so that kernel ridge is the GP posterior mean with
     # noise variance alpha (relative to the unit prior variance)
     "kernel_ridge": (True, {"kernel": "rbf", "lengthscale": 1.0, "alpha": 1.0}),
     # alpha 0: least squares (LinearRegression); alpha > 0: ridge
-    "linear": (True, {"alpha": 0.0}),
+    "least_squares": (True, {"alpha": 0.0}),
+    # gradient descent from a random initialisation (linear_gradient_descent)
+    "linear": (False, {"epochs": 1000, "step_size": 1.0, "init_std": 1.0}),
 }
 
 
 def _check_params(model: str, params: dict) -> dict:
     """Validate the main parameters of a named model; the argument named is the parameter."""
     out = dict(params)
-    for name in ("n_estimators", "min_samples_leaf", "n_neighbors"):
+    for name in ("n_estimators", "min_samples_leaf", "n_neighbors", "epochs"):
         if name in out:
             out[name] = check_positive(name, out[name], integer=True)
     if out.get("max_depth") is not None:
@@ -69,7 +80,16 @@ def _check_params(model: str, params: dict) -> dict:
         if out["subsample"] > 1:
             raise InputError("subsample", f"must lie in (0, 1]; got {out['subsample']!r}")
     if "alpha" in out:
-        out["alpha"] = check_positive("alpha", out["alpha"], allow_zero=model == "linear")
+        out["alpha"] = check_positive("alpha", out["alpha"], allow_zero=model == "least_squares")
+    if "step_size" in out:
+        out["step_size"] = check_positive("step_size", out["step_size"])
+        if out["step_size"] >= 2:
+            raise InputError("step_size", f"must lie in (0, 2): gradient descent with a larger step (times the "
+                                          f"inverse curvature) diverges; got {out['step_size']!r}")
+    if "init_std" in out:
+        out["init_std"] = check_positive("init_std", out["init_std"], allow_zero=True)
+    if "splitter" in out:
+        check_choice("splitter", out["splitter"], ("best", "random"))
     if "bootstrap" in out and not isinstance(out["bootstrap"], (bool, np.bool_)):
         raise InputError("bootstrap", f"must be True or False; got {out['bootstrap']!r}")
     if "weights" in out:
@@ -107,8 +127,8 @@ class ScikitLearnSpace(MemberSpace):
     Parameters
     ----------
     model : str or scikit-learn regressor
-        A name from :data:`SKLEARN_MODELS` (random_forest, extra_trees, gradient_boosting, knn,
-        kernel_ridge, linear), or an unfitted regressor instance with a ``random_state``
+        A name from :data:`SKLEARN_MODELS` (random_forest, extra_trees, gradient_boosting,
+        decision_tree, knn, kernel_ridge, least_squares, linear), or an unfitted regressor instance with a ``random_state``
         parameter (it is cloned; its other parameters are kept and recorded in :meth:`spec`).
     n_jobs : int or None, default None
         Worker processes of tree ensembles (not part of the space's identity).
@@ -118,7 +138,7 @@ class ScikitLearnSpace(MemberSpace):
 
     Notes
     -----
-    knn, kernel_ridge and linear have no internal randomness: all members are one model, the
+    knn, kernel_ridge and least_squares have no internal randomness: all members are one model, the
     space is a point mass, I(ε) is 0 at or above its loss and +inf below. Their ``spec()`` carries
     ``"deterministic": True`` and construction warns (:class:`PointMassWarning`).
 
@@ -203,6 +223,12 @@ class ScikitLearnSpace(MemberSpace):
             return cls(n_estimators=p["n_estimators"], max_depth=p["max_depth"], max_features=p["max_features"],
                        min_samples_leaf=p["min_samples_leaf"], bootstrap=p["bootstrap"],
                        random_state=_random_state(seed), n_jobs=self.n_jobs)
+        if self.model == "decision_tree":
+            from sklearn.tree import DecisionTreeRegressor
+
+            return DecisionTreeRegressor(max_depth=p["max_depth"], max_features=p["max_features"],
+                                         min_samples_leaf=p["min_samples_leaf"], splitter=p["splitter"],
+                                         random_state=_random_state(seed))
         if self.model == "gradient_boosting":
             from sklearn.ensemble import GradientBoostingRegressor
             from sklearn.multioutput import MultiOutputRegressor
@@ -216,11 +242,11 @@ class ScikitLearnSpace(MemberSpace):
             from sklearn.neighbors import KNeighborsRegressor
 
             return KNeighborsRegressor(n_neighbors=p["n_neighbors"], weights=p["weights"])
-        if self.model == "linear":
+        if self.model == "least_squares":
             from sklearn.linear_model import LinearRegression, Ridge
 
             return LinearRegression() if p["alpha"] == 0 else Ridge(alpha=p["alpha"])
-        raise AssertionError(self.model)  # kernel_ridge is fitted in _fit_predict
+        raise AssertionError(self.model)  # kernel_ridge and linear are fitted in _fit_predict
 
     def _fit_predict(self, task, seed: int):
         """(train predictions, test predictions) of the member with this seed."""
@@ -233,6 +259,11 @@ class ScikitLearnSpace(MemberSpace):
             K_test = kernel_matrix(p["kernel"], task.X_test, task.X_train, ell)
             estimator = KernelRidge(alpha=p["alpha"], kernel="precomputed").fit(K, task.Y_train)
             return estimator.predict(K), estimator.predict(K_test)
+        if self.model == "linear":
+            p = self.params
+            weights = linear_gradient_descent(task.X_train, task.Y_train, seed, epochs=p["epochs"],
+                                              step_size=p["step_size"], init_std=p["init_std"])
+            return _affine(task.X_train) @ weights, _affine(task.X_test) @ weights
         estimator = self._estimator(seed)
         if self.model == "knn" and task.n_train < self.params["n_neighbors"]:
             raise InputError("n_neighbors", f"must be <= the {task.n_train} training points; "
@@ -276,3 +307,49 @@ class ScikitLearnSpace(MemberSpace):
             if progress is not None:
                 progress(len(members))
         return members
+
+
+def _affine(X) -> np.ndarray:
+    """Inputs with a constant column appended (the bias is the last row of the weights)."""
+    X = np.asarray(X, dtype=np.float64)
+    return np.hstack([X, np.ones((X.shape[0], 1))])
+
+
+def linear_gradient_descent(X, Y, seed: int, *, epochs: int = 1000, step_size: float = 1.0,
+                            init_std: float = 1.0) -> np.ndarray:
+    """Weights ``(d + 1, k)`` (bias last) of a linear model trained by full-batch gradient descent.
+
+    The loss is the training MSE over all rows and outputs (SPEC §1),
+    ``L(W) = |X~ W - Y|^2 / (n k)`` with ``X~ = [X, 1]``, whose gradient is ``H W - G`` with
+    ``H = 2 X~'X~ / (n k)`` and ``G = 2 X~'Y / (n k)``. The initial weights are independent
+    ``N(0, init_std^2 / (d + 1))`` (unit-scale outputs for unit-scale inputs), drawn from the
+    member's seed; each epoch is one step ``W <- W - (step_size / lambda_max(H)) (H W - G)``.
+    ``step_size`` in (0, 2) makes every direction contract (a step of 1/lambda_max is the largest
+    that never overshoots), so the weights converge to least squares along directions the data
+    determine and keep their random initial values along the others: after finitely many steps,
+    directions of small curvature are still near their initialisation, which is what makes the
+    space a distribution and not a point mass.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.arange(6.0).reshape(3, 2); Y = X @ np.array([[1.0], [-1.0]]) + 0.5
+    >>> W = linear_gradient_descent(X, Y, seed=0, epochs=5000)
+    >>> bool(np.allclose(np.hstack([X, np.ones((3, 1))]) @ W, Y, atol=1e-6))
+    True
+    """
+    A = _affine(X)
+    Y = np.asarray(Y, dtype=np.float64)
+    n, k = Y.shape
+    scale = 2.0 / (n * k)
+    H = scale * (A.T @ A)
+    G = scale * (A.T @ Y)
+    top = float(np.linalg.eigvalsh(H)[-1])
+    rng = np.random.default_rng(np.random.SeedSequence(int(seed)))
+    W = rng.standard_normal((A.shape[1], k)) * (init_std / np.sqrt(A.shape[1]))
+    if top <= 0:       # no data direction at all (all-zero inputs and targets): nothing to learn
+        return W
+    eta = step_size / top
+    for _ in range(epochs):
+        W -= eta * (H @ W - G)
+    return W

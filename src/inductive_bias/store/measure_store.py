@@ -15,7 +15,7 @@ __all__ = ["measure_store"]
 
 def measure_store(store, space_id: str, target_error=None, *, estimator="sampled", n_bootstrap: int = 50,
                   seed=0, hypotheses: int | None = None, fit_threshold: float | None = None,
-                  fitted_only: bool = False, task=None) -> MeasureResult:
+                  fitted_only: bool | None = None, task=None, interval_width: float = 1.0) -> MeasureResult:
     """Measure I(ε) of a stored space from its members (sample-based, SPEC §3): the store's
     samples, then :func:`~inductive_bias.measure_samples`, exactly as :func:`~inductive_bias.measure`
     does with members trained in memory (the same members and seed give the same result).
@@ -37,8 +37,11 @@ def measure_store(store, space_id: str, target_error=None, *, estimator="sampled
     fit_threshold : float, optional
         Training MSE at or below which a member fits; default the space's ``stop_train_mse``,
         else 1% of the training targets' variance (SPEC §8).
-    fitted_only : bool, default False
-        Estimate from the members that fit only.
+    fitted_only : bool or None, default None
+        Estimate from the members that fit only; None: the space's rule (yes for spaces trained
+        until fit, :func:`~inductive_bias._measure.fitted_only_for`).
+    interval_width : float, default 1.0
+        Sample-size planning: the interval width (bits) each target's ``members_needed`` is for.
     task : Task, optional
         The task the space was trained on (checked against the store). With it, members stored
         with their test predictions feed the function-space estimator ("sampled" then means it).
@@ -79,4 +82,5 @@ def measure_store(store, space_id: str, target_error=None, *, estimator="sampled
     return measure_samples(samples, eps, estimator=choice, n_bootstrap=n_bootstrap, seed=split_seed(seed)[1],
                            task=record.task, targets=None if samples.predictions is None else task.Y_test, target_variance_=record.target_variance,
                            space=space, fit_threshold=fit_threshold, fitted_only=fitted_only,
-                           run_seed=record.run_seed, store=path, space_id=record.space_id, recorded_seed=seed)
+                           run_seed=record.run_seed, store=path, space_id=record.space_id, recorded_seed=seed,
+                           interval_width=interval_width)

@@ -10,11 +10,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from ..exceptions import InputError
 
-__all__ = ["TASKS", "TaskSource", "load_task", "resolve_source"]
+__all__ = ["GENERIC_OPTIONS", "TASKS", "TaskSource", "load_task", "resolve_source"]
 
 _IMAGE_OPTIONS = ("classes", "seed", "download", "scale", "grayscale", "resize", "pca")
+#: options every task takes, applied after it is made (tasks/_preprocess.py)
+GENERIC_OPTIONS = ("permute_features",)
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,9 @@ TASKS: dict[str, TaskSource] = {source.name: source for source in (
                ("n_train", "n_test", "seed", "intrinsic_dim", "ambient_dim", "n_classes", "frequency",
                 "teacher_frequency", "teacher_features"),
                "inputs on an m-dim manifold in R^D, labels from a smooth random teacher (500/500)"),
+    TaskSource("mnist1d", "built-in", "mnist1d:load_mnist1d", ("n_train", "n_test", "classes", "seed"),
+               "MNIST-1D (Greydanus 2020), 40-sample 1-D signals, 10 classes, generated offline; needs "
+               "`mnist1d` (1000/1000)"),
     TaskSource("mnist", "loader", "idx:load_mnist", ("data_dir", "n_train", "n_test", *_IMAGE_OPTIONS),
                "MNIST from its IDX files (gzipped or not) in --data-dir (1000/1000)"),
     TaskSource("fashion-mnist", "loader", "idx:load_fashion_mnist", ("data_dir", "n_train", "n_test", *_IMAGE_OPTIONS),
@@ -95,7 +102,9 @@ def load_task(data: str, **options):
         Hugging Face ``save_to_disk`` directory, or one folder of images per class).
     **options
         The entry's options (see ``inductive-bias tasks``); an option it does not take is an
-        :class:`InputError` naming it.
+        :class:`InputError` naming it. Every task also takes ``permute_features=True``: its
+        features in one fixed order drawn from its ``seed`` (default 0;
+        :func:`~inductive_bias.tasks._preprocess.permute_features`).
 
     Examples
     --------
@@ -107,6 +116,9 @@ def load_task(data: str, **options):
         raise InputError("data", f"must be a task name or a path; got {data!r}")
     source, implied = resolve_source(str(data))
     given = {k: v for k, v in options.items() if v is not None}
+    permute = given.pop("permute_features", False)
+    if not isinstance(permute, (bool, np.bool_)):
+        raise InputError("permute_features", f"must be True or False; got {permute!r}")
     wrong = [k for k in given if k not in source.options]
     if wrong:
         others = f", nor {', '.join(wrong[1:])}" if len(wrong) > 1 else ""
@@ -114,4 +126,9 @@ def load_task(data: str, **options):
                          f"(it takes: {', '.join(source.options)})")
     if "data_dir" in implied and "data_dir" in given:
         raise InputError("data_dir", f"--data already names the folder {data}; leave out --data-dir")
-    return source.function()(**implied, **given)
+    task = source.function()(**implied, **given)
+    if permute:
+        from ._preprocess import permute_features
+
+        task = permute_features(task, given.get("seed", 0))
+    return task

@@ -20,10 +20,17 @@ and k outputs, and ``predict(X)`` for inputs shared by all members -> ``(E, rows
 
 from __future__ import annotations
 
+import copy
+
 import torch
 from torch import nn
 
 __all__ = ["BatchedMLP", "StackedModule", "VmappedModule", "make_optimizer", "train_chunk"]
+
+# A member stops when its training MSE, in float64, is at most the threshold times this: the
+# member's recorded training loss is computed again from its float32 predictions by the task
+# (another summation order), and must not land a rounding error above the threshold.
+_STOP_MARGIN = 1.0 - 1e-9
 
 _ACTIVATION_FORWARD = {
     "relu": torch.relu,
@@ -144,6 +151,19 @@ class BatchedMLP:
     def predict(self, X):
         return self._forward(X)[0]
 
+    def select(self, index) -> "BatchedMLP":
+        """The members ``index`` (a 1-d index tensor) alone, as a new ensemble with fresh
+        gradient buffers (members that stopped leave the computation)."""
+        new = object.__new__(BatchedMLP)
+        new.transposed, new.activation, new.scales = self.transposed, self.activation, self.scales
+        new._buffers = {}   # shapes change with the number of members
+        new.weights = [w[index].contiguous() for w in self.weights]
+        new.biases = [b[index].contiguous() for b in self.biases]
+        new.params = [t for pair in zip(new.weights, new.biases) for t in pair]
+        for p in new.params:
+            p.grad = torch.zeros_like(p)
+        return new
+
 
 class VmappedModule:
     """Stacked members of any stateless module, gradients by ``vmap(grad(loss))``."""
@@ -172,6 +192,13 @@ class VmappedModule:
     @torch.no_grad()
     def predict(self, X):
         return self._predict(tuple(self.params), X)
+
+    def select(self, index) -> "VmappedModule":
+        """The members ``index`` (a 1-d index tensor) alone (the vmapped functions do not
+        depend on the number of members)."""
+        new = copy.copy(self)
+        new.params = [p.detach()[index].contiguous() for p in self.params]
+        return new
 
 
 class StackedModule:
@@ -218,6 +245,20 @@ def _predict_rows(model, X, rows: int):
     return torch.cat([model.predict(X[i:i + rows]) for i in range(0, X.shape[0], rows)], dim=1)
 
 
+def _carry_optimizer(name: str, lr: float, old, old_params, new_params, index):
+    """A new optimizer over ``new_params`` (the members ``index`` of ``old_params``) that goes on
+    where ``old`` stopped: Adam's moments are sliced per member, its step count is shared."""
+    new = make_optimizer(name, new_params, lr)
+    for p_old, p_new in zip(old_params, new_params):
+        state = old.state.get(p_old)
+        if state:
+            new.state[p_new] = {key: (value[index].clone() if torch.is_tensor(value) and value.dim() > 0
+                                      and value.shape[0] == p_old.shape[0] else
+                                      (value.clone() if torch.is_tensor(value) else value))
+                                for key, value in state.items()}
+    return new
+
+
 def train_chunk(model, generators, data, *, epochs: int, optimizer: str, lr: float, batch_size: int,
                 stop_train_mse: float | None, eval_rows: int = 1024):
     """Train the stacked members of ``model`` and return their predictions.
@@ -228,9 +269,16 @@ def train_chunk(model, generators, data, *, epochs: int, optimizer: str, lr: flo
     generators : list of E torch.Generator
         Member i's data order in each epoch is ``torch.randperm(n, generator=generators[i])``.
     data : (X_train, Y_train, X_test, Y_test) float tensors on the training device
+    epochs : int
+        The most epochs any member trains.
     stop_train_mse : float or None
-        A member whose training MSE (whole set, SPEC §1) is <= this after an epoch stops there:
-        its predictions are taken at that point (it keeps being updated with the others, unseen).
+        A member whose training MSE (whole set, SPEC §1, evaluated in float64) is <= this after an
+        epoch stops there: its predictions are taken at that point, and it leaves the batched
+        computation (its parameters and optimizer state are dropped from the stacks, so it is no
+        longer updated and costs nothing), while the others go on. The members that go on draw
+        the same data orders and take the same steps as they would have with it (each member's
+        optimizer state and generator are its own), so a member's numbers still depend on its
+        seed alone (to float rounding of the batched products).
 
     Returns
     -------
@@ -238,30 +286,41 @@ def train_chunk(model, generators, data, *, epochs: int, optimizer: str, lr: flo
     """
     X_train, Y_train, X_test, Y_test = data
     E, n = len(generators), X_train.shape[0]
+    generators = list(generators)
     opt = make_optimizer(optimizer, model.params, lr)
     train_pred = torch.empty(E, n, Y_train.shape[1], device=X_train.device)
     test_pred = torch.empty(E, X_test.shape[0], Y_test.shape[1], device=X_train.device)
-    stopped = torch.zeros(E, dtype=torch.bool, device=X_train.device)
     epochs_trained = torch.full((E,), epochs, dtype=torch.long)
+    active = torch.arange(E)                       # the original index of each member still training
+    targets64 = Y_train.double() if stop_train_mse is not None else None
     for epoch in range(epochs):
         order = torch.stack([torch.randperm(n, generator=g) for g in generators]).to(X_train.device)
         for start in range(0, n, batch_size):
             index = order[:, start:start + batch_size]            # (E, b): one gather per step
             model.step_grads(X_train[index], Y_train[index])
             opt.step()
-        if stop_train_mse is not None:
-            current = _predict_rows(model, X_train, eval_rows)
-            mse = ((current - Y_train) ** 2).mean(dim=(1, 2))
-            newly = (mse <= stop_train_mse) & ~stopped
-            if newly.any():
-                train_pred[newly] = current[newly]
-                test_pred[newly] = _predict_rows(model, X_test, eval_rows)[newly]
-                epochs_trained[newly.cpu()] = epoch + 1
-                stopped |= newly
-            if bool(stopped.all()):
-                break
-    if not bool(stopped.all()):
-        rest = ~stopped
-        train_pred[rest] = _predict_rows(model, X_train, eval_rows)[rest]
-        test_pred[rest] = _predict_rows(model, X_test, eval_rows)[rest]
+        if stop_train_mse is None:
+            continue
+        current = _predict_rows(model, X_train, eval_rows)
+        mse = ((current.double() - targets64) ** 2).mean(dim=(1, 2))
+        done = (mse <= stop_train_mse * _STOP_MARGIN).cpu()
+        if not bool(done.any()):
+            continue
+        finished = active[done]
+        train_pred[finished.to(train_pred.device)] = current[done.to(current.device)]
+        test_pred[finished.to(test_pred.device)] = _predict_rows(model, X_test, eval_rows)[done.to(current.device)]
+        epochs_trained[finished] = epoch + 1
+        keep = torch.nonzero(~done).flatten()
+        if keep.numel() == 0:
+            active = keep
+            break
+        old_params = model.params
+        model = model.select(keep.to(X_train.device))
+        opt = _carry_optimizer(optimizer, lr, opt, old_params, model.params, keep.to(X_train.device))
+        active = active[keep]
+        generators = [generators[i] for i in keep.tolist()]
+    if active.numel():
+        rows = active.to(train_pred.device)
+        train_pred[rows] = _predict_rows(model, X_train, eval_rows)
+        test_pred[rows] = _predict_rows(model, X_test, eval_rows)
     return train_pred, test_pred, epochs_trained

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..._measure import FIT_FRACTION, target_variance
 from ...exceptions import InputError
 from ..._validation import check_choice, check_positive
 from ...tasks import Task
@@ -25,14 +26,19 @@ OPTIMIZERS = ("adam", "sgd")
 PARAMETERIZATIONS = ("standard", "ntk")
 _CPU_CHUNK_PER_WORKER = 16  # members per CPU worker in a chunk (see benchmarks/nn_throughput.md)
 _MEMORY_BUDGET = 2 << 30   # bytes a chunk may use on a CPU; on a GPU half the free memory
+DEFAULT_MAX_EPOCHS = 1000  # the epoch budget of training until fit (docs/neural.md: what it takes)
 
 
 class NeuralNetworks(MemberSpace):
     """Networks of one architecture trained on the task, one seed per member (SPEC §4).
 
     A hypothesis is a network initialised and shown the training data in an order drawn from its
-    seed, trained for ``epochs`` with ``optimizer`` on the MSE to the (one-hot) targets; its loss is
-    the test MSE over the whole test set and all outputs (SPEC §1). Members of one space are
+    seed, trained with ``optimizer`` on the MSE to the (one-hot) targets until it fits the training
+    data (SPEC §4, §8: training MSE at most ``fit_fraction`` of the training targets' variance),
+    within ``max_epochs`` epochs; or, where ``epochs`` is given, for exactly that many epochs. Its
+    loss is the test MSE over the whole test set and all outputs (SPEC §1). A member that does not
+    fit within the budget is kept, with its training loss, and reported as not fitting (it is not
+    a sample of the space, SPEC §8). Members of one space are
     trained together as a batched ensemble, ``chunk_size`` at a time; a member's numbers depend on
     its seed alone, not on which members it was trained with (to float rounding).
 
@@ -51,12 +57,21 @@ class NeuralNetworks(MemberSpace):
     optimizer : {"adam", "sgd"}, default "adam" ("sgd" with ``parameterization="ntk"``)
         PyTorch's Adam (betas 0.9, 0.999, eps 1e-8) or plain SGD.
     lr : float, default 1e-3
-    epochs : int, default 20
-        Passes over the training data, each in a fresh order; a partial last batch is kept.
+    epochs : int or None, default None
+        None: train each member until it fits (see ``fit_fraction``, ``stop_train_mse``), at most
+        ``max_epochs`` passes. An int: exactly this many passes over the training data (each in a
+        fresh order; a partial last batch is kept), stopping earlier only at ``stop_train_mse``.
+    max_epochs : int, default 1000
+        The epoch budget of training until fit (``epochs=None``; an error with ``epochs``).
+    fit_fraction : float, default 0.01
+        Training until fit stops a member once its training MSE is at most this fraction of the
+        variance of the training targets (SPEC §8: 0.01, R² >= 0.99); ``measure`` applies the same
+        rule to decide which members fit.
     batch_size : int or "full", default 32 ("full" with ``parameterization="ntk"``)
         Rows per step; "full": the whole training set (full-batch gradient descent).
     stop_train_mse : float or None, default None
-        Stop a member after the first epoch at whose end its training MSE is <= this.
+        Stop a member after the first epoch at whose end its training MSE is <= this (an absolute
+        threshold; with ``epochs=None`` it replaces the ``fit_fraction`` rule).
     parameterization : {"standard", "ntk"}, default "standard"
         "ntk" (``mlp`` and ``cnn``): the NTK parameterisation of SPEC §7, weights and biases drawn
         N(0, 1), each layer ``σ_w/sqrt(fan_in) · W x + σ_b · b``. With the defaults sgd and
@@ -77,15 +92,16 @@ class NeuralNetworks(MemberSpace):
     Examples
     --------
     >>> from inductive_bias import NeuralNetworks, digits
-    >>> space = NeuralNetworks("mlp", hidden=(64,), epochs=5)
+    >>> space = NeuralNetworks("mlp", hidden=(64,), max_epochs=200)
     >>> samples = space.sample(digits(200, 200), n=8, seed=0)
     >>> samples.losses.shape
     (8,)
     """
 
     def __init__(self, architecture="mlp", hidden=None, activation=None, optimizer: str | None = None,
-                 lr: float = 1e-3, epochs: int = 20, batch_size: int | str | None = None,
+                 lr: float = 1e-3, epochs: int | None = None, batch_size: int | str | None = None,
                  stop_train_mse: float | None = None, device: str = "cpu", chunk_size: int | None = None,
+                 max_epochs: int | None = None, fit_fraction: float | None = None,
                  parameterization: str = "standard", weight_var: float | None = None,
                  bias_var: float | None = None, **architecture_options):
         if callable(architecture):
@@ -113,7 +129,15 @@ class NeuralNetworks(MemberSpace):
         full_batch = self.ntk is not None
         self.optimizer = check_choice("optimizer", optimizer or ("sgd" if full_batch else "adam"), OPTIMIZERS)
         self.lr = check_positive("lr", lr)
-        self.epochs = check_positive("epochs", epochs, integer=True)
+        self.epochs = None if epochs is None else check_positive("epochs", epochs, integer=True)
+        if self.epochs is not None:
+            for name, value in (("max_epochs", max_epochs), ("fit_fraction", fit_fraction)):
+                if value is not None:
+                    raise InputError(name, f"applies to training until fit; epochs={self.epochs} fixes the number "
+                                           "of epochs (leave one of them out)")
+        self.max_epochs = check_positive("max_epochs", DEFAULT_MAX_EPOCHS if max_epochs is None else max_epochs,
+                                         integer=True)
+        self.fit_fraction = check_positive("fit_fraction", FIT_FRACTION if fit_fraction is None else fit_fraction)
         if batch_size is None:
             batch_size = "full" if full_batch else 32
         self.batch_size = "full" if batch_size == "full" else check_positive("batch_size", batch_size, integer=True)
@@ -136,9 +160,22 @@ class NeuralNetworks(MemberSpace):
                      **{k: list(v) if isinstance(v, tuple) else v for k, v in self.options.items()}}
         if self.ntk is not None:
             ident.update(parameterization="ntk", weight_var=self.ntk[0], bias_var=self.ntk[1])
-        return {**ident, "optimizer": self.optimizer, "lr": self.lr, "epochs": self.epochs,
+        # a fixed epoch count keeps the identity it had before training until fit existed
+        until_fit = {} if self.epochs is not None else {"max_epochs": self.max_epochs,
+                                                         "fit_fraction": self.fit_fraction}
+        return {**ident, "optimizer": self.optimizer, "lr": self.lr, "epochs": self.epochs, **until_fit,
                 "batch_size": self.batch_size, "stop_train_mse": self.stop_train_mse,
                 "loss": "mse", "precision": "float32"}
+
+    def stopping_rule(self, task: Task) -> tuple[int, float | None]:
+        """(the most epochs a member trains, the training MSE at which it stops) on ``task``:
+        ``(epochs, stop_train_mse)`` for a fixed count, else ``(max_epochs, stop_train_mse or
+        fit_fraction * variance of the training targets)`` (SPEC §8)."""
+        if self.epochs is not None:
+            return self.epochs, self.stop_train_mse
+        if self.stop_train_mse is not None:
+            return self.max_epochs, self.stop_train_mse
+        return self.max_epochs, self.fit_fraction * target_variance(task)
 
     def __repr__(self) -> str:
         return f"NeuralNetworks({self.spec()})"
@@ -173,6 +210,7 @@ class NeuralNetworks(MemberSpace):
         data = tuple(torch.tensor(np.asarray(a, dtype=np.float32), device=device)
                      for a in (task.X_train, task.Y_train, task.X_test, task.Y_test))
         workers = self._workers()
+        epochs, stop = self.stopping_rule(task)
         members: list[Member] = []
         with _threads(1 if workers > 1 else None):
             for first in range(0, len(seeds), chunk):
@@ -184,8 +222,8 @@ class NeuralNetworks(MemberSpace):
 
                 def train(job):
                     model, generators = job
-                    return train_chunk(model, generators, data, epochs=self.epochs, optimizer=self.optimizer, lr=self.lr,
-                                       batch_size=self._rows_per_step(task), stop_train_mse=self.stop_train_mse)
+                    return train_chunk(model, generators, data, epochs=epochs, optimizer=self.optimizer, lr=self.lr,
+                                       batch_size=self._rows_per_step(task), stop_train_mse=stop)
 
                 if len(jobs) == 1:
                     results = [train(jobs[0])]
@@ -194,8 +232,9 @@ class NeuralNetworks(MemberSpace):
                         results = list(pool.map(train, jobs))
                 train_pred = torch.cat([r[0] for r in results])
                 test_pred = torch.cat([r[1] for r in results])
+                epochs_trained = torch.cat([r[2] for r in results]).tolist()
                 members += self._members(task, part, train_pred, test_pred, predictions,
-                                         (time.perf_counter() - start) / len(part))
+                                         (time.perf_counter() - start) / len(part), epochs_trained)
                 if progress is not None:
                     progress(len(members))
         return members
@@ -211,7 +250,7 @@ class NeuralNetworks(MemberSpace):
             return 1
         return self._cpu_workers if self._cpu_workers is not None else _cores()
 
-    def _members(self, task, seeds, train_pred, test_pred, keep, seconds):
+    def _members(self, task, seeds, train_pred, test_pred, keep, seconds, epochs_trained):
         test = test_pred.detach().to("cpu", torch.float64).numpy()
         train = train_pred.detach().to("cpu", torch.float64).numpy()
         test_loss = task.test_loss(test)
@@ -220,7 +259,7 @@ class NeuralNetworks(MemberSpace):
                     (test.argmax(axis=2) == task.Y_test.argmax(axis=1)).mean(axis=1))
         return [Member(seed=int(s), test_loss=float(test_loss[i]), train_loss=float(train_loss[i]),
                        test_accuracy=None if accuracy is None else float(accuracy[i]), seconds=seconds,
-                       predictions=test[i] if keep else None)
+                       predictions=test[i] if keep else None, epochs=int(epochs_trained[i]))
                 for i, s in enumerate(seeds)]
 
     # -- members ----------------------------------------------------------------------------------
