@@ -243,3 +243,38 @@ def test_bad_keys_are_one_line_naming_the_key_with_exit_status_2(tmp_path, capsy
 def test_a_sweep_naming_no_space_is_refused():
     with pytest.raises(InputError, match=r"sweep\[0\]\.space"):
         Experiment.from_toml('[[space]]\nname = "gp"\n[[sweep]]\nspace = "mlp"\nparameter = "hidden"\nvalues = [1]\n')
+
+
+def test_the_report_is_self_contained(two_runs):
+    """Every figure is embedded (base64 PNG that decodes to an image) and nothing in the page, nor
+    in any embedded image, points to the web; the PNGs beside it are the same figures."""
+    import base64
+    import csv
+    import io
+    import re
+
+    from PIL import Image
+
+    tmp = two_runs[1]
+    page = (tmp / "report.html").read_text()
+    sources = re.findall(r'src="([^"]*)"', page)
+    assert sources and all(s.startswith("data:image/png;base64,") for s in sources)
+    assert not re.search(r"https?://", page)
+    assert not re.search(r"<(script|link|iframe)", page, re.I)
+    beside = sorted(p.name for p in tmp.glob("report-*.png"))
+    assert {"report-curves.png", "report-relative.png", "report-fit.png"} <= set(beside)
+    assert len(sources) == len(beside)
+    for source in sources:
+        data = base64.b64decode(source.split(",", 1)[1], validate=True)
+        assert not re.search(rb"https?://", data)
+        image = Image.open(io.BytesIO(data))
+        image.verify()
+        assert image.format == "PNG" and image.size[0] > 300
+    assert any(data == base64.b64decode(s.split(",", 1)[1]) for s in sources
+               for data in [(tmp / "report-curves.png").read_bytes()])
+    # the exact JSON is in the page
+    first = two_runs[0][1]
+    assert f'&quot;members_trained&quot;: {first["members_trained"]}' in page
+    rows = list(csv.DictReader((tmp / "report.csv").open()))
+    assert len(rows) == 3 * 3 + len(first["relative"])
+    assert {r["kind"] for r in rows} == {"space", "relative"}

@@ -56,6 +56,7 @@ def curves_figure(result, bound=None):
         return None
     ax.set_xscale("log")
     ax.set_yscale("symlog", linthresh=1.0)
+    ax.set_ylim(bottom=0)
     ax.set_xlabel("target error ε (test MSE)")
     ax.set_ylabel("inductive bias I(ε) (bits)")
     ax.set_title("I(ε) = −log₂ P[test loss ≤ ε]; band: 95% interval; hollow: extrapolated")
@@ -159,15 +160,20 @@ def fit_figure(result):
     left.set_ylabel("share of members that fit")
     left.set_title("fit share (training MSE ≤ threshold)")
     rng = np.random.default_rng(0)  # horizontal jitter of the strip plot only
+    positive = [v for s in trained for v in _finite(s.result.members.train_losses) if v > 0]
+    floor = (min(positive) if positive else 1e-6) / 10  # where an exact fit (0) is drawn on the log axis
+    zeros = False
     for i, s in enumerate(trained):
         train = _finite(s.result.members.train_losses)
-        train = np.maximum(train, 1e-12)
+        zeros |= bool(np.any(train <= 0))
+        train = np.maximum(train, floor)
         right.plot(i + rng.uniform(-0.2, 0.2, train.size), train, ".", alpha=0.6)
         if s.result.members.fit_threshold is not None:
             right.plot([i - 0.35, i + 0.35], [s.result.members.fit_threshold] * 2, "k-", lw=1)
     right.set_yscale("log")
     right.set_xticks(range(len(trained)), names, rotation=30, ha="right", fontsize=8)
     right.set_ylabel("training MSE per member")
-    right.set_title("training losses (bar: fit threshold)")
+    right.set_title("training losses (bar: fit threshold)" + ("; bottom row: 0, an exact fit" if zeros else ""),
+                    fontsize=10)
     fig.tight_layout()
     return fig
