@@ -257,9 +257,10 @@ class Experiment:
         """Train the missing members (trained spaces) or build the law (exact); the loss range."""
         choice = self._estimator(plan, space)
         n = plan.hypotheses or self.settings.hypotheses
-        if choice == EXACT:
-            law, _ = space.loss_distribution(task)
-            return {"kind": "exact", "range": loss_range(exact=law), "trained": None, "members": None}
+        if choice == EXACT:  # the law is built here only where the default grid needs its range
+            law = None if self.settings.target_error is not None else space.loss_distribution(task)[0]
+            return {"kind": "exact", "range": None if law is None else loss_range(exact=law), "trained": None,
+                    "members": None}
         if not isinstance(space, MemberSpace):  # a GP measured from its samples: drawn, not stored
             return {"kind": "drawn", "range": None, "trained": None, "members": n}
         predictions = resolve_estimator(choice, True).uses_predictions
