@@ -311,8 +311,8 @@ class Experiment:
                                             self.settings.fit_threshold)
         fits = int(np.sum(samples.train_losses <= threshold)) if threshold is not None else 0
         return (f"too few members fit the training data to estimate: {fits} of {len(samples)} have a training MSE "
-                f"<= {threshold:.3g} ({rule}; SPEC §8); train longer (epochs, lr) or set measure.fitted_only = "
-                "false to use every member")
+                f"<= {threshold:.3g} ({rule}; SPEC §8); where members train iteratively, train longer (epochs, "
+                "lr); or set measure.fitted_only = false to use every member")
 
     def _relative(self, outcomes) -> list:
         by_name = {o.name: o for o in outcomes}

@@ -119,11 +119,11 @@ def sweep_figures(result) -> dict:
     for parameter in parameters:
         groups: dict = {}
         for s in result.spaces:
-            if parameter in s.sweep and s.result is not None:
+            if parameter in s.sweep:  # a variant without figures (too few fit) leaves a gap
                 rest = {k: v for k, v in s.sweep.items() if k != parameter}
                 key = s.base + "".join(f"[{k}={_label(v)}]" for k, v in rest.items())
                 groups.setdefault(key, []).append(s)
-        if not groups:
+        if not any(m.result is not None for group in groups.values() for m in group):
             continue
         fig, axes = plt.subplots(1, len(groups), figsize=(4.5 * len(groups), 3.8), squeeze=False)
         for ax, (key, members) in zip(axes[0], groups.items()):
@@ -135,7 +135,9 @@ def sweep_figures(result) -> dict:
             ax.set_xlabel(parameter)
             ax.set_ylabel("I(ε) (bits)")
             ax.set_yscale("symlog", linthresh=1.0)
-            ax.set_title(key, fontsize=9)
+            ax.set_ylim(bottom=0)
+            missing = [_label(m.sweep[parameter]) for m in members if m.result is None]
+            ax.set_title(key + (f" (no figure: {', '.join(missing)})" if missing else ""), fontsize=9)
             ax.grid(True, alpha=0.3)
         axes[0][0].legend(fontsize=7)
         fig.tight_layout()
