@@ -217,7 +217,7 @@ def test_too_few_fitting_members_say_so_instead_of_a_number(tmp_path, capsys):
     code, out, err = _run_cli(tmp_path, capsys, text, "--json")
     assert code == 0
     mlp = json.loads(out)["spaces"][1]
-    assert mlp["fit_share"] is None and "too few members fit" in mlp["reason"]
+    assert mlp["fit_share"] == 0.0 and mlp["members_fit"] == 0 and "too few members fit" in mlp["reason"]
     assert all(r["bits"] is None for r in mlp["results"])
     assert all("too few members fit" in r["reason"] for r in json.loads(out)["relative"])
 

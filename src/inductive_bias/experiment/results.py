@@ -36,15 +36,30 @@ class SpaceOutcome:
     target_errors: tuple
     seconds: float = 0.0
     warning_categories: tuple = field(default=(), compare=False, repr=False)  # of ``warnings``, to re-emit
+    fit_counts: dict | None = None  # members_fit, fit_share, fit_threshold where ``result`` is None
 
     @property
     def estimator(self) -> str | None:
         return None if self.result is None else self.result.estimator
 
+    def _fit(self, key):
+        m = None if self.result is None else self.result.members
+        if m is None:
+            return None if self.fit_counts is None else self.fit_counts.get(key)
+        return getattr(m, key)
+
     @property
     def fit_share(self) -> float | None:
-        m = None if self.result is None else self.result.members
-        return None if m is None else m.fit_share
+        return self._fit("fit_share")
+
+    @property
+    def train_losses(self) -> list | None:
+        """Every member's training MSE (trained spaces), also where too few fit to measure."""
+        return self._fit("train_losses")
+
+    @property
+    def fit_threshold(self) -> float | None:
+        return self._fit("fit_threshold")
 
     def target(self, j: int) -> TargetResult:
         """The figure at the j-th target error (NaN with the reason where the space has none)."""
@@ -56,8 +71,8 @@ class SpaceOutcome:
         r, m = self.result, (None if self.result is None else self.result.members)
         out = {"name": self.name, "spec": jsonable(self.spec), "sweep": jsonable(self.sweep),
                "estimator": self.estimator, "members": self.members, "members_trained": self.members_trained,
-               "fit_share": self.fit_share, "members_fit": None if m is None else m.members_fit,
-               "fit_threshold": None if m is None else m.fit_threshold,
+               "fit_share": self.fit_share, "members_fit": self._fit("members_fit"),
+               "fit_threshold": self._fit("fit_threshold"),
                "members_used": None if m is None else m.members_used,
                "space_id": self.space_id, "reason": self.reason,
                "loss": {} if r is None else jsonable(r.loss),

@@ -281,7 +281,7 @@ class Experiment:
         s = self.settings
         choice = self._estimator(plan, space)
         tic = time.perf_counter()
-        reason = None
+        reason = counts = None
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
@@ -297,22 +297,25 @@ class Experiment:
             except InputError as error:
                 if ready["kind"] != "stored" or error.argument not in ("fit_threshold", "hypotheses"):
                     raise
-                result, reason = None, self._too_few(store, ready, space)
+                result = None
+                reason, counts = self._too_few(store, ready, space)
         messages = [f"{plan.name}: {w.message}" for w in caught]
         return SpaceOutcome(name=plan.name, base=plan.base, sweep=dict(plan.sweep), task_variant=plan.task_variant,
                             spec=space.spec(), task=task.describe(), result=result, members=ready["members"],
                             members_trained=ready["trained"], space_id=ready.get("space_id"), reason=reason,
                             warnings=tuple(messages), warning_categories=tuple(w.category for w in caught), target_errors=tuple(float(e) for e in grid),
-                            seconds=time.perf_counter() - tic + ready.get("seconds", 0.0))
+                            seconds=time.perf_counter() - tic + ready.get("seconds", 0.0), fit_counts=counts)
 
-    def _too_few(self, store, ready, space) -> str:
+    def _too_few(self, store, ready, space) -> tuple[str, dict]:
         samples = store.samples(ready["space_id"], limit=ready["members"])
         threshold, rule = fit_threshold_for(space.spec(), store.space(ready["space_id"]).target_variance,
                                             self.settings.fit_threshold)
         fits = int(np.sum(samples.train_losses <= threshold)) if threshold is not None else 0
+        counts = {"members_fit": fits, "fit_share": fits / len(samples) if len(samples) else None,
+                  "fit_threshold": threshold, "train_losses": samples.train_losses.tolist()}
         return (f"too few members fit the training data to estimate: {fits} of {len(samples)} have a training MSE "
                 f"<= {threshold:.3g} ({rule}; SPEC §8); where members train iteratively, train longer (epochs, "
-                "lr); or set measure.fitted_only = false to use every member")
+                "lr); or set measure.fitted_only = false to use every member"), counts
 
     def _relative(self, outcomes) -> list:
         by_name = {o.name: o for o in outcomes}

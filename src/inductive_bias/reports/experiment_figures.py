@@ -148,8 +148,7 @@ def sweep_figures(result) -> dict:
 def fit_figure(result):
     """Share of members that fit the training data (SPEC §8) and every member's training MSE,
     with the fit threshold."""
-    trained = [s for s in result.spaces if s.result is not None and s.result.members is not None
-               and s.result.members.train_losses is not None]
+    trained = [s for s in result.spaces if s.train_losses is not None]
     if not trained:
         return None
     plt = _pyplot()
@@ -162,16 +161,16 @@ def fit_figure(result):
     left.set_ylabel("share of members that fit")
     left.set_title("fit share (training MSE ≤ threshold)")
     rng = np.random.default_rng(0)  # horizontal jitter of the strip plot only
-    positive = [v for s in trained for v in _finite(s.result.members.train_losses) if v > 0]
+    positive = [v for s in trained for v in _finite(s.train_losses) if v > 0]
     floor = (min(positive) if positive else 1e-6) / 10  # where an exact fit (0) is drawn on the log axis
     zeros = False
     for i, s in enumerate(trained):
-        train = _finite(s.result.members.train_losses)
+        train = _finite(s.train_losses)
         zeros |= bool(np.any(train <= 0))
         train = np.maximum(train, floor)
         right.plot(i + rng.uniform(-0.2, 0.2, train.size), train, ".", alpha=0.6)
-        if s.result.members.fit_threshold is not None:
-            right.plot([i - 0.35, i + 0.35], [s.result.members.fit_threshold] * 2, "k-", lw=1)
+        if s.fit_threshold is not None:
+            right.plot([i - 0.35, i + 0.35], [s.fit_threshold] * 2, "k-", lw=1)
     right.set_yscale("log")
     right.set_xticks(range(len(trained)), names, rotation=30, ha="right", fontsize=8)
     right.set_ylabel("training MSE per member")
