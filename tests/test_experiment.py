@@ -232,6 +232,7 @@ def test_too_few_fitting_members_say_so_instead_of_a_number(tmp_path, capsys):
     (('kernel = "laplace"', 'kernel = "cosine"'), "space[gp].kernel"),
     (('epochs = 5', 'n_estimators = 3'), "space[mlp].n_estimators"),
     (('[task]', '[tsk]'), "[tsk]"),
+    (('bootstrap = 20', 'bootstrap = 20\nestimator = "exact"'), "measure.estimator"),
 ])
 def test_bad_keys_are_one_line_naming_the_key_with_exit_status_2(tmp_path, capsys, change, key):
     code, out, err = _run_cli(tmp_path, capsys, SCHEMA.replace(*change))

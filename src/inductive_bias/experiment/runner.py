@@ -153,11 +153,11 @@ class Experiment:
             if plan.hypotheses is not None and (isinstance(plan.hypotheses, bool)
                                                 or not isinstance(plan.hypotheses, int) or plan.hypotheses < 2):
                 raise InputError(f"space[{plan.base}].hypotheses", f"must be an integer >= 2; got {plan.hypotheses!r}")
-            if plan.estimator is not None:
-                try:
-                    choose_estimator(plan.estimator, space)
-                except InputError as error:
-                    raise InputError(f"space[{plan.base}].estimator", error.detail) from None
+            try:  # checked now, so that a wrong estimator stops the run before anything is trained
+                choose_estimator(plan.estimator or self.settings.estimator, space)
+            except InputError as error:
+                key = f"space[{plan.base}].estimator" if plan.estimator is not None else "measure.estimator"
+                raise InputError(key, error.detail) from None
         self.baseline = self._baseline()
 
     @classmethod
