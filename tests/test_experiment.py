@@ -168,7 +168,7 @@ def test_default_grid_spans_every_space_range_log_spaced():
     assert "log" in rule
 
 
-def test_sweeps_name_one_space_per_value_and_pair_with_the_baseline_on_the_same_task():
+def test_sweeps_name_one_space_per_value_and_pair_with_the_baseline_on_the_same_task(tmp_path):
     experiment = Experiment.from_toml("""
 [task]
 data = "digits"
@@ -178,6 +178,7 @@ n_test = 40
 hypotheses = 4
 target_error = [0.2]
 bootstrap = 0
+fitted_only = false   # depth-limited bootstrapped trees do not fit; here every member is used
 [[space]]
 name = "gp"
 kernel = "rbf"
@@ -209,6 +210,10 @@ values = [40, 60]
     # the exact baseline on 40 and 60 points differs: the pairing matters
     gp40, gp60 = (result.space(n).result.bits[0] for n in ("gp[n_train=40]", "gp[n_train=60]"))
     assert gp40 != gp60
+    # the report draws bits against each swept parameter, and leaves out the bound of a swept task
+    files = result.write_report(tmp_path / "sweep.html")
+    assert {p.name for p in files.figures} >= {"sweep-sweep-max_depth.png", "sweep-sweep-n_train.png"}
+    assert "the task is swept" in files.html.read_text()
 
 
 def test_too_few_fitting_members_say_so_instead_of_a_number(tmp_path, capsys):
@@ -232,6 +237,7 @@ def test_too_few_fitting_members_say_so_instead_of_a_number(tmp_path, capsys):
     (('kernel = "laplace"', 'kernel = "cosine"'), "space[gp].kernel"),
     (('epochs = 5', 'n_estimators = 3'), "space[mlp].n_estimators"),
     (('[task]', '[tsk]'), "[tsk]"),
+    (('[task]', '[report]\npage = "r.html"\n[task]'), "report.page"),
     (('bootstrap = 20', 'bootstrap = 20\nestimator = "exact"'), "measure.estimator"),
 ])
 def test_bad_keys_are_one_line_naming_the_key_with_exit_status_2(tmp_path, capsys, change, key):

@@ -18,7 +18,7 @@ def add_parser(sub):
                    help="sample store for the trained members (created if missing; a second run trains nothing); "
                         ":memory: keeps nothing")
     p.add_argument("--report", metavar="HTML", help="write a self-contained HTML report, with its figures as PNG and "
-                                                    "a CSV of every row beside it")
+                                                    "a CSV of every row beside it (default: the file's [report] path)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     p.add_argument("--progress", action=__import__("argparse").BooleanOptionalAction, default=None,
                    help="progress on stderr (default: when stderr is a terminal)")
@@ -36,10 +36,9 @@ def run(args) -> int:
         for message, category in zip(outcome.warnings, outcome.warning_categories):
             warnings.warn(message, category, stacklevel=1)
     written = None
-    if args.report:
-        from ..reports.html_report import write_report
-
-        written = write_report(result, args.report)
+    report = args.report or experiment.plan.report.get("path")  # the flag, else the file's [report] path
+    if report:
+        written = result.write_report(report)
     if args.json:
         sys.stdout.write(result.to_json() + "\n")
     else:

@@ -113,6 +113,9 @@ def plan_experiment(document: dict) -> ExperimentPlan:
     task = dict(_table(document, "task", dict))
     measure = dict(_table(document, "measure", dict))
     report = dict(_table(document, "report", dict))
+    for key, value in report.items():
+        if key != "path" or not isinstance(value, str) or not value:
+            raise InputError(f"report.{key}", "the [report] table takes one key, path (a file name ending .html)")
     spaces = _table(document, "space", list)
     sweeps = _table(document, "sweep", list)
     if not spaces:
