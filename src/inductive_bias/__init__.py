@@ -11,6 +11,7 @@ from .complexity import ComplexityBound, compare, complexity_bound, estimate_geo
 from .distributions import GeneralizedChiSquare
 from .estimators import estimate_bits
 from .exceptions import ExtrapolationWarning, InputError
+from .experiment import Experiment, ExperimentResult
 from ._measure import measure, measure_losses
 from .results import MeasureResult, TargetResult
 from .store import SampleStore, measure_store, sample_into_store
@@ -23,6 +24,8 @@ from .tasks import (load_arrays, load_cartpole, load_cifar10, load_fashion_mnist
 
 __all__ = [
     "ComplexityBound",
+    "Experiment",
+    "ExperimentResult",
     "GaussianProcess",
     "GeneralizedChiSquare",
     "HypothesisSamples",

@@ -210,7 +210,7 @@ def test_progress_bar_only_on_a_terminal():
             bar.update()
         bar.close()
     assert quiet.getvalue() == ""
-    assert "\r1/4 [" in loud.getvalue() and "4/4 [" + "#" * 24 + "]" in loud.getvalue()
+    assert "4/4" in loud.getvalue() and "members/s" in loud.getvalue()
 
 
 # -- measuring from a store -------------------------------------------------------------------------

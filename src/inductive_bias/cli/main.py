@@ -21,7 +21,7 @@ import warnings
 
 from ..exceptions import InputError
 
-COMMANDS = ["measure", "fit", "sample", "runs", "tasks", "complexity", "compare"]
+COMMANDS = ["measure", "fit", "sample", "runs", "tasks", "complexity", "compare", "experiment"]
 
 
 class _Parser(argparse.ArgumentParser):

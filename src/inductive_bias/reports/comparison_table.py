@@ -3,6 +3,7 @@ beside each space's bits, per target error."""
 
 from __future__ import annotations
 
+from ._text import plain_table
 from .table import format_bits
 
 __all__ = ["format_comparison"]
@@ -20,15 +21,12 @@ def format_comparison(comparison) -> str:
         f"P {g['combinations']}, D {g['outputs']}",
         "",
     ]
-    name_width = max(len("upper bound (SPEC §5)"), *(len(n) for n in comparison.spaces))
-    header = f"{'target error':>12}  {'':<{name_width}}  {'bits':>14}  {'interval / lower bound':>26}  note"
-    lines += [header, "-" * len(header)]
+    rows = []
     for j, eps in enumerate(comparison.target_errors):
         bound = comparison.bounds[j]
         low, high = comparison.bound_ranges[j]
-        lines.append(f"{eps:>12.6g}  {'upper bound (SPEC §5)':<{name_width}}  {format_bits(bound.bits):>14}  "
-                     f"{'[' + format_bits(low) + ', ' + format_bits(high) + ']':>26}  "
-                     f"{bound.reason or ''}".rstrip())
+        rows.append((f"{eps:.6g}", "upper bound (SPEC §5)", format_bits(bound.bits),
+                     f"[{format_bits(low)}, {format_bits(high)}]", bound.reason or ""))
         for name, result in comparison.spaces.items():
             r = result.results[j]
             if r.interval is not None:
@@ -37,7 +35,8 @@ def format_comparison(comparison) -> str:
                 extra = f">= {format_bits(r.bits_lower_bound)}"
             else:
                 extra = "-"
-            lines.append(f"{'':>12}  {name:<{name_width}}  {format_bits(r.bits):>14}  {extra:>26}  {r.reason or ''}".rstrip())
+            rows.append(("", name, format_bits(r.bits), extra, r.reason or ""))
+    lines.append(plain_table(["target error", "", "bits", "interval / lower bound", "note"], rows, right=(0, 2, 3)))
     lines += ["", "interval: the bound's range as m runs over its interval; '>=' the Chernoff lower bound of an "
               "exact figure; [a, b] the bootstrap interval of a sample-based estimate. The bound's ε is the published "
               "bound's error, plugged in as the same number as the test MSE ε of the measurements."]

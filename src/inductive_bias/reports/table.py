@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from ._text import plain_table
+
 
 def format_bits(x) -> str:
     """Bits for a table: "inf", "failed" (NaN), "-" (None), fixed point up to 1e9, then
@@ -42,14 +44,14 @@ def format_result(result) -> str:
     ]
     sampled = any(r.interval is not None for r in result.results)
     second = f"{result.diagnostics.get('confidence', 0.95):.0%} interval" if sampled else "Chernoff bound"
-    header = f"{'target error':>14}  {'bits':>14}  {second:>24}  note"
-    lines += [header, "-" * len(header)]
+    rows = []
     for r in result.results:
         if sampled:
             extra = "-" if r.interval is None else f"[{format_bits(r.interval[0])}, {format_bits(r.interval[1])}]"
         else:
             extra = format_bits(r.bits_lower_bound)
-        lines.append(f"{r.target_error:>14.6g}  {format_bits(r.bits):>14}  {extra:>24}  {r.reason or ''}".rstrip())
+        rows.append((f"{r.target_error:.6g}", format_bits(r.bits), extra, r.reason or ""))
+    lines.append(plain_table(["target error", "bits", second, "note"], rows, right=(0, 1, 2)))
     lines += [f"warning  {line}" for line in getattr(result, "warnings", ())]
     plan = _plan_line(result)
     if plan:

@@ -1,0 +1,349 @@
+"""Run an experiment file: every space measured on its task at shared target errors, the trained
+ones through a sample store (resumable), and the bits relative to a baseline (SPEC §8)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from .._measure import EXACT, choose_estimator, fit_threshold_for, measure
+from .._version import __version__
+from ..distributions.generalized_chi2 import TAIL_METHODS
+from ..estimators import ESTIMATORS, resolve_estimator
+from ..exceptions import InputError
+from ..spaces.base import MemberSpace
+from ..store import SampleStore, measure_store, sample_into_store
+from ._argv import KeyParser, parse_table
+from .grid import default_grid, loss_range
+from .relative import relative_bits
+from .results import ExperimentResult, RelativeResult, SpaceOutcome
+from .schema import ExperimentPlan, plan_experiment, read_experiment_file
+
+__all__ = ["Experiment"]
+
+DEFAULT_HYPOTHESES = 64
+MEASURE_KEYS = "the keys of [measure] (target_error, hypotheses, seed, baseline, estimator, bootstrap, " \
+               "fit_threshold, fitted_only, method, grid_points)"
+
+
+def _measure_parser() -> KeyParser:
+    p = KeyParser()
+    p.add_argument("--target-error", type=float, nargs="+")
+    p.add_argument("--hypotheses", type=int, default=DEFAULT_HYPOTHESES)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--baseline")
+    p.add_argument("--estimator", choices=[EXACT, *ESTIMATORS])
+    p.add_argument("--bootstrap", type=int, default=50)
+    p.add_argument("--fit-threshold", type=float)
+    p.add_argument("--fitted-only", action=argparse.BooleanOptionalAction, default=True)
+    p.add_argument("--method", choices=TAIL_METHODS, default="auto")
+    p.add_argument("--grid-points", type=int, default=8)
+    return p
+
+
+def _task_parser() -> KeyParser:
+    from ..cli._task_args import add_task_arguments
+
+    p = KeyParser()
+    add_task_arguments(p)
+    return p
+
+
+def _space_parser() -> KeyParser:
+    from ..cli._space_args import (INFINITE_WIDTH_SPACES, add_gp_arguments, add_infinite_width_arguments,
+                                   add_trained_space_arguments, trained_spaces)
+
+    p = KeyParser()
+    group = p.add_argument_group("hypothesis space")
+    group.add_argument("--space", default="gp", choices=["gp", *INFINITE_WIDTH_SPACES, *trained_spaces()])
+    add_gp_arguments(group, shared_with_kernel_ridge=True)
+    add_infinite_width_arguments(p)
+    add_trained_space_arguments(p, kernel_flags=False)
+    return p
+
+
+def _renamed(error: InputError, table: str) -> InputError:
+    """An error of the CLI's builders, naming the TOML key (``--intrinsic-dim`` -> task.intrinsic_dim)."""
+    argument = error.argument
+    if argument.startswith(table + ".") or argument.startswith(table + "["):
+        return error
+    key = argument[2:].replace("-", "_") if argument.startswith("--") else argument
+    return InputError(f"{table}.{key}", error.detail.replace("--space ", "space = ").replace("--data ", "data = "))
+
+
+def _build_task(options: dict, table: str = "task"):
+    from ..cli._task_args import task_from_args
+
+    args = parse_table(_task_parser(), table, options, what="the task options of `inductive-bias measure`")
+    try:
+        return task_from_args(args)
+    except InputError as error:
+        raise _renamed(error, table) from None
+
+
+def _build_space(options: dict, table: str, seed: int = 0):
+    from ..cli._space_args import (INFINITE_WIDTH_SPACES, build_gp_space, build_infinite_width_space,
+                                   build_trained_space, refuse_foreign_flags)
+
+    args = parse_table(_space_parser(), table, options, what="the space options of `inductive-bias measure`")
+    args.seed = seed  # seeds the restarts of hyperparameters fitted by marginal likelihood ("ml")
+    try:
+        if args.space == "gp":
+            refuse_foreign_flags(args, "gp", set())
+            return build_gp_space(args), []
+        if args.space in INFINITE_WIDTH_SPACES:
+            for dest, default in (("noise", 0.0), ("restarts", 5)):
+                if getattr(args, dest, default) != default:
+                    raise InputError(dest, f"applies to space = \"gp\", not to {args.space}")
+            return build_infinite_width_space(args), []
+        for dest, default in (("amplitude", 1.0), ("jitter", None), ("method", "auto"), ("noise", 0.0),
+                              ("restarts", 5)):
+            if getattr(args, dest, default) != default:
+                raise InputError(dest, f"applies to space = \"gp\", not to {args.space}")
+        notes: list = []
+        return build_trained_space(args, notes), notes
+    except InputError as error:
+        raise _renamed(error, table) from None
+
+
+class Experiment:
+    """Spaces measured on a task at shared target errors, with bits relative to a baseline.
+
+    Build one from an experiment file (:meth:`from_file`), TOML text (:meth:`from_toml`) or the
+    parsed document (a dict); see :mod:`inductive_bias.experiment.schema` for the keys. Every
+    table is checked, and every task and space built, when the experiment is made: a bad key is an
+    :class:`InputError` naming it before anything is trained. :meth:`run` then trains what the
+    store lacks and measures.
+
+    Examples
+    --------
+    >>> from inductive_bias import Experiment
+    >>> experiment = Experiment.from_toml('''
+    ... [task]
+    ... data = "digits"
+    ... n_train = 100
+    ... n_test = 100
+    ... [[space]]
+    ... name = "gp"
+    ... kernel = "laplace"
+    ... lengthscale = "median"
+    ... ''')
+    >>> [s.name for s in experiment.plan.spaces]
+    ['gp']
+    >>> result = experiment.run(":memory:")    # doctest: +SKIP
+    """
+
+    def __init__(self, document: dict, *, source: str | None = None):
+        self.source = source
+        self.plan: ExperimentPlan = plan_experiment(document)
+        self.settings = parse_table(_measure_parser(), "measure", self.plan.measure, what=MEASURE_KEYS)
+        s = self.settings
+        for key in ("hypotheses", "bootstrap", "grid_points"):
+            if getattr(s, key) < (2 if key != "bootstrap" else 0):
+                raise InputError(f"measure.{key}", f"must be >= {2 if key != 'bootstrap' else 0}; "
+                                                   f"got {getattr(s, key)}")
+        if s.target_error is not None and any(not (math.isfinite(e) and e > 0) for e in s.target_error):
+            raise InputError("measure.target_error", f"must be finite and > 0; got {s.target_error}")
+        tasks: dict[str, object] = {}
+        self.tasks, self.spaces, self.notes = [], [], []
+        for i, plan in enumerate(self.plan.spaces):
+            key = json.dumps(plan.task_options, sort_keys=True)
+            if key not in tasks:
+                tasks[key] = _build_task(plan.task_options, "task")
+            self.tasks.append(tasks[key])
+            space, notes = _build_space(plan.options, f"space[{plan.base}]", s.seed)
+            self.spaces.append(space)
+            self.notes += [f"{plan.name}: {note}" for note in notes]
+            if plan.hypotheses is not None and (isinstance(plan.hypotheses, bool)
+                                                or not isinstance(plan.hypotheses, int) or plan.hypotheses < 2):
+                raise InputError(f"space[{plan.base}].hypotheses", f"must be an integer >= 2; got {plan.hypotheses!r}")
+            try:  # checked now, so that a wrong estimator stops the run before anything is trained
+                choose_estimator(plan.estimator or self.settings.estimator, space)
+            except InputError as error:
+                key = f"space[{plan.base}].estimator" if plan.estimator is not None else "measure.estimator"
+                raise InputError(key, error.detail) from None
+        self.baseline = self._baseline()
+
+    @classmethod
+    def from_file(cls, path) -> "Experiment":
+        return cls(read_experiment_file(path), source=str(path))
+
+    @classmethod
+    def from_toml(cls, text: str) -> "Experiment":
+        import tomllib
+
+        try:
+            document = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise InputError("experiment file", f"not valid TOML: {error}") from None
+        return cls(document)
+
+    def _baseline(self) -> str:
+        names = [p.name for p in self.plan.spaces]
+        bases = list(dict.fromkeys(p.base for p in self.plan.spaces))
+        wanted = self.settings.baseline or bases[0]
+        if wanted in names:
+            return wanted
+        if wanted not in bases:
+            raise InputError("measure.baseline", f"names no space: {wanted!r} (they are: {', '.join(bases)})")
+        swept = [p for p in self.plan.spaces if p.base == wanted and set(p.sweep) - set(self._task_swept(p))]
+        if swept:
+            examples = ", ".join(sorted({p.name for p in swept})[:3])
+            raise InputError("measure.baseline", f"{wanted!r} is swept; name one of its variants ({examples}, ...)")
+        return wanted
+
+    @staticmethod
+    def _task_swept(plan) -> list:
+        return [k for k in plan.sweep if plan.task_variant.startswith(k + "=")]
+
+    def _baseline_for(self, plan):
+        """The baseline measured on the same task as ``plan``."""
+        for other in self.plan.spaces:
+            if other.task_variant == plan.task_variant and (
+                    other.name == self.baseline or (other.base == self.baseline and
+                                                    set(other.sweep) <= set(self._task_swept(other)))):
+                return other
+        return None
+
+    # -- running -----------------------------------------------------------------------------------
+    def run(self, store, *, progress: bool | None = None, console=None) -> ExperimentResult:
+        """Train what ``store`` lacks, measure every space, and compare each with the baseline.
+
+        Parameters
+        ----------
+        store : SampleStore, str or Path
+            Trained members are read from and committed to it (":memory:" keeps nothing); a
+            second run of a finished experiment trains nothing.
+        progress : bool or None
+            Progress on stderr (spaces, members); None: when stderr is a terminal.
+
+        Returns
+        -------
+        ExperimentResult
+        """
+        from .progress import ExperimentProgress
+
+        tic = time.perf_counter()
+        s = self.settings
+        own = not isinstance(store, SampleStore)
+        handle = SampleStore(store) if own else store
+        display = ExperimentProgress(len(self.plan.spaces), enabled=progress, console=console)
+        try:
+            prepared = []
+            for i, (plan, task, space) in enumerate(zip(self.plan.spaces, self.tasks, self.spaces)):
+                display.space(i, plan.name, plan.sweep)
+                prepared.append(self._prepare(plan, task, space, handle, display))
+            if s.target_error is not None:
+                grid, rule = np.array(sorted(s.target_error, reverse=True)), "given"
+            else:
+                grid, rule = default_grid([p["range"] for p in prepared if p["range"] is not None], s.grid_points)
+            outcomes = []
+            for plan, task, space, ready in zip(self.plan.spaces, self.tasks, self.spaces, prepared):
+                outcomes.append(self._measure(plan, task, space, ready, grid, handle))
+            store_path = handle.path
+        finally:
+            display.close()
+            if own:
+                handle.close()
+        relative = self._relative(outcomes)
+        return ExperimentResult(
+            title=self.plan.title, description=self.plan.description, source=self.source,
+            task=self.tasks[0].describe(), settings={k: v for k, v in vars(s).items()},
+            target_errors=[float(e) for e in grid], target_error_rule=rule, baseline=self.baseline,
+            spaces=tuple(outcomes), relative=tuple(relative), store=store_path,
+            seconds=time.perf_counter() - tic, version=__version__, sweeps=self.plan.sweeps,
+            tasks=tuple(self.tasks))
+
+    def _estimator(self, plan, space):
+        return choose_estimator(plan.estimator or self.settings.estimator, space)
+
+    def _prepare(self, plan, task, space, store, display) -> dict:
+        """Train the missing members (trained spaces) or build the law (exact); the loss range."""
+        choice = self._estimator(plan, space)
+        n = plan.hypotheses or self.settings.hypotheses
+        if choice == EXACT:  # the law is built here only where the default grid needs its range
+            law = None if self.settings.target_error is not None else space.loss_distribution(task)[0]
+            return {"kind": "exact", "range": None if law is None else loss_range(exact=law), "trained": None,
+                    "members": None}
+        if not isinstance(space, MemberSpace):  # a GP measured from its samples: drawn, not stored
+            return {"kind": "drawn", "range": None, "trained": None, "members": n}
+        predictions = resolve_estimator(choice, True).uses_predictions
+        run = sample_into_store(task, space, store, n, self.settings.seed, predictions=predictions,
+                                progress=display.enabled)
+        display.trained(run.trained, run.present_before, n)
+        samples = store.samples(run.space_id, limit=n)
+        threshold, _ = fit_threshold_for(space.spec(), store.space(run.space_id).target_variance,
+                                         self.settings.fit_threshold)
+        losses = samples.losses[np.isfinite(samples.losses)]
+        if self.settings.fitted_only and threshold is not None and samples.train_losses is not None:
+            fits = samples.train_losses <= threshold
+            losses = samples.losses[fits & np.isfinite(samples.losses)]
+        return {"kind": "stored", "range": loss_range(sampled=losses) if losses.size >= 2 else None,
+                "trained": run.trained, "members": n, "space_id": run.space_id, "seconds": run.seconds}
+
+    def _measure(self, plan, task, space, ready, grid, store) -> SpaceOutcome:
+        s = self.settings
+        choice = self._estimator(plan, space)
+        tic = time.perf_counter()
+        reason = counts = None
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                if ready["kind"] == "exact":
+                    result = measure(task, space, grid, method=s.method)
+                elif ready["kind"] == "drawn":
+                    result = measure(task, space, grid, estimator=choice, hypotheses=ready["members"], seed=s.seed,
+                                     n_bootstrap=s.bootstrap)
+                else:
+                    result = measure_store(store, ready["space_id"], grid, estimator=choice, n_bootstrap=s.bootstrap,
+                                           seed=s.seed, hypotheses=ready["members"], fit_threshold=s.fit_threshold,
+                                           fitted_only=s.fitted_only, task=task)
+            except InputError as error:
+                if ready["kind"] != "stored" or error.argument not in ("fit_threshold", "hypotheses"):
+                    raise
+                result = None
+                reason, counts = self._too_few(store, ready, space)
+        messages = [f"{plan.name}: {w.message}" for w in caught]
+        return SpaceOutcome(name=plan.name, base=plan.base, sweep=dict(plan.sweep), task_variant=plan.task_variant,
+                            spec=space.spec(), task=task.describe(), result=result, members=ready["members"],
+                            members_trained=ready["trained"], space_id=ready.get("space_id"), reason=reason,
+                            warnings=tuple(messages), warning_categories=tuple(w.category for w in caught), target_errors=tuple(float(e) for e in grid),
+                            seconds=time.perf_counter() - tic + ready.get("seconds", 0.0), fit_counts=counts)
+
+    def _too_few(self, store, ready, space) -> tuple[str, dict]:
+        samples = store.samples(ready["space_id"], limit=ready["members"])
+        threshold, rule = fit_threshold_for(space.spec(), store.space(ready["space_id"]).target_variance,
+                                            self.settings.fit_threshold)
+        fits = int(np.sum(samples.train_losses <= threshold)) if threshold is not None else 0
+        counts = {"members_fit": fits, "fit_share": fits / len(samples) if len(samples) else None,
+                  "fit_threshold": threshold, "train_losses": samples.train_losses.tolist()}
+        return (f"too few members fit the training data to estimate: {fits} of {len(samples)} have a training MSE "
+                f"<= {threshold:.3g} ({rule}; SPEC §8); where members train iteratively, train longer (epochs, "
+                "lr); or set measure.fitted_only = false to use every member"), counts
+
+    def _relative(self, outcomes) -> list:
+        by_name = {o.name: o for o in outcomes}
+        out = []
+        for plan, outcome in zip(self.plan.spaces, outcomes):
+            base_plan = self._baseline_for(plan)
+            if base_plan is None or base_plan.name == plan.name:
+                continue
+            base = by_name[base_plan.name]
+            for j, eps in enumerate(outcome.target_errors):
+                b, a = base.target(j), outcome.target(j)
+                bits, interval = relative_bits(b.bits, b.interval, a.bits, a.interval)
+                why = None
+                if base.result is None or outcome.result is None:
+                    why = (base if base.result is None else outcome).reason
+                elif math.isnan(bits):
+                    why = "neither space reaches this target error" if math.isinf(a.bits) else "a figure failed"
+                out.append(RelativeResult(space=outcome.name, baseline=base.name, target_error=float(eps),
+                                          bits=bits, interval=interval, reason=why,
+                                          extrapolated=bool(a.extrapolated or b.extrapolated)))
+        return out

@@ -1,0 +1,110 @@
+"""Tables of an :class:`~inductive_bias.experiment.ExperimentResult`, drawn with ``rich``: boxed
+and coloured on a terminal, plain aligned text elsewhere (a pipe, a file, a test)."""
+
+from __future__ import annotations
+
+import io
+import sys
+
+from .table import format_bits
+
+__all__ = ["experiment_tables", "format_experiment", "print_experiment"]
+
+
+def _interval(interval) -> str:
+    if interval is None:
+        return ""
+    low, high = (None if v is None else (0.0 if abs(v) < 5e-5 else v) for v in interval)  # no "-0.0000"
+    return f"[{format_bits(low)}, {format_bits(high)}]"
+
+
+def _figure(target) -> str:
+    text = format_bits(target.bits)
+    if target.interval is not None:
+        text += f" {_interval(target.interval)}"
+    if target.extrapolated:
+        text += " *"
+    return text
+
+
+def experiment_tables(result, *, boxed: bool = False) -> list:
+    """The rich renderables: the spaces, their bits per ε, the bits relative to the baseline."""
+    from rich import box
+    from rich.table import Table
+
+    style = {"box": box.SIMPLE_HEAD if boxed else None, "pad_edge": False, "show_edge": boxed}
+    spaces = Table(title="spaces" if boxed else None, **style)
+    for column in ("space", "estimator", "members", "trained now", "fit share", "seconds"):
+        spaces.add_column(column, justify="left" if column in ("space", "estimator") else "right")
+    for s in result.spaces:
+        spaces.add_row(s.name, s.estimator or "-", "-" if s.members is None else str(s.members),
+                       "-" if s.members_trained is None else str(s.members_trained),
+                       "-" if s.fit_share is None else f"{s.fit_share:.0%}", f"{s.seconds:.1f}")
+
+    bits = Table(title="bits I(ε) [95% interval]" if boxed else None, **style)
+    bits.add_column("ε (test MSE)", justify="right")
+    for s in result.spaces:
+        bits.add_column(s.name, justify="right")
+    for j, eps in enumerate(result.target_errors):
+        bits.add_row(f"{eps:.4g}", *(_figure(s.target(j)) if s.result is not None else "-" for s in result.spaces))
+
+    tables = [spaces, bits]
+    if result.relative:
+        relative = Table(title=f"bits saved over {result.baseline}: I_{result.baseline} − I_space" if boxed else None,
+                         **style)
+        relative.add_column("ε (test MSE)", justify="right")
+        names = list(dict.fromkeys(r.space for r in result.relative))
+        for name in names:
+            relative.add_column(name, justify="right")
+        rows = {}
+        for r in result.relative:
+            rows.setdefault(r.target_error, {})[r.space] = r
+        for eps in result.target_errors:
+            row = rows.get(eps, {})
+            relative.add_row(f"{eps:.4g}", *(("-" if name not in row else
+                                              format_bits(row[name].bits) + " " + _interval(row[name].interval)).strip()
+                                             for name in names))
+        tables.append(relative)
+    return tables
+
+
+def _notes(result) -> list[str]:
+    lines = []
+    if any(t.extrapolated for s in result.spaces if s.result is not None for t in s.result.results):
+        lines.append("* below every sampled loss of that space: the figure extrapolates its fitted law")
+    for s in result.spaces:
+        if s.reason:
+            lines.append(f"{s.name}: {s.reason}")
+    lines.append(f"target errors: {result.target_error_rule}")
+    return lines
+
+
+def format_experiment(result) -> str:
+    """Plain text: the three tables without boxes or colour, then the notes."""
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=200, no_color=True, force_terminal=False, highlight=False)
+    titles = ["spaces", "bits I(ε) [95% interval]", f"bits saved over {result.baseline} (I_{result.baseline} − "
+              "I_space) [95% interval]"]
+    for title, table in zip(titles, experiment_tables(result)):
+        console.print(title, markup=False)
+        console.print(table)
+        console.print("")
+    text = "\n".join(line.rstrip() for line in buffer.getvalue().splitlines())
+    return text.rstrip() + "\n\n" + "\n".join(_notes(result))
+
+
+def print_experiment(result, file=None) -> None:
+    """The tables, boxed and coloured on a terminal, plain otherwise."""
+    from rich.console import Console
+
+    file = sys.stdout if file is None else file
+    console = Console(file=file, highlight=False)
+    if not console.is_terminal:
+        file.write(format_experiment(result) + "\n")
+        return
+    for table in experiment_tables(result, boxed=True):
+        console.print(table)
+    for line in _notes(result):
+        console.print(line, markup=False, style="dim")

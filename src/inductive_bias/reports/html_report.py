@@ -1,0 +1,194 @@
+"""One self-contained HTML file for an experiment: its figures embedded as base64 PNG, no script,
+no stylesheet or font fetched from anywhere (it opens offline), the exact JSON at the end. The same
+figures are written beside it as PNG, and every row as CSV.
+
+``write_report(result, "out/report.html")`` writes ``out/report.html``, ``out/report.csv`` and
+``out/report-<figure>.png``.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import io
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from .experiment_figures import curves_figure, fit_figure, relative_figure, sweep_figures
+from .table import format_bits
+
+__all__ = ["ReportFiles", "write_report", "upper_bound_curve"]
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    html: Path
+    csv: Path
+    figures: tuple
+
+
+def upper_bound_curve(result):
+    """(ε, bits, geometry dict) of the upper bound of SPEC §5 on the experiment's task, or
+    (None, why) where it does not apply (a regression task, a task swept over its data, no grid)."""
+    from ..exceptions import InputError
+
+    if not result.tasks or not result.target_errors:
+        return None, "no task or no target errors"
+    if len({json.dumps(s.task, sort_keys=True, default=str) for s in result.spaces}) > 1:
+        return None, "the task is swept: the bound differs per task (see `inductive-bias complexity`)"
+    task = result.tasks[0]
+    if task.classes is None:
+        return None, "the bound is for classification tasks"
+    from ..complexity import estimate_geometry
+
+    try:
+        geometry = estimate_geometry(task, seed=0)
+        bits = [geometry.bound(float(e)).bits for e in result.target_errors]
+    except InputError as error:
+        return None, f"{error.argument}: {error.detail}"
+    return (list(result.target_errors), bits, geometry.to_dict()), None
+
+
+def _png(fig) -> bytes:
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    # no "Software" text chunk: it would carry matplotlib's web address into the file
+    fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _cell(x) -> str:
+    return html.escape("-" if x is None else str(x))
+
+
+def _interval(interval) -> str:
+    return "" if interval is None else f"[{format_bits(interval[0])}, {format_bits(interval[1])}]"
+
+
+def _table(header, rows) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{_cell(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def csv_rows(result) -> list[dict]:
+    """Every figure of the experiment, one row each: the spaces' bits, then the relative bits."""
+    rows = []
+    for s in result.spaces:
+        for j, eps in enumerate(s.target_errors):
+            t = s.target(j)
+            rows.append({"kind": "space", "space": s.name, "baseline": "", "target_error": eps, "bits": t.bits,
+                         "interval_low": None if t.interval is None else t.interval[0],
+                         "interval_high": None if t.interval is None else t.interval[1],
+                         "estimator": s.estimator or "", "members": s.members, "members_trained": s.members_trained,
+                         "fit_share": s.fit_share, "extrapolated": t.extrapolated,
+                         "sweep": json.dumps(s.sweep, default=str) if s.sweep else "", "reason": t.reason or ""})
+    for r in result.relative:
+        rows.append({"kind": "relative", "space": r.space, "baseline": r.baseline, "target_error": r.target_error,
+                     "bits": r.bits, "interval_low": None if r.interval is None else r.interval[0],
+                     "interval_high": None if r.interval is None else r.interval[1], "estimator": "",
+                     "members": None, "members_trained": None, "fit_share": None, "extrapolated": r.extrapolated,
+                     "sweep": "", "reason": r.reason or ""})
+    return rows
+
+
+_STYLE = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}
+table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
+th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}img{max-width:100%}
+pre{background:#f7f7f7;padding:1em;overflow-x:auto;font-size:12px}.note{color:#555;font-size:90%}"""
+
+
+def write_report(result, path) -> ReportFiles:
+    """Write the HTML report, its figures as PNG and the CSV; returns their paths."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stem = path.with_suffix("")
+    bound, bound_why = upper_bound_curve(result)
+    figures = {"curves": curves_figure(result, None if bound is None else bound[:2]),
+               "relative": relative_figure(result),
+               **{f"sweep-{k}": v for k, v in sweep_figures(result).items()}, "fit": fit_figure(result)}
+    images, written = {}, []
+    for name, fig in figures.items():
+        if fig is None:
+            continue
+        data = _png(fig)
+        target = Path(f"{stem}-{name}.png")
+        target.write_bytes(data)
+        written.append(target)
+        images[name] = base64.b64encode(data).decode("ascii")
+
+    csv_path = stem.with_suffix(".csv")
+    rows = csv_rows(result)
+    with csv_path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else ["kind"])
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: ("" if v is None else (repr(v) if isinstance(v, float) and not math.isfinite(v) else v))
+                             for k, v in row.items()})
+
+    def figure(name, caption):
+        if name not in images:
+            return ""
+        return (f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{images[name]}">'
+                f"<figcaption class='note'>{html.escape(caption)}</figcaption></figure>")
+
+    task = result.task
+    parts = [f"<h1>{html.escape(result.title or 'Experiment')}</h1>"]
+    if result.description:
+        parts.append(f"<p>{html.escape(result.description)}</p>")
+    parts.append(f"<p class='note'>inductive-bias {html.escape(result.version)}; experiment file "
+                 f"{html.escape(str(result.source or '-'))}; store {html.escape(str(result.store))}; "
+                 f"{result.seconds:.1f} s; {result.members_trained} members trained by this run.</p>")
+    parts.append("<h2>Task</h2>" + _table(["key", "value"], [(k, v) for k, v in task.items() if k != "classes"]))
+    parts.append("<h2>Spaces</h2>" + _table(
+        ["space", "estimator", "members", "trained now", "fit share", "fit threshold (train MSE)", "test loss mean",
+         "seconds", "note"],
+        [(s.name, s.estimator, s.members, s.members_trained,
+          None if s.fit_share is None else f"{s.fit_share:.0%}",
+          None if s.fit_threshold is None else f"{s.fit_threshold:.3g}",
+          None if s.result is None else f"{s.result.loss.get('mean', math.nan):.4g}", f"{s.seconds:.1f}",
+          s.reason or "") for s in result.spaces]))
+    parts.append("<h2>Inductive bias I(ε)</h2>" + figure("curves", "I(ε) of every space; band: 95% interval"))
+    parts.append(_table(["ε (test MSE)", *[s.name for s in result.spaces]],
+                        [(f"{e:.4g}", *[format_bits(s.target(j).bits) + " " + _interval(s.target(j).interval)
+                                        + (" *" if s.target(j).extrapolated else "") for s in result.spaces])
+                         for j, e in enumerate(result.target_errors)]))
+    parts.append(f"<p class='note'>* extrapolated below every sampled loss. Target errors: "
+                 f"{html.escape(result.target_error_rule)}.</p>")
+    if result.relative:
+        parts.append(f"<h2>Bits saved over the baseline ({html.escape(result.baseline)})</h2>"
+                     + figure("relative", "I_baseline(ε) − I_space(ε) with 95% intervals (SPEC §8)")
+                     + _table(["space", "baseline", "ε", "bits", "95% interval", "note"],
+                              [(r.space, r.baseline, f"{r.target_error:.4g}", format_bits(r.bits),
+                                _interval(r.interval), r.reason or "") for r in result.relative])
+                     + "<p class='note'>The interval combines both figures' intervals by the method of variance "
+                       "estimates recovery (the two are independent draws); an exact figure has none.</p>")
+    sweeps = [k for k in images if k.startswith("sweep-")]
+    if sweeps:
+        parts.append("<h2>Sweeps</h2>" + "".join(figure(k, f"bits against {k[6:]}") for k in sweeps))
+    if "fit" in images:
+        parts.append("<h2>Fitting the training data (SPEC §8)</h2>"
+                     + figure("fit", "share of members that fit, and each member's training MSE"))
+    parts.append("<h2>Upper bound (SPEC §5)</h2>")
+    if bound is None:
+        parts.append(f"<p class='note'>Not drawn: {html.escape(bound_why)}.</p>")
+    else:
+        g = bound[2]
+        parts.append(_table(["ε", "upper bound (bits)"], [(f"{e:.4g}", format_bits(b)) for e, b in zip(*bound[:2])])
+                     + f"<p class='note'>From the task's geometry: n {g.get('n')}, R {g.get('R', math.nan):.4g}, "
+                       f"m {g.get('m', math.nan):.4g}, δ {g.get('delta', math.nan):.4g}; the bound's ε is its "
+                       "error, plugged in as the same number as the test MSE.</p>")
+    notes = [w for s in result.spaces for w in s.warnings]
+    if notes:
+        parts.append("<h2>Warnings</h2><ul>" + "".join(f"<li>{html.escape(w)}</li>" for w in notes) + "</ul>")
+    parts.append("<h2>JSON</h2><pre>" + html.escape(result.to_json()) + "</pre>")
+    page = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>"
+            + html.escape(result.title or "Experiment") + f"</title><style>{_STYLE}</style></head><body>"
+            + "\n".join(parts) + "</body></html>\n")
+    path.write_text(page, encoding="utf-8")
+    return ReportFiles(html=path, csv=csv_path, figures=tuple(written))
