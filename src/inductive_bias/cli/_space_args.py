@@ -46,12 +46,19 @@ def add_gp_arguments(group, *, shared_with_kernel_ridge: bool = False) -> None:
                        help=f"GP{also} lengthscale: a number or 'median' (default 1.0, as published)")
     group.add_argument("--amplitude", type=float, default=1.0, help="GP prior standard deviation a (default 1)")
     group.add_argument("--jitter", type=float, help="added to the kernel diagonal (default 1e-10 a^2)")
+    group.add_argument("--memory-limit", metavar="SIZE",
+                       help="GP: bound on the posterior's working memory, e.g. 1GB or 500MB; beyond it the "
+                            "Cholesky and solves run on tiles on disk (default: no bound, all in memory)")
+    group.add_argument("--scratch-dir", metavar="DIR",
+                       help="GP with --memory-limit: where the tiles are written (default: the system's temp dir)")
 
 
 def build_gp_space(args):
     from ..spaces import GaussianProcess
 
-    return GaussianProcess(args.kernel, args.lengthscale, args.amplitude, args.jitter)
+    return GaussianProcess(args.kernel, args.lengthscale, args.amplitude, args.jitter,
+                           memory_limit=args.memory_limit, device=getattr(args, "device", None),
+                           scratch_dir=args.scratch_dir)
 
 
 # flag dest -> parameter name, for each family
@@ -76,7 +83,8 @@ def add_trained_space_arguments(parser, *, kernel_flags: bool = True) -> None:
     nn.add_argument("--batch-size", type=int, help="minibatch size (default 32)")
     nn.add_argument("--stop-train-mse", type=float, metavar="MSE",
                     help="stop a member once its training MSE is at or below this (default: train all epochs)")
-    nn.add_argument("--device", choices=["cpu", "cuda"], help="where to train (default cpu)")
+    nn.add_argument("--device", choices=["cpu", "cuda"], help="where to train (default cpu); --space gp: compute the "
+                    "posterior with torch float64 there (default: numpy)")
     nn.add_argument("--chunk-size", type=int, metavar="K",
                     help="members trained together in one batched computation (default: automatic)")
     sk = parser.add_argument_group("scikit-learn spaces (--space random_forest, extra_trees, gradient_boosting, "

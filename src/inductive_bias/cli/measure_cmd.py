@@ -58,11 +58,12 @@ def add_parser(sub):
 def run(args) -> int:
     trained = args.space not in (None, "gp")
     if args.store or args.space_id or trained:
-        for dest, default in (("amplitude", 1.0), ("jitter", None), ("method", "auto")):
+        for dest, default in (("amplitude", 1.0), ("jitter", None), ("method", "auto"), ("memory_limit", None),
+                              ("scratch_dir", None)):
             if getattr(args, dest) != default:
                 raise InputError(dest, "applies to --space gp, not to trained spaces")
     else:
-        refuse_foreign_flags(args, "gp", set())
+        refuse_foreign_flags(args, "gp", {"device"})
     if args.space_id and not args.store:
         raise InputError("space_id", "needs --store, the sample store that holds the space")
     estimator = choose_estimator(args.estimator)

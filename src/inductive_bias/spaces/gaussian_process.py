@@ -6,16 +6,15 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import linalg
-from scipy.linalg.blas import dsyrk
 
 from .._random import check_random_state
 from ..exceptions import InputError
 from .._validation import check_positive
-from ..distributions import GeneralizedChiSquare, eigen_decomposition, gaussian_loss_law
+from ..distributions import GeneralizedChiSquare, gaussian_loss_law
 from ..tasks import Task
 from .base import HypothesisSamples, HypothesisSpace
-from .kernels import KERNELS, kernel_matrix, median_lengthscale
+from ._gp_backends import check_device, gp_posterior, parse_memory_size
+from .kernels import KERNELS, median_lengthscale
 
 __all__ = ["GaussianProcess", "GPPosterior"]
 
@@ -35,6 +34,7 @@ class GPPosterior:
     lengthscale : float            ℓ used (the median, resolved, where asked for)
     zero_tolerance : float         eigenvalues at or below it count as pinned by the data
     timings : dict                 seconds per stage
+    backend : dict                 where it was computed: numpy, out-of-core (tile layout), torch (device)
     """
 
     mean: np.ndarray
@@ -44,6 +44,7 @@ class GPPosterior:
     lengthscale: float
     zero_tolerance: float
     timings: dict = field(default_factory=dict)
+    backend: dict = field(default_factory=dict)
 
     @property
     def covariance(self) -> np.ndarray:
@@ -65,6 +66,18 @@ class GaussianProcess(HypothesisSpace):
     jitter : float or None, default None
         δ added to the diagonal of a^2 K for numerical stability only; None means
         1e-10 times the mean diagonal. The value used is reported.
+    memory_limit : int or str, optional
+        Bytes (or "1GB", "500MB", "2GiB") the posterior's working arrays may take. Where the
+        in-memory computation would exceed it, the Cholesky, the triangular solves and the rank-n
+        update of the covariance run on tiles kept on disk; the m × m covariance and its
+        eigendecomposition stay in memory (about 3 m² × 8 bytes). The result is the same law to
+        rounding. Computational only: not part of the space's spec.
+    device : {"cpu", "cuda"}, optional
+        Compute the posterior and its eigendecomposition with torch (float64) on this device;
+        "cuda" without a CUDA device raises InputError. None (default): numpy / LAPACK.
+    scratch_dir : str, optional
+        Where the out-of-core tiles are written (a temporary directory inside it, removed after);
+        default: the system's temporary directory.
 
     Examples
     --------
@@ -77,7 +90,8 @@ class GaussianProcess(HypothesisSpace):
     offers_predictions = True
 
     def __init__(self, kernel: str = "rbf", lengthscale: float | str = 1.0, amplitude: float = 1.0,
-                 jitter: float | None = None):
+                 jitter: float | None = None, *, memory_limit: int | str | None = None,
+                 device: str | None = None, scratch_dir: str | None = None):
         if kernel not in KERNELS:
             raise InputError("kernel", f"must be one of {', '.join(KERNELS)}; got {kernel!r}")
         if lengthscale != "median":
@@ -91,6 +105,13 @@ class GaussianProcess(HypothesisSpace):
         self.lengthscale = lengthscale
         self.amplitude = amplitude
         self.jitter = jitter
+        self._memory_bytes = None if memory_limit is None else parse_memory_size("memory_limit", memory_limit)
+        if memory_limit is not None and device is not None:
+            raise InputError("memory_limit", "bounds the numpy backends; it does not apply with device "
+                                             f"{device!r} (torch holds the kernel matrix on the device)")
+        self.memory_limit = memory_limit
+        self.device = check_device(device)
+        self.scratch_dir = scratch_dir
 
     def spec(self) -> dict:
         return {"space": self.name, "kernel": self.kernel, "lengthscale": self.lengthscale,
@@ -103,46 +124,19 @@ class GaussianProcess(HypothesisSpace):
     # -- SPEC §2: conditioning by Cholesky, diagonalising by eigh ------------------------------
     def posterior(self, task: Task) -> GPPosterior:
         """Condition on the training data; float64 Cholesky solves, no explicit inverse."""
-        timings = {}
-        tic = time.perf_counter()
         ell = median_lengthscale(task.X_train) if self.lengthscale == "median" else float(self.lengthscale)
         a2 = float(self.amplitude) ** 2
-        K = kernel_matrix(self.kernel, task.X_train, task.X_train, ell)
-        K_star = kernel_matrix(self.kernel, task.X_test, task.X_train, ell)
-        K_starstar = kernel_matrix(self.kernel, task.X_test, task.X_test, ell)
-        timings["kernel"] = time.perf_counter() - tic
-
         # Work with a^2 K scaled out: the mean does not depend on a, the covariance scales by a^2.
         relative_jitter = DEFAULT_RELATIVE_JITTER if self.jitter is None else self.jitter / a2
-        K[np.diag_indices_from(K)] += relative_jitter  # mean diagonal of κ is 1 for these kernels
-        tic = time.perf_counter()
-        try:
-            L = linalg.cholesky(K, lower=True, overwrite_a=True, check_finite=False)
-        except linalg.LinAlgError:
-            raise InputError(
-                "jitter",
-                f"the kernel matrix plus jitter {relative_jitter * a2:.3g} is not positive definite; "
-                "increase the jitter, change the lengthscale, or remove duplicate training inputs",
-            ) from None
-        timings["cholesky"] = time.perf_counter() - tic
-
-        tic = time.perf_counter()
-        V = linalg.solve_triangular(L, K_star.T, lower=True, check_finite=False, overwrite_b=True)
-        beta = linalg.solve_triangular(L, task.Y_train, lower=True, check_finite=False)
-        mean = V.T @ beta  # K* K^-1 Y = (L^-1 K*^T)^T (L^-1 Y)
-        # Σ/a^2 = K** - V^T V; dsyrk fills the lower triangle only, which is all eigh reads.
-        cov = dsyrk(-1.0, V, beta=1.0, c=K_starstar, trans=1, lower=1, overwrite_c=1)
-        timings["solve"] = time.perf_counter() - tic
-
-        tic = time.perf_counter()
-        lam, U = eigen_decomposition(cov, overwrite=True)
-        timings["eigh"] = time.perf_counter() - tic
+        mean, lam, U, timings, backend = gp_posterior(
+            self.kernel, task.X_train, task.Y_train, task.X_test, ell, relative_jitter,
+            memory_limit=self._memory_bytes, device=self.device, scratch_dir=self.scratch_dir)
         lam *= a2
         # Σ is resolved only to about the jitter δ (adding δ I moves it by O(δ)) plus rounding of
         # K** - V^T V, ~ max(n, m) * machine eps * a^2 (backward stability of the Cholesky-based
         # Schur complement). Directions below that are numerically zero: pinned by the data.
         tolerance = 10.0 * relative_jitter * a2 + 16.0 * max(task.n_train, task.n_test) * np.finfo(float).eps * a2
-        return GPPosterior(mean, lam, U, relative_jitter * a2, ell, tolerance, timings)
+        return GPPosterior(mean, lam, U, relative_jitter * a2, ell, tolerance, timings, backend)
 
     def loss_distribution(self, task: Task) -> tuple[GeneralizedChiSquare, dict]:
         """The exact law of the test loss (SPEC §2):
@@ -162,6 +156,7 @@ class GaussianProcess(HypothesisSpace):
             "loss_mean": law.mean,
             "loss_std": law.std,
             "timings": dict(post.timings),
+            "backend": dict(post.backend),
         }
         return law, info
 
