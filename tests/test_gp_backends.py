@@ -146,3 +146,35 @@ def test_cuda_without_a_gpu_is_an_error_not_a_fallback(capsys):
 def test_unknown_device_is_refused():
     with pytest.raises(InputError, match="device"):
         GaussianProcess(device="tpu")
+
+
+# -- dask ------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def dask_scheduler():
+    pytest.importorskip("distributed", reason="the Dask backend needs dask and distributed (the dask extra)")
+    pytest.importorskip("dask.array", reason="the Dask backend needs dask[array] (the dask extra)")
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        yield cluster.scheduler_address
+
+
+def test_dask_cluster_gives_the_in_memory_law(dask_scheduler):
+    task = task_of()
+    reference, _ = law_terms(GaussianProcess("rbf", 1.5, amplitude=1.3), task)
+    # the limit sets the block: several blocks, the last one ragged
+    law, info = law_terms(GaussianProcess("rbf", 1.5, amplitude=1.3, dask_address=dask_scheduler,
+                                          memory_limit="200kB"), task)
+    assert info["backend"]["backend"] == "dask" and info["backend"]["blocks"] >= 3
+    assert_same_law(law, reference)
+
+
+def test_dask_address_that_answers_nothing_is_an_input_error(monkeypatch):
+    pytest.importorskip("distributed", reason="the Dask backend needs dask and distributed (the dask extra)")
+    from inductive_bias.spaces import _dask_backend
+
+    monkeypatch.setattr(_dask_backend, "CONNECT_TIMEOUT", "2s")
+    space = GaussianProcess(dask_address="tcp://127.0.0.1:9")
+    with pytest.raises(InputError, match="dask_address.*cannot reach"):
+        space.loss_distribution(task_of(n=20, m=10))

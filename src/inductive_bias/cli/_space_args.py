@@ -49,6 +49,9 @@ def add_gp_arguments(group, *, shared_with_kernel_ridge: bool = False) -> None:
     group.add_argument("--memory-limit", metavar="SIZE",
                        help="GP: bound on the posterior's working memory, e.g. 1GB or 500MB; beyond it the "
                             "Cholesky and solves run on tiles on disk (default: no bound, all in memory)")
+    group.add_argument("--dask-address", metavar="ADDR",
+                       help="GP: run the Cholesky and solves on this Dask scheduler (e.g. tcp://head:8786); "
+                            "needs the dask extra")
     group.add_argument("--scratch-dir", metavar="DIR",
                        help="GP with --memory-limit: where the tiles are written (default: the system's temp dir)")
 
@@ -58,7 +61,7 @@ def build_gp_space(args):
 
     return GaussianProcess(args.kernel, args.lengthscale, args.amplitude, args.jitter,
                            memory_limit=args.memory_limit, device=getattr(args, "device", None),
-                           scratch_dir=args.scratch_dir)
+                           scratch_dir=args.scratch_dir, dask_address=args.dask_address)
 
 
 # flag dest -> parameter name, for each family

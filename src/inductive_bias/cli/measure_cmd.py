@@ -59,7 +59,7 @@ def run(args) -> int:
     trained = args.space not in (None, "gp")
     if args.store or args.space_id or trained:
         for dest, default in (("amplitude", 1.0), ("jitter", None), ("method", "auto"), ("memory_limit", None),
-                              ("scratch_dir", None)):
+                              ("scratch_dir", None), ("dask_address", None)):
             if getattr(args, dest) != default:
                 raise InputError(dest, "applies to --space gp, not to trained spaces")
     else:

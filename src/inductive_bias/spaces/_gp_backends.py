@@ -5,6 +5,8 @@
 - ``out-of-core``: the same mathematics on tiles kept on disk (:mod:`._out_of_core`), chosen when
   a ``memory_limit`` is given and the in-memory working set would exceed it. The m × m covariance
   and its eigendecomposition stay in memory.
+- ``dask``: the same blocked graph on a Dask cluster (:mod:`._dask_backend`), where a
+  ``dask_address`` is given; the covariance comes back and is diagonalised here.
 - ``torch``: the Cholesky, solves, update and eigendecomposition through torch in float64 on a
   named device ("cpu" or "cuda"). Kernel matrices are built on the CPU by the same code as the
   numpy path (so both start from identical bits) and moved to the device.
@@ -24,7 +26,7 @@ from scipy.linalg.blas import dsyrk
 
 from ..distributions import eigen_decomposition
 from ..exceptions import InputError
-from ._out_of_core import out_of_core_posterior
+from ._out_of_core import out_of_core_posterior, tile_size
 from .kernels import kernel_matrix
 
 DEVICES = ("cpu", "cuda")
@@ -71,12 +73,23 @@ def check_device(device) -> str | None:
 
 
 def gp_posterior(kernel: str, X_train, Y_train, X_test, lengthscale: float, relative_jitter: float, *,
-                 memory_limit: int | None = None, device: str | None = None, scratch_dir: str | None = None):
+                 memory_limit: int | None = None, device: str | None = None, scratch_dir: str | None = None,
+                 dask_address: str | None = None):
     """(mean, eigenvalues, eigenvectors, timings, backend) of the unit-amplitude posterior
     (SPEC §2: M = K* K^-1 Y, Σ/a² = K** - K* K^-1 K*^T with δ added to K's diagonal)."""
     n, m, k = len(X_train), len(X_test), Y_train.shape[1]
     if device is not None:
         return _torch(kernel, X_train, Y_train, X_test, lengthscale, relative_jitter, device)
+    if dask_address is not None:
+        from ._dask_backend import dask_posterior
+
+        block = None if memory_limit is None else max(tile_size(memory_limit, n, m), 16)
+        mean, cov, timings, layout = dask_posterior(kernel, X_train, Y_train, X_test, lengthscale, relative_jitter,
+                                                    dask_address, block)
+        tic = time.perf_counter()
+        lam, U = eigen_decomposition(cov, overwrite=True)  # in memory: m × m
+        timings["eigh"] = time.perf_counter() - tic
+        return mean, lam, U, timings, {"backend": "dask", **layout}
     if memory_limit is not None and in_memory_bytes(n, m, k) > memory_limit:
         mean, cov, timings, layout = out_of_core_posterior(kernel, X_train, Y_train, X_test, lengthscale,
                                                            relative_jitter, memory_limit, scratch_dir)

@@ -78,6 +78,10 @@ class GaussianProcess(HypothesisSpace):
     scratch_dir : str, optional
         Where the out-of-core tiles are written (a temporary directory inside it, removed after);
         default: the system's temporary directory.
+    dask_address : str, optional
+        A Dask scheduler ("tcp://host:8786"): the kernel matrices, Cholesky, solves and rank-n
+        update run there as a blocked graph (blocks from ``memory_limit`` where given); the m × m
+        covariance comes back and is diagonalised here. Needs the ``dask`` extra.
 
     Examples
     --------
@@ -91,7 +95,7 @@ class GaussianProcess(HypothesisSpace):
 
     def __init__(self, kernel: str = "rbf", lengthscale: float | str = 1.0, amplitude: float = 1.0,
                  jitter: float | None = None, *, memory_limit: int | str | None = None,
-                 device: str | None = None, scratch_dir: str | None = None):
+                 device: str | None = None, scratch_dir: str | None = None, dask_address: str | None = None):
         if kernel not in KERNELS:
             raise InputError("kernel", f"must be one of {', '.join(KERNELS)}; got {kernel!r}")
         if lengthscale != "median":
@@ -109,7 +113,12 @@ class GaussianProcess(HypothesisSpace):
         if memory_limit is not None and device is not None:
             raise InputError("memory_limit", "bounds the numpy backends; it does not apply with device "
                                              f"{device!r} (torch holds the kernel matrix on the device)")
+        if dask_address is not None and device is not None:
+            raise InputError("dask_address", f"runs on the Dask cluster's CPUs; it does not apply with device {device!r}")
+        if dask_address is not None and (not isinstance(dask_address, str) or not dask_address.strip()):
+            raise InputError("dask_address", f"must be a scheduler address such as tcp://host:8786; got {dask_address!r}")
         self.memory_limit = memory_limit
+        self.dask_address = dask_address
         self.device = check_device(device)
         self.scratch_dir = scratch_dir
 
@@ -130,7 +139,8 @@ class GaussianProcess(HypothesisSpace):
         relative_jitter = DEFAULT_RELATIVE_JITTER if self.jitter is None else self.jitter / a2
         mean, lam, U, timings, backend = gp_posterior(
             self.kernel, task.X_train, task.Y_train, task.X_test, ell, relative_jitter,
-            memory_limit=self._memory_bytes, device=self.device, scratch_dir=self.scratch_dir)
+            memory_limit=self._memory_bytes, device=self.device, scratch_dir=self.scratch_dir,
+            dask_address=self.dask_address)
         lam *= a2
         # Σ is resolved only to about the jitter δ (adding δ I moves it by O(δ)) plus rounding of
         # K** - V^T V, ~ max(n, m) * machine eps * a^2 (backward stability of the Cholesky-based
