@@ -15,9 +15,11 @@ and read back (one or two at a time) by later tile columns. The m × m covarianc
 memory, and so is its eigendecomposition (done by the caller): that is the part of the working set
 that does not shrink with the limit.
 
-Working set, in float64 words: about 6 b² during the sweep over the training columns (the tile
-being formed and the copy BLAS makes of it, the two factor tiles of one update, the diagonal
-factor), m² + 3 b² while S is accumulated. The tile size b is the largest that keeps both within the limit.
+Working set, in float64 words: about 5 b² during the sweep over the training columns (the tile
+being formed and, briefly, its Fortran-ordered copy; the two factor tiles of one update; the
+diagonal factor), m² + 3 b² while S is accumulated. Tiles are kept in Fortran order so that
+BLAS (dgemm, dsyrk, dtrsm) and LAPACK update them in place. The tile size b is the largest that
+keeps both within the limit (counting 6 b² for the sweep, for margin).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import time
 
 import numpy as np
 from scipy import linalg
-from scipy.linalg.blas import dgemm, dsyrk
+from scipy.linalg.blas import dgemm, dsyrk, dtrsm
 
 from ..exceptions import InputError
 from .kernels import kernel_matrix
@@ -121,6 +123,7 @@ def out_of_core_posterior(kernel: str, X_train: np.ndarray, Y_train: np.ndarray,
             else:
                 source = X_train if rows is train else X_test
                 tile = kernel_matrix(kernel, source[r0:r1], X_train[c0:c1], lengthscale)
+            tile = np.asfortranarray(tile)  # BLAS and LAPACK then work on it in place
             timings["kernel"] += time.perf_counter() - tic
             return tile
 
@@ -163,20 +166,19 @@ def out_of_core_posterior(kernel: str, X_train: np.ndarray, Y_train: np.ndarray,
                         timings["cholesky" if kind == "L" else "solve"] += time.perf_counter() - tic
                         del L_ik, L_jk
                     tic = time.perf_counter()
-                    # X L_jj^T = tile  <=>  L_jj X^T = tile^T
-                    tile = linalg.solve_triangular(L_jj, tile.T, lower=True, check_finite=False,
-                                                   overwrite_b=True).T
+                    tile = dtrsm(1.0, L_jj, tile, side=1, lower=1, trans_a=1, overwrite_b=1)  # X L_jj^T = tile
                     if kind == "P":
                         t0, t1 = rows[i]
                         mean[t0:t1] += tile @ beta[train[j][0]:train[j][1]]
                     timings["cholesky" if kind == "L" else "solve"] += time.perf_counter() - tic
-                    save(kind, i, j, np.ascontiguousarray(tile))
+                    save(kind, i, j, tile)
                     del tile
             del L_jj
 
         # S = K** - V^T V, accumulated tile pair by tile pair (the rank-n update, blocked).
         tic = time.perf_counter()
-        covariance = kernel_matrix(kernel, X_test, X_test, lengthscale)
+        # K** is symmetric: its transpose is the Fortran array that eigh then overwrites in place
+        covariance = kernel_matrix(kernel, X_test, X_test, lengthscale).T
         timings["kernel"] += time.perf_counter() - tic
         for j in range(len(train)):
             for t in range(len(test)):
