@@ -178,3 +178,29 @@ def test_dask_address_that_answers_nothing_is_an_input_error(monkeypatch):
     space = GaussianProcess(dask_address="tcp://127.0.0.1:9")
     with pytest.raises(InputError, match="dask_address.*cannot reach"):
         space.loss_distribution(task_of(n=20, m=10))
+
+
+# -- the median lengthscale within the limit ----------------------------------------------------
+
+@pytest.mark.parametrize("n, d, limit", [(2, 3, 1000), (3, 2, 1000), (301, 5, 20_000), (900, 40, 200_000)])
+def test_blocked_median_distance_is_pdists_median_exactly(n, d, limit):
+    from scipy.spatial.distance import pdist
+
+    from inductive_bias.spaces._out_of_core import median_distance
+
+    X = np.random.default_rng(n).normal(size=(n, d))
+    assert median_distance(X, limit) == float(np.median(pdist(X)))  # the same numbers, selected
+
+
+def test_blocked_median_with_ties_and_through_the_space():
+    from scipy.spatial.distance import pdist
+
+    from inductive_bias.spaces._out_of_core import median_distance
+
+    X = np.repeat(np.random.default_rng(0).normal(size=(40, 3)), 5, axis=0)
+    assert median_distance(X, 5_000) == float(np.median(pdist(X)))
+    task = task_of(n=120, m=30)
+    reference = GaussianProcess("rbf", "median").posterior(task)
+    post = GaussianProcess("rbf", "median", memory_limit="40kB").posterior(task)  # 7,140 distances > 40 kB
+    assert post.lengthscale == reference.lengthscale
+    assert post.backend["backend"] == "out-of-core"

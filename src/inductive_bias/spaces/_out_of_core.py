@@ -197,3 +197,52 @@ def out_of_core_posterior(kernel: str, X_train: np.ndarray, Y_train: np.ndarray,
 
     layout = {"tile_size": b, "train_tiles": len(train), "test_tiles": len(test), "bytes_written": written}
     return mean, covariance, timings, layout
+
+
+def median_distance(X: np.ndarray, memory_limit: int, seed: int = 0) -> float:
+    """The exact median of the n(n-1)/2 pairwise distances of X — the value
+    ``np.median(scipy.spatial.distance.pdist(X))`` gives (SPEC §2, "median" lengthscale) — without
+    holding them all: a sample of pairs brackets the median's rank, then one blocked pass over all
+    pairs counts the distances below the bracket and keeps only those inside it.
+
+    Distances come from ``cdist`` on row blocks, which evaluates the same expression as ``pdist``,
+    so the selected values are the same numbers. The bracket is widened and the pass repeated in
+    the (rare) case the sample misjudged it.
+    """
+    from scipy.spatial.distance import cdist
+
+    n = len(X)
+    total = n * (n - 1) // 2
+    if total == 0:
+        raise InputError("lengthscale", "'median' needs at least 2 training points")
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    ranks = [(total - 1) // 2, total // 2]  # np.median: the mean of the two middle order statistics
+    rng = np.random.default_rng(seed)
+    draws = min(total, 200_000)
+    i = rng.integers(0, n, size=4 * draws)
+    j = rng.integers(0, n, size=4 * draws)
+    keep = i != j
+    i, j = i[keep][:draws], j[keep][:draws]
+    step = max(1, memory_limit // (8 * 4 * X.shape[1]))  # pairs per chunk: differences and temporaries
+    sample = np.sort(np.concatenate([np.sqrt(np.einsum("ij,ij->i", D, D))
+                                     for D in (X[i[s:s + step]] - X[j[s:s + step]] for s in range(0, len(i), step))]))
+    rows = max(1, min(n, memory_limit // (8 * 4 * n)))  # a block of distances and its temporaries
+    spread = 6.0 * 0.5 / np.sqrt(len(sample))  # six standard errors of the sample's median quantile
+    while True:
+        if spread < 0.5:
+            lo = sample[max(int((0.5 - spread) * len(sample)), 0)] * (1 - 1e-12)
+            hi = sample[min(int((0.5 + spread) * len(sample)), len(sample) - 1)] * (1 + 1e-12)
+        else:  # the sample misjudged twice: keep every distance (correct, at the memory of pdist)
+            lo, hi = -np.inf, np.inf
+        below, inside = 0, []
+        for start in range(0, n - 1, rows):
+            stop = min(start + rows, n - 1)
+            block = cdist(X[start:stop], X[start + 1:])  # row r: distances to points r+1 ..
+            upper = np.arange(start, stop)[:, None] < np.arange(start + 1, n)[None, :]
+            values = block[upper]
+            below += int(np.count_nonzero(values < lo))
+            inside.append(values[(values >= lo) & (values <= hi)])
+        inside = np.sort(np.concatenate(inside))
+        if below <= ranks[0] and ranks[1] < below + len(inside):
+            return float(0.5 * (inside[ranks[0] - below] + inside[ranks[1] - below]))
+        spread = min(0.5, 4 * spread)

@@ -14,6 +14,7 @@ from ..distributions import GeneralizedChiSquare, gaussian_loss_law
 from ..tasks import Task
 from .base import HypothesisSamples, HypothesisSpace
 from ._gp_backends import check_device, gp_posterior, parse_memory_size
+from ._out_of_core import median_distance
 from .kernels import KERNELS, median_lengthscale
 
 __all__ = ["GaussianProcess", "GPPosterior"]
@@ -130,10 +131,23 @@ class GaussianProcess(HypothesisSpace):
         return (f"GaussianProcess(kernel={self.kernel!r}, lengthscale={self.lengthscale!r}, "
                 f"amplitude={self.amplitude!r}, jitter={self.jitter!r})")
 
+    def _median(self, X) -> float:
+        """SPEC §2's "median" lengthscale; within ``memory_limit`` where all n(n-1)/2 distances
+        would not fit it (the same value, selected in blocks)."""
+        if self._memory_bytes is not None and 8 * len(X) * (len(X) - 1) // 2 > self._memory_bytes:
+            value = median_distance(X, self._memory_bytes)
+            if not value > 0:
+                raise InputError("lengthscale", "'median' is 0: more than half the training pairs coincide; "
+                                                "give a number")
+            return value
+        return median_lengthscale(X)
+
     # -- SPEC §2: conditioning by Cholesky, diagonalising by eigh ------------------------------
     def posterior(self, task: Task) -> GPPosterior:
         """Condition on the training data; float64 Cholesky solves, no explicit inverse."""
-        ell = median_lengthscale(task.X_train) if self.lengthscale == "median" else float(self.lengthscale)
+        tic = time.perf_counter()
+        ell = self._median(task.X_train) if self.lengthscale == "median" else float(self.lengthscale)
+        seconds_for_ell = time.perf_counter() - tic
         a2 = float(self.amplitude) ** 2
         # Work with a^2 K scaled out: the mean does not depend on a, the covariance scales by a^2.
         relative_jitter = DEFAULT_RELATIVE_JITTER if self.jitter is None else self.jitter / a2
@@ -141,6 +155,7 @@ class GaussianProcess(HypothesisSpace):
             self.kernel, task.X_train, task.Y_train, task.X_test, ell, relative_jitter,
             memory_limit=self._memory_bytes, device=self.device, scratch_dir=self.scratch_dir,
             dask_address=self.dask_address)
+        timings = {"lengthscale": seconds_for_ell, **timings}
         lam *= a2
         # Σ is resolved only to about the jitter δ (adding δ I moves it by O(δ)) plus rounding of
         # K** - V^T V, ~ max(n, m) * machine eps * a^2 (backward stability of the Cholesky-based
