@@ -72,7 +72,7 @@ def out_of_core_posterior(kernel: str, X_train: np.ndarray, Y_train: np.ndarray,
                           lengthscale: float, relative_jitter: float, memory_limit: int,
                           scratch_dir: str | None = None) -> tuple[np.ndarray, np.ndarray, dict, dict]:
     """M and the lower triangle of S = Σ/a² (module docstring), with at most ``memory_limit`` bytes
-    of working arrays besides S.
+    of working arrays, S included.
 
     Returns
     -------
@@ -86,7 +86,7 @@ def out_of_core_posterior(kernel: str, X_train: np.ndarray, Y_train: np.ndarray,
     b = tile_size(memory_limit, n, m)
     # the eigendecomposition that follows (dsyevd, in memory) needs ~3 m² words: refuse up front
     need = _WORD * max(m * m + 3 * _MIN_TILE**2, 3 * m * m)
-    if b < _MIN_TILE or memory_limit < need:
+    if b < min(_MIN_TILE, n) or memory_limit < need:
         raise InputError("memory_limit", f"{memory_limit} bytes cannot hold the {m} x {m} posterior covariance, "
                                          f"its eigendecomposition and tiles of {_MIN_TILE} rows; give at least "
                                          f"{need} bytes")
