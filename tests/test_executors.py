@@ -120,3 +120,15 @@ def test_executor_names_are_checked(tmp_path, task):
         make_executor("spark")
     with pytest.raises(InputError, match="ray_address.*--executor ray"):
         sample_into_store(task, ScikitLearnSpace("random_forest"), tmp_path / "s.db", 2, ray_address="auto")
+
+
+def test_an_unreachable_ray_address_fails_fast_with_one_line():
+    from inductive_bias.store.executors import _check_reachable
+
+    with pytest.raises(InputError, match="ray_address.*cannot reach a Ray cluster at '127.0.0.1:1'"):
+        _check_reachable("127.0.0.1:1")
+    with pytest.raises(InputError, match="ray_address.*cannot reach"):
+        _check_reachable("ray://127.0.0.1:1")
+    with pytest.raises(InputError, match="ray_address.*host:port"):
+        _check_reachable("nonsense")
+    _check_reachable("auto")  # resolved by Ray itself

@@ -17,6 +17,7 @@ Needs ``pip install 'inductive-bias[ray]'`` for Ray.
 from __future__ import annotations
 
 import math
+import socket
 from typing import Iterator
 
 from ..exceptions import InputError
@@ -79,6 +80,7 @@ class RayExecutor:
         self._ray = ray
         self._started = False
         if not ray.is_initialized():
+            _check_reachable(address)
             try:
                 ray.init(address=address, num_cpus=num_cpus, include_dashboard=False, log_to_driver=False,
                          configure_logging=False)
@@ -122,6 +124,22 @@ class RayExecutor:
         if self._started:
             self._ray.shutdown()
             self._started = False
+
+
+def _check_reachable(address: str | None, timeout: float = 5.0) -> None:
+    """A "host:port" or "ray://host:port" address must accept a connection: Ray itself keeps
+    retrying an unreachable cluster for minutes instead of failing."""
+    if address is None or address in ("auto", "local"):
+        return
+    target = address.split("://", 1)[-1].rstrip("/")
+    host, _, port = target.rpartition(":")
+    if not host or not port.isdigit():
+        raise InputError("ray_address", f"must be host:port, ray://host:port or auto; got {address!r}")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as error:
+        raise InputError("ray_address", f"cannot reach a Ray cluster at {address!r}: "
+                                        f"{error.strerror or type(error).__name__}") from None
 
 
 def make_executor(executor, ray_address: str | None = None):
