@@ -63,13 +63,23 @@ def add_gp_arguments(group, *, shared_with_kernel_ridge: bool = False) -> None:
     group.add_argument("--restarts", type=int, default=5,
                        help="GP: starting points of the marginal-likelihood fit of 'ml' hyperparameters (default 5; "
                             "seeded by --seed)")
+    group.add_argument("--memory-limit", metavar="SIZE",
+                       help="GP: bound on the posterior's working memory, e.g. 1GB or 500MB; beyond it the "
+                            "Cholesky and solves run on tiles on disk (default: no bound, all in memory)")
+    group.add_argument("--dask-address", metavar="ADDR",
+                       help="GP: run the Cholesky and solves on this Dask scheduler (e.g. tcp://head:8786); "
+                            "needs the dask extra")
+    group.add_argument("--scratch-dir", metavar="DIR",
+                       help="GP with --memory-limit: where the tiles are written (default: the system's temp dir)")
 
 
 def build_gp_space(args):
     from ..spaces import GaussianProcess
 
     return GaussianProcess(args.kernel, args.lengthscale, args.amplitude, args.jitter, args.noise,
-                           restarts=args.restarts, seed=args.seed)
+                           restarts=args.restarts, seed=getattr(args, "seed", 0), memory_limit=args.memory_limit,
+                           device=getattr(args, "device", None), scratch_dir=args.scratch_dir,
+                           dask_address=args.dask_address)
 
 
 #: the exactly measured infinite-width network spaces (SPEC §7)
@@ -170,7 +180,8 @@ def add_trained_space_arguments(parser, *, kernel_flags: bool = True) -> None:
                     help="mlp, cnn: 'ntk' draws weights and biases N(0, 1) and scales each layer by "
                          "sqrt(weight-var / fan_in) and sqrt(bias-var) (SPEC §7); default standard")
     _add_variance_flags(nn)
-    nn.add_argument("--device", choices=["cpu", "cuda"], help="where to train (default cpu)")
+    nn.add_argument("--device", choices=["cpu", "cuda"], help="where to train (default cpu); --space gp: compute the "
+                    "posterior with torch float64 there (default: numpy)")
     nn.add_argument("--chunk-size", type=int, metavar="K",
                     help="members trained together in one batched computation (default: automatic)")
     sk = parser.add_argument_group("scikit-learn spaces (--space random_forest, extra_trees, gradient_boosting, "

@@ -68,20 +68,21 @@ def add_parser(sub):
 def run(args) -> int:
     infinite = args.space in INFINITE_WIDTH_SPACES
     trained = args.space not in (None, "gp") and not infinite
+    gp_only = (("amplitude", 1.0), ("jitter", None), ("method", "auto"), ("noise", 0.0), ("restarts", 5),
+               ("memory_limit", None), ("scratch_dir", None), ("dask_address", None))
     if infinite:  # its builder refuses the flags of trained spaces that do not apply
         if args.store or args.space_id:
             raise InputError("store" if args.store else "space_id",
                              f"--space {args.space} is measured exactly; a sample store holds trained spaces")
-        for dest, default in (("noise", 0.0), ("restarts", 5)):
+        for dest, default in gp_only[3:]:  # amplitude, jitter and method are its own too
             if getattr(args, dest) != default:
                 raise InputError(dest, f"applies to --space gp, not to --space {args.space}")
     elif args.store or args.space_id or trained:
-        for dest, default in (("amplitude", 1.0), ("jitter", None), ("method", "auto"), ("noise", 0.0),
-                              ("restarts", 5)):
+        for dest, default in gp_only:
             if getattr(args, dest) != default:
                 raise InputError(dest, "applies to --space gp, not to trained spaces")
     else:
-        refuse_foreign_flags(args, "gp", set())
+        refuse_foreign_flags(args, "gp", {"device"})
     if args.space_id and not args.store:
         raise InputError("space_id", "needs --store, the sample store that holds the space")
     if args.plot:

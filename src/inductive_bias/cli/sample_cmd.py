@@ -26,6 +26,12 @@ def add_parser(sub):
     run.add_argument("--seed", type=int, default=0, help="run seed; member i's seed derives from it (default 0)")
     run.add_argument("--predictions", action="store_true",
                      help="also store each member's test predictions (compressed float32)")
+    run.add_argument("--executor", choices=["local", "ray"], default="local",
+                     help="where members are trained: this process (default) or Ray tasks; either way this "
+                          "process alone commits them to the store")
+    run.add_argument("--ray-address", metavar="ADDR",
+                     help="with --executor ray: a running Ray cluster (e.g. ray://head:10001 or auto); "
+                          "default: a local cluster started for the run")
     run.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
     return p
 
@@ -40,7 +46,8 @@ def run(args) -> int:
         for note in notes:  # once the store is known good, so that an error stays one line
             print(f"inductive-bias sample: note: {note}", file=sys.stderr)
         try:
-            outcome = sample_into_store(task, space, store, args.hypotheses, args.seed, predictions=args.predictions)
+            outcome = sample_into_store(task, space, store, args.hypotheses, args.seed, predictions=args.predictions,
+                                        executor=args.executor, ray_address=args.ray_address)
         except SamplingInterrupted as stop:
             print(f"inductive-bias sample: {stop}", file=sys.stderr)
             return 130

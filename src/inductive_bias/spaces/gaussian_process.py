@@ -18,6 +18,8 @@ from .._validation import check_positive
 from ..distributions import GeneralizedChiSquare, eigen_decomposition, gaussian_loss_law
 from ..tasks import Task
 from .base import HypothesisSamples, HypothesisSpace
+from ._gp_backends import check_device, gp_posterior, in_memory_bytes, parse_memory_size
+from ._out_of_core import median_distance
 from .conditioning import Conditioning, diagnose
 from .kernels import KERNELS, kernel_matrix, median_lengthscale
 
@@ -64,8 +66,10 @@ class GPPosterior:
     timings : dict                 seconds per stage
     noise : float                  σ², the observation noise variance (part of the model)
     amplitude : float              a used (the fitted value where asked for)
-    conditioning : Conditioning    diagnostics of the solve (:mod:`.conditioning`)
+    conditioning : Conditioning    diagnostics of the solve (:mod:`.conditioning`); None where the
+                                   posterior came from the out-of-core, Dask or torch backend
     hyperparameters : dict or None the marginal-likelihood fit, where a hyperparameter was "ml"
+    backend : dict                 where it was computed: numpy, out-of-core (tile layout), torch (device)
     """
 
     mean: np.ndarray
@@ -79,6 +83,7 @@ class GPPosterior:
     amplitude: float = 1.0
     conditioning: Conditioning | None = None
     hyperparameters: dict | None = None
+    backend: dict = field(default_factory=dict)
 
     @property
     def covariance(self) -> np.ndarray:
@@ -125,6 +130,25 @@ class GaussianProcess(HypothesisSpace):
         Starting points of the marginal-likelihood maximisation (where a hyperparameter is "ml").
     seed : int, default 0
         Seed of those starting points (the first start is always the deterministic default).
+    memory_limit : int or str, optional
+        Bytes (or "1GB", "500MB", "2GiB") the posterior's working arrays may take. Where the
+        in-memory computation would exceed it, the Cholesky, the triangular solves and the rank-n
+        update of the covariance run on tiles kept on disk; the m × m covariance and its
+        eigendecomposition stay in memory (about 3 m² × 8 bytes). The result is the same law to
+        rounding. Computational only: not part of the space's spec.
+    device : {"cpu", "cuda"}, optional
+        Compute the posterior and its eigendecomposition with torch (float64) on this device;
+        "cuda" without a CUDA device raises InputError. None (default): numpy / LAPACK.
+    scratch_dir : str, optional
+        Where the out-of-core tiles are written (a temporary directory inside it, removed after);
+        default: the system's temporary directory.
+    dask_address : str, optional
+        A Dask scheduler ("tcp://host:8786"): the kernel matrices, Cholesky, solves and rank-n
+        update run there as a blocked graph (blocks from ``memory_limit`` where given); the m × m
+        covariance comes back and is diagonalised here. Needs the ``dask`` extra.
+
+    The conditioning diagnostics (:mod:`.conditioning`) are computed on the in-memory numpy path;
+    the out-of-core, Dask and torch backends report ``conditioning: null``.
 
     Examples
     --------
@@ -138,7 +162,9 @@ class GaussianProcess(HypothesisSpace):
     offers_predictions = True
 
     def __init__(self, kernel: str = "rbf", lengthscale: float | str = 1.0, amplitude: float | str = 1.0,
-                 jitter: float | None = None, noise: float | str = 0.0, *, restarts: int = 5, seed: int = 0):
+                 jitter: float | None = None, noise: float | str = 0.0, *, restarts: int = 5, seed: int = 0,
+                 memory_limit: int | str | None = None, device: str | None = None, scratch_dir: str | None = None,
+                 dask_address: str | None = None):
         if kernel not in KERNELS:
             raise InputError("kernel", f"must be one of {', '.join(KERNELS)}; got {kernel!r}")
         self.kernel = kernel
@@ -154,6 +180,18 @@ class GaussianProcess(HypothesisSpace):
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
             raise InputError("seed", f"must be an integer; got {seed!r}")
         self.seed = int(seed)
+        self._memory_bytes = None if memory_limit is None else parse_memory_size("memory_limit", memory_limit)
+        if memory_limit is not None and device is not None:
+            raise InputError("memory_limit", "bounds the numpy backends; it does not apply with device "
+                                             f"{device!r} (torch holds the kernel matrix on the device)")
+        if dask_address is not None and device is not None:
+            raise InputError("dask_address", f"runs on the Dask cluster's CPUs; it does not apply with device {device!r}")
+        if dask_address is not None and (not isinstance(dask_address, str) or not dask_address.strip()):
+            raise InputError("dask_address", f"must be a scheduler address such as tcp://host:8786; got {dask_address!r}")
+        self.memory_limit = memory_limit
+        self.dask_address = dask_address
+        self.device = check_device(device)
+        self.scratch_dir = scratch_dir
 
     @property
     def fits_hyperparameters(self) -> bool:
@@ -180,8 +218,19 @@ class GaussianProcess(HypothesisSpace):
                                       amplitude=self.amplitude, noise=self.noise, jitter=self.jitter,
                                       restarts=self.restarts, seed=self.seed)
             return fit.lengthscale, fit.amplitude, fit.noise, fit.to_dict()
-        ell = median_lengthscale(task.X_train) if self.lengthscale == "median" else float(self.lengthscale)
+        ell = self._median(task.X_train) if self.lengthscale == "median" else float(self.lengthscale)
         return ell, float(self.amplitude), float(self.noise), None
+
+    def _median(self, X) -> float:
+        """SPEC §2's "median" lengthscale; within ``memory_limit`` where all n(n-1)/2 distances
+        would not fit it (the same value, selected in blocks)."""
+        if self._memory_bytes is not None and 8 * len(X) * (len(X) - 1) // 2 > self._memory_bytes:
+            value = median_distance(X, self._memory_bytes)
+            if not value > 0:
+                raise InputError("lengthscale", "'median' is 0: more than half the training pairs coincide; "
+                                                "give a number")
+            return value
+        return median_lengthscale(X)
 
     # -- SPEC §2: conditioning by Cholesky, diagonalising by eigh ------------------------------
     def posterior(self, task: Task) -> GPPosterior:
@@ -192,22 +241,31 @@ class GaussianProcess(HypothesisSpace):
         """
         timings = {}
         n, m = task.n_train, task.n_test
+        tic = time.perf_counter()
+        ell, amplitude, noise, fitted = self._hyperparameters(task)
+        timings["marginal_likelihood" if fitted is not None else "lengthscale"] = time.perf_counter() - tic
+        a2 = amplitude ** 2
+        relative_jitter = DEFAULT_RELATIVE_JITTER if self.jitter is None else self.jitter / a2
+        added = noise / a2 + relative_jitter   # on the diagonal of K, whose entries there are all 1
+        in_memory = (self.device is None and self.dask_address is None and
+                     (self._memory_bytes is None or in_memory_bytes(n, m, task.n_outputs) <= self._memory_bytes))
+        if not in_memory:  # the same M and Σ (SPEC §2) from a backend of docs/scale.md
+            mean, lam, U, more, backend = gp_posterior(
+                self.kernel, task.X_train, task.Y_train, task.X_test, ell, added, memory_limit=self._memory_bytes,
+                device=self.device, scratch_dir=self.scratch_dir, dask_address=self.dask_address)
+            lam *= a2
+            return GPPosterior(mean, lam, U, relative_jitter * a2, ell, zero_tolerance(task, a2, relative_jitter),
+                               {**timings, **more}, noise=noise, amplitude=amplitude, hyperparameters=fitted,
+                               backend=backend)
         # float64 K (n x n), K* and V (m x n), K** / Σ and its eigenvectors (m x m), held at once
         check_memory("n_train" if n >= m else "n_test", n if n >= m else m, 8.0 * (n * n + 2 * m * n + 2 * m * m),
                      f"the GP's kernel matrices ({n} training and {m} test points)")
         tic = time.perf_counter()
-        ell, amplitude, noise, fitted = self._hyperparameters(task)
-        if fitted is not None:
-            timings["marginal_likelihood"] = time.perf_counter() - tic
-            tic = time.perf_counter()
-        a2 = amplitude ** 2
         K = kernel_matrix(self.kernel, task.X_train, task.X_train, ell)
         K_star = kernel_matrix(self.kernel, task.X_test, task.X_train, ell)
         K_starstar = kernel_matrix(self.kernel, task.X_test, task.X_test, ell)
         timings["kernel"] = time.perf_counter() - tic
 
-        relative_jitter = DEFAULT_RELATIVE_JITTER if self.jitter is None else self.jitter / a2
-        added = noise / a2 + relative_jitter   # on the diagonal of K, whose entries there are all 1
         K[np.diag_indices_from(K)] += added
         tic = time.perf_counter()
         A = K.T  # K is symmetric and C-ordered, so K.T is the same matrix in Fortran order: no copy
@@ -248,7 +306,9 @@ class GaussianProcess(HypothesisSpace):
         lam *= a2
         return GPPosterior(mean, lam, U, relative_jitter * a2, ell, zero_tolerance(task, a2, relative_jitter),
                            timings, noise=noise, amplitude=amplitude, conditioning=conditioning,
-                           hyperparameters=fitted)
+                           hyperparameters=fitted,
+                           backend={"backend": "numpy", **({} if self._memory_bytes is None else
+                                                           {"memory_limit": self._memory_bytes})})
 
     def loss_distribution(self, task: Task) -> tuple[GeneralizedChiSquare, dict]:
         """The exact law of the test loss (SPEC §2):
@@ -275,9 +335,10 @@ class GaussianProcess(HypothesisSpace):
             "loss_std": law.std,
             "noise": post.noise,
             "amplitude": post.amplitude,
-            "conditioning": post.conditioning.to_dict(),
-            "warnings": post.conditioning.warnings(),
+            "conditioning": None if post.conditioning is None else post.conditioning.to_dict(),
+            "warnings": [] if post.conditioning is None else post.conditioning.warnings(),
             "timings": dict(post.timings),
+            "backend": dict(post.backend),
         }
         if post.hyperparameters is not None:
             info["hyperparameters"] = post.hyperparameters

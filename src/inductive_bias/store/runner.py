@@ -15,7 +15,8 @@ from .._validation import check_positive
 from ..spaces.base import MemberSpace
 from ..tasks import Task
 from .._progress import ProgressBar
-from .sample_store import SampleStore, library_versions, task_identity
+from .executors import make_executor
+from .sample_store import SampleStore, task_identity
 
 __all__ = ["sample_into_store", "SampleRun", "SamplingInterrupted", "REPRODUCIBILITY"]
 
@@ -69,7 +70,8 @@ def _chunk_size(space, chunk) -> int:
 
 
 def sample_into_store(task: Task, space: MemberSpace, store, n: int, seed: int = 0, *, predictions: bool = False,
-                      chunk: int | None = None, progress: bool | None = None) -> SampleRun:
+                      chunk: int | None = None, progress: bool | None = None, executor="local",
+                      ray_address: str | None = None) -> SampleRun:
     """Make members 0 .. n-1 of ``space`` on ``task`` (run seed ``seed``) present in ``store``.
 
     Member indices already stored are skipped; the missing ones are trained ``chunk`` at a time
@@ -95,6 +97,14 @@ def sample_into_store(task: Task, space: MemberSpace, store, n: int, seed: int =
         space's :meth:`~MemberSpace.call_size` (its ``chunk_size``, else ``members_per_call``).
     progress : bool or None, default None
         Progress bar on stderr; None: only when stderr is a terminal.
+    executor : {"local", "ray"} or executor object, default "local"
+        Where chunks are trained (:mod:`inductive_bias.store.executors`). With "ray" they are Ray
+        tasks and, unless ``chunk`` is given, a chunk is at most the call size and small enough
+        that every worker gets one; members come back to this process, which alone commits them.
+        The same seeds give the same members (neural networks: to float32 rounding where the
+        chunking differs from a local run's).
+    ray_address : str, optional
+        The Ray cluster to use (executor "ray"); default: the one connected to, else a local one.
 
     Returns
     -------
@@ -117,20 +127,26 @@ def sample_into_store(task: Task, space: MemberSpace, store, n: int, seed: int =
     # the indices still to train, as Python ints in a list and a set (~64 bytes each)
     check_memory("hypotheses", n, 64.0 * n, "the list of members to train")
     size = _chunk_size(space, chunk)
+    own_executor = isinstance(executor, str) or executor is None
+    executor = make_executor(executor, ray_address)
     own = not isinstance(store, SampleStore)
-    if own:
-        store = SampleStore(store)
     try:
-        return _run(task, space, store, n, seed, predictions, size, progress)
-    finally:
+        if own:
+            store = SampleStore(store)
         try:
-            store.checkpoint()  # the store file alone now holds every committed member
+            return _run(task, space, store, n, seed, predictions, size, chunk is not None, progress, executor)
         finally:
-            if own:
-                store.close()
+            try:
+                store.checkpoint()  # the store file alone now holds every committed member
+            finally:
+                if own:
+                    store.close()
+    finally:
+        if own_executor:
+            executor.close()
 
 
-def _run(task, space, store, n, seed, predictions, size, progress) -> SampleRun:
+def _run(task, space, store, n, seed, predictions, size, size_given, progress, executor) -> SampleRun:
     tic = time.perf_counter()
     space_id = store.open_space(space.spec(), task_identity(task), seed, task_info=task.describe(),
                                 target_variance=target_variance(task))
@@ -139,17 +155,16 @@ def _run(task, space, store, n, seed, predictions, size, progress) -> SampleRun:
     missing = [i for i in range(n) if i not in present]
     bar = ProgressBar(n, initial=before, label=f"{space_id} ", enabled=progress)
     trained = skipped = 0
-    environment = None
+    if not size_given:
+        size = executor.chunk_size(size, len(missing))
+    chunks = [missing[start:start + size] for start in range(0, len(missing), size)]
+    seeds_of = [[member_seeds(seed, i, 1)[0] for i in indices] for indices in chunks]
     try:
-        for start in range(0, len(missing), size):
-            indices = missing[start:start + size]
-            seeds = [member_seeds(seed, i, 1)[0] for i in indices]
-            members = space.train_members(task, seeds, predictions=predictions)
+        for position, members, environment in executor.map(task, space, seeds_of, predictions):
+            indices, seeds = chunks[position], seeds_of[position]
             if len(members) != len(seeds) or [m.seed for m in members] != seeds:
                 raise RuntimeError(f"{type(space).__name__}.train_members returned members for seeds "
                                    f"{[m.seed for m in members][:4]}... instead of {seeds[:4]}...")
-            if environment is None:  # after the first training, so lazily imported libraries count
-                environment = library_versions(space)
             for index, member in zip(indices, members):
                 if store.add_member(space_id, index, member, environment):
                     trained += 1

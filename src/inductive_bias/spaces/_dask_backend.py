@@ -1,0 +1,81 @@
+"""The GP posterior of SPEC §2 on a Dask cluster: the same mathematics as the numpy backend, as a
+blocked Dask graph run by the cluster's workers (their memory, their spilling to disk).
+
+K, K* and K** are built block by block on the workers from the chunked inputs; the Cholesky
+(``dask.array.linalg.cholesky``), the triangular solves and the rank-n update
+Σ/a² = K** - V^T V with V = L^-1 K*^T run blocked there too. Only M (m × k) and the m × m
+covariance come back to this process, which diagonalises it in memory (LAPACK eigh), as the
+out-of-core backend does.
+
+Needs ``pip install 'inductive-bias[dask]'`` (dask[array] and distributed).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..exceptions import InputError
+from .kernels import kernel_matrix
+
+DEFAULT_BLOCK = 4096
+CONNECT_TIMEOUT = "20s"
+
+
+def _kernel_block(a, b, kernel, lengthscale):
+    # a block on the diagonal gets the same object twice, so that its diagonal is exactly 1 as in
+    # the in-memory path (identical rows are at distance 0: the value there is 1 either way)
+    if a.shape == b.shape and np.array_equal(a, b):
+        return kernel_matrix(kernel, a, a, lengthscale)
+    return kernel_matrix(kernel, a, b, lengthscale)
+
+
+def dask_posterior(kernel: str, X_train, Y_train, X_test, lengthscale: float, relative_jitter: float,
+                   address: str, block: int | None = None):
+    """(mean, lower-triangle-valid covariance Σ/a², timings, layout), computed on the cluster at
+    ``address`` (module docstring)."""
+    try:
+        import dask.array as da
+        from distributed import Client
+    except ModuleNotFoundError:
+        raise InputError("dask_address", "needs Dask: pip install 'inductive-bias[dask]'") from None
+    try:
+        client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise InputError("dask_address", f"cannot reach a Dask scheduler at {address!r}: {first}") from None
+    n, m = len(X_train), len(X_test)
+    b = min(block or DEFAULT_BLOCK, n)
+    timings = {}
+    try:
+        tic = time.perf_counter()
+        Xtr = da.from_array(np.ascontiguousarray(X_train, dtype=np.float64), chunks=(b, -1))
+        Xte = da.from_array(np.ascontiguousarray(X_test, dtype=np.float64), chunks=(b, -1))
+        Y = da.from_array(np.ascontiguousarray(Y_train, dtype=np.float64), chunks=(b, -1))
+
+        def gram(A, B):
+            return da.blockwise(_kernel_block, "ij", A, "ik", B, "jk", dtype=np.float64, concatenate=True,
+                                kernel=kernel, lengthscale=lengthscale)
+
+        # dask's Cholesky wants equal square blocks: pad K to a multiple of b with an identity
+        # block, and K*^T, Y with zero rows. The factor is then [[L, 0], [0, I]] and the padded
+        # rows of V and β are 0: M and Σ are exactly those of the unpadded problem.
+        pad = -n % b
+        diagonal = np.concatenate([np.full(n, relative_jitter), np.ones(pad)])
+        K = da.pad(gram(Xtr, Xtr), ((0, pad), (0, pad))).rechunk(b) + da.diag(da.from_array(diagonal, chunks=b))
+        L = da.linalg.cholesky(K, lower=True)
+        V = da.linalg.solve_triangular(L, da.pad(gram(Xte, Xtr).T, ((0, pad), (0, 0))).rechunk((b, -1)), lower=True)
+        beta = da.linalg.solve_triangular(L, da.pad(Y, ((0, pad), (0, 0))).rechunk((b, -1)), lower=True)
+        mean = V.T @ beta
+        covariance = gram(Xte, Xte) - V.T @ V
+        mean, covariance = client.compute([mean, covariance], sync=True)
+        timings["cluster"] = time.perf_counter() - tic
+    except np.linalg.LinAlgError:
+        raise InputError("jitter", f"the kernel matrix plus jitter {relative_jitter:.3g} (relative to a^2) is not "
+                                   "positive definite; increase the jitter, change the lengthscale, or remove "
+                                   "duplicate training inputs") from None
+    finally:
+        client.close()
+    layout = {"dask_address": address, "block": b, "blocks": -(-n // b), "padded_rows": pad}
+    return np.asarray(mean), np.asarray(covariance), timings, layout
