@@ -17,7 +17,8 @@ def format_bits(x) -> str:
     if math.isinf(x):
         return "inf"
     if abs(x) < 1e4:
-        return f"{x:,.4f}"
+        text = f"{x:,.4f}"
+        return "0.0000" if text == "-0.0000" else text  # a difference of equal figures, not a sign
     return f"{x:,.1f}" if abs(x) < 1e9 else f"{x:.4e}"
 
 
