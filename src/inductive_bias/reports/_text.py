@@ -23,5 +23,8 @@ def plain_table(header: list[str], rows: list, *, right: tuple = ()) -> str:
             emoji=False, markup=False).print(table)
     lines = [line.rstrip() for line in buffer.getvalue().splitlines()]
     # the rule under the header in ASCII, so that any terminal or font shows it
-    return "\n".join(line.replace("\u2500", "-").replace("\u2577", " ").replace("\u2575", " ")
-                     .replace("\u253c", "-").replace("\u2502", " ") for line in lines if line.strip())
+    lines = [line.replace("\u2500", "-").replace("\u2577", " ").replace("\u2575", " ")
+             .replace("\u253c", "-").replace("\u2502", " ").rstrip() for line in lines if line.strip()]
+    if len(lines) > 1 and set(lines[1]) <= {"-", " "}:
+        lines[1] = lines[1][:len(lines[0])]  # under the header only: a long note in the last column is not ruled
+    return "\n".join(lines)
