@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 
 from ._memory import check_memory
+from ._fit_rule import FIT_FRACTION, target_variance
 from ._random import split_seed
 from ._validation import check_array, check_positive, check_target_errors
 from ._version import __version__
@@ -32,7 +33,6 @@ __all__ = ["measure", "measure_samples", "measure_losses", "default_target_error
 
 EXACT = "exact"
 DEFAULT_STD_STEPS = (1, 2, 4, 8, 16)
-FIT_FRACTION = 0.01  # SPEC §8: a member fits when its training MSE <= 1% of the targets' variance
 MIN_FIT_SHARE = 0.5  # fewer fitting members than this share: the space gets no figure (SPEC §8)
 DEFAULT_INTERVAL_WIDTH = 1.0  # bits: the interval width sample-size planning is for
 
@@ -102,11 +102,6 @@ def fitted_only_for(spec: dict | None, fitted_only: bool | None) -> bool:
     if fitted_only is None:
         return bool(spec) and spec.get("fit_fraction") is not None
     return bool(fitted_only)
-
-
-def target_variance(task: Task) -> float:
-    """Mean over outputs of the variance of the training targets (the scale of 'fits the data')."""
-    return float(np.mean(np.var(task.Y_train, axis=0)))
 
 
 def measure(task: Task, space: HypothesisSpace, target_error=None, *, estimator=None, hypotheses: int = 1000,

@@ -268,7 +268,7 @@ def test_measure_refuses_flags_of_the_other_kind_of_space(capsys, argv, message)
      {"dim": 16, "depth": 3, "heads": 2, "patch_size": 4, "mlp_dim": 24}),
 ])
 def test_architecture_options_are_flags(argv, expected):
-    from inductive_bias.cli._space_args import build_trained_space
+    from inductive_bias.cli.space_args import build_trained_space
     from inductive_bias.cli.main import build_parser
 
     args = build_parser().parse_args(["sample", *argv, "--store", "unused.db", "--hypotheses", "1"])

@@ -11,10 +11,10 @@ from ..complexity.compare import compare
 from ..reports import format_comparison
 from ..estimators import ESTIMATORS
 from ._common import add_target_error
-from ._task_args import add_task_arguments, task_from_args
+from .task_args import add_task_arguments, task_from_args
 from .complexity_cmd import add_geometry_arguments, geometry_from_args
 from .fit_cmd import read_losses
-from ._space_args import add_gp_arguments, build_gp_space
+from .space_args import add_gp_arguments, build_gp_space
 
 
 def add_parser(sub):

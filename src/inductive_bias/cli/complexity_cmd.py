@@ -8,7 +8,7 @@ import sys
 
 from ..exceptions import InputError
 from ..complexity import DELTA_METHODS, PRESETS, complexity_bound, estimate_geometry
-from ._task_args import add_task_arguments, task_flags_given, task_from_args
+from .task_args import add_task_arguments, task_flags_given, task_from_args
 
 _EXPLICIT = ("n", "m", "R", "delta")
 

@@ -16,10 +16,10 @@ from ..estimators import ESTIMATORS, resolve_estimator
 from ..exceptions import ConditioningWarning, InputError
 from ..store import SampleStore, SpaceKey, measure_store
 from ._common import add_estimation, add_output, add_target_error, emit
-from ._space_args import (INFINITE_WIDTH_SPACES, add_gp_arguments, add_infinite_width_arguments,
+from .space_args import (INFINITE_WIDTH_SPACES, add_gp_arguments, add_infinite_width_arguments,
                           add_trained_space_arguments, build_gp_space, build_infinite_width_space, build_trained_space,
                           refuse_foreign_flags, trained_spaces)
-from ._task_args import add_task_arguments, task_flags_given, task_from_args
+from .task_args import add_task_arguments, task_flags_given, task_from_args
 
 DEFAULT_HYPOTHESES = 1000
 POOR_FIT_P = 0.01  # a goodness-of-fit p-value below this gets a caution under the table

@@ -8,8 +8,8 @@ import sys
 from .._validation import check_positive
 from ..store.runner import REPRODUCIBILITY
 from ..store import SampleStore, SamplingInterrupted, sample_into_store, spec_summary, store_summary
-from ._space_args import add_trained_space_arguments, build_trained_space, trained_spaces
-from ._task_args import add_task_arguments, task_from_args
+from .space_args import add_trained_space_arguments, build_trained_space, trained_spaces
+from .task_args import add_task_arguments, task_from_args
 
 
 def add_parser(sub):

@@ -6,7 +6,7 @@ import json
 import sys
 
 from ..tasks.registry import TASKS
-from ._task_args import option_flags
+from .task_args import option_flags
 
 
 def add_parser(sub):

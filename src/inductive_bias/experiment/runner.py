@@ -48,7 +48,7 @@ def _measure_parser() -> KeyParser:
 
 
 def _task_parser() -> KeyParser:
-    from ..cli._task_args import add_task_arguments
+    from ..cli.task_args import add_task_arguments
 
     p = KeyParser()
     add_task_arguments(p)
@@ -56,7 +56,7 @@ def _task_parser() -> KeyParser:
 
 
 def _space_parser() -> KeyParser:
-    from ..cli._space_args import (INFINITE_WIDTH_SPACES, add_gp_arguments, add_infinite_width_arguments,
+    from ..cli.space_args import (INFINITE_WIDTH_SPACES, add_gp_arguments, add_infinite_width_arguments,
                                    add_trained_space_arguments, trained_spaces)
 
     p = KeyParser()
@@ -78,7 +78,7 @@ def _renamed(error: InputError, table: str) -> InputError:
 
 
 def _build_task(options: dict, table: str = "task"):
-    from ..cli._task_args import task_from_args
+    from ..cli.task_args import task_from_args
 
     args = parse_table(_task_parser(), table, options, what="the task options of `inductive-bias measure`")
     try:
@@ -88,7 +88,7 @@ def _build_task(options: dict, table: str = "task"):
 
 
 def _build_space(options: dict, table: str, seed: int = 0):
-    from ..cli._space_args import (INFINITE_WIDTH_SPACES, build_gp_space, build_infinite_width_space,
+    from ..cli.space_args import (INFINITE_WIDTH_SPACES, build_gp_space, build_infinite_width_space,
                                    build_trained_space, refuse_foreign_flags)
 
     args = parse_table(_space_parser(), table, options, what="the space options of `inductive-bias measure`")

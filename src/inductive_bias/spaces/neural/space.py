@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..._measure import FIT_FRACTION, target_variance
+from ..._fit_rule import FIT_FRACTION, target_variance
 from ...exceptions import InputError
 from ..._validation import check_choice, check_positive
 from ...tasks import Task

@@ -1,5 +1,7 @@
-"""The flags of trained hypothesis spaces (neural networks, scikit-learn models), shared by
-``sample`` and ``measure``; and the flags that locate a space in a sample store.
+"""The flags of hypothesis spaces (GP, infinite-width, neural networks, scikit-learn models),
+shared by ``sample`` and ``measure``, and by experiment files (:mod:`inductive_bias.experiment`
+parses a ``[[space]]`` table with these very parsers); and the flags that locate a space in a
+sample store.
 
 Every space flag defaults to None, meaning "the space's own default", so that a flag given for a
 space it does not apply to (``--epochs`` with ``--space knn``) is an error instead of being ignored.

@@ -1,4 +1,5 @@
-"""The task options every subcommand that reads a task shares (``--data`` and its settings).
+"""The task options every subcommand that reads a task shares (``--data`` and its settings), and
+experiment files' ``[task]`` tables (:mod:`inductive_bias.experiment`).
 
 Each option maps to a keyword of the task's loader (see ``inductive-bias tasks``); an option the
 chosen ``--data`` does not take is an error naming it, not silently ignored.
