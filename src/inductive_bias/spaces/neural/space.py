@@ -61,8 +61,8 @@ class NeuralNetworks(MemberSpace):
         "ntk" (``mlp`` and ``cnn``): the NTK parameterisation of SPEC §7, weights and biases drawn
         N(0, 1), each layer ``σ_w/sqrt(fan_in) · W x + σ_b · b``. With the defaults sgd and
         full batch, members are networks trained by gradient descent, which approach the ``ntk``
-        law of SPEC §7 as the width grows (choose ``lr`` below 2 / the largest eigenvalue of
-        the loss's Hessian, e.g. ``n_train * n_outputs / (2 λ_max(Θ))`` for the NTK Θ).
+        law of SPEC §7 as the width grows (gradient descent on the mean MSE is stable for ``lr``
+        below ``n_train * n_outputs / λ_max(Θ)``, Θ the NTK Gram matrix of the training inputs).
     weight_var, bias_var : float, default 2.0 and 0.1
         σ_w² and σ_b² of the NTK parameterisation (SPEC §7); only with ``parameterization="ntk"``.
     device : str, default "cpu"
@@ -111,12 +111,13 @@ class NeuralNetworks(MemberSpace):
         self.parameterization = check_choice("parameterization", parameterization, PARAMETERIZATIONS)
         self.ntk = _check_ntk(architecture, self.parameterization, weight_var, bias_var)
         full_batch = self.ntk is not None
-        self.optimizer = check_choice("optimizer", optimizer or ("sgd" if full_batch else "adam"), OPTIMIZERS)
+        self.optimizer = check_choice("optimizer", ("sgd" if full_batch else "adam") if optimizer is None else optimizer, OPTIMIZERS)
         self.lr = check_positive("lr", lr)
         self.epochs = check_positive("epochs", epochs, integer=True)
         if batch_size is None:
             batch_size = "full" if full_batch else 32
-        self.batch_size = "full" if batch_size == "full" else check_positive("batch_size", batch_size, integer=True)
+        self.batch_size = ("full" if isinstance(batch_size, str) and batch_size == "full"
+                           else check_positive("batch_size", batch_size, integer=True))
         self.stop_train_mse = None if stop_train_mse is None else check_positive(
             "stop_train_mse", stop_train_mse, allow_zero=True)
         self.device = _check_device(device)
