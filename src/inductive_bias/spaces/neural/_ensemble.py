@@ -167,7 +167,7 @@ class VmappedModule:
 
     def step_grads(self, xb, yb):
         for p, g in zip(self.params, self._grads(tuple(self.params), xb, yb)):
-            p.grad = g
+            p.grad = _like_param(g, p)
 
     @torch.no_grad()
     def predict(self, X):
@@ -198,11 +198,19 @@ class StackedModule:
             loss = ((out - yb) ** 2).mean(dim=(1, 2)).sum()      # member e's loss reaches its parameters only
             grads = torch.autograd.grad(loss, self.params)
         for p, g in zip(self.params, grads):
-            p.grad = g
+            p.grad = _like_param(g, p)
 
     @torch.no_grad()
     def predict(self, X):
         return self.net.forward(X)
+
+
+def _like_param(grad, param):
+    """``grad`` in ``param``'s memory layout. PyTorch's fused CPU Adam (2.13) walks a gradient's
+    memory as if it had its parameter's strides: a transposed gradient (``vmap`` of an
+    ``einsum`` returns some) would update the wrong elements. Autograd's own accumulation
+    enforces this layout; gradients assigned by hand must too."""
+    return grad if grad.stride() == param.stride() else torch.empty_like(param).copy_(grad)
 
 
 def make_optimizer(name: str, params, lr: float):
