@@ -7,6 +7,7 @@ space it does not apply to (``--epochs`` with ``--space knn``) is an error inste
 
 from __future__ import annotations
 
+import argparse
 import warnings
 
 from ..exceptions import InputError
@@ -37,7 +38,12 @@ def _lengthscale(text: str):
 
 
 def _batch_size(text: str):
-    return "full" if text == "full" else int(text)
+    if text == "full":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer or 'full'; got {text!r}") from None
 
 
 def add_gp_arguments(group, *, shared_with_kernel_ridge: bool = False) -> None:
