@@ -7,6 +7,7 @@ same gradients: both are float32 sums of the same products in different orders, 
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -131,3 +132,29 @@ def test_lcn_members_equal_plain_pytorch_training():
             pred = module(torch.tensor(task.X_test, dtype=torch.float32)).double().numpy()
         expected = float(((pred - task.Y_test) ** 2).mean())
         assert member.test_loss == pytest.approx(expected, rel=1e-4)
+
+
+@pytest.mark.slow
+def test_compiled_gradients_train_the_same_members():
+    # torch.compile (about half a minute per batch shape) must not change the members beyond
+    # float32 rounding (compiled kernels may sum in another order): 1e-4 relative.
+    from inductive_bias import NeuralNetworks, digits
+
+    task = digits(40, 30, seed=5)
+    settings = dict(dim=8, depth=1, heads=2, mlp_dim=8, epochs=2, batch_size=20, lr=3e-3)
+    plain = NeuralNetworks("vit", **settings).train_members(task, [1, 2])
+    compiled = NeuralNetworks("vit", compile=True, **settings).train_members(task, [1, 2])
+    np.testing.assert_allclose([m.test_loss for m in compiled], [m.test_loss for m in plain], rtol=1e-4)
+
+
+def test_compile_is_refused_where_it_does_nothing():
+    from inductive_bias import NeuralNetworks
+    from inductive_bias._validation import InputError
+
+    for kwargs, argument in ((dict(architecture="mlp", compile=True), "compile"),
+                             (dict(architecture="lcn", compile=True), "compile"),
+                             (dict(architecture="cnn", compile="yes"), "compile")):
+        with pytest.raises(InputError) as error:
+            NeuralNetworks(**kwargs)
+        assert error.value.argument == argument
+    assert "compile" not in NeuralNetworks("vit", compile=True).spec()

@@ -20,10 +20,14 @@ and k outputs, and ``predict(X)`` for inputs shared by all members -> ``(E, rows
 
 from __future__ import annotations
 
+import threading
+
 import torch
 from torch import nn
 
 __all__ = ["BatchedMLP", "StackedModule", "VmappedModule", "make_optimizer", "train_chunk"]
+
+_COMPILE_LOCK = threading.Lock()
 
 _ACTIVATION_FORWARD = {
     "relu": torch.relu,
@@ -146,9 +150,11 @@ class BatchedMLP:
 
 
 class VmappedModule:
-    """Stacked members of any stateless module, gradients by ``vmap(grad(loss))``."""
+    """Stacked members of any stateless module, gradients by ``vmap(grad(loss))``;
+    ``compile=True``: that gradient function through ``torch.compile`` (compiled once per batch
+    shape, under a lock, since workers run in threads)."""
 
-    def __init__(self, module: nn.Module, stacked: dict):
+    def __init__(self, module: nn.Module, stacked: dict, compile: bool = False):
         from torch.func import functional_call, grad, vmap
 
         self.names = list(stacked)
@@ -164,9 +170,19 @@ class VmappedModule:
 
         self._grads = vmap(grad(loss), in_dims=(0, 0, 0))
         self._predict = vmap(forward, in_dims=(0, None))
+        self._compiled_shapes = None
+        if compile:
+            self._grads = torch.compile(self._grads, dynamic=False)
+            self._compiled_shapes = set()
 
     def step_grads(self, xb, yb):
-        for p, g in zip(self.params, self._grads(tuple(self.params), xb, yb)):
+        if self._compiled_shapes is not None and xb.shape not in self._compiled_shapes:
+            with _COMPILE_LOCK:                     # a new shape compiles: one thread at a time
+                grads = self._grads(tuple(self.params), xb, yb)
+            self._compiled_shapes.add(xb.shape)
+        else:
+            grads = self._grads(tuple(self.params), xb, yb)
+        for p, g in zip(self.params, grads):
             p.grad = _like_param(g, p)
 
     @torch.no_grad()

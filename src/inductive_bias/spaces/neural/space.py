@@ -69,6 +69,11 @@ class NeuralNetworks(MemberSpace):
         "cpu", "cuda" or "cuda:N". Does not change which hypotheses are drawn.
     chunk_size : int or None, default None
         Members trained together; None chooses a size that fits memory.
+    compile : bool, default False
+        ``cnn``, ``vit`` and model factories: the batched gradient computation through
+        ``torch.compile`` (a one-time compilation of about half a minute per batch shape; a
+        ``vit`` step measured 1.7-2x faster on the development CPU, benchmarks/nn_throughput.md).
+        Not part of the identity: members agree with the uncompiled ones to float32 rounding.
     **architecture_options
         ``cnn``/``lcn``: ``channels=(16, 32)``, ``kernel_size=3``; ``vit``: ``patch_size=2``,
         ``dim=32``, ``depth=2``, ``heads=4``, ``mlp_dim=64``; image architectures:
@@ -87,7 +92,7 @@ class NeuralNetworks(MemberSpace):
                  lr: float = 1e-3, epochs: int = 20, batch_size: int | str | None = None,
                  stop_train_mse: float | None = None, device: str = "cpu", chunk_size: int | None = None,
                  parameterization: str = "standard", weight_var: float | None = None,
-                 bias_var: float | None = None, **architecture_options):
+                 bias_var: float | None = None, compile: bool = False, **architecture_options):
         if callable(architecture):
             if architecture_options or hidden is not None or activation is not None:
                 given = sorted(architecture_options) or (["hidden"] if hidden is not None else ["activation"])
@@ -122,6 +127,12 @@ class NeuralNetworks(MemberSpace):
             "stop_train_mse", stop_train_mse, allow_zero=True)
         self.device = _check_device(device)
         self.chunk_size = None if chunk_size is None else check_positive("chunk_size", chunk_size, integer=True)
+        if not isinstance(compile, bool):
+            raise InputError("compile", f"must be True or False; got {compile!r}")
+        if compile and architecture in ("mlp", "lcn"):
+            raise InputError("compile", f"applies to cnn, vit and model factories; {architecture!r} has a "
+                                        f"hand-written batched computation")
+        self.compile = compile
         self._cpu_workers = None   # None: one per core (see _workers); benchmarks set it to compare
 
     # -- identity ---------------------------------------------------------------------------------
@@ -282,7 +293,7 @@ class NeuralNetworks(MemberSpace):
             model = self._template(n_features, n_outputs)
         else:
             model = copy.deepcopy(template) if own_module else template
-        return VmappedModule(model.to(device), stacked), generators
+        return VmappedModule(model.to(device), stacked, compile=self.compile), generators
 
     def _default_chunk(self, template: nn.Module, task: Task) -> int:
         """Members per batched computation: 16 per CPU worker, bounded by memory."""
