@@ -158,3 +158,13 @@ def test_compile_is_refused_where_it_does_nothing():
             NeuralNetworks(**kwargs)
         assert error.value.argument == argument
     assert "compile" not in NeuralNetworks("vit", compile=True).spec()
+
+
+def test_cli_compile_flag(tmp_path, capsys):
+    from inductive_bias.cli.main import main
+
+    code = main(["sample", "--space", "mlp", "--compile", "--hypotheses", "1", "--store", str(tmp_path / "s.db")])
+    err = capsys.readouterr().err
+    assert code == 2 and "--compile: applies to cnn, vit and model factories" in err and err.count("\n") == 1
+    code = main(["sample", "--space", "knn", "--compile", "--hypotheses", "1", "--store", str(tmp_path / "t.db")])
+    assert code == 2 and "--compile: does not apply to --space knn" in capsys.readouterr().err
