@@ -153,3 +153,14 @@ def test_cli_flags(tmp_path, capsys):
                  "--store", str(tmp_path / "t.db")])
     err = capsys.readouterr().err
     assert code == 2 and "parameterization" in err and err.count("\n") == 1
+
+
+def test_cli_batch_size_full_and_bad_value(tmp_path, capsys):
+    code = main(["sample", "--data", "digits", "--n-train", "30", "--n-test", "20", "--space", "mlp", "--hidden", "8",
+                 "--batch-size", "full", "--epochs", "1", "--hypotheses", "1", "--store", str(tmp_path / "s.db")])
+    assert code == 0
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit:
+        main(["sample", "--space", "mlp", "--batch-size", "half", "--hypotheses", "1", "--store", str(tmp_path / "t.db")])
+    err = capsys.readouterr().err
+    assert exit.value.code == 2 and "--batch-size: must be a positive integer or 'full'; got 'half'" in err

@@ -7,6 +7,7 @@ same gradients: both are float32 sums of the same products in different orders, 
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -78,3 +79,92 @@ def test_gpu_chunk_is_sized_from_free_memory(monkeypatch):
         per_member = 4 * (5 * (64 * 32 + 32 + 32 * 10 + 10) + 2 * (32 + 32 + 10 + 10) * 1024 + 150 * 10)
         assert chunk == int(0.5 * free // per_member)
     assert space._workers() == 1
+
+
+def test_stacked_lcn_trains_the_members_the_generic_path_trains():
+    # Same stacked initial parameters and data orders through train_chunk: the batched lcn and
+    # vmap of the module must give the same trained members (float32 rounding grows mildly over
+    # the Adam steps: 1e-4 relative, as for the MLP in tests/test_neural.py).
+    from inductive_bias import digits
+    from inductive_bias.spaces.neural._ensemble import VmappedModule, train_chunk
+
+    task = digits(40, 30, seed=2)
+    module, resolved, params, stacked = _members({"channels": (4, 3)}, 64, [8, 9, 10])
+    data = tuple(torch.tensor(a, dtype=torch.float32) for a in (task.X_train, task.Y_train, task.X_test, task.Y_test))
+    kwargs = dict(epochs=3, optimizer="adam", lr=3e-3, batch_size=8, stop_train_mse=None)
+    gens = lambda: [torch.Generator().manual_seed(s) for s in (1, 2, 3)]  # noqa: E731
+    fast = train_chunk(StackedModule.lcn({n: t.clone() for n, t in stacked.items()}, resolved, 64), gens(), data, **kwargs)
+    generic = train_chunk(VmappedModule(module, {n: t.clone() for n, t in stacked.items()}), gens(), data, **kwargs)
+    torch.testing.assert_close(fast[1], generic[1], rtol=1e-4, atol=1e-5)
+    assert not torch.allclose(fast[1], torch.func.functional_call(module, params[0], (data[2],)).expand(3, -1, -1))
+
+
+def test_lcn_members_equal_plain_pytorch_training():
+    # The member of seed s: the lcn module initialised from Generator(s), trained by the plain
+    # autograd loop with torch.optim.Adam and the same generator's data orders. (Regression: with
+    # vmap, the locally connected weights' gradients came back transposed in memory, and PyTorch's
+    # fused CPU Adam applied them to the wrong elements.)
+    from torch.nn import functional as F
+
+    from inductive_bias import NeuralNetworks, digits
+
+    task = digits(48, 30, seed=4)
+    options = {"channels": (4, 3)}
+    space = NeuralNetworks("lcn", epochs=3, batch_size=8, lr=3e-3, **options)
+    members = space.train_members(task, [21, 22])
+    X = torch.tensor(task.X_train, dtype=torch.float32)
+    Y = torch.tensor(task.Y_train, dtype=torch.float32)
+    for member in members:
+        with torch.device("meta"):
+            module = architectures.build("lcn", 64, 10, architectures.resolve_options("lcn", options))
+        module = module.to_empty(device="cpu")
+        generator = torch.Generator().manual_seed(member.seed)
+        architectures.initialise(module, generator)
+        opt = torch.optim.Adam(module.parameters(), lr=3e-3, foreach=False)
+        for _ in range(3):
+            order = torch.randperm(len(X), generator=generator)
+            for start in range(0, len(X), 8):
+                idx = order[start:start + 8]
+                opt.zero_grad()
+                F.mse_loss(module(X[idx]), Y[idx]).backward()
+                opt.step()
+        with torch.no_grad():
+            pred = module(torch.tensor(task.X_test, dtype=torch.float32)).double().numpy()
+        expected = float(((pred - task.Y_test) ** 2).mean())
+        assert member.test_loss == pytest.approx(expected, rel=1e-4)
+
+
+@pytest.mark.slow
+def test_compiled_gradients_train_the_same_members():
+    # torch.compile (about half a minute per batch shape) must not change the members beyond
+    # float32 rounding (compiled kernels may sum in another order): 1e-4 relative.
+    from inductive_bias import NeuralNetworks, digits
+
+    task = digits(40, 30, seed=5)
+    settings = dict(dim=8, depth=1, heads=2, mlp_dim=8, epochs=2, batch_size=20, lr=3e-3)
+    plain = NeuralNetworks("vit", **settings).train_members(task, [1, 2])
+    compiled = NeuralNetworks("vit", compile=True, **settings).train_members(task, [1, 2])
+    np.testing.assert_allclose([m.test_loss for m in compiled], [m.test_loss for m in plain], rtol=1e-4)
+
+
+def test_compile_is_refused_where_it_does_nothing():
+    from inductive_bias import NeuralNetworks
+    from inductive_bias._validation import InputError
+
+    for kwargs, argument in ((dict(architecture="mlp", compile=True), "compile"),
+                             (dict(architecture="lcn", compile=True), "compile"),
+                             (dict(architecture="cnn", compile="yes"), "compile")):
+        with pytest.raises(InputError) as error:
+            NeuralNetworks(**kwargs)
+        assert error.value.argument == argument
+    assert "compile" not in NeuralNetworks("vit", compile=True).spec()
+
+
+def test_cli_compile_flag(tmp_path, capsys):
+    from inductive_bias.cli.main import main
+
+    code = main(["sample", "--space", "mlp", "--compile", "--hypotheses", "1", "--store", str(tmp_path / "s.db")])
+    err = capsys.readouterr().err
+    assert code == 2 and "--compile: applies to cnn, vit and model factories" in err and err.count("\n") == 1
+    code = main(["sample", "--space", "knn", "--compile", "--hypotheses", "1", "--store", str(tmp_path / "t.db")])
+    assert code == 2 and "--compile: does not apply to --space knn" in capsys.readouterr().err

@@ -21,6 +21,7 @@ and k outputs, and ``predict(X)`` for inputs shared by all members -> ``(E, rows
 from __future__ import annotations
 
 import copy
+import threading
 
 import torch
 from torch import nn
@@ -31,6 +32,7 @@ __all__ = ["BatchedMLP", "StackedModule", "VmappedModule", "make_optimizer", "tr
 # member's recorded training loss is computed again from its float32 predictions by the task
 # (another summation order), and must not land a rounding error above the threshold.
 _STOP_MARGIN = 1.0 - 1e-9
+_COMPILE_LOCK = threading.Lock()
 
 _ACTIVATION_FORWARD = {
     "relu": torch.relu,
@@ -166,9 +168,11 @@ class BatchedMLP:
 
 
 class VmappedModule:
-    """Stacked members of any stateless module, gradients by ``vmap(grad(loss))``."""
+    """Stacked members of any stateless module, gradients by ``vmap(grad(loss))``;
+    ``compile=True``: that gradient function through ``torch.compile`` (compiled once per batch
+    shape, under a lock, since workers run in threads)."""
 
-    def __init__(self, module: nn.Module, stacked: dict):
+    def __init__(self, module: nn.Module, stacked: dict, compile: bool = False):
         from torch.func import functional_call, grad, vmap
 
         self.names = list(stacked)
@@ -184,10 +188,20 @@ class VmappedModule:
 
         self._grads = vmap(grad(loss), in_dims=(0, 0, 0))
         self._predict = vmap(forward, in_dims=(0, None))
+        self._compiled_shapes = None
+        if compile:
+            self._grads = torch.compile(self._grads, dynamic=False)
+            self._compiled_shapes = set()
 
     def step_grads(self, xb, yb):
-        for p, g in zip(self.params, self._grads(tuple(self.params), xb, yb)):
-            p.grad = g
+        if self._compiled_shapes is not None and xb.shape not in self._compiled_shapes:
+            with _COMPILE_LOCK:                     # a new shape compiles: one thread at a time
+                grads = self._grads(tuple(self.params), xb, yb)
+            self._compiled_shapes.add(xb.shape)
+        else:
+            grads = self._grads(tuple(self.params), xb, yb)
+        for p, g in zip(self.params, grads):
+            p.grad = _like_param(g, p)
 
     @torch.no_grad()
     def predict(self, X):
@@ -225,11 +239,19 @@ class StackedModule:
             loss = ((out - yb) ** 2).mean(dim=(1, 2)).sum()      # member e's loss reaches its parameters only
             grads = torch.autograd.grad(loss, self.params)
         for p, g in zip(self.params, grads):
-            p.grad = g
+            p.grad = _like_param(g, p)
 
     @torch.no_grad()
     def predict(self, X):
         return self.net.forward(X)
+
+
+def _like_param(grad, param):
+    """``grad`` in ``param``'s memory layout. PyTorch's fused CPU Adam (2.13) walks a gradient's
+    memory as if it had its parameter's strides: a transposed gradient (``vmap`` of an
+    ``einsum`` returns some) would update the wrong elements. Autograd's own accumulation
+    enforces this layout; gradients assigned by hand must too."""
+    return grad if grad.stride() == param.stride() else torch.empty_like(param).copy_(grad)
 
 
 def make_optimizer(name: str, params, lr: float):

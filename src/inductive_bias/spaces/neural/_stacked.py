@@ -36,20 +36,6 @@ def _im2col(z, k: int):
     return out.reshape(E * h * w, b, k * k * c)
 
 
-class _ContiguousGrad(torch.autograd.Function):
-    """Identity whose backward makes the gradient contiguous: the gradient through the read-out's
-    transposing flatten is a permuted view, and a batched GEMM on it runs several times slower
-    than on a contiguous one."""
-
-    @staticmethod
-    def forward(ctx, z):
-        return z.view_as(z)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return grad.contiguous()
-
-
 class _Im2col(torch.autograd.Function):
     """:func:`_im2col` with a backward that adds the k*k shifted gradient blocks into one padded
     buffer (autograd's own backward of the slices allocates and zero-fills a padded tensor per
@@ -77,10 +63,13 @@ class StackedLCN:
     layer and activation per entry of ``channels``, flatten, linear read-out).
 
     Stored layout: layer ``i``'s weight ``(E * H * W, k * k * C_in, C_out)`` with the patch
-    feature index ``(di * k + dj) * C_in + c`` and bias ``(E * H * W, 1, C_out)``; read-out weight
-    ``(E, n_outputs, C * H * W)`` (the module's layout and ``(c, h, w)`` flatten order) and bias
-    ``(E, n_outputs, 1)``: the read-out is computed transposed, ``W @ flatᵀ``, so that its weight
-    gradient is a wide ``(k x b) @ (b x C H W)`` product rather than a 10-column one.
+    feature index ``(di * k + dj) * C_in + c`` and bias ``(E * H * W, 1, C_out)``, except the last
+    layer's, ``(E * H * W, C_out, k * k * C_in)`` and ``(E * H * W, C_out, 1)``: the last layer is computed transposed, so that its
+    output ``(E, H * W * C, b)`` is, without a copy, the transposed flat input of the read-out;
+    read-out weight ``(E, n_outputs, H * W * C)`` in ``(h, w, c)`` order (the module's columns
+    permuted) and bias ``(E, n_outputs, 1)``. The read-out is computed transposed too,
+    ``W @ flatᵀ``, so that its weight gradient is a wide ``(k x b) @ (b x H W C)`` product rather
+    than a 10-column one, and no gradient reaches a GEMM as a permuted (strided) view.
     """
 
     def __init__(self, stacked: dict, image_shape, channels, kernel_size: int, activation):
@@ -91,15 +80,20 @@ class StackedLCN:
         c, h, w = self.image_shape
         k = kernel_size
         self.params = []
+        last = len(self.channels) - 1
         for i, out in enumerate(self.channels):
             weight = stacked[f"{2 * i + 1}.weight"]        # (E, L, O, C k k), unfold's (c, di, dj) order
             E = weight.shape[0]
             weight = weight.reshape(E, h * w, out, c, k * k).permute(0, 1, 4, 3, 2)   # (E, L, kk, C, O)
-            self.params.append(weight.reshape(E * h * w, k * k * c, out).contiguous())
-            self.params.append(stacked[f"{2 * i + 1}.bias"].reshape(E * h * w, 1, out).contiguous())
+            weight = weight.reshape(E * h * w, k * k * c, out)
+            self.params.append((weight.transpose(1, 2) if i == last else weight).contiguous())
+            bias_shape = (E * h * w, out, 1) if i == last else (E * h * w, 1, out)
+            self.params.append(stacked[f"{2 * i + 1}.bias"].reshape(bias_shape).contiguous())
             c = out
         n = 2 * len(self.channels) + 2
-        self.params.append(stacked[f"{n}.weight"].contiguous())                      # (E, k, C H W)
+        readout = stacked[f"{n}.weight"]                                               # (E, k, C H W)
+        E, k_out = readout.shape[:2]
+        self.params.append(readout.reshape(E, k_out, c, h * w).transpose(2, 3).reshape(E, k_out, -1).contiguous())
         self.params.append(stacked[f"{n}.bias"].unsqueeze(2).contiguous())           # (E, k, 1)
 
     def to_module_layout(self) -> dict:
@@ -107,13 +101,16 @@ class StackedLCN:
         c, h, w = self.image_shape
         k = self.kernel_size
         out_params, E = {}, self.params[-1].shape[0]
+        last = len(self.channels) - 1
         for i, out in enumerate(self.channels):
-            weight = self.params[2 * i].reshape(E, h * w, k * k, c, out).permute(0, 1, 4, 3, 2)
+            weight = self.params[2 * i].transpose(1, 2) if i == last else self.params[2 * i]
+            weight = weight.reshape(E, h * w, k * k, c, out).permute(0, 1, 4, 3, 2)
             out_params[f"{2 * i + 1}.weight"] = weight.reshape(E, h * w, out, c * k * k)
             out_params[f"{2 * i + 1}.bias"] = self.params[2 * i + 1].reshape(E, h * w, out)
             c = out
         n = 2 * len(self.channels) + 2
-        out_params[f"{n}.weight"] = self.params[-2]
+        readout = self.params[-2]                                                      # (E, k, H W C)
+        out_params[f"{n}.weight"] = readout.reshape(E, readout.shape[1], h * w, c).transpose(2, 3).reshape(E, readout.shape[1], -1)
         out_params[f"{n}.bias"] = self.params[-1].squeeze(2)
         return out_params
 
@@ -131,12 +128,17 @@ class StackedLCN:
         b = x.shape[1]
         c, h, w = self.image_shape
         z = x.reshape(E, b, c, h, w).permute(0, 3, 4, 1, 2)          # (E, H, W, b, C)
+        last = len(self.channels) - 1
         for i, out in enumerate(self.channels):
-            z = torch.baddbmm(self.params[2 * i + 1], self._patches(z), self.params[2 * i])   # (E L, b, O)
+            weight, bias = self.params[2 * i], self.params[2 * i + 1]
+            patches = self._patches(z)                                  # (E L, b, F)
+            if i < last:
+                z = torch.baddbmm(bias, patches, weight)                # (E L, b, O)
+            else:
+                z = torch.baddbmm(bias, weight, patches.transpose(1, 2))   # (E L, O, b)
             if self.activation is not None:
                 z = self.activation(z)
-            z = z.reshape(E, h, w, b, out)
-        if z.requires_grad:
-            z = _ContiguousGrad.apply(z)
-        flat_t = z.permute(0, 4, 1, 2, 3).reshape(E, -1, b)          # (E, C H W, b): the module's (c, h, w) order
+            if i < last:
+                z = z.reshape(E, h, w, b, out)
+        flat_t = z.reshape(E, -1, b)                                    # (E, H W C, b): the read-out's order
         return torch.baddbmm(self.params[-1], self.params[-2], flat_t).transpose(1, 2)

@@ -76,14 +76,19 @@ class NeuralNetworks(MemberSpace):
         "ntk" (``mlp`` and ``cnn``): the NTK parameterisation of SPEC §7, weights and biases drawn
         N(0, 1), each layer ``σ_w/sqrt(fan_in) · W x + σ_b · b``. With the defaults sgd and
         full batch, members are networks trained by gradient descent, which approach the ``ntk``
-        law of SPEC §7 as the width grows (choose ``lr`` below 2 / the largest eigenvalue of
-        the loss's Hessian, e.g. ``n_train * n_outputs / (2 λ_max(Θ))`` for the NTK Θ).
+        law of SPEC §7 as the width grows (gradient descent on the mean MSE is stable for ``lr``
+        below ``n_train * n_outputs / λ_max(Θ)``, Θ the NTK Gram matrix of the training inputs).
     weight_var, bias_var : float, default 2.0 and 0.1
         σ_w² and σ_b² of the NTK parameterisation (SPEC §7); only with ``parameterization="ntk"``.
     device : str, default "cpu"
         "cpu", "cuda" or "cuda:N". Does not change which hypotheses are drawn.
     chunk_size : int or None, default None
         Members trained together; None chooses a size that fits memory.
+    compile : bool, default False
+        ``cnn``, ``vit`` and model factories: the batched gradient computation through
+        ``torch.compile`` (a one-time compilation of about half a minute per batch shape; a
+        ``vit`` step measured 1.7-2x faster on the development CPU, benchmarks/nn_throughput.md).
+        Not part of the identity: members agree with the uncompiled ones to float32 rounding.
     **architecture_options
         ``cnn``/``lcn``: ``channels=(16, 32)``, ``kernel_size=3``; ``vit``: ``patch_size=2``,
         ``dim=32``, ``depth=2``, ``heads=4``, ``mlp_dim=64``; image architectures:
@@ -103,7 +108,7 @@ class NeuralNetworks(MemberSpace):
                  stop_train_mse: float | None = None, device: str = "cpu", chunk_size: int | None = None,
                  max_epochs: int | None = None, fit_fraction: float | None = None,
                  parameterization: str = "standard", weight_var: float | None = None,
-                 bias_var: float | None = None, **architecture_options):
+                 bias_var: float | None = None, compile: bool = False, **architecture_options):
         if callable(architecture):
             if architecture_options or hidden is not None or activation is not None:
                 given = sorted(architecture_options) or (["hidden"] if hidden is not None else ["activation"])
@@ -127,7 +132,7 @@ class NeuralNetworks(MemberSpace):
         self.parameterization = check_choice("parameterization", parameterization, PARAMETERIZATIONS)
         self.ntk = _check_ntk(architecture, self.parameterization, weight_var, bias_var)
         full_batch = self.ntk is not None
-        self.optimizer = check_choice("optimizer", optimizer or ("sgd" if full_batch else "adam"), OPTIMIZERS)
+        self.optimizer = check_choice("optimizer", ("sgd" if full_batch else "adam") if optimizer is None else optimizer, OPTIMIZERS)
         self.lr = check_positive("lr", lr)
         self.epochs = None if epochs is None else check_positive("epochs", epochs, integer=True)
         if self.epochs is not None:
@@ -140,11 +145,18 @@ class NeuralNetworks(MemberSpace):
         self.fit_fraction = check_positive("fit_fraction", FIT_FRACTION if fit_fraction is None else fit_fraction)
         if batch_size is None:
             batch_size = "full" if full_batch else 32
-        self.batch_size = "full" if batch_size == "full" else check_positive("batch_size", batch_size, integer=True)
+        self.batch_size = ("full" if isinstance(batch_size, str) and batch_size == "full"
+                           else check_positive("batch_size", batch_size, integer=True))
         self.stop_train_mse = None if stop_train_mse is None else check_positive(
             "stop_train_mse", stop_train_mse, allow_zero=True)
         self.device = _check_device(device)
         self.chunk_size = None if chunk_size is None else check_positive("chunk_size", chunk_size, integer=True)
+        if not isinstance(compile, bool):
+            raise InputError("compile", f"must be True or False; got {compile!r}")
+        if compile and architecture in ("mlp", "lcn"):
+            raise InputError("compile", f"applies to cnn, vit and model factories; {architecture!r} has a "
+                                        f"hand-written batched computation")
+        self.compile = compile
         self._cpu_workers = None   # None: one per core (see _workers); benchmarks set it to compare
 
     # -- identity ---------------------------------------------------------------------------------
@@ -320,7 +332,7 @@ class NeuralNetworks(MemberSpace):
             model = self._template(n_features, n_outputs)
         else:
             model = copy.deepcopy(template) if own_module else template
-        return VmappedModule(model.to(device), stacked), generators
+        return VmappedModule(model.to(device), stacked, compile=self.compile), generators
 
     def _default_chunk(self, template: nn.Module, task: Task) -> int:
         """Members per batched computation: 16 per CPU worker, bounded by memory."""
