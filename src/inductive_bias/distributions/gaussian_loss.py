@@ -19,7 +19,7 @@ from scipy import linalg
 from ..exceptions import InputError
 from .generalized_chi2 import GeneralizedChiSquare
 
-__all__ = ["GaussianLossLaw", "gaussian_loss_law", "eigen_decomposition"]
+__all__ = ["GaussianLossLaw", "draw_hypotheses", "gaussian_loss_law", "eigen_decomposition"]
 
 
 class GaussianLossLaw:
@@ -82,3 +82,19 @@ def gaussian_loss_law(mean: np.ndarray, eigenvalues: np.ndarray, eigenvectors: n
     law = GeneralizedChiSquare(weights=lam / (m * k), dof=float(k), noncentrality=nu,
                                offset=float(np.sum(row_norms[~free]) / (m * k)))
     return GaussianLossLaw(law, int(np.count_nonzero(~free)), int(np.count_nonzero(free)))
+
+
+def draw_hypotheses(mean: np.ndarray, eigenvalues: np.ndarray, eigenvectors: np.ndarray, n: int, rng,
+                    *, chunk_bytes: int = 50_000_000) -> np.ndarray:
+    """n hypotheses h = M + U Λ^{1/2} Z at the test inputs, Z standard normal (m, k) each (SPEC §2):
+    the predictions whose losses :func:`gaussian_loss_law` describes. Drawn in chunks of about
+    ``chunk_bytes`` of normals; returns (n, m, k)."""
+    root = eigenvectors * np.sqrt(eigenvalues)  # U Λ^{1/2}
+    m, k = mean.shape
+    out = np.empty((n, m, k))
+    chunk = max(1, chunk_bytes // (m * k * 8))
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        out[start:stop] = mean + np.einsum("ij,njk->nik", root, rng.standard_normal((stop - start, m, k)),
+                                           optimize=True)
+    return out

@@ -15,7 +15,7 @@ from .._memory import check_memory
 from .._random import check_random_state
 from ..exceptions import ConditioningWarning, InputError
 from .._validation import check_positive
-from ..distributions import GeneralizedChiSquare, eigen_decomposition, gaussian_loss_law
+from ..distributions import GeneralizedChiSquare, draw_hypotheses, eigen_decomposition, gaussian_loss_law
 from ..tasks import Task
 from .base import HypothesisSamples, HypothesisSpace
 from ._gp_backends import check_device, gp_posterior, in_memory_bytes, parse_memory_size
@@ -360,12 +360,5 @@ class GaussianProcess(HypothesisSpace):
             law, _ = self.loss_distribution(task)
             return HypothesisSamples(losses=law.sample(n, rng))
         post = self.posterior(task)
-        root = post.eigenvectors * np.sqrt(post.eigenvalues)  # U Λ^{1/2}
-        m, k = task.Y_test.shape
-        out = np.empty((n, m, k))
-        chunk = max(1, 50_000_000 // (m * k * 8))
-        for start in range(0, n, chunk):
-            stop = min(n, start + chunk)
-            Z = rng.standard_normal((stop - start, m, k))
-            out[start:stop] = post.mean + np.einsum("ij,njk->nik", root, Z, optimize=True)
+        out = draw_hypotheses(post.mean, post.eigenvalues, post.eigenvectors, n, rng)
         return HypothesisSamples(losses=task.test_loss(out), predictions=out)

@@ -29,7 +29,7 @@ from scipy.linalg.blas import dsyrk
 
 from ..._random import check_random_state
 from ..._validation import check_choice, check_positive
-from ...distributions import GeneralizedChiSquare, eigen_decomposition, gaussian_loss_law
+from ...distributions import GeneralizedChiSquare, draw_hypotheses, eigen_decomposition, gaussian_loss_law
 from ...exceptions import ConditioningWarning, InputError
 from ...tasks import Task
 from ..base import HypothesisSamples, HypothesisSpace
@@ -279,14 +279,7 @@ class InfiniteWidthNetwork(HypothesisSpace):
             law, _ = self.loss_distribution(task)
             return HypothesisSamples(losses=law.sample(n, rng))
         post = self.posterior(task)
-        root = post.eigenvectors * np.sqrt(post.eigenvalues)
-        m, k = task.Y_test.shape
-        out = np.empty((n, m, k))
-        chunk = max(1, 50_000_000 // (m * k * 8))
-        for start in range(0, n, chunk):
-            stop = min(n, start + chunk)
-            out[start:stop] = post.mean + np.einsum("ij,njk->nik", root, rng.standard_normal((stop - start, m, k)),
-                                                    optimize=True)
+        out = draw_hypotheses(post.mean, post.eigenvalues, post.eigenvectors, n, rng)
         return HypothesisSamples(losses=task.test_loss(out), predictions=out)
 
 
