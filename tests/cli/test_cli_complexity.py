@@ -25,6 +25,17 @@ def test_preset_json_reports_bits_and_inputs(capsys):
     assert out["preset"] == "imagenet"
 
 
+def test_presets_with_outputs_combinations_and_output_bound(capsys):
+    # The Omniglot preset sets D, P and B itself (no classes); an explicit option still replaces one.
+    out = run_json(capsys, "complexity", "--preset", "omniglot", "--json")
+    assert out["bits"] == complexity_bound(**PRESETS["omniglot"]).bits
+    assert out["inputs"]["combinations"] == 1 and out["inputs"]["output_bound"] == PRESETS["omniglot"]["output_bound"]
+    out = run_json(capsys, "complexity", "--preset", "omniglot", "--output-bound", "1", "--json")
+    assert out["bits"] == complexity_bound(**{**PRESETS["omniglot"], "output_bound": 1.0}).bits
+    out = run_json(capsys, "complexity", "--preset", "svhn", "--json")
+    assert out["bits"] == pytest.approx(1.2129e31, rel=1e-4)
+
+
 def test_explicit_inputs_and_preset_overrides(capsys):
     out = run_json(capsys, "complexity", "--n", "60000", "--m", "14", "--R", "17.179045827183984",
                    "--delta", "2.3987084824335305", "--classes", "10", "--error", "0.001", "--json")

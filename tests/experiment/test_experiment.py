@@ -318,3 +318,33 @@ weight_var = 1.5
                      [0.9, 0.5])
     got = [r["bits"] for r in by_name["ntk"]["results"]]
     assert got == pytest.approx([r.bits for r in direct.results], rel=1e-12)
+
+
+def test_a_sweep_over_permute_features_and_its_names_in_the_table(tmp_path, capsys):
+    # permute_features = false is the default spelled out (--no-permute-features). An infinitely
+    # wide MLP's kernel sees only inner products and norms, which a permutation of the features
+    # keeps, so its exact bits are the same on both tasks; the table names both variants (the
+    # brackets of a swept name are text, not markup).
+    text = """
+[task]
+data = "digits"
+n_train = 40
+n_test = 30
+[measure]
+target_error = [0.08, 0.06]
+[[space]]
+name = "mlp"
+space = "nngp"
+[[sweep]]
+parameter = "permute_features"
+values = [false, true]
+"""
+    code, out, err = _run_cli(tmp_path, capsys, text, "--json")
+    assert code == 0, err
+    spaces = {s["name"]: s for s in json.loads(out)["spaces"]}
+    plain, permuted = spaces["mlp[permute_features=False]"], spaces["mlp[permute_features=True]"]
+    for a, b in zip(plain["results"], permuted["results"]):
+        assert b["bits"] == pytest.approx(a["bits"], rel=1e-9, abs=1e-9)
+    assert any(r["bits"] > 0 for r in plain["results"])
+    code, out, err = _run_cli(tmp_path, capsys, text)
+    assert code == 0 and "mlp[permute_features=False]" in out and "mlp[permute_features=True]" in out

@@ -59,3 +59,42 @@ def test_cli_measures_a_gp_on_mnist1d(capsys):
     out = json.loads(capsys.readouterr().out)
     assert code == 0 and out["task"]["name"] == "mnist1d" and out["task"]["permuted_features"] is True
     assert all(np.isfinite(r["bits"]) for r in out["results"])
+
+
+def _relu_dual(k11, k12, k22):
+    """E[relu(u) relu(v)] for (u, v) Gaussian with variances k11, k22 and covariance k12."""
+    norm = np.sqrt(k11 * k22)
+    theta = np.arccos(np.clip(k12 / norm, -1.0, 1.0))
+    return norm / (2 * np.pi) * (np.sin(theta) + (np.pi - theta) * np.cos(theta))
+
+
+def test_signals_are_one_row_images_so_the_cnn_kernel_convolves_along_them():
+    # The task records image_shape (1, 40); the infinite-width CNN reads it as a (C, H, W) =
+    # (1, 1, 40) image, where its 3 x 3 'same' filter reaches only padding above and below: a
+    # 1-D convolution with filter 3 and weight variance σw²/3 per layer. Checked against an
+    # independent 1-D NNGP recursion (ReLU, 2 layers, flatten read-out) written out here.
+    from inductive_bias import InfiniteWidthNetwork
+    from inductive_bias.spaces.infinite_width.conv_kernels import conv_kernels
+
+    task = load_mnist1d(30, 10, seed=1)
+    assert task.info["image_shape"] == [1, 40]
+    space = InfiniteWidthNetwork("nngp", "cnn", depth=2, filter_size=3)
+    X_train, _, shape = space._inputs(task)
+    assert shape == (1, 1, 40) and np.array_equal(X_train, task.X_train)
+    sw2, sb2, F = 2.0, 0.1, 3
+    X = task.X_train[:6]
+    K, _ = conv_kernels(X, X, shape, 2, "relu", sw2, sb2, filter_size=F, ntk=False)
+
+    def window_sum(a):  # Σ_{d=-1..1} a[..., p + d], zero outside the signal
+        padded = np.pad(a, [(0, 0)] * (a.ndim - 1) + [(1, 1)])
+        return padded[..., :-2] + padded[..., 1:-1] + padded[..., 2:]
+
+    layer = sw2 / F  # the 1-D network's weight variance; fan-in F
+    k = layer / F * window_sum(X[:, None, :] * X[None, :, :]) + sb2          # (n, n, 40): p = p'
+    var = np.diagonal(k, axis1=0, axis2=1).T                                 # (n, 40)
+    k = layer / F * window_sum(_relu_dual(var[:, None], k, var[None, :])) + sb2
+    var = np.diagonal(k, axis1=0, axis2=1).T
+    expected = sw2 * _relu_dual(var[:, None], k, var[None, :]).mean(axis=-1) + sb2
+    assert np.allclose(K, expected, rtol=1e-12, atol=0)
+    # and the sequence matters: reversing the samples of one signal changes its kernel row
+    assert not np.allclose(conv_kernels(X[:1, ::-1].copy(), X, shape, 2, "relu", sw2, sb2, ntk=False)[0], K[:1])

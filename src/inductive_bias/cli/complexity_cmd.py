@@ -56,7 +56,7 @@ def add_parser(sub):
     explicit.add_argument("--outputs", type=float, help="output dimension D (default classes - 1)")
     explicit.add_argument("--combinations", type=float,
                           help="discrete feature combinations P (default classes)")
-    explicit.add_argument("--output-bound", type=float, default=1.0, help="bound B on the output norm (default 1)")
+    explicit.add_argument("--output-bound", type=float, help="bound B on the output norm (default 1)")
     explicit.add_argument("--error", "--target-error", dest="error", type=float, metavar="EPS",
                           help="target error ε (required, except with --preset)")
     add_task_arguments(p, skip=("--classes",))
@@ -77,9 +77,16 @@ def _explicit_inputs(args) -> dict:
         if name not in inputs:
             flag = "error" if name == "target_error" else name
             raise InputError(flag, "is required with explicit inputs (or give --preset, or --data to estimate them)")
-    if "classes" not in inputs and (args.outputs is None or args.combinations is None):
+    for name in ("outputs", "combinations", "output_bound"):
+        if getattr(args, name) is not None:
+            inputs[name] = getattr(args, name)
+    if "classes" not in inputs and ("outputs" not in inputs or "combinations" not in inputs):
         raise InputError("classes", "is required with explicit inputs (or give both --outputs and --combinations)")
     return inputs
+
+
+def _output_bound(args) -> float:
+    return 1.0 if args.output_bound is None else args.output_bound
 
 
 def _g(x) -> str:
@@ -105,20 +112,20 @@ def run(args) -> int:
                              "(--data and its options) to estimate them from, not both")
         inputs = _explicit_inputs(args)
         bound = complexity_bound(inputs.pop("target_error"), inputs["n"], inputs["m"], inputs["R"], inputs["delta"],
-                                 inputs.get("classes"), outputs=args.outputs, combinations=args.combinations,
-                                 output_bound=args.output_bound)
+                                 inputs.get("classes"), outputs=inputs.get("outputs"),
+                                 combinations=inputs.get("combinations"), output_bound=inputs.get("output_bound", 1.0))
     else:
         if args.error is None:
             raise InputError("error", "is required: the target error ε of the bound")
         task = task_from_args(args)
         geometry = geometry_from_args(task, args)
-        bound = geometry.bound(args.error, output_bound=args.output_bound)
+        bound = geometry.bound(args.error, output_bound=_output_bound(args))
     if args.json:
         out = {"bits": bound.to_dict()["bits"], "log10_bits": bound.log10_bits, "target_error": bound.target_error,
                "inputs": bound.inputs(), "preset": args.preset, "bound": bound.to_dict()}
         if geometry is not None:
             out["estimates"] = geometry.to_dict()
-            out["range_over_m"] = list(geometry.bound_range(args.error, output_bound=args.output_bound))
+            out["range_over_m"] = list(geometry.bound_range(args.error, output_bound=_output_bound(args)))
         sys.stdout.write(json.dumps(out, indent=2, allow_nan=False) + "\n")
         return 0
     lines = []
@@ -153,7 +160,7 @@ def run(args) -> int:
         f"upper bound  {_bits(bound)}",
     ]
     if geometry is not None:
-        low, high = geometry.bound_range(args.error, output_bound=args.output_bound)
+        low, high = geometry.bound_range(args.error, output_bound=_output_bound(args))
         lines.append(f"over the m interval  [{low:.6e}, {high:.6e}] bits")
     if bound.reason:
         lines.append(f"note   {bound.reason}")

@@ -64,6 +64,10 @@ def add_task_arguments(parser, skip: tuple[str, ...] = ()) -> None:
     for flag, key, kwargs, text in _OPTIONS:
         if flag not in skip:
             group.add_argument(flag, dest=f"task_{key}", help=text, **kwargs)
+    if "--permute-features" not in skip:
+        # the default, spelled out: lets an experiment file sweep permute_features = [false, true]
+        group.add_argument("--no-permute-features", dest="task_permute_features", action="store_const",
+                           const=False, help="keep the features in their order (the default)")
 
 
 DEFAULT_DATA = "digits"

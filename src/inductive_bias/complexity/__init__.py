@@ -1,6 +1,6 @@
 """The model-agnostic upper bound on inductive bias (SPEC §5) and estimators of its inputs."""
 
-from .bound import PRESETS, ComplexityBound, complexity_bound
+from .bound import OMNIGLOT_BACKGROUND_CHARACTERS, PRESETS, ComplexityBound, complexity_bound, omniglot_setting
 from .compare import Comparison, compare
 from .dimension import DimensionEstimate, intrinsic_dimension
 from .geometry import DELTA_METHODS, TaskGeometry, estimate_geometry
@@ -8,6 +8,7 @@ from .separation import SeparationEstimate, class_separation, evt_separation
 
 __all__ = [
     "DELTA_METHODS",
+    "OMNIGLOT_BACKGROUND_CHARACTERS",
     "PRESETS",
     "Comparison",
     "ComplexityBound",
@@ -20,4 +21,5 @@ __all__ = [
     "estimate_geometry",
     "evt_separation",
     "intrinsic_dimension",
+    "omniglot_setting",
 ]

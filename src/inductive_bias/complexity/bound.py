@@ -37,7 +37,7 @@ from .._json import dumps
 from ..exceptions import InputError
 from .._validation import check_positive
 
-__all__ = ["ComplexityBound", "PRESETS", "complexity_bound"]
+__all__ = ["ComplexityBound", "OMNIGLOT_BACKGROUND_CHARACTERS", "PRESETS", "complexity_bound", "omniglot_setting"]
 
 LN2 = math.log(2.0)
 
@@ -48,7 +48,14 @@ PRESETS = {
     "cifar10": {"target_error": 0.01, "n": 50000, "m": 27, "R": 54.9156786783691,
                 "delta": 2.7506414616587023, "classes": 10},
     "imagenet": {"target_error": 0.1, "n": 1280901, "m": 48, "R": 943.5923, "delta": 65, "classes": 1000},
+    # SVHN (73,257 training images; R from the union table of the published script): 1.2129e31 bits.
+    "svhn": {"target_error": 0.01, "n": 73257, "m": 19, "R": 53.86932485133339,
+             "delta": 1.5766998174969105, "classes": 10},
 }
+
+#: Character counts of the 30 background alphabets of Omniglot (964 characters in all).
+OMNIGLOT_BACKGROUND_CHARACTERS = (20, 29, 26, 41, 40, 24, 46, 14, 26, 34, 33, 22, 26, 43, 24,
+                                  48, 22, 16, 52, 47, 40, 26, 40, 41, 33, 14, 42, 23, 17, 55)
 
 
 @dataclass(frozen=True)
@@ -267,3 +274,36 @@ def complexity_bound(target_error, n, m, R, delta, classes=None, *, outputs=None
         combinations=P, output_bound=B, max_frequency=M, K=K, log_eigenvalues=log_E, log_dimension=log_dim,
         dimension_sign=sign, lipschitz=L_f, log_wasserstein=log_W, log2_ratio=log2_ratio, reason=reason,
     )
+
+
+def omniglot_setting(characters=OMNIGLOT_BACKGROUND_CHARACTERS, *, ways: int = 20, m_within: float = 22,
+                     m_across: float = 29, R: float = 49.4064773081425, delta: float = 5.477225575051661,
+                     target_error: float = 0.01) -> dict:
+    """The published Omniglot meta-learning setting as inputs of :func:`complexity_bound` (SPEC §5, §6).
+
+    An input is an episode of ``ways`` images, one per character of one alphabet; the output says
+    which pairs share a class. The published construction maps it onto SPEC §5 as follows:
+
+    - n = Σ_alphabets C(max(c, ways), ways) · ways^ways episodes (c characters per alphabet: the
+      characters chosen, then one of ``ways`` drawings of each; alphabets with fewer than ``ways``
+      characters count once, as in the published script);
+    - m = m_across + (ways - 1) · m_within, R = √ways · R_image, P = 1;
+    - D = 2 · ways · (ways - 1) · E_within, E_within the eigenfunction count of SPEC §5 for one image
+      (m_within, R_image, δ): the output is a function of every image pair;
+    - B = √(ways (ways - 1)).
+
+    Examples
+    --------
+    >>> from inductive_bias.complexity import complexity_bound
+    >>> f"{complexity_bound(**omniglot_setting()).log10_bits:.4f}"
+    '145.2527'
+    """
+    n = sum(math.comb(max(int(c), ways), ways) for c in characters) * ways**ways
+    within = complexity_bound(target_error, n, m_within, R, delta, 2)
+    outputs = 2.0 * ways * (ways - 1) * math.exp(within.log_eigenvalues)
+    return {"target_error": target_error, "n": float(n), "m": m_across + (ways - 1) * m_within,
+            "R": math.sqrt(ways) * R, "delta": delta, "outputs": outputs, "combinations": 1.0,
+            "output_bound": math.sqrt(ways * (ways - 1))}
+
+
+PRESETS["omniglot"] = omniglot_setting()

@@ -30,6 +30,7 @@ def _figure(target) -> str:
 def experiment_tables(result, *, boxed: bool = False) -> list:
     """The rich renderables: the spaces, their bits per ε, the bits relative to the baseline."""
     from rich import box
+    from rich.markup import escape  # swept names such as "mlp[hidden=128]" are not markup tags
     from rich.table import Table
 
     style = {"box": box.SIMPLE_HEAD if boxed else None, "pad_edge": False, "show_edge": boxed}
@@ -37,14 +38,14 @@ def experiment_tables(result, *, boxed: bool = False) -> list:
     for column in ("space", "estimator", "members", "trained now", "fit share", "seconds"):
         spaces.add_column(column, justify="left" if column in ("space", "estimator") else "right")
     for s in result.spaces:
-        spaces.add_row(s.name, s.estimator or "-", "-" if s.members is None else str(s.members),
+        spaces.add_row(escape(s.name), s.estimator or "-", "-" if s.members is None else str(s.members),
                        "-" if s.members_trained is None else str(s.members_trained),
                        "-" if s.fit_share is None else f"{s.fit_share:.0%}", f"{s.seconds:.1f}")
 
     bits = Table(title="bits I(ε) [95% interval]" if boxed else None, **style)
     bits.add_column("ε (test MSE)", justify="right")
     for s in result.spaces:
-        bits.add_column(s.name, justify="right")
+        bits.add_column(escape(s.name), justify="right")
     for j, eps in enumerate(result.target_errors):
         bits.add_row(f"{eps:.4g}", *(_figure(s.target(j)) if s.result is not None else "-" for s in result.spaces))
 
@@ -55,7 +56,7 @@ def experiment_tables(result, *, boxed: bool = False) -> list:
         relative.add_column("ε (test MSE)", justify="right")
         names = list(dict.fromkeys(r.space for r in result.relative))
         for name in names:
-            relative.add_column(name, justify="right")
+            relative.add_column(escape(name), justify="right")
         rows = {}
         for r in result.relative:
             rows.setdefault(r.target_error, {})[r.space] = r

@@ -7,7 +7,8 @@ and scaled to standard deviation 1 over the whole set). ``n_train`` / ``n_test``
 drawn from those splits as every loader draws them (stratified by class, from the task seed).
 The generator seeds Python's and numpy's global generators; their states are restored after it,
 so loading this task changes no caller's random numbers. Needs the optional ``mnist1d`` package
-(``pip install inductive-bias[mnist1d]``).
+(``pip install inductive-bias[mnist1d]``). The task records ``image_shape`` (1, 40), a one-row
+image, so that the infinite-width CNN and LCN kernels (SPEC §7) convolve along the signal.
 """
 
 from __future__ import annotations
@@ -62,5 +63,8 @@ def load_mnist1d(n_train: int = 1000, n_test: int = 1000, *, classes=None, seed=
         x[train], y[train], x_test[test], y_test[test], name="mnist1d", classes=tuple(chosen),
         info={"source": "mnist1d.data.make_dataset (default arguments: 5000 signals, generator seed 42)",
               "preprocessing": "as generated (centred, unit standard deviation over the whole set)",
-              "split": "the generator's train/test split, stratified selection", "seed": seed_record(seed)},
+              "split": "the generator's train/test split, stratified selection", "seed": seed_record(seed),
+              # a signal is an image of one row (H, W) = (1, 40): a convolution's F x F filter
+              # then acts along the signal only (the rows it would reach above and below are padding)
+              "image_shape": [1, x.shape[1]]},
     )
