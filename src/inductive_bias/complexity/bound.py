@@ -53,7 +53,10 @@ PRESETS = {
              "delta": 1.5766998174969105, "classes": 10},
 }
 
-#: Character counts of the 30 background alphabets of Omniglot (964 characters in all).
+#: Character counts of the 30 background alphabets of Omniglot (images_background, alphabets in
+#: alphabetical order; 964 characters in all, the published total). Not re-counted from the files
+#: here (the dataset is not on the development machine): check them with
+#: ``[len(os.listdir(a)) for a in sorted(alphabet folders)]`` where you have it.
 OMNIGLOT_BACKGROUND_CHARACTERS = (20, 29, 26, 41, 40, 24, 46, 14, 26, 34, 33, 22, 26, 43, 24,
                                   48, 22, 16, 52, 47, 40, 26, 40, 41, 33, 14, 42, 23, 17, 55)
 
