@@ -244,6 +244,17 @@ def analyse(task: Task, args, lr: float) -> dict:
     return out
 
 
+def _finite(value):
+    """``value`` with every non-finite float replaced by None, so that the file is strict JSON."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
 def _ks(losses, cdf) -> dict:
     res = stats.kstest(losses, cdf)
     return {"distance": float(res.statistic), "pvalue": float(res.pvalue)}
@@ -315,13 +326,15 @@ def write_markdown(r: dict, args) -> None:
                 lines.append(f"| {w['width']} | {estimator} ({e['resolved']}) | {label} | "
                              + " | ".join(_fmt_bits(b, ci) for b, ci in zip(e["bits"], e["interval"]))
                              + f" | {ks} |")
-    lines += ["", "Errors against the exact t → ∞ bits (estimate − exact), members / law draws:", ""]
+    lines += ["", "Errors in bits (estimate − exact): members against the t → ∞ law (against the stopped law) / "
+              "law draws against the t → ∞ law:", ""]
     for w in r["widths"]:
         for estimator in ESTIMATORS:
             m = np.array(w["members_estimates"][estimator]["bits"]) - r["exact_bits_inf"]
+            m_e = np.array(w["members_estimates"][estimator]["bits"]) - r["exact_bits_stopped"]
             d = np.array(w["law_sample_estimates"][estimator]["bits"]) - r["exact_bits_inf"]
             lines.append(f"- width {w['width']}, {estimator}: " + ", ".join(
-                f"{s:g} sd {a:+.2f} / {b:+.2f}" for s, a, b in zip(r["sds"], m, d)))
+                f"{s:g} sd {a:+.2f} ({e:+.2f}) / {b:+.2f}" for s, a, e, b in zip(r["sds"], m, m_e, d)))
     (HERE / "wide_ntk.md").write_text("\n".join(lines) + "\n")
 
 
@@ -331,32 +344,44 @@ def plot(r: dict) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, (a, b, c) = plt.subplots(1, 3, figsize=(15, 4.4))
     grid = r["cdf_grid"]
     a.plot(grid["losses"], grid["inf"], "k-", lw=2, label="exact ntk law (t → ∞)")
     a.plot(grid["losses"], grid["stopped"], "k--", lw=1.5, label=f"exact, stopped at {r['training']['epochs']} steps")
     colours = plt.cm.viridis(np.linspace(0, 0.85, len(r["widths"])))
-    for w, c in zip(r["widths"], colours):
+    for w, colour in zip(r["widths"], colours):
         x = np.sort(w["losses"])
-        a.step(x, np.arange(1, x.size + 1) / x.size, where="post", color=c,
+        a.step(x, np.arange(1, x.size + 1) / x.size, where="post", color=colour,
                label=f"width {w['width']} (N = {w['members']})")
+    mean, sd = r["law_inf"]["mean"], r["law_inf"]["sd"]
+    a.set_xlim(mean - 5 * sd, mean + 7 * sd)
     a.set_xlabel("test loss"), a.set_ylabel("CDF"), a.legend(fontsize=8)
     a.set_title("trained members against the exact law")
     curve = r["bits_curve"]
     b.plot(curve["target_errors"], curve["inf"], "k-", lw=2, label="exact (t → ∞)")
     b.plot(curve["target_errors"], curve["stopped"], "k--", lw=1.5, label="exact (stopped)")
     eps = np.array(r["target_errors"])
-    for w, c in zip(r["widths"], colours):
+    for w, colour in zip(r["widths"], colours):
         est = w["members_estimates"]["sampled"]
-        b.plot(eps, est["bits"], "o", color=c, label=f"sampled ({est['resolved']}), width {w['width']}")
-    last = r["widths"][-1]["law_sample_estimates"]["sampled"] if r["widths"] else None
-    if last is not None:
-        b.plot(eps, last["bits"], "x", color="crimson", ms=9, label="sampled on exact-law draws")
+        b.plot(eps, est["bits"], "o", color=colour, label=f"sampled ({est['resolved']}), width {w['width']}")
     b.set_yscale("log"), b.set_xlabel("target error ε"), b.set_ylabel("I(ε) bits")
     b.set_title("bits at 2, 6, 15 sd below the mean"), b.legend(fontsize=7)
+    widths = [w["width"] for w in r["widths"]]
+    exact = np.array(r["exact_bits_inf"])
+    for estimator, marker in (("sampled", "o"), ("paper", "s")):
+        for j, (s_, colour) in enumerate(zip(r["sds"], ("tab:blue", "tab:orange", "tab:red"))):
+            on_members = [w["members_estimates"][estimator]["bits"][j] / exact[j] for w in r["widths"]]
+            on_law = [w["law_sample_estimates"][estimator]["bits"][j] / exact[j] for w in r["widths"]]
+            c.plot(widths, on_members, marker=marker, color=colour, ls="-",
+                   label=f"{estimator}, {s_:g} sd")
+            c.plot(widths, on_law, marker=marker, color=colour, ls=":", mfc="none")
+    c.axhline(1.0, color="k", lw=1)
+    c.set_xscale("log", base=2), c.set_xlabel("width"), c.set_ylabel("estimate / exact bits (t → ∞)")
+    c.set_title("solid: on members; dotted, hollow: on exact-law draws", fontsize=10)
+    c.legend(fontsize=7, ncol=1)
     fig.tight_layout()
     path = HERE.parent / "docs" / "figures" / "wide_ntk.png"
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
@@ -371,18 +396,28 @@ def main(argv=None) -> int:
     parser.add_argument("--chunk", type=int, default=100)
     parser.add_argument("--until", default=None, help="HH:MM UTC: stop training then, analyse what there is")
     parser.add_argument("--analyse-only", action="store_true")
+    parser.add_argument("--report-only", action="store_true",
+                        help="rewrite the Markdown and the figure from the last analysis (benchmarks/out/)")
     parser.add_argument("--bootstrap", type=int, default=20)
     args = parser.parse_args(argv)
     if len(args.members) != len(args.widths):
         parser.error("--members needs one count per width")
+    full = OUT / "wide_ntk_analysis.json"
+    if args.report_only:
+        result = json.loads(full.read_text())
+        write_markdown(result, args)
+        plot(result)
+        return 0
     task = make_task(args.n_train, args.n_test)
     lr = learning_rate(task)
     print(f"lr = {lr:.4f} ({LR_FRACTION} of the stability limit), {args.epochs} steps", flush=True)
     if not args.analyse_only:
         train(task, args, lr)
     result = analyse(task, args, lr)
-    (HERE / "wide_ntk.json").write_text(json.dumps({k: v for k, v in result.items() if k != "cdf_grid"} | {
-        "widths": [{k: v for k, v in r.items() if k != "losses"} for r in result["widths"]]}, indent=1))
+    full.write_text(json.dumps(result))
+    summary = {k: v for k, v in result.items() if k not in ("cdf_grid", "bits_curve")} | {
+        "widths": [{k: v for k, v in r.items() if k != "losses"} for r in result["widths"]]}
+    (HERE / "wide_ntk.json").write_text(json.dumps(_finite(summary), indent=1))  # +inf bits as null
     write_markdown(result, args)
     plot(result)
     return 0
