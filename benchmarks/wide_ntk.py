@@ -184,8 +184,8 @@ def bits_row(losses, predictions, eps, targets, estimator, args, seed):
 
 
 def analyse(task: Task, args, lr: float) -> dict:
-    law_inf, _, _ = stopped_law(task, lr, None)
-    law_e, _, _ = stopped_law(task, lr, args.epochs)
+    law_inf, mean_inf, cov_inf = stopped_law(task, lr, None)
+    law_e, mean_e, cov_e = stopped_law(task, lr, args.epochs)
     reference, _ = law_space().loss_distribution(task)      # the public ntk space: the same law
     eps = law_inf.mean - np.array(SDS) * law_inf.std
     exact_inf = law_inf.bits(eps)
@@ -233,6 +233,7 @@ def analyse(task: Task, args, lr: float) -> dict:
                "below": below.tolist(), "count_interval": clopper_pearson_bits(below, n).tolist(),
                "law_p_inf": [float(np.exp2(-b)) for b in exact_inf], "members_estimates": {},
                "law_sample_estimates": {}, "losses": losses.tolist()}
+        row["function_space"] = _function_space(preds, task.Y_test, (mean_inf, cov_inf), (mean_e, cov_e))
         draw = law_space().sample(task, n, seed=1000 + width, predictions=True)
         row["law_sample_below"] = [int(np.sum(draw.losses <= e)) for e in eps]
         for estimator in ESTIMATORS:
@@ -241,6 +242,24 @@ def analyse(task: Task, args, lr: float) -> dict:
                                                               estimator, args, 2)
         out["widths"].append(row)
         print(f"width {width}: analysed ({n} members)", flush=True)
+    return out
+
+
+def _function_space(preds, targets, *laws) -> dict:
+    """Where the members' mean test loss departs from a law's: E L = ||M − Y||²/(m k) + tr Σ / m.
+
+    For each law (M, Σ): the members' average function against M, as ||f̄ − M||² / (m k) divided by
+    its expectation tr Σ / (N m) under the law (≈ 1 if the members are draws from it), and the
+    members' spread Σ_i ||f_i − f̄||² / ((N − 1) m k) divided by tr Σ / m."""
+    n, m, _ = preds.shape
+    average = preds.mean(axis=0)
+    spread = float(np.sum((preds - average) ** 2) / ((n - 1) * preds[0].size))
+    out = {"bias_members": float(np.mean((average - targets) ** 2)), "spread_members": spread}
+    for name, (mean, cov) in zip(("inf", "stopped"), laws):
+        trace = float(np.trace(cov))
+        out[name] = {"bias_law": float(np.mean((mean - targets) ** 2)), "variance_law": trace / m,
+                     "average_vs_mean": float(np.mean((average - mean) ** 2)) / (trace / (n * m)),
+                     "spread_ratio": spread / (trace / m)}
     return out
 
 
@@ -299,6 +318,17 @@ def write_markdown(r: dict, args) -> None:
                      f"{w['train_loss_mean']:.5f} | {w['loss_mean']:.5f} | {w['loss_sd']:.5f} | "
                      f"{w['ks_inf']['distance']:.3f} ({w['ks_inf']['pvalue']:.2g}) | "
                      f"{w['ks_stopped']['distance']:.3f} ({w['ks_stopped']['pvalue']:.2g}) |")
+    lines += ["", "Where the mean loss departs (E L = bias + variance, bias = ‖M − Y‖²/(m k), variance = tr Σ / m): "
+              "the members' ‖f̄ − Y‖²/(m k) and spread Σᵢ‖fᵢ − f̄‖²/((N − 1) m k) against the t → ∞ law's; "
+              "`f̄ vs M`: ‖f̄ − M‖²/(m k) over its expectation tr Σ/(N m) were the members draws from the law "
+              "(≈ 1; a fixed difference between the members' mean function and M grows it like N).", "",
+              "| width | members: ‖f̄ − Y‖² / (m k) | law: ‖M − Y‖² / (m k) | members' spread | law's tr Σ / m | "
+              "spread / law | f̄ vs M (t → ∞) | f̄ vs M (stopped) |", "|---|---|---|---|---|---|---|---|"]
+    for w in r["widths"]:
+        f = w["function_space"]
+        lines.append(f"| {w['width']} | {f['bias_members']:.5f} | {f['inf']['bias_law']:.5f} | "
+                     f"{f['spread_members']:.5f} | {f['inf']['variance_law']:.5f} | {f['inf']['spread_ratio']:.3f} | "
+                     f"{f['inf']['average_vs_mean']:.2f} | {f['stopped']['average_vs_mean']:.2f} |")
     lines += ["", "## Finite-width deviation: the direct count against the exact P", "",
               "Members at or below ε, the count's Clopper–Pearson 95 % interval in bits, beside the exact bits. "
               "(No estimator is involved; where no member reaches ε the count bounds the bits from below only.)", "",
