@@ -180,7 +180,8 @@ def bits_row(losses, predictions, eps, targets, estimator, args, seed):
     ks = (est.goodness_of_fit or {}).get("ks_pvalue")
     return {"resolved": est.estimator, "bits": [float(b) for b in est.bits],
             "interval": [[float(a), float(b)] for a, b in est.interval], "ks_pvalue": ks,
-            "failure": est.failure}
+            "failure": est.failure, "extrapolated": [bool(c == 0) for c in est.samples_below],
+            "untrusted": [bool(u) for u in est.untrusted] if est.untrusted is not None else None}
 
 
 def analyse(task: Task, args, lr: float) -> dict:
@@ -344,7 +345,8 @@ def write_markdown(r: dict, args) -> None:
               "Bits [bootstrap 95 %, " + str(args.bootstrap) + " refits] at 2, 6 and 15 sd. `members`: the "
               "estimator applied to the trained members (its error plus the finite-width and finite-time deviation); "
               "`law draws`: the same estimator applied to N hypotheses drawn from the exact t → ∞ law with their "
-              "predictions (its error alone). Exact: " + ", ".join(_fmt_bits(b) for b in r["exact_bits_inf"])
+              "predictions (its error alone). †: the estimate is flagged untrusted (ε lies deeper below the smallest "
+              "loss than the estimator's trusted depth). Exact: " + ", ".join(_fmt_bits(b) for b in r["exact_bits_inf"])
               + " (t → ∞); " + ", ".join(_fmt_bits(b) for b in r["exact_bits_stopped"]) + " (stopped).", "",
               "| width | estimator (resolved) | sample | " + " | ".join(f"{s:g} sd" for s in r["sds"])
               + " | KS p of the fit |", "|---|---|---|" + "---|" * len(r["sds"]) + "---|"]
@@ -353,8 +355,10 @@ def write_markdown(r: dict, args) -> None:
             for label, key in (("members", "members_estimates"), ("law draws", "law_sample_estimates")):
                 e = w[key][estimator]
                 ks = "-" if e["ks_pvalue"] is None else f"{e['ks_pvalue']:.2g}"
+                flags = e.get("untrusted") or [False] * len(e["bits"])
                 lines.append(f"| {w['width']} | {estimator} ({e['resolved']}) | {label} | "
-                             + " | ".join(_fmt_bits(b, ci) for b, ci in zip(e["bits"], e["interval"]))
+                             + " | ".join(_fmt_bits(b, ci) + (" †" if u else "")
+                                          for b, ci, u in zip(e["bits"], e["interval"], flags))
                              + f" | {ks} |")
     lines += ["", "Errors in bits (estimate − exact): members against the t → ∞ law (against the stopped law) / "
               "law draws against the t → ∞ law:", ""]
