@@ -118,8 +118,9 @@ def measure(task: Task, space: HypothesisSpace, target_error=None, *, estimator=
     target_error : float or sequence of float, optional
         ε values (test MSE). Default: 1, 2, 4, 8 and 16 standard deviations below the mean loss.
     estimator : None, str or SampleEstimator, default None
-        None: "exact" where the space's loss law is known (GP spaces: the generalized chi-square
-        law of SPEC §2, with the Chernoff lower bound), "sampled" otherwise. A sample-based
+        None: "exact" where the space's loss law is known (GP and infinite-width spaces: the
+        generalized chi-square law of SPEC §2 and §7, with the Chernoff lower bound), "sampled"
+        otherwise. A sample-based
         estimator (SPEC §3) runs on ``hypotheses`` sampled hypotheses: "sampled" (recommended,
         docs/estimators.md: "function-gaussian" from the hypotheses' predictions where the space
         gives them, else "gchi2-moments"), "paper" (published), "paper-logphi", "ncx2-mle",
