@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -12,12 +11,11 @@ from scipy.linalg import lapack
 from scipy.linalg.blas import dsymm, dsyrk
 
 from .._memory import check_memory
-from .._random import check_random_state
-from ..exceptions import ConditioningWarning, InputError
+from ..exceptions import InputError
 from .._validation import check_positive
-from ..distributions import GeneralizedChiSquare, draw_hypotheses, eigen_decomposition, gaussian_loss_law
+from ..distributions import eigen_decomposition
 from ..tasks import Task
-from .base import HypothesisSamples, HypothesisSpace
+from ._gaussian_space import GaussianPosteriorSpace
 from ._gp_backends import check_device, gp_posterior, in_memory_bytes, parse_memory_size
 from ._out_of_core import median_distance
 from .conditioning import Conditioning, diagnose
@@ -104,7 +102,7 @@ def _check_hyperparameter(name: str, value, *, allow_zero: bool = False, extra: 
 _AMPLITUDE_RANGE = (1e-140, 1e140)
 
 
-class GaussianProcess(HypothesisSpace):
+class GaussianProcess(GaussianPosteriorSpace):
     """Latent functions drawn from GP(0, a² κ) conditioned on the training data, each output
     independently (SPEC §2): interpolating it exactly (``noise=0``, the published setting) or up to
     Gaussian observation noise of variance σ² (``noise=σ²``).
@@ -159,7 +157,6 @@ class GaussianProcess(HypothesisSpace):
     """
 
     name = "gp"
-    offers_predictions = True
 
     def __init__(self, kernel: str = "rbf", lengthscale: float | str = 1.0, amplitude: float | str = 1.0,
                  jitter: float | None = None, noise: float | str = 0.0, *, restarts: int = 5, seed: int = 0,
@@ -310,55 +307,12 @@ class GaussianProcess(HypothesisSpace):
                            backend={"backend": "numpy", **({} if self._memory_bytes is None else
                                                            {"memory_limit": self._memory_bytes})})
 
-    def loss_distribution(self, task: Task) -> tuple[GeneralizedChiSquare, dict]:
-        """The exact law of the test loss (SPEC §2):
-        L = c0 + sum_i (λ_i/(mk)) χ²_k(||B_i||²/λ_i),  B = U^T (M - Y_test).
-
-        ``info`` holds the hyperparameters used (and the marginal-likelihood fit where one was
-        "ml"), the split of the law, the solve's :class:`~.conditioning.Conditioning` diagnostics
-        and ``warnings``: one line for each check that failed, each also issued as a
-        :class:`~inductive_bias.exceptions.ConditioningWarning`.
-        """
-        post = self.posterior(task)
-        tic = time.perf_counter()
-        split = gaussian_loss_law(post.mean, post.eigenvalues, post.eigenvectors, task.Y_test,
-                                  tolerance=post.zero_tolerance)
-        law = split.law
-        post.timings["law"] = time.perf_counter() - tic
-        info = {
-            "jitter": post.jitter,
-            "lengthscale": post.lengthscale,
-            "pinned_directions": split.pinned_directions,
-            "zero_tolerance": post.zero_tolerance,
-            "loss_offset": law.offset,
-            "loss_mean": law.mean,
-            "loss_std": law.std,
-            "noise": post.noise,
-            "amplitude": post.amplitude,
-            "conditioning": None if post.conditioning is None else post.conditioning.to_dict(),
-            "warnings": [] if post.conditioning is None else post.conditioning.warnings(),
-            "timings": dict(post.timings),
-            "backend": dict(post.backend),
-        }
+    def _posterior_info(self, post: GPPosterior) -> dict:
+        """The hyperparameters used (and the marginal-likelihood fit where one was "ml") and
+        where the posterior was computed."""
+        info = {"lengthscale": post.lengthscale, "noise": post.noise, "amplitude": post.amplitude,
+                "backend": dict(post.backend)}
         if post.hyperparameters is not None:
             info["hyperparameters"] = post.hyperparameters
-        for line in info["warnings"]:
-            warnings.warn(line, ConditioningWarning, stacklevel=2)
-        return law, info
+        return info
 
-    # -- sampling hypotheses --------------------------------------------------------------------
-    def sample(self, task: Task, n: int, seed=None, *, predictions: bool = False) -> HypothesisSamples:
-        """Draw n hypotheses from the posterior and report their test losses.
-
-        With ``predictions=True`` each hypothesis h = M + U Λ^{1/2} Z is formed at the test inputs
-        and its loss computed by :meth:`Task.test_loss`; otherwise the losses are drawn from the
-        exact law of those same losses, which is equal in distribution and much cheaper.
-        """
-        n = check_positive("hypotheses", n, integer=True)
-        rng = check_random_state(seed)
-        if not predictions:
-            law, _ = self.loss_distribution(task)
-            return HypothesisSamples(losses=law.sample(n, rng))
-        post = self.posterior(task)
-        out = draw_hypotheses(post.mean, post.eigenvalues, post.eigenvectors, n, rng)
-        return HypothesisSamples(losses=task.test_loss(out), predictions=out)

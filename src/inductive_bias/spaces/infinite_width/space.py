@@ -21,18 +21,16 @@ from __future__ import annotations
 
 import math
 import time
-import warnings
 
 import numpy as np
 from scipy import linalg
 from scipy.linalg.blas import dsyrk
 
-from ..._random import check_random_state
 from ..._validation import check_choice, check_positive
-from ...distributions import GeneralizedChiSquare, draw_hypotheses, eigen_decomposition, gaussian_loss_law
-from ...exceptions import ConditioningWarning, InputError
+from ...distributions import eigen_decomposition
+from ...exceptions import InputError
 from ...tasks import Task
-from ..base import HypothesisSamples, HypothesisSpace
+from .._gaussian_space import GaussianPosteriorSpace
 from ..conditioning import Conditioning, diagnose
 from .activations import ACTIVATIONS, CLOSED_FORM
 from .conv_kernels import conv_kernels
@@ -76,7 +74,12 @@ class NetworkPosterior:
         return (self.eigenvectors * self.eigenvalues) @ self.eigenvectors.T
 
 
-class InfiniteWidthNetwork(HypothesisSpace):
+# what the conditioning warnings of a network space tell the user to change
+_NETWORK_REMEDY = ("increase --bias-var or --jitter, scale the inputs (e.g. pixels to [0, 1]), or remove "
+                   "near-duplicate training inputs")
+
+
+class InfiniteWidthNetwork(GaussianPosteriorSpace):
     """Infinitely wide networks of a given architecture: Bayesian (``nngp``) or trained by gradient
     descent to convergence (``ntk``), SPEC §7. Each output is independent; the loss law is exact.
 
@@ -109,7 +112,7 @@ class InfiniteWidthNetwork(HypothesisSpace):
     >>> result = measure(digits(n_train=100, n_test=100), space, target_error=0.03)  # doctest: +SKIP
     """
 
-    offers_predictions = True
+    remedy = _NETWORK_REMEDY
 
     def __init__(self, kind: str = "nngp", architecture: str = "mlp", depth: int = 2, activation: str = "relu",
                  weight_var: float = 2.0, bias_var: float = 0.1, *, readout: str | None = None,
@@ -251,39 +254,10 @@ class InfiniteWidthNetwork(HypothesisSpace):
                 "accurate for preactivation variances of order 1: scale the inputs (e.g. pixels to [0, 1])"
                 if variance > 5.0 else "")
 
-    def loss_distribution(self, task: Task) -> tuple[GeneralizedChiSquare, dict]:
-        """The exact law of the test loss (SPEC §2 with SPEC §7's M and Σ)."""
-        post = self.posterior(task)
-        tic = time.perf_counter()
-        split = gaussian_loss_law(post.mean, post.eigenvalues, post.eigenvectors, task.Y_test,
-                                  tolerance=post.zero_tolerance)
-        law = split.law
-        post.timings["law"] = time.perf_counter() - tic
-        info = {"jitter": post.jitter, "pinned_directions": split.pinned_directions,
-                "zero_tolerance": post.zero_tolerance, "loss_offset": law.offset, "loss_mean": law.mean,
-                "loss_std": law.std, "conditioning": post.conditioning.to_dict(),
-                "warnings": post.conditioning.warnings(_REMEDY), "timings": dict(post.timings)}
-        if post.kernel_jitter is not None:
-            info["kernel_jitter"] = post.kernel_jitter
-        for line in info["warnings"]:
-            warnings.warn(line, ConditioningWarning, stacklevel=2)
-        return law, info
+    def _posterior_info(self, post: NetworkPosterior) -> dict:
+        """ntk: the jitter added to K, whose Cholesky factor builds Σ, beside Θ's."""
+        return {} if post.kernel_jitter is None else {"kernel_jitter": post.kernel_jitter}
 
-    # -- sampling hypotheses ----------------------------------------------------------------------
-    def sample(self, task: Task, n: int, seed=None, *, predictions: bool = False) -> HypothesisSamples:
-        """Draw n hypotheses and report their test losses: from the exact law, or (``predictions``)
-        as h = M + U Λ^{1/2} Z at the test inputs, scored by :meth:`Task.test_loss`."""
-        n = check_positive("hypotheses", n, integer=True)
-        rng = check_random_state(seed)
-        if not predictions:
-            law, _ = self.loss_distribution(task)
-            return HypothesisSamples(losses=law.sample(n, rng))
-        post = self.posterior(task)
-        out = draw_hypotheses(post.mean, post.eigenvalues, post.eigenvectors, n, rng)
-        return HypothesisSamples(losses=task.test_loss(out), predictions=out)
-
-
-_REMEDY = "increase --bias-var or --jitter, scale the inputs (e.g. pixels to [0, 1]), or remove near-duplicate training inputs"
 
 
 def _diagnose(matrix, factor, cross, delta, mean, task) -> Conditioning:
