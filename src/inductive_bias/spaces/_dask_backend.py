@@ -45,7 +45,7 @@ def dask_posterior(kernel: str, X_train, Y_train, X_test, lengthscale: float, re
     except (OSError, TimeoutError, ValueError) as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise InputError("dask_address", f"cannot reach a Dask scheduler at {address!r}: {first}") from None
-    n, m = len(X_train), len(X_test)
+    n = len(X_train)
     b = min(block or DEFAULT_BLOCK, n)
     timings = {}
     try:

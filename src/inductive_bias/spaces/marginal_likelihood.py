@@ -198,7 +198,6 @@ def fit_hyperparameters(kernel: str, X, Y, *, lengthscale="ml", amplitude=1.0, n
     if best is None:
         raise InputError("lengthscale", f"the marginal-likelihood fit failed from all {restarts} starts (the kernel "
                                         "matrix was not positive definite): give a noise, or fix the lengthscale")
-    theta = full(best.x)
     at_bound = tuple(_NAMES[j] for j, x in zip(free, best.x)
                      if min(abs(x - bounds[j, 0]), abs(x - bounds[j, 1])) < 1e-6)
     found = named(best.x)  # fixed values are returned as given, not through exp(log(.))
