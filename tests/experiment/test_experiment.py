@@ -348,3 +348,22 @@ values = [false, true]
     assert any(r["bits"] > 0 for r in plain["results"])
     code, out, err = _run_cli(tmp_path, capsys, text)
     assert code == 0 and "mlp[permute_features=False]" in out and "mlp[permute_features=True]" in out
+
+
+@pytest.mark.parametrize("space, key", [("mlp", "memory_limit"), ("random_forest", "noise"), ("ntk", "restarts")])
+def test_gp_keys_on_another_space_are_refused_as_on_the_command_line(space, key):
+    """A [[space]] table is checked by the command line's own builder: a GP-only key on another
+    space is an error naming the key, never silently ignored."""
+    value = {"memory_limit": '"1GB"', "noise": "0.001", "restarts": "3"}[key]
+    text = f"""
+[task]
+data = "digits"
+n_train = 50
+n_test = 50
+[[space]]
+name = "s"
+space = "{space}"
+{key} = {value}
+"""
+    with pytest.raises(InputError, match=rf"space\[s\]\.{key}: applies to space = gp"):
+        Experiment.from_toml(text)

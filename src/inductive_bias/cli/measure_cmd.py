@@ -17,8 +17,8 @@ from ..exceptions import ConditioningWarning, InputError
 from ..store import SampleStore, SpaceKey, measure_store
 from ._common import add_estimation, add_output, add_target_error, emit
 from .space_args import (INFINITE_WIDTH_SPACES, add_gp_arguments, add_infinite_width_arguments,
-                          add_trained_space_arguments, build_gp_space, build_infinite_width_space, build_trained_space,
-                          refuse_foreign_flags, trained_spaces)
+                          add_trained_space_arguments, build_space, build_trained_space, refuse_gp_flags,
+                          trained_spaces)
 from .task_args import add_task_arguments, task_flags_given, task_from_args
 
 DEFAULT_HYPOTHESES = 1000
@@ -66,23 +66,11 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    infinite = args.space in INFINITE_WIDTH_SPACES
-    trained = args.space not in (None, "gp") and not infinite
-    gp_only = (("amplitude", 1.0), ("jitter", None), ("method", "auto"), ("noise", 0.0), ("restarts", 5),
-               ("memory_limit", None), ("scratch_dir", None), ("dask_address", None))
-    if infinite:  # its builder refuses the flags of trained spaces that do not apply
-        if args.store or args.space_id:
+    if args.store or args.space_id:
+        if args.space in INFINITE_WIDTH_SPACES:
             raise InputError("store" if args.store else "space_id",
                              f"--space {args.space} is measured exactly; a sample store holds trained spaces")
-        for dest, default in gp_only[3:]:  # amplitude, jitter and method are its own too
-            if getattr(args, dest) != default:
-                raise InputError(dest, f"applies to --space gp, not to --space {args.space}")
-    elif args.store or args.space_id or trained:
-        for dest, default in gp_only:
-            if getattr(args, dest) != default:
-                raise InputError(dest, "applies to --space gp, not to trained spaces")
-    else:
-        refuse_foreign_flags(args, "gp", {"device"})
+        refuse_gp_flags(args, args.space if args.space not in (None, "gp") else None)
     if args.space_id and not args.store:
         raise InputError("space_id", "needs --store, the sample store that holds the space")
     if args.plot:
@@ -95,8 +83,7 @@ def run(args) -> int:
         result = _from_store(args, estimator, notes)
     else:
         task = task_from_args(args, notes)
-        space = (build_trained_space(args, notes) if trained else
-                 build_infinite_width_space(args) if infinite else build_gp_space(args))
+        space = build_space(args, notes)
         hypotheses = DEFAULT_HYPOTHESES if args.hypotheses is None else args.hypotheses
         with warnings.catch_warnings():
             if not args.json:  # the table carries them, under its rows

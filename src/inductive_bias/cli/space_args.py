@@ -93,6 +93,34 @@ def build_gp_space(args):
 #: the exactly measured infinite-width network spaces (SPEC §7)
 INFINITE_WIDTH_SPACES = ("nngp", "ntk")
 
+# flags of --space gp alone, with their defaults (nngp and ntk take --jitter and --method too)
+_GP_ONLY = (("amplitude", 1.0), ("jitter", None), ("method", "auto"), ("noise", 0.0), ("restarts", 5),
+            ("memory_limit", None), ("scratch_dir", None), ("dask_address", None))
+
+
+def refuse_gp_flags(args, space: str | None) -> None:
+    """A GP flag given for another space (or for a stored space, ``space`` None) is an error."""
+    infinite = space in INFINITE_WIDTH_SPACES
+    other = f"--space {space}" if infinite else "trained spaces"
+    for dest, default in _GP_ONLY:
+        if infinite and dest in ("jitter", "method"):
+            continue
+        if getattr(args, dest, default) != default:
+            raise InputError(dest, f"applies to --space gp, not to {other}")
+
+
+def build_space(args, notes: list | None = None):
+    """The space ``--space`` names (default gp), each kind refusing the flags of the others.
+    ``notes`` collects one-line remarks of trained spaces (:func:`build_trained_space`)."""
+    space = args.space or "gp"
+    if space == "gp":
+        refuse_foreign_flags(args, "gp", {"device"})
+        return build_gp_space(args)
+    refuse_gp_flags(args, space)
+    if space in INFINITE_WIDTH_SPACES:
+        return build_infinite_width_space(args)
+    return build_trained_space(args, notes)
+
 
 def add_infinite_width_arguments(parser) -> None:
     """Flags of the infinite-width spaces alone (SPEC §7). They share ``--activation``, ``--depth``,

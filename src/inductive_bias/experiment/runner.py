@@ -87,26 +87,13 @@ def _build_task(options: dict, table: str = "task"):
 
 
 def _build_space(options: dict, table: str, seed: int = 0):
-    from ..cli.space_args import (INFINITE_WIDTH_SPACES, build_gp_space, build_infinite_width_space,
-                                   build_trained_space, refuse_foreign_flags)
+    from ..cli.space_args import build_space
 
     args = parse_table(_space_parser(), table, options, what="the space options of `inductive-bias measure`")
     args.seed = seed  # seeds the restarts of hyperparameters fitted by marginal likelihood ("ml")
+    notes: list = []
     try:
-        if args.space == "gp":
-            refuse_foreign_flags(args, "gp", set())
-            return build_gp_space(args), []
-        if args.space in INFINITE_WIDTH_SPACES:
-            for dest, default in (("noise", 0.0), ("restarts", 5)):
-                if getattr(args, dest, default) != default:
-                    raise InputError(dest, f"applies to space = \"gp\", not to {args.space}")
-            return build_infinite_width_space(args), []
-        for dest, default in (("amplitude", 1.0), ("jitter", None), ("method", "auto"), ("noise", 0.0),
-                              ("restarts", 5)):
-            if getattr(args, dest, default) != default:
-                raise InputError(dest, f"applies to space = \"gp\", not to {args.space}")
-        notes: list = []
-        return build_trained_space(args, notes), notes
+        return build_space(args, notes), notes
     except InputError as error:
         raise _renamed(error, table) from None
 
