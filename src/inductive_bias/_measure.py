@@ -217,6 +217,17 @@ def _replace(result: MeasureResult, **changes) -> MeasureResult:
 def _measure_exact(task, space, eps, method) -> MeasureResult:
     tic = time.perf_counter()
     law, info = space.loss_distribution(task)
+    return measure_law(task, space, law, info, eps, method, _started=tic)
+
+
+def measure_law(task, space, law, info: dict, target_error=None, method: str = "auto", *,
+                _started: float | None = None) -> MeasureResult:
+    """The exact result of ``space`` from the law and info its ``loss_distribution(task)``
+    returned (SPEC §2), for a caller that built the law already (an experiment reads its loss
+    range first): the posterior is not computed a second time. ``info`` is not modified."""
+    tic = time.perf_counter() if _started is None else _started
+    eps = None if target_error is None else check_target_errors(target_error)
+    info = dict(info)
     timings = dict(info.pop("timings", {}))
     cautions = tuple(info.pop("warnings", ()))  # the space's own diagnostics (spaces/conditioning.py)
     if eps is None:

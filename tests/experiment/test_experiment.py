@@ -367,3 +367,30 @@ space = "{space}"
 """
     with pytest.raises(InputError, match=rf"space\[s\]\.{key}: applies to space = gp"):
         Experiment.from_toml(text)
+
+
+def test_an_exact_space_is_conditioned_once_and_gives_measures_bits(tmp_path, monkeypatch):
+    """The default grid needs the exact law's range before anything is measured; the posterior is
+    still computed once per space, and the bits are those of measure() at the same ε."""
+    from inductive_bias import GaussianProcess, digits, measure
+
+    calls = []
+    original = GaussianProcess.posterior
+    monkeypatch.setattr(GaussianProcess, "posterior", lambda self, task: calls.append(1) or original(self, task))
+    text = """
+[task]
+data = "digits"
+n_train = 60
+n_test = 40
+[[space]]
+name = "gp"
+space = "gp"
+lengthscale = "median"
+"""
+    result = Experiment.from_toml(text).run(str(tmp_path / "s.db"), progress=False)
+    assert len(calls) == 1
+    data = json.loads(result.to_json())
+    grid = [r["target_error"] for r in data["spaces"][0]["results"]]
+    direct = measure(digits(n_train=60, n_test=40), GaussianProcess("rbf", "median"), grid)
+    assert [r["bits"] for r in data["spaces"][0]["results"]] == pytest.approx([r.bits for r in direct.results],
+                                                                              rel=1e-12)

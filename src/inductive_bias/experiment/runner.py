@@ -11,11 +11,11 @@ import warnings
 
 import numpy as np
 
-from .._measure import EXACT, choose_estimator, fit_threshold_for, measure
+from .._measure import EXACT, choose_estimator, fit_threshold_for, measure, measure_law
 from .._version import __version__
 from ..distributions.generalized_chi2 import TAIL_METHODS
 from ..estimators import ESTIMATORS, resolve_estimator
-from ..exceptions import InputError
+from ..exceptions import ConditioningWarning, InputError
 from ..spaces.base import MemberSpace
 from ..store import SampleStore, measure_store, sample_into_store
 from ._argv import KeyParser, parse_table
@@ -253,10 +253,12 @@ class Experiment:
         """Train the missing members (trained spaces) or build the law (exact); the loss range."""
         choice = self._estimator(plan, space)
         n = plan.hypotheses or self.settings.hypotheses
-        if choice == EXACT:  # the law is built here only where the default grid needs its range
-            law = None if self.settings.target_error is not None else space.loss_distribution(task)[0]
-            return {"kind": "exact", "range": None if law is None else loss_range(exact=law), "trained": None,
-                    "members": None}
+        if choice == EXACT:  # the law, built once: the grid may need its range, _measure its bits
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConditioningWarning)  # issued again where it is measured
+                law, info = space.loss_distribution(task)
+            return {"kind": "exact", "range": None if self.settings.target_error is not None else loss_range(exact=law),
+                    "trained": None, "members": None, "law": (law, info)}
         if not isinstance(space, MemberSpace):  # a GP measured from its samples: drawn, not stored
             return {"kind": "drawn", "range": None, "trained": None, "members": n}
         predictions = resolve_estimator(choice, True).uses_predictions
@@ -282,7 +284,10 @@ class Experiment:
             warnings.simplefilter("always")
             try:
                 if ready["kind"] == "exact":
-                    result = measure(task, space, grid, method=s.method)
+                    law, info = ready["law"]
+                    for line in info.get("warnings", ()):
+                        warnings.warn(line, ConditioningWarning)
+                    result = measure_law(task, space, law, info, grid, s.method)
                 elif ready["kind"] == "drawn":
                     result = measure(task, space, grid, estimator=choice, hypotheses=ready["members"], seed=s.seed,
                                      n_bootstrap=s.bootstrap)
