@@ -364,3 +364,58 @@ def test_measure_uses_fitting_members_and_refuses_a_figure_when_too_few_fit(task
     assert np.isfinite(every.bits[0]) and every.members.fit_share == 0.0
     # fixed-epoch spaces keep every member unless asked
     assert not measure(task, tiny(), [0.05], hypotheses=4, n_bootstrap=5).members.fitted_only
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_stacked_adam_is_torch_adam_to_the_bit(fused):
+    # StackedAdam calls the kernel torch.optim.Adam uses (fused, or foreach where the fused kernel
+    # has no CPU version); same state, same numbers, including after members are dropped
+    from inductive_bias.spaces.neural._ensemble import StackedAdam
+
+    if fused and not _fused_cpu_adam():
+        pytest.skip(f"torch {torch.__version__} has no fused Adam on the CPU (needs >= 2.4)")
+    g = torch.Generator().manual_seed(0)
+    shapes = [(5, 7, 3), (5, 1, 3), (5, 3, 2)]
+    ours = [torch.randn(s, generator=g) for s in shapes]
+    theirs = [p.clone() for p in ours]
+    opt = StackedAdam(ours, 1e-2, fused=fused)
+    reference = torch.optim.Adam(theirs, lr=1e-2, **({"fused": True} if fused else {"foreach": True}))
+    for _ in range(4):
+        for a, b in zip(ours, theirs):
+            a.grad = torch.randn(a.shape, generator=g)
+            b.grad = a.grad.clone()
+        opt.step()
+        reference.step()
+    assert all(torch.equal(a, b) for a, b in zip(ours, theirs))
+    # members 0, 2 and 4 go on alone: the same numbers as when they go on with the others
+    keep = torch.tensor([0, 2, 4])
+    alone = [p[keep].clone() for p in ours]
+    opt_alone = opt.select(alone, keep)
+    grads = [torch.randn(p.shape, generator=g) for p in ours]
+    for p, q, grad in zip(ours, alone, grads):
+        p.grad, q.grad = grad, grad[keep].clone()
+    opt.step()
+    opt_alone.step()
+    assert all(torch.equal(p[keep], q) for p, q in zip(ours, alone))
+
+
+def test_stacked_sgd_is_torch_sgd_to_the_bit():
+    from inductive_bias.spaces.neural._ensemble import StackedSGD
+
+    g = torch.Generator().manual_seed(1)
+    ours = [torch.randn(4, 6, 5, generator=g), torch.randn(4, 1, 5, generator=g)]
+    theirs = [p.clone() for p in ours]
+    opt, reference = StackedSGD(ours, 0.3), torch.optim.SGD(theirs, lr=0.3)
+    for _ in range(3):
+        for a, b in zip(ours, theirs):
+            a.grad = torch.randn(a.shape, generator=g)
+            b.grad = a.grad.clone()
+        opt.step()
+        reference.step()
+    assert all(torch.equal(a, b) for a, b in zip(ours, theirs))
+
+
+def _fused_cpu_adam() -> bool:
+    from inductive_bias.spaces.neural._ensemble import _fused_adam_available
+
+    return _fused_adam_available()

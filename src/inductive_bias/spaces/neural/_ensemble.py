@@ -26,7 +26,8 @@ import threading
 import torch
 from torch import nn
 
-__all__ = ["BatchedMLP", "StackedModule", "VmappedModule", "make_optimizer", "train_chunk"]
+__all__ = ["BatchedMLP", "StackedAdam", "StackedModule", "StackedSGD", "VmappedModule", "make_optimizer",
+           "train_chunk"]
 
 # A member stops when its training MSE, in float64, is at most the threshold times this: the
 # member's recorded training loss is computed again from its float32 predictions by the task
@@ -254,31 +255,74 @@ def _like_param(grad, param):
     return grad if grad.stride() == param.stride() else torch.empty_like(param).copy_(grad)
 
 
+def _fused_adam_available() -> bool:
+    """PyTorch's fused Adam kernel runs on the CPU from 2.4 on (on CUDA from 2.0)."""
+    return tuple(int(v) for v in torch.__version__.split("+")[0].split(".")[:2]) >= (2, 4)
+
+
+class StackedAdam:
+    """Adam (PyTorch's defaults: β = (0.9, 0.999), ε = 1e-8, no weight decay) over stacked member
+    tensors. It acts elementwise, so one optimizer over the stacks is E independent optimizers.
+
+    The arithmetic of ``torch.optim.Adam(params, lr, fused=True)``: the same kernel,
+    ``torch._fused_adam_``, on the same state (tested equal to the bit), called without
+    ``Optimizer.step``'s per-step bookkeeping, which cost 6-7 % of the MLP ensemble's step of
+    about 2 ms (benchmarks/nn_throughput.md). Where that kernel does not run on the CPU (torch <
+    2.4), ``torch.optim.adam.adam`` with ``foreach=True``, the arithmetic of
+    ``torch.optim.Adam(params, lr, foreach=True)``.
+    """
+
+    def __init__(self, params, lr: float, *, fused: bool | None = None, _state=None):
+        self.params, self.lr = list(params), float(lr)
+        self.fused = _fused_adam_available() if fused is None else fused
+        if _state is None:
+            _state = ([torch.zeros_like(p) for p in self.params], [torch.zeros_like(p) for p in self.params],
+                      [torch.zeros((), dtype=torch.float32, device=p.device) for p in self.params])
+        self.exp_avgs, self.exp_avg_sqs, self.steps = _state
+
+    @torch.no_grad()
+    def step(self):
+        grads = [p.grad for p in self.params]
+        if self.fused:
+            torch._foreach_add_(self.steps, 1)
+            torch._fused_adam_(self.params, grads, self.exp_avgs, self.exp_avg_sqs, [], self.steps, amsgrad=False,
+                               lr=self.lr, beta1=0.9, beta2=0.999, weight_decay=0.0, eps=1e-8, maximize=False)
+        else:
+            from torch.optim.adam import adam
+
+            adam(self.params, grads, self.exp_avgs, self.exp_avg_sqs, [], self.steps, foreach=True, amsgrad=False,
+                 beta1=0.9, beta2=0.999, lr=self.lr, weight_decay=0.0, eps=1e-8, maximize=False)
+
+    def select(self, params, index) -> "StackedAdam":
+        """The optimizer of the members ``index`` alone, over their new stacks ``params``: it goes
+        on where this one stopped (moments sliced per member, step counts kept)."""
+        state = ([m[index].clone() for m in self.exp_avgs], [v[index].clone() for v in self.exp_avg_sqs],
+                 [s.clone() for s in self.steps])
+        return StackedAdam(params, self.lr, fused=self.fused, _state=state)
+
+
+class StackedSGD:
+    """Plain gradient descent over stacked member tensors: ``p -= lr * grad``, the arithmetic of
+    ``torch.optim.SGD(params, lr)`` (no momentum), one ``_foreach_add_`` per step."""
+
+    def __init__(self, params, lr: float):
+        self.params, self.lr = list(params), float(lr)
+
+    @torch.no_grad()
+    def step(self):
+        torch._foreach_add_(self.params, [p.grad for p in self.params], alpha=-self.lr)
+
+    def select(self, params, index) -> "StackedSGD":
+        return StackedSGD(params, self.lr)
+
+
 def make_optimizer(name: str, params, lr: float):
-    """Adam or SGD over stacked tensors. Both act elementwise, so one optimizer over the stacks is
-    E independent optimizers; Adam uses PyTorch's fused kernel (one pass per tensor)."""
-    if name == "adam":
-        fused = tuple(int(v) for v in torch.__version__.split("+")[0].split(".")[:2]) >= (2, 4)
-        return torch.optim.Adam(params, lr=lr, fused=True) if fused else torch.optim.Adam(params, lr=lr, foreach=True)
-    return torch.optim.SGD(params, lr=lr)
+    """``"adam"`` or ``"sgd"`` over stacked tensors (:class:`StackedAdam`, :class:`StackedSGD`)."""
+    return StackedAdam(params, lr) if name == "adam" else StackedSGD(params, lr)
 
 
 def _predict_rows(model, X, rows: int):
     return torch.cat([model.predict(X[i:i + rows]) for i in range(0, X.shape[0], rows)], dim=1)
-
-
-def _carry_optimizer(name: str, lr: float, old, old_params, new_params, index):
-    """A new optimizer over ``new_params`` (the members ``index`` of ``old_params``) that goes on
-    where ``old`` stopped: Adam's moments are sliced per member, its step count is shared."""
-    new = make_optimizer(name, new_params, lr)
-    for p_old, p_new in zip(old_params, new_params):
-        state = old.state.get(p_old)
-        if state:
-            new.state[p_new] = {key: (value[index].clone() if torch.is_tensor(value) and value.dim() > 0
-                                      and value.shape[0] == p_old.shape[0] else
-                                      (value.clone() if torch.is_tensor(value) else value))
-                                for key, value in state.items()}
-    return new
 
 
 def train_chunk(model, generators, data, *, epochs: int, optimizer: str, lr: float, batch_size: int,
@@ -336,9 +380,8 @@ def train_chunk(model, generators, data, *, epochs: int, optimizer: str, lr: flo
         if keep.numel() == 0:
             active = keep
             break
-        old_params = model.params
         model = model.select(keep.to(X_train.device))
-        opt = _carry_optimizer(optimizer, lr, opt, old_params, model.params, keep.to(X_train.device))
+        opt = opt.select(model.params, keep.to(X_train.device))
         active = active[keep]
         generators = [generators[i] for i in keep.tolist()]
     if active.numel():
