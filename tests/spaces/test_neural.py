@@ -100,6 +100,31 @@ def test_member_alone_equals_member_in_ensemble(task):
     np.testing.assert_allclose([m.test_loss for m in other], [m.test_loss for m in together], rtol=1e-5)
 
 
+def test_groups_sized_to_the_cache_do_not_change_members(task, monkeypatch):
+    import inductive_bias.spaces.neural.space as neural_space
+
+    # the group size follows the training state: 16 bytes a parameter with Adam, 8 with SGD
+    mlp = NeuralNetworks("mlp", hidden=(256, 256))
+    assert mlp._group_size(mlp._template(64, 10)) == (8 << 20) // (16 * 85002) == 6
+    sgd = NeuralNetworks("mlp", hidden=(256, 256), optimizer="sgd")
+    assert sgd._group_size(sgd._template(64, 10)) == 12
+    lcn = NeuralNetworks("lcn")
+    assert lcn._group_size(lcn._template(64, 10)) == 2                # 5.2 MB a member: the floor of 2
+    # groups of 2 (a budget of two members' state) on one worker and on two: the members of one
+    # batched computation of all five, each until it fits (members leave their group)
+    state = 16 * sum(p.numel() for p in until_fit()._template(64, 10).parameters())
+    seeds = SEEDS + [55]
+    together = until_fit(chunk_size=5).train_members(task, seeds)
+    monkeypatch.setattr(neural_space, "_CACHE_BUDGET", 2 * state)
+    for workers in (1, 2):
+        space = until_fit(chunk_size=5)
+        assert space._group_size(space._template(64, 10)) == 2
+        space._cpu_workers = workers
+        grouped = space.train_members(task, seeds)
+        assert [m.epochs for m in grouped] == [m.epochs for m in together]
+        np.testing.assert_allclose([m.test_loss for m in grouped], [m.test_loss for m in together], rtol=1e-5)
+
+
 def test_same_seed_same_numbers_and_global_rng_untouched(task):
     state = torch.random.get_rng_state()
     first = tiny().train_members(task, SEEDS[:2])
