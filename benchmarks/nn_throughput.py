@@ -6,11 +6,12 @@ options, it measures **in the same run, interleaved** (the machine is shared wit
 only figures taken side by side are comparable):
 
 - the peak of the computation's own shapes on one core: a square sgemm (1024^3), the batched GEMM
-  of the MLP ensemble (members x 32 rows x 256 x 256), the CNN's second convolution over all
-  members' images as one dense convolution (the same arithmetic as the ensemble's, with one
-  filter bank), and the ViT's widest batched GEMM;
+  of the MLP ensemble (the members of one batched computation x 32 rows x 256 x 256), the CNN's
+  second convolution over all members' images as one dense convolution (the same arithmetic as
+  the ensemble's, with one filter bank), and the ViT's widest batched GEMM;
 - each architecture's members/s on one core (one single-threaded worker, ``--members`` members
-  in one chunk) and its achieved FLOP/s: the forward and backward FLOPs of one member per training
+  in one chunk, which the trainer splits into groups whose training state fits its cache budget:
+  the MLP's into groups of 6, lcn's into pairs) and its achieved FLOP/s: the forward and backward FLOPs of one member per training
   row, counted by ``torch.utils.flop_counter`` on the PyTorch module (matmuls and convolutions:
   about 3x the forward GEMM FLOPs, the first layer's input gradient excluded because nothing needs
   it), times rows seen, plus the forward FLOPs of the final predictions on both sets;
@@ -172,20 +173,22 @@ def _rate(fn, flops: float, seconds: float = 0.4) -> tuple[float, float]:
             return calls * flops / elapsed, calls * flops / max(time.process_time() - cpu, 1e-9)
 
 
-def peak_shapes(members: int) -> dict:
-    """Calls and their FLOPs for the shapes the trainer computes (one core's share: ``members``)."""
+def peak_shapes(groups: dict) -> dict:
+    """Calls and their FLOPs for the shapes the trainer computes, each with the members one
+    batched computation holds (``groups``: architecture -> members; one core's share)."""
     g = torch.Generator().manual_seed(0)
+    mlp, cnn, vit = (groups.get(a, 16) for a in ("mlp", "cnn", "vit"))
     a, b = torch.randn(1024, 1024, generator=g), torch.randn(1024, 1024, generator=g)
-    xm, wm = torch.randn(members, BATCH, 256, generator=g), torch.randn(members, 256, 256, generator=g)
-    xc = torch.randn(members * BATCH, 16, 8, 8, generator=g)
+    xm, wm = torch.randn(mlp, BATCH, 256, generator=g), torch.randn(mlp, 256, 256, generator=g)
+    xc = torch.randn(cnn * BATCH, 16, 8, 8, generator=g)
     wc = torch.randn(32, 16, 3, 3, generator=g)
-    xv, wv = torch.randn(members, BATCH * 16, 32, generator=g), torch.randn(members, 32, 96, generator=g)
+    xv, wv = torch.randn(vit, BATCH * 16, 32, generator=g), torch.randn(vit, 32, 96, generator=g)
     return {
         "sgemm 1024^3": (lambda: torch.mm(a, b), 2 * 1024 ** 3),
-        f"bmm {members}x{BATCH}x256x256": (lambda: torch.bmm(xm, wm), 2 * members * BATCH * 256 * 256),
-        f"conv {members}x{BATCH} images 16->32 ch 3x3 8x8": (lambda: F.conv2d(xc, wc, padding=1),
-                                                            2 * members * BATCH * 64 * 32 * 16 * 9),
-        f"bmm {members}x{BATCH * 16}x32x96": (lambda: torch.bmm(xv, wv), 2 * members * BATCH * 16 * 32 * 96),
+        f"bmm {mlp}x{BATCH}x256x256": (lambda: torch.bmm(xm, wm), 2 * mlp * BATCH * 256 * 256),
+        f"conv {cnn}x{BATCH} images 16->32 ch 3x3 8x8": (lambda: F.conv2d(xc, wc, padding=1),
+                                                        2 * cnn * BATCH * 64 * 32 * 16 * 9),
+        f"bmm {vit}x{BATCH * 16}x32x96": (lambda: torch.bmm(xv, wv), 2 * vit * BATCH * 16 * 32 * 96),
     }
 
 
@@ -225,13 +228,16 @@ def against_peak(args):
         space._cpu_workers = 1
         spaces[arch] = space
     flops = {arch: flops_per_member(space, task) for arch, space in spaces.items()}
-    shapes = peak_shapes(args.members)
+    groups = {arch: min(args.members, space._group_size(space._template(task.n_features, task.n_outputs)))
+              for arch, space in spaces.items()}
+    shapes = peak_shapes(groups)
     torch.set_num_threads(1)
     print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}  {_cpu_name()}, {os.cpu_count()} CPUs, "
           f"torch {torch.__version__} ({torch.backends.cpu.get_cpu_capability()}), 1 thread, "
           f"load average {os.getloadavg()[0]:.2f} at start")
     print(f"# digits 500/500, {EPOCHS} epochs, batch {BATCH}, Adam lr {LR}, default options, "
-          f"{args.members} members in one chunk on one core; FLOPs per member: "
+          f"{args.members} members in one chunk on one core, trained in groups of "
+          + ", ".join(f"{a} {n}" for a, n in groups.items()) + "; FLOPs per member: "
           + ", ".join(f"{a} {f / 1e9:.2f} G" for a, f in flops.items()))
     rows = {key: [] for key in list(shapes) + [f"{s} cpu" for s in shapes] + [f"{a} {q}" for a in architectures for q in ("rate", "flops", "cpu")]}
     for r in range(args.repeats):

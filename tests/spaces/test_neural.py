@@ -415,13 +415,16 @@ def test_stacked_adam_is_torch_adam_to_the_bit(fused):
     # members 0, 2 and 4 go on alone: the same numbers as when they go on with the others
     keep = torch.tensor([0, 2, 4])
     alone = [p[keep].clone() for p in ours]
-    opt_alone = opt.select(alone, keep)
+    opt_alone = opt.select(alone, lambda tensors: [t[keep].clone() for t in tensors])
     grads = [torch.randn(p.shape, generator=g) for p in ours]
     for p, q, grad in zip(ours, alone, grads):
         p.grad, q.grad = grad, grad[keep].clone()
     opt.step()
     opt_alone.step()
     assert all(torch.equal(p[keep], q) for p, q in zip(ours, alone))
+    # moments that do not match their parameters are refused before the kernel reads them
+    with pytest.raises(RuntimeError, match="do not match"):
+        opt.select(alone, lambda tensors: [t[:2].clone() for t in tensors])
 
 
 def test_stacked_sgd_is_torch_sgd_to_the_bit():

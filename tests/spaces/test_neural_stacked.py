@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from inductive_bias.spaces.neural import architectures
-from inductive_bias.spaces.neural._ensemble import StackedModule
+from inductive_bias.spaces.neural._stacked import BatchedLCN
 
 
 def _members(options, n_features, seeds):
@@ -34,15 +34,15 @@ def _members(options, n_features, seeds):
 def test_stacked_lcn_is_each_members_module(options, n_features):
     seeds = [3, 1, 4]
     module, resolved, params, stacked = _members(options, n_features, seeds)
-    model = StackedModule.lcn({n: t.clone() for n, t in stacked.items()}, resolved, n_features)
+    model = BatchedLCN.from_modules({n: t.clone() for n, t in stacked.items()}, resolved, n_features)
     # the layout conversion is exact and reversible
-    for name, value in model.net.to_module_layout().items():
+    for name, value in model.to_module_layout().items():
         assert torch.equal(value, stacked[name]), name
     g = torch.Generator().manual_seed(0)
     x = torch.randn(len(seeds), 7, n_features, generator=g)
     y = torch.randn(len(seeds), 7, 10, generator=g)
     model.step_grads(x, y)
-    grads = type(model.net).to_module_layout(_with_params(model.net, [p.grad for p in model.params]))
+    grads = model.to_module_layout([p.grad for p in model.params])
     shared = model.predict(x[0])
     for e, member in enumerate(params):
         with torch.no_grad():
@@ -53,13 +53,6 @@ def test_stacked_lcn_is_each_members_module(options, n_features):
         expected = torch.autograd.grad(loss, list(member.values()))
         for (name, _), want in zip(member.items(), expected):
             torch.testing.assert_close(grads[name][e], want, rtol=1e-5, atol=1e-7)
-
-
-def _with_params(net, params):
-    clone = object.__new__(type(net))
-    clone.__dict__.update(net.__dict__)
-    clone.params = params
-    return clone
 
 
 def test_gpu_chunk_is_sized_from_free_memory(monkeypatch):
@@ -93,7 +86,7 @@ def test_stacked_lcn_trains_the_members_the_generic_path_trains():
     data = tuple(torch.tensor(a, dtype=torch.float32) for a in (task.X_train, task.Y_train, task.X_test, task.Y_test))
     kwargs = dict(epochs=3, optimizer="adam", lr=3e-3, batch_size=8, stop_train_mse=None)
     gens = lambda: [torch.Generator().manual_seed(s) for s in (1, 2, 3)]  # noqa: E731
-    fast = train_chunk(StackedModule.lcn({n: t.clone() for n, t in stacked.items()}, resolved, 64), gens(), data, **kwargs)
+    fast = train_chunk(BatchedLCN.from_modules({n: t.clone() for n, t in stacked.items()}, resolved, 64), gens(), data, **kwargs)
     generic = train_chunk(VmappedModule(module, {n: t.clone() for n, t in stacked.items()}), gens(), data, **kwargs)
     torch.testing.assert_close(fast[1], generic[1], rtol=1e-4, atol=1e-5)
     assert not torch.allclose(fast[1], torch.func.functional_call(module, params[0], (data[2],)).expand(3, -1, -1))
@@ -168,3 +161,20 @@ def test_cli_compile_flag(tmp_path, capsys):
     assert code == 2 and "--compile: applies to cnn, vit and model factories" in err and err.count("\n") == 1
     code = main(["sample", "--space", "knn", "--compile", "--hypotheses", "1", "--store", str(tmp_path / "t.db")])
     assert code == 2 and "--compile: does not apply to --space knn" in capsys.readouterr().err
+
+
+def test_lcn_members_that_stop_leave_the_others_unchanged():
+    # Regression: trained until fit (the default), an lcn chunk whose members fit at different
+    # epochs failed when the first ones left the computation (the autograd version had no
+    # select). Each member must be the member trained alone.
+    from inductive_bias import NeuralNetworks, digits
+
+    task = digits(48, 30, seed=4)
+    space = lambda **kw: NeuralNetworks("lcn", channels=(4, 3), batch_size=8, lr=3e-3, max_epochs=300, **kw)  # noqa: E731
+    seeds = [1, 2, 3, 4]
+    together = space(chunk_size=4).train_members(task, seeds)
+    assert len({m.epochs for m in together}) > 1 and all(m.epochs < 300 for m in together)
+    for seed, member in zip(seeds, together):
+        alone = space().train_members(task, [seed])[0]
+        assert alone.epochs == member.epochs
+        assert alone.test_loss == pytest.approx(member.test_loss, rel=1e-5)

@@ -1,7 +1,7 @@
 """Batched ensembles: E members of one architecture as stacked parameters (leading axis E),
 trained together by one computation per step (SPEC §4).
 
-Two implementations of the same computation:
+Three implementations of the same computation:
 
 - :class:`BatchedMLP`: hand-written forward and backward of a multilayer perceptron with one
   ``baddbmm``/``bmm`` per layer (and gradient) over all members, weight gradients written into
@@ -9,13 +9,13 @@ Two implementations of the same computation:
   The backward uses the activation derivatives autograd uses (``aten.*_backward``).
 - :class:`VmappedModule`: any stateless ``torch.nn.Module`` through
   ``torch.func.vmap(torch.func.grad(...))`` over ``functional_call``.
-- :class:`StackedModule`: a member-batched forward pass written for the stacked parameters
-  (:mod:`._stacked`: ``lcn``), gradients by autograd of the sum of the members' losses (each
-  member's parameters receive its own loss's gradient alone).
+- :class:`._stacked.BatchedLCN`: the locally connected network, forward and backward written
+  out like the MLP's.
 
-Both expose ``params`` (stacked leaf tensors whose ``.grad`` each step fills), ``step_grads(xb, yb)``
-for a batch ``(E, b, d)``, ``(E, b, k)`` with the loss of each member the batch MSE over its b rows
-and k outputs, and ``predict(X)`` for inputs shared by all members -> ``(E, rows, k)``.
+Each exposes ``params`` (stacked leaf tensors whose ``.grad`` each step fills), ``step_grads(xb,
+yb)`` for a batch ``(E, b, d)``, ``(E, b, k)`` with the loss of each member the batch MSE over its
+b rows and k outputs, ``predict(X)`` for inputs shared by all members -> ``(E, rows, k)``, and
+``select(index)``, the members ``index`` alone (members that stop leave the computation).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import threading
 import torch
 from torch import nn
 
-__all__ = ["BatchedMLP", "StackedAdam", "StackedModule", "StackedSGD", "VmappedModule", "make_optimizer",
+__all__ = ["BatchedMLP", "StackedAdam", "StackedSGD", "VmappedModule", "make_optimizer",
            "train_chunk"]
 
 # A member stops when its training MSE, in float64, is at most the threshold times this: the
@@ -57,6 +57,24 @@ def _activation_backward(name: str, grad_out, pre, post):
     return grad_out
 
 
+class _Workspace:
+    """Activations and gradients of a training step, kept by name and shape from step to step: a
+    fresh allocation of a few MiB per step costs page faults (about a tenth of an MLP or ``lcn``
+    step, benchmarks/nn_throughput.md)."""
+
+    def __init__(self):
+        self._tensors = {}
+
+    def __call__(self, name, shape, like, zero: bool = False):
+        """The tensor kept for ``name`` and ``shape`` (``zero``: zero-filled when first made)."""
+        key = (name, tuple(shape))
+        tensor = self._tensors.get(key)
+        if tensor is None:
+            make = torch.zeros if zero else torch.empty
+            tensor = self._tensors[key] = make(tuple(shape), dtype=like.dtype, device=like.device)
+        return tensor
+
+
 class BatchedMLP:
     """Stacked MLP members: ``weights[l]`` is ``(E, in, out)`` for wide layers and ``(E, out, in)``
     (``nn.Linear``'s layout) for narrow ones (out < 64, e.g. the read-out), the layout in which
@@ -77,16 +95,7 @@ class BatchedMLP:
         self.params = [t for pair in zip(self.weights, self.biases) for t in pair]
         for p in self.params:
             p.grad = torch.zeros_like(p)
-        self._buffers = {}   # activations and gradients of a training step, reused from step to step
-
-    def _buffer(self, name, shape, like):
-        """A tensor of ``shape`` kept for ``name`` across steps: a fresh large allocation per
-        step costs page faults (about a tenth of an MLP step, benchmarks/nn_throughput.md)."""
-        key = (name, tuple(shape))
-        buf = self._buffers.get(key)
-        if buf is None:
-            buf = self._buffers[key] = torch.empty(shape, dtype=like.dtype, device=like.device)
-        return buf
+        self._buffer = _Workspace()
 
     @classmethod
     def from_modules(cls, stacked: dict, n_layers: int, activation: str, scales=None) -> "BatchedMLP":
@@ -154,15 +163,20 @@ class BatchedMLP:
     def predict(self, X):
         return self._forward(X)[0]
 
+    @staticmethod
+    def members(tensors, index) -> list:
+        """Tensors in the layout of ``params`` (parameters, optimizer moments), members ``index``
+        (a 1-d index tensor) alone."""
+        return [t[index].contiguous() for t in tensors]
+
     def select(self, index) -> "BatchedMLP":
         """The members ``index`` (a 1-d index tensor) alone, as a new ensemble with fresh
         gradient buffers (members that stopped leave the computation)."""
         new = object.__new__(BatchedMLP)
         new.transposed, new.activation, new.scales = self.transposed, self.activation, self.scales
-        new._buffers = {}   # shapes change with the number of members
-        new.weights = [w[index].contiguous() for w in self.weights]
-        new.biases = [b[index].contiguous() for b in self.biases]
-        new.params = [t for pair in zip(new.weights, new.biases) for t in pair]
+        new._buffer = _Workspace()   # shapes change with the number of members
+        new.params = self.members(self.params, index)
+        new.weights, new.biases = new.params[0::2], new.params[1::2]
         for p in new.params:
             p.grad = torch.zeros_like(p)
         return new
@@ -208,43 +222,17 @@ class VmappedModule:
     def predict(self, X):
         return self._predict(tuple(self.params), X)
 
+    @staticmethod
+    def members(tensors, index) -> list:
+        """Tensors in the layout of ``params``, members ``index`` alone."""
+        return [t.detach()[index].contiguous() for t in tensors]
+
     def select(self, index) -> "VmappedModule":
         """The members ``index`` (a 1-d index tensor) alone (the vmapped functions do not
         depend on the number of members)."""
         new = copy.copy(self)
-        new.params = [p.detach()[index].contiguous() for p in self.params]
+        new.params = self.members(self.params, index)
         return new
-
-
-class StackedModule:
-    """Stacked members with a member-batched forward ``net.forward((E, b, d)) -> (E, b, k)`` over
-    ``net.params``; gradients by autograd."""
-
-    def __init__(self, net):
-        self.net = net
-        self.params = [p.requires_grad_(True) for p in net.params]
-
-    @classmethod
-    def lcn(cls, stacked: dict, options: dict, n_features: int) -> "StackedModule":
-        """The built-in ``lcn`` from stacked module parameters and its resolved options."""
-        from .architectures import image_shape_for
-        from ._stacked import StackedLCN
-
-        net = StackedLCN(stacked, image_shape_for(n_features, options["image_shape"]), options["channels"],
-                         options["kernel_size"], _ACTIVATION_FORWARD[options["activation"]])
-        return cls(net)
-
-    def step_grads(self, xb, yb):
-        with torch.enable_grad():
-            out = self.net.forward(xb)
-            loss = ((out - yb) ** 2).mean(dim=(1, 2)).sum()      # member e's loss reaches its parameters only
-            grads = torch.autograd.grad(loss, self.params)
-        for p, g in zip(self.params, grads):
-            p.grad = _like_param(g, p)
-
-    @torch.no_grad()
-    def predict(self, X):
-        return self.net.forward(X)
 
 
 def _like_param(grad, param):
@@ -293,11 +281,14 @@ class StackedAdam:
             adam(self.params, grads, self.exp_avgs, self.exp_avg_sqs, [], self.steps, foreach=True, amsgrad=False,
                  beta1=0.9, beta2=0.999, lr=self.lr, weight_decay=0.0, eps=1e-8, maximize=False)
 
-    def select(self, params, index) -> "StackedAdam":
-        """The optimizer of the members ``index`` alone, over their new stacks ``params``: it goes
-        on where this one stopped (moments sliced per member, step counts kept)."""
-        state = ([m[index].clone() for m in self.exp_avgs], [v[index].clone() for v in self.exp_avg_sqs],
-                 [s.clone() for s in self.steps])
+    def select(self, params, members) -> "StackedAdam":
+        """The optimizer of some members alone, over their new stacks ``params``: it goes on where
+        this one stopped. ``members`` maps tensors in the layout of the old stacks to the kept
+        members' (the model's ``members``: the member axis is not always the first)."""
+        state = (members(self.exp_avgs), members(self.exp_avg_sqs), [s.clone() for s in self.steps])
+        for p, m, v in zip(params, *state[:2]):
+            if not p.shape == m.shape == v.shape:      # the fused kernel would read out of bounds
+                raise RuntimeError(f"Adam moments {tuple(m.shape)} do not match their parameter {tuple(p.shape)}")
         return StackedAdam(params, self.lr, fused=self.fused, _state=state)
 
 
@@ -312,7 +303,7 @@ class StackedSGD:
     def step(self):
         torch._foreach_add_(self.params, [p.grad for p in self.params], alpha=-self.lr)
 
-    def select(self, params, index) -> "StackedSGD":
+    def select(self, params, members) -> "StackedSGD":
         return StackedSGD(params, self.lr)
 
 
@@ -380,8 +371,9 @@ def train_chunk(model, generators, data, *, epochs: int, optimizer: str, lr: flo
         if keep.numel() == 0:
             active = keep
             break
-        model = model.select(keep.to(X_train.device))
-        opt = opt.select(model.params, keep.to(X_train.device))
+        keep = keep.to(X_train.device)
+        old, model = model, model.select(keep)
+        opt = opt.select(model.params, lambda tensors: old.members(tensors, keep))
         active = active[keep]
         generators = [generators[i] for i in keep.tolist()]
     if active.numel():

@@ -19,7 +19,8 @@ from ..._validation import check_choice, check_positive
 from ...tasks import Task
 from ..base import Member, MemberSpace
 from . import architectures as _arch
-from ._ensemble import BatchedMLP, StackedModule, VmappedModule, train_chunk
+from ._ensemble import BatchedMLP, VmappedModule, train_chunk
+from ._stacked import BatchedLCN
 
 __all__ = ["NeuralNetworks"]
 
@@ -333,7 +334,7 @@ class NeuralNetworks(MemberSpace):
             return BatchedMLP.from_modules(stacked, len(self.options["hidden"]) + 1, self.options["activation"],
                                            scales), generators
         if self.architecture == "lcn":
-            return StackedModule.lcn({n: t.to(device) for n, t in stacked.items()}, self.options, n_features), generators
+            return BatchedLCN.from_modules(stacked, self.options, n_features), generators
         if callable(self.architecture):
             model = self._template(n_features, n_outputs)
         else:
