@@ -395,9 +395,9 @@ def test_measure_uses_fitting_members_and_refuses_a_figure_when_too_few_fit(task
 def test_stacked_adam_is_torch_adam_to_the_bit(fused):
     # StackedAdam calls the kernel torch.optim.Adam uses (fused, or foreach where the fused kernel
     # has no CPU version); same state, same numbers, including after members are dropped
-    from inductive_bias.spaces.neural._ensemble import StackedAdam
+    from inductive_bias.spaces.neural._ensemble import StackedAdam, _fused_adam_available
 
-    if fused and not _fused_cpu_adam():
+    if fused and not _fused_adam_available():
         pytest.skip(f"torch {torch.__version__} has no fused Adam on the CPU (needs >= 2.4)")
     g = torch.Generator().manual_seed(0)
     shapes = [(5, 7, 3), (5, 1, 3), (5, 3, 2)]
@@ -405,12 +405,7 @@ def test_stacked_adam_is_torch_adam_to_the_bit(fused):
     theirs = [p.clone() for p in ours]
     opt = StackedAdam(ours, 1e-2, fused=fused)
     reference = torch.optim.Adam(theirs, lr=1e-2, **({"fused": True} if fused else {"foreach": True}))
-    for _ in range(4):
-        for a, b in zip(ours, theirs):
-            a.grad = torch.randn(a.shape, generator=g)
-            b.grad = a.grad.clone()
-        opt.step()
-        reference.step()
+    _step_both(opt, reference, ours, theirs, 4, g)
     assert all(torch.equal(a, b) for a, b in zip(ours, theirs))
     # members 0, 2 and 4 go on alone: the same numbers as when they go on with the others
     keep = torch.tensor([0, 2, 4])
@@ -433,17 +428,15 @@ def test_stacked_sgd_is_torch_sgd_to_the_bit():
     g = torch.Generator().manual_seed(1)
     ours = [torch.randn(4, 6, 5, generator=g), torch.randn(4, 1, 5, generator=g)]
     theirs = [p.clone() for p in ours]
-    opt, reference = StackedSGD(ours, 0.3), torch.optim.SGD(theirs, lr=0.3)
-    for _ in range(3):
-        for a, b in zip(ours, theirs):
-            a.grad = torch.randn(a.shape, generator=g)
-            b.grad = a.grad.clone()
-        opt.step()
-        reference.step()
+    _step_both(StackedSGD(ours, 0.3), torch.optim.SGD(theirs, lr=0.3), ours, theirs, 3, g)
     assert all(torch.equal(a, b) for a, b in zip(ours, theirs))
 
 
-def _fused_cpu_adam() -> bool:
-    from inductive_bias.spaces.neural._ensemble import _fused_adam_available
-
-    return _fused_adam_available()
+def _step_both(opt, reference, ours, theirs, steps, generator):
+    """``steps`` steps of both optimizers on the same random gradients."""
+    for _ in range(steps):
+        for a, b in zip(ours, theirs):
+            a.grad = torch.randn(a.shape, generator=generator)
+            b.grad = a.grad.clone()
+        opt.step()
+        reference.step()
