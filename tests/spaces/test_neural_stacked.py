@@ -1,4 +1,4 @@
-"""Member-batched layers (spaces/neural/_stacked.py) against the per-member PyTorch module.
+"""Member-batched layers (spaces/neural/_locally_connected.py) against the per-member PyTorch module.
 
 The stacked ``lcn`` must be the same function as the ``nn.Sequential`` of each member, with the
 same gradients: both are float32 sums of the same products in different orders, compared at
@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from inductive_bias.spaces.neural import architectures
-from inductive_bias.spaces.neural._stacked import BatchedLCN
+from inductive_bias.spaces.neural._locally_connected import BatchedLCN
 
 
 def _members(options, n_features, seeds):

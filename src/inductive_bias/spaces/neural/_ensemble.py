@@ -9,7 +9,7 @@ Three implementations of the same computation:
   The backward uses the activation derivatives autograd uses (``aten.*_backward``).
 - :class:`VmappedModule`: any stateless ``torch.nn.Module`` through
   ``torch.func.vmap(torch.func.grad(...))`` over ``functional_call``.
-- :class:`._stacked.BatchedLCN`: the locally connected network, forward and backward written
+- :class:`._locally_connected.BatchedLCN`: the locally connected network, forward and backward written
   out like the MLP's.
 
 Each exposes ``params`` (stacked leaf tensors whose ``.grad`` each step fills), ``step_grads(xb,

@@ -20,7 +20,7 @@ from ...tasks import Task
 from ..base import Member, MemberSpace
 from . import architectures as _arch
 from ._ensemble import BatchedMLP, VmappedModule, train_chunk
-from ._stacked import BatchedLCN
+from ._locally_connected import BatchedLCN
 
 __all__ = ["NeuralNetworks"]
 
