@@ -200,7 +200,7 @@ class BatchedLCN:
         """Gradients of the sum over members of each member's batch MSE (over its b rows and k
         outputs) into ``p.grad``: member e's loss reaches its own parameters alone."""
         E, b = xb.shape[:2]
-        c, h, w = self.image_shape
+        _, h, w = self.image_shape
         k = self.kernel_size
         L = h * w
         out_t, patches, pres, posts = self._layers(xb, train=True)
