@@ -20,7 +20,7 @@ Examples
 >>> rng = np.random.default_rng(0)
 >>> X = rng.normal(size=(40, 2)); Y = np.sin(X[:, :1]) + 0.1 * rng.normal(size=(40, 1))
 >>> fit = fit_hyperparameters("rbf", X, Y, lengthscale="ml", noise="ml")
->>> fit.noise < 0.1                                               # doctest: +SKIP
+>>> bool(fit.noise < 0.1)
 True
 """
 

@@ -147,7 +147,8 @@ class ScikitLearnSpace(MemberSpace):
     >>> from inductive_bias import digits
     >>> space = ScikitLearnSpace("random_forest", n_estimators=20)
     >>> members = space.train_members(digits(), [1, 2])
-    >>> [round(m.test_loss, 4) for m in members]            # doctest: +SKIP
+    >>> [round(m.test_loss, 4) for m in members]
+    [0.0167, 0.0181]
     """
 
     members_per_call = 1  # members are fitted one at a time: the runner commits each at once
