@@ -11,10 +11,11 @@ only figures taken side by side are comparable):
   the ensemble's, with one filter bank), and the ViT's widest batched GEMM;
 - each architecture's members/s on one core (one single-threaded worker, ``--members`` members
   in one chunk, which the trainer splits into groups whose training state fits its cache budget:
-  the MLP's into groups of 6, lcn's into pairs) and its achieved FLOP/s: the forward and backward FLOPs of one member per training
-  row, counted by ``torch.utils.flop_counter`` on the PyTorch module (matmuls and convolutions:
-  about 3x the forward GEMM FLOPs, the first layer's input gradient excluded because nothing needs
-  it), times rows seen, plus the forward FLOPs of the final predictions on both sets;
+  the MLP's into groups of 6, lcn's into pairs) and its achieved FLOP/s: the forward and
+  backward FLOPs of one member per training row, counted by ``torch.utils.flop_counter`` on the
+  PyTorch module (matmuls and convolutions: about 3x the forward GEMM FLOPs, the first layer's
+  input gradient excluded because nothing needs it), times rows seen, plus the forward FLOPs of
+  the final predictions on both sets;
 - the fraction of peak: achieved FLOP/s over the shape's peak, and over the sgemm peak.
 
 Single core because the fractions are per core. ``--whole-machine`` adds what a user gets with
