@@ -28,6 +28,7 @@ import math
 import os
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from scipy import linalg
@@ -226,7 +227,9 @@ def median_distance(X: np.ndarray, memory_limit: int, seed: int = 0) -> float:
     step = max(1, memory_limit // (8 * 4 * X.shape[1]))  # pairs per chunk: differences and temporaries
     sample = np.sort(np.concatenate([np.sqrt(np.einsum("ij,ij->i", D, D))
                                      for D in (X[i[s:s + step]] - X[j[s:s + step]] for s in range(0, len(i), step))]))
-    rows = max(1, min(n, memory_limit // (8 * 4 * n)))  # a block of distances and its temporaries
+    # cdist releases the GIL: one block per core at a time (each within its share of the limit)
+    workers = max(1, min(os.cpu_count() or 1, n - 1))
+    rows = max(1, min(n, memory_limit // (8 * 4 * n * workers)))  # a block of distances and its temporaries
     spread = 6.0 * 0.5 / np.sqrt(len(sample))  # six standard errors of the sample's median quantile
     while True:
         if spread < 0.5:
@@ -234,15 +237,23 @@ def median_distance(X: np.ndarray, memory_limit: int, seed: int = 0) -> float:
             hi = sample[min(int((0.5 + spread) * len(sample)), len(sample) - 1)] * (1 + 1e-12)
         else:  # the sample misjudged twice: keep every distance (correct, at the memory of pdist)
             lo, hi = -np.inf, np.inf
-        below, inside = 0, []
-        for start in range(0, n - 1, rows):
+
+        def count(start, lo=lo, hi=hi):
+            """(distances below the bracket, those inside it) of the rows from ``start``."""
             stop = min(start + rows, n - 1)
             block = cdist(X[start:stop], X[start + 1:])  # row r: distances to points r+1 ..
             upper = np.arange(start, stop)[:, None] < np.arange(start + 1, n)[None, :]
             values = block[upper]
-            below += int(np.count_nonzero(values < lo))
-            inside.append(values[(values >= lo) & (values <= hi)])
-        inside = np.sort(np.concatenate(inside))
+            return int(np.count_nonzero(values < lo)), values[(values >= lo) & (values <= hi)]
+
+        starts = range(0, n - 1, rows)
+        if workers > 1 and len(starts) > 1:
+            with ThreadPoolExecutor(workers) as pool:
+                parts = list(pool.map(count, starts))
+        else:
+            parts = [count(start) for start in starts]
+        below = sum(part[0] for part in parts)
+        inside = np.sort(np.concatenate([part[1] for part in parts]))
         if below <= ranks[0] and ranks[1] < below + len(inside):
             return float(0.5 * (inside[ranks[0] - below] + inside[ranks[1] - below]))
         spread = min(0.5, 4 * spread)
