@@ -222,7 +222,7 @@ def add_trained_space_arguments(parser, *, kernel_flags: bool = True) -> None:
                     help="cnn, vit: compile the batched gradient step with torch.compile (about half a minute "
                          "once per process and batch shape; vit measured 1.5x faster afterwards)")
     nn.add_argument("--chunk-size", type=int, metavar="K",
-                    help="members trained together in one batched computation (default: automatic)")
+                    help="members trained per call and committed together; on a CPU each worker splits its share into groups that fit the cache (default: automatic)")
     sk = parser.add_argument_group("scikit-learn spaces (--space random_forest, extra_trees, gradient_boosting, "
                                    "decision_tree, knn, kernel_ridge, least_squares, linear)")
     sk.add_argument("--n-estimators", type=int, help="trees / boosting stages (default 100)")
