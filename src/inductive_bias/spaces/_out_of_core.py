@@ -34,6 +34,7 @@ import numpy as np
 from scipy import linalg
 from scipy.linalg.blas import dgemm, dsyrk, dtrsm
 
+from .._cpu import usable_cores
 from ..exceptions import InputError
 from .kernels import kernel_matrix
 
@@ -228,7 +229,7 @@ def median_distance(X: np.ndarray, memory_limit: int, seed: int = 0) -> float:
     sample = np.sort(np.concatenate([np.sqrt(np.einsum("ij,ij->i", D, D))
                                      for D in (X[i[s:s + step]] - X[j[s:s + step]] for s in range(0, len(i), step))]))
     # cdist releases the GIL: one block per core at a time (each within its share of the limit)
-    workers = max(1, min(os.cpu_count() or 1, n - 1))
+    workers = min(usable_cores(), n - 1)
     rows = max(1, min(n, memory_limit // (8 * 4 * n * workers)))  # a block of distances and its temporaries
     spread = 6.0 * 0.5 / np.sqrt(len(sample))  # six standard errors of the sample's median quantile
     while True:

@@ -8,12 +8,12 @@ for thousands of points these passes, not the arithmetic, are what costs.
 from __future__ import annotations
 
 import math
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from scipy.spatial.distance import pdist
 
+from .._cpu import usable_cores
 from ..exceptions import InputError
 
 __all__ = ["KERNELS", "kernel_matrix", "median_lengthscale"]
@@ -79,7 +79,7 @@ def kernel_matrix(kernel: str, A: np.ndarray, B: np.ndarray, lengthscale: float)
         rows[...] = function(rows)
 
     starts = range(0, a.shape[0], _ROWS_PER_BLOCK)
-    workers = min(os.cpu_count() or 1, len(starts))
+    workers = min(usable_cores(), len(starts))
     if workers > 1:
         with ThreadPoolExecutor(workers) as pool:
             list(pool.map(block, starts))

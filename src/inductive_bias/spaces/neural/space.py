@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -13,6 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..._cpu import usable_cores
 from ..._fit_rule import FIT_FRACTION, target_variance
 from ...exceptions import InputError
 from ..._validation import check_choice, check_positive
@@ -269,7 +269,7 @@ class NeuralNetworks(MemberSpace):
         much to waiting on a shared machine); one on a GPU."""
         if self.device != "cpu":
             return 1
-        return self._cpu_workers if self._cpu_workers is not None else _cores()
+        return self._cpu_workers if self._cpu_workers is not None else usable_cores()
 
     def _members(self, task, seeds, train_pred, test_pred, keep, seconds, epochs_trained):
         test = test_pred.detach().to("cpu", torch.float64).numpy()
@@ -441,16 +441,12 @@ def _activation_size(module: nn.Module, n_features: int) -> int:
     return total[0]
 
 
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
 @contextmanager
 def _threads(count: int | None):
     """Use ``count`` torch threads (None: at most one per core this process may run on);
     restore the caller's setting afterwards."""
     before = torch.get_num_threads()
-    torch.set_num_threads(count or max(1, min(before, _cores())))
+    torch.set_num_threads(count or max(1, min(before, usable_cores())))
     try:
         yield
     finally:
