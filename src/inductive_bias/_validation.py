@@ -14,7 +14,7 @@ import numpy as np
 
 from .exceptions import InputError
 
-__all__ = ["check_array", "check_choice", "check_positive", "check_target_errors"]
+__all__ = ["check_array", "check_choice", "check_input_file", "check_positive", "check_target_errors"]
 
 
 def _show(value, limit: int = 60) -> str:
@@ -49,7 +49,9 @@ def check_positive(name: str, value, *, allow_zero: bool = False, integer: bool 
         raise InputError(name, f"must be a number; got {_show(value)}")
     if integer and int(value) != value:
         raise InputError(name, f"must be an integer; got {_show(value)}")
-    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+    # An int beyond a double's range (10**400) is finite: math.isfinite would raise OverflowError.
+    finite = isinstance(value, (int, np.integer)) or math.isfinite(value)
+    if not finite or value < 0 or (value == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
         raise InputError(name, f"must be finite and {bound}; got {_show(value)}")
     return int(value) if integer else float(value)
@@ -74,3 +76,20 @@ def check_target_errors(values) -> np.ndarray:
     if bad.size:
         raise InputError("target_error", f"must be finite and > 0; got {float(bad[0])!r}")
     return array
+
+
+def check_input_file(name: str, path, what: str = "file"):
+    """An existing regular file to read, as a Path: a folder, a missing path and a device or pipe
+    (``/dev/null``, which reads as empty) each get their own line."""
+    from pathlib import Path
+
+    file = Path(path)
+    if str(path) == "":
+        raise InputError(name, f"is empty; give a {what}")
+    if file.is_dir():
+        raise InputError(name, f"{path} is a folder; give a {what}")
+    if not file.exists():
+        raise InputError(name, f"no such file: {path}")
+    if not file.is_file():
+        raise InputError(name, f"{path} is not a regular file (a device, pipe or socket); give a {what}")
+    return file

@@ -20,9 +20,22 @@ def add_estimation(parser, estimators, default):
     parser.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
 
 
+def file_name(text: str) -> str:
+    """argparse type of an output file flag: an empty name was silently ignored (``--plot ""``),
+    and ``out/`` written as a file ``out``; the rest is checked by the writer before the work."""
+    import argparse
+
+    if text.strip() == "":
+        raise argparse.ArgumentTypeError("must be a file name; got an empty string")
+    if text.endswith(("/", "\\")):
+        raise argparse.ArgumentTypeError(f"{text} names a folder; give a file name inside it")
+    return text
+
+
 def add_output(parser):
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    parser.add_argument("--plot", metavar="PNG", help="write a figure of I(ε) against ε to this PNG file")
+    parser.add_argument("--plot", metavar="PNG", type=file_name,
+                        help="write a figure of I(ε) against ε to this PNG file")
 
 
 def emit(result, args) -> None:

@@ -7,6 +7,9 @@ import sys
 import warnings
 
 
+from ._common import file_name
+
+
 def add_parser(sub):
     p = sub.add_parser("experiment", help="compare hypothesis spaces as an experiment file describes (TOML)",
                        description="Run an experiment file: train what the store lacks, measure every space at "
@@ -17,7 +20,7 @@ def add_parser(sub):
     p.add_argument("--store", required=True, metavar="FILE",
                    help="sample store for the trained members (created if missing; a second run trains nothing); "
                         ":memory: keeps nothing")
-    p.add_argument("--report", metavar="HTML", help="write a self-contained HTML report, with its figures as PNG and "
+    p.add_argument("--report", metavar="HTML", type=file_name, help="write a self-contained HTML report, with its figures as PNG and "
                                                     "a CSV of every row beside it (default: the file's [report] path)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     p.add_argument("--progress", action=__import__("argparse").BooleanOptionalAction, default=None,
@@ -28,7 +31,15 @@ def add_parser(sub):
 def run(args) -> int:
     from ..experiment import Experiment
 
+    from ..reports.html_report import check_report_path
+    from ..store.sample_store import check_store_path
+
     experiment = Experiment.from_file(args.file)
+    check_store_path(args.store)
+    # The flag (even an empty one, refused), else the file's [report] path; checked before the work.
+    report = args.report if args.report is not None else experiment.plan.report.get("path")
+    if report is not None:
+        check_report_path(report, "report" if args.report is not None else "report.path")
     for note in experiment.notes:
         print(f"inductive-bias experiment: note: {note}", file=sys.stderr)
     result = experiment.run(args.store, progress=args.progress)
@@ -36,8 +47,7 @@ def run(args) -> int:
         for message, category in zip(outcome.warnings, outcome.warning_categories):
             warnings.warn(message, category, stacklevel=1)
     written = None
-    report = args.report or experiment.plan.report.get("path")  # the flag, else the file's [report] path
-    if report:
+    if report is not None:
         written = result.write_report(report)
     if args.json:
         sys.stdout.write(result.to_json() + "\n")

@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 
 from ..exceptions import InputError
+from .._validation import check_input_file
 from ..estimators import ESTIMATORS
 from .._measure import measure_losses
-from ._common import add_estimation, add_output, add_target_error, emit
+from ._common import add_estimation, add_output, add_target_error, emit, file_name
 
 
 def add_parser(sub):
@@ -23,16 +24,12 @@ def add_parser(sub):
     add_target_error(p)
     add_estimation(p, list(ESTIMATORS), default="sampled")
     add_output(p)
-    p.add_argument("--qq", metavar="PNG", help="write a QQ plot of the losses against the fitted law to this PNG file")
+    p.add_argument("--qq", metavar="PNG", type=file_name, help="write a QQ plot of the losses against the fitted law to this PNG file")
     return p
 
 
 def read_losses(path: str) -> np.ndarray:
-    file = Path(path)
-    if file.is_dir():
-        raise InputError("losses", f"{path} is a folder; give a file of losses, one per line (or a .npy array)")
-    if not file.is_file():
-        raise InputError("losses", f"no such file: {path}")
+    file = check_input_file("losses", path, "file of losses, one per line (or a .npy array)")
     try:
         if file.suffix == ".npy":
             values = np.load(file, allow_pickle=False)
@@ -53,9 +50,7 @@ def read_losses(path: str) -> np.ndarray:
 
 
 def read_array(path: str, argument: str) -> np.ndarray:
-    file = Path(path)
-    if not file.is_file():
-        raise InputError(argument, f"no such file: {path}")
+    file = check_input_file(argument, path, ".npy file")
     try:
         return np.asarray(np.load(file, allow_pickle=False), dtype=np.float64)
     except (OSError, ValueError, EOFError) as error:

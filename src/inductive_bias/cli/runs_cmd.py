@@ -6,6 +6,7 @@ import json
 import sys
 
 from ..store import SampleStore, store_summary
+from ._common import file_name
 
 
 def add_parser(sub):
@@ -14,7 +15,7 @@ def add_parser(sub):
                                    "mean losses.")
     p.add_argument("--store", required=True, metavar="FILE", help="the sample store")
     p.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
-    p.add_argument("--export", metavar="FILE",
+    p.add_argument("--export", metavar="FILE", type=file_name,
                    help="write a consistent, self-contained copy of the store to this new file (SQLite's online "
                         "backup: safe while a run writes, members still in the -wal file included)")
     return p
@@ -25,7 +26,7 @@ def _number(value, spec):
 
 
 def run(args) -> int:
-    if args.export:
+    if args.export is not None:
         with SampleStore(args.store, create=False) as store:
             path = store.export(args.export)
             spaces = len(store.spaces())

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import sys
 
+from .._memory import check_memory
 from .._validation import check_positive
+from ..exceptions import InputError
+from ..store.sample_store import MAX_SEED, check_store_path
 from ..store.runner import REPRODUCIBILITY
 from ..store import SampleStore, SamplingInterrupted, sample_into_store, spec_summary, store_summary
 from .space_args import add_trained_space_arguments, build_trained_space, trained_spaces
@@ -39,6 +42,15 @@ def add_parser(sub):
 def run(args) -> int:
     check_positive("hypotheses", args.hypotheses, integer=True)
     check_positive("seed", args.seed, integer=True, allow_zero=True)
+    if args.seed > MAX_SEED:
+        raise InputError("seed", f"must be an integer from 0 to {MAX_SEED} (the largest integer a store holds); "
+                                 f"got {args.seed}")
+    if args.store == ":memory:":
+        raise InputError("store", ":memory: would keep nothing after this command; give a store file "
+                                  "(`experiment --store :memory:` trains and measures in one run)")
+    check_store_path(args.store)
+    # Before the store file is created: a refused size leaves nothing behind.
+    check_memory("hypotheses", args.hypotheses, 64.0 * args.hypotheses, "the list of members to train")
     task = task_from_args(args)
     notes: list = []
     space = build_trained_space(args, notes)

@@ -110,6 +110,12 @@ class GeneralizedChiSquare:
         self._log_weights = np.log(self.weights)
         for array in (self.weights, self.dof, self.noncentrality):
             array.setflags(write=False)
+        # Weights far from 1 (an amplitude of 1e100 makes them 1e200) overflow w² and w³ in the
+        # variance and K''; the upper tail is then computed on the law divided by a power of two,
+        # an exact rescaling (the lower tail already works in log space at any scale).
+        exponent = math.frexp(float(self.weights[0]))[1]
+        self._scale_exponent = exponent if abs(exponent) > 160 else 0
+        self._unit_law = None
 
     # -- moments --------------------------------------------------------------------------------
     @property
@@ -118,11 +124,56 @@ class GeneralizedChiSquare:
 
     @property
     def variance(self) -> float:
+        """Var L (+inf where it exceeds the largest double, as at weights of 1e200)."""
+        if self._scale_exponent:
+            with np.errstate(over="ignore"):
+                return float(np.ldexp(self._unit().variance, 2 * self._scale_exponent))
         return float(np.sum(2.0 * self.weights**2 * (self.dof + 2.0 * self.noncentrality)))
 
     @property
     def std(self) -> float:
+        if self._scale_exponent:
+            return float(np.ldexp(self._unit().std, self._scale_exponent))
         return math.sqrt(self.variance)
+
+    def _unit(self) -> "GeneralizedChiSquare":
+        """This law divided by 2**_scale_exponent (exact): its largest weight lies in [0.5, 1)."""
+        if self._unit_law is None:
+            e = -self._scale_exponent
+            self._unit_law = GeneralizedChiSquare(np.ldexp(self.weights, e), self.dof, self.noncentrality,
+                                                  float(np.ldexp(self.offset, e)))
+        return self._unit_law
+
+    def _log_K2_at_zero(self) -> float:
+        """ln K''(0) = ln Var L, from O(1) terms so that it neither over- nor underflows."""
+        relative = self.weights / self.weights[0]
+        return 2.0 * float(self._log_weights[0]) + math.log(
+            float(np.sum((2.0 * self.dof + 4.0 * self.noncentrality) * relative**2)))
+
+    def _skewness(self) -> float:
+        """Standardized third cumulant kappa3 / kappa2^(3/2), scale-free."""
+        relative = self.weights / self.weights[0]
+        k2 = float(np.sum((2.0 * self.dof + 4.0 * self.noncentrality) * relative**2))
+        k3 = float(np.sum((8.0 * self.dof + 24.0 * self.noncentrality) * relative**3))
+        return k3 / k2**1.5
+
+    def _half_r_squared(self, s: float) -> float:
+        """r²/2 = ŝ K'(ŝ) - K(ŝ) of Lugannani–Rice, summed from terms that are each >= 0 (valid
+        for |2 ŝ w_i| <= 1/2, i.e. near the mean).
+
+        With x_i = 2 ŝ w_i this is sum_i (d_i/2) [x_i/(1-x_i) + ln(1-x_i)] + nu_i x_i² / (2 (1-x_i)²);
+        the bracket is sum_{k>=2} (1 - 1/k) x^k, summed as a series. Written as ŝ eps - K(ŝ) it is a
+        difference of two numbers ~ŝ·mean whose value is ~ŝ² Var L: near the mean the difference
+        is round-off, and 1/r - 1/u was divided by it (log1p(-1) crashed there). It is evaluated at
+        eps' = K'(ŝ), the target the computed ŝ solves exactly, so that r and u agree.
+        """
+        x = 2.0 * s * self.weights
+        bracket = np.zeros_like(x)
+        power = x.copy()
+        for k in range(2, 80):
+            power = power * x
+            bracket += (1.0 - 1.0 / k) * power
+        return float(np.sum(0.5 * self.dof * bracket + 0.5 * self.noncentrality * x**2 / (1.0 - x) ** 2))
 
     @property
     def s_max(self) -> float:
@@ -226,7 +277,30 @@ class GeneralizedChiSquare:
         eps = np.atleast_1d(np.asarray(eps, dtype=np.float64))
         solver = {"auto": self._log_cdf_inversion, "inversion": self._log_cdf_inversion,
                   "saddlepoint": self._log_cdf_saddlepoint, "imhof": self._log_cdf_imhof}[method]
-        return np.array([-math.inf if e <= self.offset else solver(float(e)) for e in eps])
+        if method != "imhof":  # imhof keeps its own guard, Chebyshev's bound as its value
+            solver = self._far_above_the_mean(solver)
+        return np.array([-math.inf if e <= self.offset else self._scaled_solver(solver, method, float(e))
+                         for e in eps])
+
+    def _far_above_the_mean(self, solver):
+        """``solver``, except that where Chebyshev puts P[L > eps] below 1e-17, under the resolution
+        of 1 - Q in double precision, ln P is 0 exactly: there ŝ eps and the oscillation of the
+        integrands over- and underflow (eps = 1e300 with a standard deviation of 1e-12)."""
+        def guarded(eps: float) -> float:
+            if eps > self.mean and self.std < 3e-9 * (eps - self.mean):
+                return 0.0
+            return solver(eps)
+        return guarded
+
+    def _scaled_solver(self, solver, method: str, eps: float) -> float:
+        """The upper tail (eps above the mean) of a law with extreme weights, on its rescaled copy."""
+        if not self._scale_exponent or eps <= self.mean:
+            return solver(eps)
+        with np.errstate(over="ignore"):
+            scaled = float(np.ldexp(eps, -self._scale_exponent))
+        if math.isinf(scaled):
+            return 0.0  # eps is over 1e150 standard deviations above the mean: P = 1 to double precision
+        return float(self._unit().log_cdf(scaled, method)[0])
 
     def bits(self, eps, method: str = "auto") -> np.ndarray:
         """I(eps) = -log2 P[L <= eps] (SPEC §1); +inf where eps <= offset."""
@@ -247,16 +321,25 @@ class GeneralizedChiSquare:
 
     def _log_cdf_saddlepoint(self, eps: float) -> float:
         sp = self.saddlepoint(eps)
+        # At the mean 1/r - 1/u tends to skewness / 6 (expand K to third order), so that
+        # P -> 1/2 + skewness / (6 sqrt(2 pi)); within |r| < 1e-6 that limit is nearer the formula's
+        # value (its O(r) error) than 1/r - 1/u computed by subtraction (its ~1e-16/r round-off).
+        at_mean = math.log(0.5 + self._skewness() / (6.0 * math.sqrt(2.0 * math.pi)))
         if sp.s == 0.0:
-            return math.log(0.5)  # the approximation's limit at the mean (skewness term dropped)
-        if sp.s < 0:  # the scaled, log-space quantities: finite at any depth
+            return at_mean
+        near_mean = math.isfinite(sp.s) and 2.0 * abs(sp.s) * float(self.weights[0]) <= 0.5
+        if near_mean:
+            r = math.copysign(math.sqrt(2.0 * max(self._half_r_squared(sp.s), 0.0)), sp.s)
+            _, _, K2 = self._cgf_derivatives(sp.s)
+            u = sp.s * math.sqrt(K2)
+        elif sp.s < 0:  # the scaled, log-space quantities: finite at any depth
             r = -math.sqrt(max(-2.0 * sp.log_bound, 0.0))
             u = -math.sqrt(sp.scaled_K2)
         else:
             r = math.copysign(math.sqrt(max(2.0 * (sp.s * eps - sp.K), 0.0)), sp.s)
             u = sp.s * math.sqrt(sp.K2)
-        if r == 0.0:
-            return math.log(0.5)
+        if abs(r) < 1e-6 or u == 0.0:
+            return at_mean
         if sp.s < 0:
             # P = Phi(r) + phi(r) (1/r - 1/u) = Phi(r) [1 + (phi/Phi)(r) (1/r - 1/u)]
             log_phi_r = -0.5 * r * r - 0.5 * math.log(2 * math.pi)
@@ -267,7 +350,9 @@ class GeneralizedChiSquare:
             return log_Phi_r + math.log1p(correction)
         # Upper tail Q = 1 - P = Phi(-r) - phi(r) (1/r - 1/u); ln P = log1p(-Q).
         Q = float(special.ndtr(-r)) - math.exp(-0.5 * r * r) / math.sqrt(2 * math.pi) * (1.0 / r - 1.0 / u)
-        return math.log1p(-min(max(Q, 0.0), 1.0))
+        if Q >= 1.0:
+            return -math.inf  # the approximation breaks down (reported as such, not masked)
+        return math.log1p(-max(Q, 0.0))
 
     def _log_cdf_inversion(self, eps: float) -> float:
         """Inversion of the MGF along Re s = c (SPEC §2, exact; see module docstring).
@@ -278,11 +363,12 @@ class GeneralizedChiSquare:
         away from the pole at s = 0 so that the integrand stays smooth near the mean.
         """
         sp = self.saddlepoint(eps)
-        _, _, K2_0 = self._cgf_derivatives(0.0)
-        half = 0.5 / math.sqrt(K2_0)
+        # 0.5 / sd in log space: sd itself over- or underflows for weights of 1e±200.
+        log_half = math.log(0.5) - 0.5 * self._log_K2_at_zero()
         lower = sp.s < 0 or (sp.s == 0.0)
         if lower:
-            return self._log_cdf_inversion_lower(eps, sp, half)
+            return self._log_cdf_inversion_lower(eps, sp, log_half)
+        half = math.exp(log_half)
         c = max(sp.s, min(half, 0.5 * (sp.s + self.s_max)))
         Kc, _, K2c = self._cgf_derivatives(c)
         scale = 1.0 / math.sqrt(K2c)
@@ -300,7 +386,7 @@ class GeneralizedChiSquare:
             return math.log1p(-upper)
         return self._inversion_failed(eps, integral)
 
-    def _log_cdf_inversion_lower(self, eps: float, sp: Saddlepoint, half: float) -> float:
+    def _log_cdf_inversion_lower(self, eps: float, sp: Saddlepoint, log_half: float) -> float:
         """The lower tail's inversion in the scaled variable tau, s = c (1 + i tau), c = -e^u < 0:
 
             P[L <= eps] = e^{K(c) - c eps} (1/pi) int_0^inf Re[ F(tau) / (1 + i tau) ] d tau,
@@ -312,7 +398,7 @@ class GeneralizedChiSquare:
         """
         log_target = math.log(eps - self.offset)
         # Keep at least half a standard deviation (in s) away from the pole at s = 0.
-        u = math.log(half) if sp.log_minus_s is None else max(math.log(half), sp.log_minus_s)
+        u = log_half if sp.log_minus_s is None else max(log_half, sp.log_minus_s)
         terms = self._lower_tail_terms(u, log_target)
         b, nu, d = terms.b, self.noncentrality, self.dof
         drift = math.exp(u + log_target)
@@ -324,9 +410,17 @@ class GeneralizedChiSquare:
             exponent = np.sum(-0.5 * d * np.log(z) - 0.5 * nu * b * (1j * tau * (1.0 - b)) / z) + 1j * tau * drift
             return (np.exp(exponent) / (1.0 + 1j * tau)).real * scale
 
-        integral = _integrate_to_infinity(integrand)
+        integral, error = _integrate_to_infinity(integrand, warn=False)
         if integral > 0:
-            return terms.log_bound + math.log(integral / math.pi)
+            value = terms.log_bound + math.log(integral / math.pi)
+            if error > 1e-4 * integral:
+                # Far out in the tail (a noncentrality of 1e199 when the amplitude is 1e-100) the
+                # integrand oscillates past the quadrature, but ln P is then dominated by the
+                # Chernoff exponent: the shortfall is worth a warning only where it shows in the
+                # bits, i.e. where Lugannani–Rice disagrees beyond round-off.
+                if abs(value - self._log_cdf_saddlepoint(eps)) > 1e-9 * abs(value):
+                    _warn_integral(integral, error, stacklevel=3)
+            return value
         return self._inversion_failed(eps, integral)
 
     def _inversion_failed(self, eps: float, integral: float) -> float:
@@ -417,15 +511,22 @@ def _safeguarded_newton(f, lo: float, hi: float, *, decreasing: bool, tol: float
     return x
 
 
-def _integrate_to_infinity(integrand, epsabs: float = 0.0, epsrel: float = 1e-10) -> float:
-    """int_0^inf by adaptive quadrature, warning (not failing) when accuracy is not reached."""
+def _warn_integral(total: float, error: float, stacklevel: int) -> None:
+    warnings.warn(f"integral {total:.6g} has estimated error {error:.2g}", IntegrationWarning,
+                  stacklevel=stacklevel + 1)
+
+
+def _integrate_to_infinity(integrand, epsabs: float = 0.0, epsrel: float = 1e-10, warn: bool = True):
+    """int_0^inf by adaptive quadrature, warning (not failing) when accuracy is not reached; with
+    ``warn=False`` the integral and its estimated error, for the caller to judge."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", integrate.IntegrationWarning)
         head, head_err = integrate.quad(integrand, 0.0, 8.0, epsabs=epsabs, epsrel=epsrel, limit=400)
         tail, tail_err = integrate.quad(integrand, 8.0, math.inf, epsabs=epsabs, epsrel=epsrel, limit=400)
     total = head + tail
+    if not warn:
+        return total, head_err + tail_err
     # 1e-5 relative error in P is 1.4e-5 bits: warn only above ten times that.
     if head_err + tail_err > max(epsabs, 1e-4 * abs(total)):
-        warnings.warn(f"integral {total:.6g} has estimated error {head_err + tail_err:.2g}",
-                      IntegrationWarning, stacklevel=3)
+        _warn_integral(total, head_err + tail_err, stacklevel=3)
     return total

@@ -17,10 +17,11 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..exceptions import InputError
 from .experiment_figures import curves_figure, fit_figure, relative_figure, sweep_figures
 from .table import format_bits
 
-__all__ = ["ReportFiles", "write_report", "upper_bound_curve"]
+__all__ = ["ReportFiles", "check_report_path", "csv_safe", "write_report", "upper_bound_curve"]
 
 
 @dataclass(frozen=True)
@@ -103,10 +104,55 @@ th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}img{max-widt
 pre{background:#f7f7f7;padding:1em;overflow-x:auto;font-size:12px}.note{color:#555;font-size:90%}"""
 
 
+REPORT_SUFFIXES = (".html", ".htm")
+
+
+def check_report_path(path, argument: str = "report") -> Path:
+    """An HTML report path that can be written, with the CSV and PNG files beside it, checked
+    before any work (as ``--plot`` is): not empty, not a folder (``out/`` would have written a
+    file ``out``), ending in .html, in an existing folder where the report, ``STEM.csv`` and
+    ``STEM-curves.png`` can be created."""
+    text = str(path)
+    if text == "":
+        raise InputError(argument, "is empty; give a file name such as runs/report.html")
+    if text.endswith(("/", "\\")) or Path(text).is_dir():
+        raise InputError(argument, f"{text} is a folder; give a file name such as {Path(text) / 'report.html'}")
+    file = Path(text)
+    if file.suffix.lower() not in REPORT_SUFFIXES:
+        raise InputError(argument, f"{text} must end in .html (the CSV and PNG files are written beside it)")
+    if not file.parent.is_dir():
+        raise InputError(argument, f"directory {file.parent} does not exist")
+    stem = file.with_suffix("")
+    for target in (file, stem.with_suffix(".csv"), Path(f"{stem}-curves.png")):
+        if target.is_dir():
+            raise InputError(argument, f"{target} is a folder; the report writes a file there")
+        try:
+            if target.exists():
+                open(target, "ab").close()  # writes nothing
+            else:
+                open(target, "xb").close()
+                target.unlink()
+        except OSError as error:
+            raise InputError(argument, f"cannot write {target}: {error.strerror or error}") from None
+    return file
+
+
+# A cell a spreadsheet would read as a formula (=HYPERLINK(...), +cmd, -2+3, @SUM): OWASP's rule.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value):
+    """A CSV cell that a spreadsheet shows as text, never runs as a formula: text starting with
+    = + - @ (or a tab or carriage return) gets a leading apostrophe. Numbers are written as
+    numbers, so a negative number stays a number."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def write_report(result, path) -> ReportFiles:
     """Write the HTML report, its figures as PNG and the CSV; returns their paths."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = check_report_path(path)
     stem = path.with_suffix("")
     bound, bound_why = upper_bound_curve(result)
     figures = {"curves": curves_figure(result, None if bound is None else bound[:2]),
@@ -128,7 +174,8 @@ def write_report(result, path) -> ReportFiles:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else ["kind"])
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: ("" if v is None else (repr(v) if isinstance(v, float) and not math.isfinite(v) else v))
+            writer.writerow({k: ("" if v is None else (repr(v) if isinstance(v, float) and not math.isfinite(v)
+                                                       else csv_safe(v)))
                              for k, v in row.items()})
 
     def figure(name, caption):

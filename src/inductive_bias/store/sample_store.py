@@ -146,12 +146,24 @@ class _damaged:
         if kind is None or not issubclass(kind, sqlite3.DatabaseError) or issubclass(kind, sqlite3.IntegrityError):
             return False
         if "readonly" in str(error):
-            raise InputError("store", f"{self.path} cannot be written ({error})") from None
+            raise InputError("store", f"{self.path} cannot be written ({error}); every member committed before "
+                                      "is kept") from None
+        if any(text in str(error) for text in _WRITE_FAILURES):
+            # a disk that filled up, a file made immutable or removed under a running writer
+            raise InputError("store", f"{self.path} cannot be written ({error}); every member committed before "
+                                      "is kept: free space (or restore write access) and run the same command "
+                                      "again to resume") from None
         if isinstance(error, sqlite3.OperationalError) and "malformed" not in str(error):
             return False  # locked, busy, interrupted: not damage
         raise InputError("store", f"{self.path} is damaged ({error}); `sqlite3 {self.path} 'PRAGMA "
                                   "integrity_check'` says where; an export made before, or .recover, may "
                                   "save the rest") from None
+
+
+# SQLite's words for a write that the disk or the file refused (SQLITE_FULL, SQLITE_IOERR,
+# SQLITE_CANTOPEN, SQLITE_PERM), as opposed to a lock held by another process.
+_WRITE_FAILURES = ("database or disk is full", "disk I/O error", "unable to open database file",
+                   "access permission denied")
 
 
 def _guarded(method):
@@ -167,6 +179,55 @@ def _row_json(text, store: str, where: str, column: str):
         return json.loads(text)
     except (TypeError, ValueError) as error:
         raise InputError("store", f"{store}: {where} has a corrupt {column} ({error})") from None
+
+
+def _row_dict(text, store: str, where: str, column: str) -> dict:
+    """A JSON column that must hold an object (a spec, a task): valid JSON of another type
+    (``[1,2,3]``, ``null``) is as corrupt as broken JSON."""
+    value = _row_json(text, store, where, column)
+    if not isinstance(value, dict):
+        kind = {list: "an array", str: "a string", type(None): "null", bool: "a boolean"}.get(type(value), "a number")
+        raise InputError("store", f"{store}: {where} has a corrupt {column} (JSON {kind}, not an object)")
+    return value
+
+
+def _row_number(value, store: str, where: str, column: str, *, integer: bool = False, allow_null: bool = True):
+    """A numeric column as stored: SQLite keeps text such as 'abc' in a REAL column as text."""
+    if value is None and allow_null:
+        return None
+    ok = isinstance(value, int) if integer else isinstance(value, (int, float))
+    if not ok or isinstance(value, bool):
+        kind = "an integer" if integer else "a number"
+        raise InputError("store", f"{store}: {where} has a corrupt {column} ({value!r} is not {kind})")
+    return value
+
+
+# The tables and columns every reader relies on (a hand-edited or truncated store may lack them).
+_COLUMNS = {"spaces": ("space_id", "spec", "task_identity", "task", "run_seed", "target_variance", "created"),
+            "members": ("space_id", "member_index", "seed", "test_loss", "train_loss", "test_accuracy", "seconds",
+                        "environment", "predictions", "committed")}
+# SQLite's INTEGER is a signed 64-bit integer: the largest run seed a store holds.
+MAX_SEED = 2**63 - 1
+
+
+def check_store_path(path, argument: str = "store") -> None:
+    """A store file a writer can create or open, checked before any work: not empty, not a name
+    ending in a separator (``out/`` would make a file ``out``), not a folder or a device, and in
+    an existing folder."""
+    text = str(path)
+    if text == "":
+        raise InputError(argument, "is empty; give a store file such as runs/store.db")
+    if text == ":memory:":
+        return
+    if text.endswith(("/", "\\")):
+        raise InputError(argument, f"{text} names a folder; give a file name such as {text}store.db")
+    file = Path(text)
+    if file.is_dir():
+        raise InputError(argument, f"{text} is a directory, not a store file")
+    if file.exists() and not file.is_file():
+        raise InputError(argument, f"{text} is not a regular file (a device, pipe or socket); give a store file")
+    if not file.parent.is_dir():
+        raise InputError(argument, f"directory {file.parent} does not exist")
 
 
 def _real(x):
@@ -269,6 +330,9 @@ class SampleStore:
             file = Path(self.path)
             if file.is_dir():
                 raise InputError("store", f"{self.path} is a directory, not a store file")
+            if file.exists() and not file.is_file():
+                raise InputError("store", f"{self.path} is not a regular file (a device, pipe or socket); give a "
+                                          "store file")
             if not create and not file.is_file():
                 raise InputError("store", f"no such store: {self.path}")
         try:
@@ -353,6 +417,15 @@ class SampleStore:
         if version != SCHEMA_VERSION:
             raise InputError("store", f"{self.path} has store schema version {version}; this version of "
                                       f"inductive-bias reads version {SCHEMA_VERSION}")
+        for table, columns in _COLUMNS.items():
+            present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+            if not present:
+                raise InputError("store", f"{self.path} lacks its {table} table: it is damaged or was edited by hand; "
+                                          "an export made before may save it")
+            missing = [c for c in columns if c not in present]
+            if missing:
+                raise InputError("store", f"{self.path}: its {table} table lacks the column(s) {', '.join(missing)}: "
+                                          "it is damaged or was edited by hand")
         db.execute("PRAGMA synchronous=FULL")
         db.execute("PRAGMA foreign_keys=ON")
 
@@ -382,6 +455,9 @@ class SampleStore:
         >>> SampleStore(os.path.join(folder, "copy.db"), create=False).spaces()
         []
         """
+        if str(destination) == "" or str(destination).endswith(("/", "\\")):
+            raise InputError("export", f"{str(destination)!r} is not a file name; give a new file such as "
+                                       "runs/copy.db")
         target = Path(destination)
         if target.exists():
             raise InputError("export", f"{target} exists; give a new file name (an export never overwrites)")
@@ -416,10 +492,16 @@ class SampleStore:
         self._db.execute("BEGIN IMMEDIATE")
         try:
             self._db.execute(sql, parameters)
+            self._db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            # SQLite has already rolled back after a full disk or an I/O error; a second error
+            # from ROLLBACK ("no transaction is active") would hide the first.
+            if self._db.in_transaction:
+                try:
+                    self._db.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
             raise
-        self._db.execute("COMMIT")
 
     # -- spaces --------------------------------------------------------------------------------
     @_guarded
@@ -430,6 +512,9 @@ class SampleStore:
         A stored space with this id whose identity differs (a hash collision, or a hand-edited
         store) is refused rather than mixed with new members.
         """
+        if not 0 <= int(run_seed) <= MAX_SEED:
+            raise InputError("seed", f"must be an integer from 0 to {MAX_SEED} (the largest integer a store "
+                                     f"holds); got {run_seed}")
         space_id = space_id_for(spec, task_id, run_seed)
         row = self._db.execute("SELECT spec, task_identity, run_seed FROM spaces WHERE space_id = ?",
                                (space_id,)).fetchone()
@@ -456,10 +541,17 @@ class SampleStore:
         rows = self._db.execute(
             "SELECT s.space_id, s.spec, s.task, s.task_identity, s.run_seed, s.target_variance, s.created, "
             "(SELECT count(*) FROM members m WHERE m.space_id = s.space_id) FROM spaces s ORDER BY s.rowid").fetchall()
-        records = [SpaceRecord(r[0], *(_row_json(r[i], self.path, f"space {r[0]}", column)
-                                       for i, column in ((1, "spec"), (2, "task"), (3, "task identity"))),
-                               r[4], r[5], r[6], r[7])
-                   for r in rows]
+        records = []
+        for r in rows:
+            where = f"space {r[0]}"
+            run_seed = _row_number(r[4], self.path, where, "run seed", integer=True, allow_null=False)
+            variance = _row_number(r[5], self.path, where, "target variance")
+            if variance is not None and not (math.isfinite(variance) and variance >= 0):
+                raise InputError("store", f"{self.path}: {where} has a corrupt target variance ({variance!r}; a "
+                                          "variance is finite and >= 0)")
+            records.append(SpaceRecord(r[0], *(_row_dict(r[i], self.path, where, column)
+                                               for i, column in ((1, "spec"), (2, "task"), (3, "task identity"))),
+                                       run_seed, variance, r[6], r[7]))
         if task is not None:
             identity = task_identity(task)
             records = [r for r in records if r.task_identity == identity]
@@ -546,6 +638,10 @@ class SampleStore:
         out = []
         for r in self._db.execute(sql, parameters):
             where = f"member {r[0]} of space {space_id}"
+            _row_number(r[1], self.path, where, "seed", integer=True, allow_null=False)
+            for value, column in ((r[2], "test loss"), (r[3], "train loss"), (r[4], "test accuracy")):
+                _row_number(value, self.path, where, column)
+            _row_number(r[5], self.path, where, "seconds", allow_null=False)
             out.append(StoredMember(r[0], r[1], _unreal(r[2]), _unreal(r[3]), r[4], r[5],
                                     _row_json(r[6], self.path, where, "environment"), r[7],
                                     _decode_predictions(r[8], self.path, where) if predictions else None))
