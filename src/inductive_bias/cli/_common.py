@@ -12,10 +12,27 @@ def add_target_error(parser, required: bool = False):
                         help="target test MSE(s) ε; default: 1, 2, 4, 8, 16 standard deviations below the mean loss")
 
 
+def bootstrap_count(text: str) -> int:
+    """argparse type of --bootstrap: an integer whose refits fit in memory and time."""
+    import argparse
+
+    from ..exceptions import InputError
+    from .._validation import check_bootstrap
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer; got {text!r}") from None
+    try:
+        return check_bootstrap("bootstrap", value)
+    except InputError as error:
+        raise argparse.ArgumentTypeError(error.detail) from None
+
+
 def add_estimation(parser, estimators, default):
     parser.add_argument("--estimator", default=default, choices=estimators,
                         help=f"how I(ε) is obtained (default {default})")
-    parser.add_argument("--bootstrap", type=int, default=50, metavar="B",
+    parser.add_argument("--bootstrap", type=bootstrap_count, default=50, metavar="B",
                         help="bootstrap refits for the interval of a sample-based estimate (default 50)")
     parser.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
 

@@ -10,7 +10,7 @@ from ..exceptions import InputError
 from ..complexity.compare import compare
 from ..reports import format_comparison
 from ..estimators import ESTIMATORS
-from ._common import add_target_error
+from ._common import add_target_error, bootstrap_count
 from .task_args import add_task_arguments, task_from_args
 from .complexity_cmd import add_geometry_arguments, geometry_from_args
 from .fit_cmd import read_losses
@@ -36,7 +36,7 @@ def add_parser(sub):
                        help="only these stored spaces (default: every space of --store trained on this task)")
     other.add_argument("--estimator", default="sampled", choices=list(ESTIMATORS),
                        help="sample-based estimator for --losses and --store (default sampled)")
-    other.add_argument("--bootstrap", type=int, default=50, metavar="B",
+    other.add_argument("--bootstrap", type=bootstrap_count, default=50, metavar="B",
                        help="bootstrap refits for the intervals of --losses estimates (default 50)")
     add_target_error(p)
     p.add_argument("--output-bound", type=float, default=1.0, help="bound B on the output norm (default 1)")

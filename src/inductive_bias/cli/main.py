@@ -32,7 +32,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 # API argument names whose CLI flag is spelled otherwise.
-_FLAG_ALIASES = {"n_bootstrap": "--bootstrap", "target_errors": "--target-error"}
+_FLAG_ALIASES = {"n_bootstrap": "--bootstrap", "target_errors": "--target-error", "kernel_size": "--filter-size",
+                 "dim": "--width"}
 _DATA_ARRAYS = ("X_train", "X_test", "y_train", "y_test", "Y_train", "Y_test")
 
 

@@ -15,7 +15,10 @@ from .._measure import EXACT, choose_estimator, fit_threshold_for, measure, meas
 from .._version import __version__
 from ..distributions.generalized_chi2 import TAIL_METHODS
 from ..estimators import ESTIMATORS, resolve_estimator
+from .._memory import check_memory
+from .._validation import check_bootstrap
 from ..exceptions import ConditioningWarning, InputError
+from ..store.sample_store import MAX_SEED
 from ..spaces.base import MemberSpace
 from ..store import SampleStore, measure_store, sample_into_store
 from ._argv import KeyParser, parse_table
@@ -134,6 +137,11 @@ class Experiment:
             if getattr(s, key) < (2 if key != "bootstrap" else 0):
                 raise InputError(f"measure.{key}", f"must be >= {2 if key != 'bootstrap' else 0}; "
                                                    f"got {getattr(s, key)}")
+        check_bootstrap("measure.bootstrap", s.bootstrap)
+        check_memory("measure.hypotheses", s.hypotheses, 64.0 * s.hypotheses, "the list of members to train")
+        if not 0 <= s.seed <= MAX_SEED:
+            raise InputError("measure.seed", f"must be an integer from 0 to {MAX_SEED} (the largest integer a store "
+                                             f"holds); got {s.seed}")
         if s.target_error is not None and any(not (math.isfinite(e) and e > 0) for e in s.target_error):
             raise InputError("measure.target_error", f"must be finite and > 0; got {s.target_error}")
         tasks: dict[str, object] = {}

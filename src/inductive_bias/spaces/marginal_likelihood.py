@@ -34,6 +34,7 @@ from scipy import linalg, optimize
 from scipy.spatial.distance import pdist, squareform
 
 from .._random import check_random_state
+from .._memory import check_time
 from ..exceptions import InputError
 from .kernels import KERNELS, median_lengthscale
 
@@ -150,6 +151,13 @@ def fit_hyperparameters(kernel: str, X, Y, *, lengthscale="ml", amplitude=1.0, n
     restarts = int(restarts)
     if restarts < 1:
         raise InputError("restarts", f"must be >= 1; got {restarts!r}")
+    # Each start factors the n x n kernel matrix at least once: n³/3 operations at no more than
+    # 1e12 per second (beyond any CPU), and never under a microsecond.
+    n_points = int(np.shape(X)[0]) if np.ndim(X) else 1
+    per_start = max(n_points**3 / 3 / 1e12, 1e-6)
+    check_time("restarts", restarts, restarts * per_start,
+               f"{restarts} starts of the marginal-likelihood fit (each at least one factorization of the "
+               f"{n_points} x {n_points} kernel matrix)")
     distances = squareform(pdist(X))
     median = median_lengthscale(X)
     scale = float(np.mean(Y**2)) or 1.0

@@ -21,6 +21,8 @@ import warnings
 import numpy as np
 
 from ..exceptions import InputError, PointMassWarning
+from .._cpu import usable_cores
+from .._memory import check_memory, check_time
 from .._validation import check_choice, check_positive
 from .base import Member, MemberSpace
 from .kernels import KERNELS, kernel_matrix, median_lengthscale
@@ -53,12 +55,31 @@ SKLEARN_MODELS = {
 }
 
 
+def _check_n_jobs(n_jobs):
+    """None, -1 (every core, scikit-learn's convention) or 1 .. 4 x the usable cores: more
+    threads than that only wait for a core (100000 of them fail to start)."""
+    if n_jobs is None or (isinstance(n_jobs, (int, np.integer)) and not isinstance(n_jobs, bool) and n_jobs == -1):
+        return None if n_jobs is None else -1
+    n_jobs = check_positive("n_jobs", n_jobs, integer=True)
+    cores = usable_cores()
+    if n_jobs > 4 * cores:
+        raise InputError("n_jobs", f"{n_jobs} is more than 4 x the {cores} usable cores; more workers than cores "
+                                   "only wait for one (give at most {0}, or -1 for one per core)".format(4 * cores))
+    return n_jobs
+
+
 def _check_params(model: str, params: dict) -> dict:
     """Validate the main parameters of a named model; the argument named is the parameter."""
     out = dict(params)
     for name in ("n_estimators", "min_samples_leaf", "n_neighbors", "epochs"):
         if name in out:
             out[name] = check_positive(name, out[name], integer=True)
+    if "n_estimators" in out:
+        # Measured lower bounds for the smallest tree scikit-learn fits (one split of 10 points):
+        # over 1 KB of Python objects and arrays, and over 0.1 ms, per tree of each member.
+        n = out["n_estimators"]
+        check_memory("n_estimators", n, 1000.0 * n, f"{n} fitted trees of each member (at least 1 KB each)")
+        check_time("n_estimators", n, 1e-4 * n, f"{n} trees of each member (at least 0.1 ms each)")
     if out.get("max_depth") is not None:
         out["max_depth"] = check_positive("max_depth", out["max_depth"], integer=True)
     if "max_features" in out:
@@ -154,7 +175,7 @@ class ScikitLearnSpace(MemberSpace):
     members_per_call = 1  # members are fitted one at a time: the runner commits each at once
 
     def __init__(self, model="random_forest", *, n_jobs=None, **params):
-        self.n_jobs = n_jobs
+        self.n_jobs = _check_n_jobs(n_jobs)
         if isinstance(model, str):
             check_choice("model", model, SKLEARN_MODELS)
             deterministic, defaults = SKLEARN_MODELS[model]

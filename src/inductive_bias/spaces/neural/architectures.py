@@ -261,6 +261,39 @@ class VisionTransformer(nn.Module):
         return self.head(self.norm(z.mean(dim=1)))
 
 
+# The flag that sets each architecture's size, for a refusal to name.
+_SIZE_ARGUMENT = {"mlp": "hidden", "cnn": "channels", "lcn": "channels", "vit": "dim"}
+# float32 weights, their gradients and Adam's two moments: 16 bytes per parameter of one member,
+# a lower bound on training memory (activations and the batch come on top).
+_BYTES_PER_PARAMETER = 16
+
+
+def check_parameters(architecture: str, count: int) -> None:
+    """Refuse a network whose parameters alone, trained, exceed the available memory."""
+    from ..._memory import check_memory
+
+    argument = _SIZE_ARGUMENT.get(architecture, "architecture")
+    check_memory(argument, f"{count:,} parameters", _BYTES_PER_PARAMETER * float(count),
+                 "one member's weights, gradients and optimizer state")
+
+
+def check_size(architecture: str, n_features: int, n_outputs: int, options: dict) -> None:
+    """Size checks that need the task's shape, made before any module is built: an MLP's
+    parameter count in closed form (building 100000 layers, even without memory, takes
+    minutes), and a filter no larger than the image can use."""
+    if architecture == "mlp":
+        widths = (n_features, *options["hidden"], n_outputs)
+        count = sum((a + 1) * b for a, b in zip(widths[:-1], widths[1:]))
+        check_parameters("mlp", count)
+    elif architecture in ("cnn", "lcn"):
+        _, h, w = image_shape_for(n_features, options["image_shape"])
+        k = options["kernel_size"]
+        if k > 2 * max(h, w) - 1:
+            raise InputError("kernel_size", f"{k} is wider than a filter on {h}x{w} images can use: with the image "
+                                            f"size kept (padding {k // 2}), weights beyond {2 * max(h, w) - 1} wide "
+                                            "never meet a pixel; give at most that")
+
+
 def build(architecture: str, n_features: int, n_outputs: int, options: dict, ntk=None) -> nn.Module:
     """The module of a built-in architecture for a task with ``n_features`` inputs and
     ``n_outputs`` outputs; ``options`` as returned by :func:`resolve_options`. ``ntk=(weight_var,

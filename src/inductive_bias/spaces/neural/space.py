@@ -293,8 +293,10 @@ class NeuralNetworks(MemberSpace):
             if not isinstance(module, nn.Module):
                 raise InputError("architecture", f"the factory must return a torch.nn.Module; got {type(module).__name__}")
         else:
+            _arch.check_size(self.architecture, n_features, n_outputs, self.options)
             with torch.device("meta"):       # allocate without drawing from torch's global generator
                 module = _arch.build(self.architecture, n_features, n_outputs, self.options, ntk=self.ntk)
+            _arch.check_parameters(self.architecture, sum(p.numel() for p in module.parameters()))
             module = module.to_empty(device="cpu")
             _arch.initialise(module, torch.Generator().manual_seed(0))
         _check_stateless(module)
