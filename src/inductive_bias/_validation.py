@@ -106,3 +106,67 @@ def check_bootstrap(name: str, value) -> int:
     check_memory(name, value, 8.0 * value, "the refits' estimates (8 bytes each per target error)")
     check_time(name, value, 1e-6 * value, f"{value} refits (at least 1 µs each)")
     return value
+
+
+def check_scratch_dir(name: str, path):
+    """A folder where temporary files can be created (or None), checked before any work: the
+    out-of-core GP writes tens of GB there, and a missing, read-only or file path used to end
+    the run with FileNotFoundError / PermissionError / NotADirectoryError."""
+    import tempfile
+    from pathlib import Path
+
+    if path is None:
+        return None
+    folder = Path(path)
+    if str(path) == "":
+        raise InputError(name, "is empty; give a folder for temporary files")
+    if not folder.exists():
+        raise InputError(name, f"no such folder: {path}")
+    if not folder.is_dir():
+        raise InputError(name, f"{path} is not a folder; give a folder for temporary files")
+    try:
+        tempfile.TemporaryDirectory(dir=folder, prefix="inductive-bias-check-").cleanup()
+    except OSError as error:
+        raise InputError(name, f"cannot create files in {path}: {error.strerror or error}") from None
+    return str(path)
+
+
+#: The narrowest interval (in bits) a member count is planned for: the count grows as 1/width²,
+#: so 1e-50 bits asked for a 100-digit number of members and 1e-300 overflowed.
+MIN_INTERVAL_WIDTH = 1e-6
+
+
+def check_interval_width(name: str, value) -> float:
+    """A planned interval width in bits: finite, and at least :data:`MIN_INTERVAL_WIDTH`."""
+    value = check_positive(name, value)
+    if value < MIN_INTERVAL_WIDTH:
+        raise InputError(name, f"must be at least {MIN_INTERVAL_WIDTH:g} bits (the members needed grow as "
+                               f"1/width²; bits are reported to 4 decimals); got {value:g}")
+    return value
+
+
+_MAGIC = {".npz": (b"PK\x03\x04", b"PK\x05\x06"), ".npy": (b"\x93NUMPY",)}
+
+
+def check_numpy_magic(name: str, path, kind: str) -> None:
+    """Refuse a file that is not what its suffix says before numpy reads it: for any file that is
+    neither, numpy's message says it holds pickled data and suggests ``allow_pickle=`` or
+    ``pickle.load()``, advice never to follow for an untrusted file (and wrong for a text file)."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(8)
+    except OSError as error:
+        raise InputError(name, f"cannot read {path}: {error.strerror or error}") from None
+    if head.startswith(_MAGIC[kind]):
+        return
+    what = {".npz": "a .npz archive (a zip of .npy arrays, as numpy.savez writes)",
+            ".npy": "a .npy array (as numpy.save writes)"}[kind]
+    if head[:1] == b"\x80":
+        found = "a Python pickle, which is never loaded (unpickling can run code)"
+    elif not head:
+        found = "nothing (an empty file)"
+    elif all(32 <= b < 127 or b in (9, 10, 13) for b in head):
+        found = f"text (it starts {head.decode('ascii')!r})"
+    else:
+        found = f"other bytes (it starts {head!r})"
+    raise InputError(name, f"{path} is not {what}: it holds {found}")

@@ -60,3 +60,20 @@ def emit(result, args) -> None:
         sys.stdout.write(result.to_json() + "\n")
     else:
         sys.stdout.write(format_result(result) + "\n")
+
+
+def interval_width(text: str) -> float:
+    """argparse type of --interval-width (bits): at least 1e-6 (see check_interval_width)."""
+    import argparse
+
+    from ..exceptions import InputError
+    from .._validation import check_interval_width
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of bits; got {text!r}") from None
+    try:
+        return check_interval_width("interval_width", value)
+    except InputError as error:
+        raise argparse.ArgumentTypeError(error.detail) from None

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ..exceptions import InputError
-from .._validation import check_input_file
+from .._validation import check_input_file, check_numpy_magic
 from ..estimators import ESTIMATORS
 from .._measure import measure_losses
 from ._common import add_estimation, add_output, add_target_error, emit, file_name
@@ -32,11 +32,14 @@ def read_losses(path: str) -> np.ndarray:
     file = check_input_file("losses", path, "file of losses, one per line (or a .npy array)")
     try:
         if file.suffix == ".npy":
+            check_numpy_magic("losses", file, ".npy")
             values = np.load(file, allow_pickle=False)
         else:
             with warnings.catch_warnings():  # an empty file: said below, in the one error line
                 warnings.simplefilter("ignore", UserWarning)
                 values = np.loadtxt(file, dtype=np.float64, ndmin=1)
+    except InputError:
+        raise
     except (OSError, ValueError, EOFError) as error:
         raise InputError("losses", f"cannot read {path}: {str(error).splitlines()[0]}") from None
     if np.iscomplexobj(values):
@@ -51,6 +54,7 @@ def read_losses(path: str) -> np.ndarray:
 
 def read_array(path: str, argument: str) -> np.ndarray:
     file = check_input_file(argument, path, ".npy file")
+    check_numpy_magic(argument, file, ".npy")
     try:
         return np.asarray(np.load(file, allow_pickle=False), dtype=np.float64)
     except (OSError, ValueError, EOFError) as error:

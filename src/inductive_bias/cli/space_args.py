@@ -13,6 +13,7 @@ import argparse
 import warnings
 
 from ..exceptions import InputError
+from .._validation import check_scratch_dir
 from ..spaces.neural import ARCHITECTURE_NAMES as NEURAL_SPACES
 
 
@@ -86,7 +87,7 @@ def build_gp_space(args):
 
     return GaussianProcess(args.kernel, args.lengthscale, args.amplitude, args.jitter, args.noise,
                            restarts=args.restarts, seed=getattr(args, "seed", 0), memory_limit=args.memory_limit,
-                           device=getattr(args, "device", None), scratch_dir=args.scratch_dir,
+                           device=getattr(args, "device", None), scratch_dir=check_scratch_dir("scratch_dir", args.scratch_dir),
                            dask_address=args.dask_address)
 
 

@@ -21,6 +21,54 @@ from .kernels import kernel_matrix
 
 DEFAULT_BLOCK = 4096
 CONNECT_TIMEOUT = "20s"
+PROBE_TIMEOUT = 10.0  # seconds a scheduler has to send its handshake
+# A scheduler's handshake is a message of a few hundred bytes; its first 8 bytes are the
+# message's length (little-endian). Anything else is not Dask: distributed itself would read an
+# SSH banner's first bytes as a length of exbibytes and try to allocate them.
+_HANDSHAKE_MAX = 1 << 20
+
+
+def probe_scheduler(address: str, timeout: float = PROBE_TIMEOUT) -> None:
+    """Check, within ``timeout`` seconds and without distributed, that a Dask scheduler answers at
+    a tcp address: a scheduler sends its handshake as soon as it accepts a connection. A service
+    that accepts and says nothing (an HTTP server) is refused after the timeout, and one that
+    answers otherwise at once; other schemes (tls://, ucx://) are left to distributed."""
+    import socket
+    import struct
+
+    if not isinstance(address, str) or not address.strip():
+        raise InputError("dask_address", f"must be host:port or tcp://host:port; got {address!r}")
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        scheme, rest = "tcp", address
+    if scheme != "tcp":
+        return
+    host, _, port = rest.rstrip("/").rpartition(":")
+    host = host.strip("[]")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise InputError("dask_address", f"must be host:port or tcp://host:port; got {address!r}")
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout) as connection:
+            connection.settimeout(timeout)
+            header = b""
+            while len(header) < 8:
+                part = connection.recv(8 - len(header))
+                if not part:
+                    break
+                header += part
+    except socket.timeout:
+        raise InputError("dask_address", f"{address!r} accepted a connection but sent no Dask handshake within "
+                                         f"{timeout:g} s: it is not a Dask scheduler (or not answering)") from None
+    except OSError as error:
+        raise InputError("dask_address", f"cannot reach a Dask scheduler at {address!r}: "
+                                         f"{error.strerror or type(error).__name__}") from None
+    if len(header) < 8:
+        raise InputError("dask_address", f"{address!r} closed the connection without a Dask handshake: it is not a "
+                                         "Dask scheduler")
+    (length,) = struct.unpack("<Q", header)
+    if not 0 < length <= _HANDSHAKE_MAX:
+        raise InputError("dask_address", f"{address!r} answered, but not as a Dask scheduler does (its first bytes "
+                                         f"{header!r} are not a handshake)")
 
 
 def _kernel_block(a, b, kernel, lengthscale):
@@ -40,6 +88,7 @@ def dask_posterior(kernel: str, X_train, Y_train, X_test, lengthscale: float, re
         from distributed import Client
     except ModuleNotFoundError:
         raise InputError("dask_address", "needs Dask: pip install 'inductive-bias[dask]'") from None
+    probe_scheduler(address)
     try:
         client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as error:

@@ -135,11 +135,32 @@ def _check_reachable(address: str | None, timeout: float = 5.0) -> None:
     host, _, port = target.rpartition(":")
     if not host or not port.isdigit():
         raise InputError("ray_address", f"must be host:port, ray://host:port or auto; got {address!r}")
+    # Ray's head (GCS) and its client server speak gRPC: HTTP/2, whose server answers a client's
+    # connection preface with a SETTINGS frame. A service that accepts and never answers, or
+    # answers otherwise (an HTTP/1 server), would keep ray.init retrying for minutes.
     try:
-        socket.create_connection((host, int(port)), timeout=timeout).close()
+        with socket.create_connection((host, int(port)), timeout=timeout) as connection:
+            connection.settimeout(timeout)
+            connection.sendall(_HTTP2_PREFACE + _HTTP2_EMPTY_SETTINGS)
+            header = b""
+            while len(header) < 9:
+                part = connection.recv(9 - len(header))
+                if not part:
+                    break
+                header += part
+    except socket.timeout:
+        raise InputError("ray_address", f"{address!r} accepted a connection but did not answer as a Ray cluster "
+                                        f"(gRPC) within {timeout:g} s") from None
     except OSError as error:
         raise InputError("ray_address", f"cannot reach a Ray cluster at {address!r}: "
                                         f"{error.strerror or type(error).__name__}") from None
+    if len(header) < 9 or header[3] != 0x4:
+        raise InputError("ray_address", f"{address!r} answered, but not as a Ray cluster does (no gRPC/HTTP2 "
+                                        f"settings; its first bytes were {header[:16]!r})")
+
+
+_HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+_HTTP2_EMPTY_SETTINGS = b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"  # length 0, type SETTINGS, stream 0
 
 
 def make_executor(executor, ray_address: str | None = None):

@@ -7,6 +7,7 @@ from .._random import split_seed
 from .._validation import check_positive, check_target_errors
 from ..estimators import resolve_estimator
 from ..exceptions import InputError
+from .._validation import check_interval_width
 from ..results import MeasureResult
 from .sample_store import SampleStore
 
@@ -52,6 +53,7 @@ def measure_store(store, space_id: str, target_error=None, *, estimator="sampled
         ``members`` records the store, space id, run seed, counts, fit rule and every member's
         training and test loss.
     """
+    interval_width = check_interval_width("interval_width", interval_width)
     choice = choose_estimator(estimator, has_exact_law=False)
     if hypotheses is not None:
         hypotheses = check_positive("hypotheses", hypotheses, integer=True)

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .._random import check_random_state
+from .._validation import check_numpy_magic
 from ..exceptions import InputError
 from ._preprocess import apply_pca, resolve_classes, seed_record, stratified_indices
 from .task import TARGET_READINGS, Task, _is_label_vector
@@ -41,6 +42,7 @@ def _flat(X: np.ndarray) -> np.ndarray:
 
 
 def _read_npz(path: Path) -> dict:
+    check_numpy_magic("data", path, ".npz")
     try:
         with np.load(path, allow_pickle=False) as archive:
             if all(key in archive.files for key in _KEYS):
@@ -74,6 +76,7 @@ def _check_file_array(path: Path, key: str, array: np.ndarray) -> None:
 
 
 def _read_npy(path: Path, label_column) -> tuple[np.ndarray, np.ndarray]:
+    check_numpy_magic("data", path, ".npy")
     try:
         table = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError) as error:

@@ -56,6 +56,18 @@ def _offline(datasets, enabled: bool):
         datasets.config.HF_HUB_OFFLINE, hub.HF_HUB_OFFLINE = saved
 
 
+def _quiet_progress(datasets) -> None:
+    """No Hugging Face progress bars on stderr unless it is a terminal: a log or a pipe gets the
+    errors and warnings alone, one line each."""
+    import sys
+
+    if not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
+        disable = getattr(datasets, "disable_progress_bars", None) or \
+            getattr(datasets.utils.logging, "disable_progress_bar", None)
+        if disable is not None:
+            disable()
+
+
 def _open(datasets, data_dir, hf_name, hf_config, download):
     if hf_name is None:
         if data_dir is None:
@@ -68,9 +80,22 @@ def _open(datasets, data_dir, hf_name, hf_config, download):
             return datasets.load_from_disk(str(path)), f"Hugging Face dataset saved in {path}"
         except (FileNotFoundError, ValueError, OSError) as error:
             raise InputError("data_dir", f"{path} is not a dataset saved with save_to_disk: {error}") from None
+    local = Path(hf_name)
+    if local.is_dir():
+        scripts = sorted(p.name for p in local.glob("*.py"))
+        if scripts:
+            raise InputError("hf_name", f"{hf_name} holds a loading script ({scripts[0]}); scripts are code and are "
+                                        "never run: give a folder of data files (csv, json, parquet, images) or "
+                                        "a dataset saved with save_to_disk (--data-dir)")
+    _quiet_progress(datasets)
     try:
         with _offline(datasets, not download):
             loaded = datasets.load_dataset(hf_name, hf_config, cache_dir=None if data_dir is None else str(data_dir))
+    except RuntimeError as error:
+        if "script" not in str(error):
+            raise
+        raise InputError("hf_name", f"cannot load {hf_name!r}: it is a dataset with a loading script, which is "
+                                    f"never run ({str(error).splitlines()[0]})") from None
     except (FileNotFoundError, ValueError, OSError, ConnectionError) as error:
         hint = "" if download else " (offline: only cached data is read; add --download to fetch it)"
         raise InputError("hf_name", f"cannot load {hf_name!r}{hint}: {str(error).splitlines()[0]}") from None
