@@ -16,7 +16,14 @@ def check_random_state(seed) -> np.random.Generator:
         return np.random.default_rng(seed)
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0:
         return np.random.default_rng(int(seed))
-    raise InputError("seed", f"must be a non-negative integer, a numpy Generator or None; got {seed!r}")
+    raise InputError("seed", _seed_message(seed))
+
+
+def _seed_message(seed) -> str:
+    # An integer (the CLI's --seed) is told about integers only; other types learn what else works.
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        return f"must be a non-negative integer; got {seed!r}"
+    return f"must be a non-negative integer, a numpy Generator or None; got {seed!r}"
 
 
 def member_seeds(run_seed: int, first: int, count: int) -> list[int]:
@@ -43,4 +50,4 @@ def split_seed(seed, streams: int = 2) -> list:
         return np.random.SeedSequence().spawn(streams)
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0:
         return np.random.SeedSequence(int(seed)).spawn(streams)
-    raise InputError("seed", f"must be a non-negative integer, a numpy Generator or None; got {seed!r}")
+    raise InputError("seed", _seed_message(seed))

@@ -44,7 +44,7 @@ def run(args) -> int:
     lines = [header, "-" * len(header)]
     for s in spaces:
         holes = f" ({s['missing_below_last']} missing below {s['last_index']})" if s["missing_below_last"] else ""
-        shape = "/".join(str(v) for v in s["task_shape"])
+        shape = "/".join(str(v) for v in s["task_shape"]) + (", features permuted" if s.get("permuted_features") else "")
         lines.append(f"{s['space_id']:<16}  {s['members']:>7}  {s['run_seed']:>5}  "
                      f"{_number(s['test_loss_mean'], '10.6f')}  {_number(s['train_loss_mean'], '10.6f')}  "
                      f"{_number(s['test_accuracy_mean'], '8.4f')}  {s['task']} ({shape}) / {s['summary']}{holes}")

@@ -117,7 +117,7 @@ def intrinsic_dimension(X, k: int = 10, *, queries: int = 1000, n_subsamples: in
     duplicates = X.shape[0] - distinct.shape[0]
     n = distinct.shape[0]
     if n < k + 1:
-        raise InputError("X", f"needs more than k = {k} distinct points; got {n}")
+        raise InputError("k", f"must be less than the number of distinct points ({n}); got {k}")
     chosen = rng.choice(n, size=min(queries, n), replace=False)
     search = NearestNeighbors(n_neighbors=k + 1).fit(distinct)
     dist, _ = search.kneighbors(distinct[chosen])

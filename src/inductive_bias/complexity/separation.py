@@ -235,7 +235,12 @@ def evt_separation(X, labels, *, pairs: int = 200_000, tail: int | None = None, 
     """
     X, labels, min_distance, pairs_total = _check_inputs(X, labels, min_distance)
     pairs = check_positive("pairs", pairs, integer=True)
-    tail = max(20, pairs // 100) if tail is None else check_positive("tail", tail, integer=True)
+    if tail is None:  # derived from the pairs: a refusal names the pairs, which the caller chose
+        if pairs < 3:
+            raise InputError("pairs", f"must be at least 3 for the extreme-value estimate (its tail is 2 or more of "
+                                      f"the pairs); got {pairs}")
+        tail = min(max(20, pairs // 100), pairs - 1)
+    tail = check_positive("tail", tail, integer=True)
     if not 2 <= tail < pairs:
         raise InputError("tail", f"must lie in [2, pairs); got {tail} with pairs = {pairs}")
     rng = check_random_state(seed)

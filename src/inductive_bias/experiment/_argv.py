@@ -72,6 +72,11 @@ def parse_table(parser: KeyParser, table: str, entries: dict, *, what: str) -> a
     `inductive-bias measure`")."""
     argv, keys = to_argv(table, entries)
     where = table if "[" in table else f"[{table}]"
+    for key, value in entries.items():
+        action = parser._option_string_actions.get(flag_of(key)) if isinstance(value, bool) else None
+        if action is not None and action.nargs != 0:  # n_train = true read as a bare --n-train
+            kind = {int: "an integer", float: "a number"}.get(action.type, "a value")
+            raise InputError(f"{table}.{key}", f"takes {kind}, not {str(value).lower()}")
     try:
         args, extra = parser.parse_known_args(argv)
     except _ParseError as error:

@@ -34,8 +34,8 @@ def format_result(result) -> str:
                         + f" (log marginal likelihood {fitted['log_marginal_likelihood']:.6g})")
     shape = ""
     if "n_train" in task:
-        shape = (f": {task['n_train']} train / {task['n_test']} test, {task['n_features']} features, "
-                 f"{task['n_outputs']} outputs")
+        shape = (f": {task['n_train']} train / {task['n_test']} test, {task['n_features']} features"
+                 f"{' (permuted)' if task.get('permuted_features') else ''}, {task['n_outputs']} outputs")
     lines = [
         f"task   {task.get('name', '?')}{shape}",
         f"space  {space.get('space')} ({shown_space})",

@@ -45,6 +45,7 @@ def store_summary(store) -> list[dict]:
                 "summary": spec_summary(record.spec),
                 "task": record.task.get("name"),
                 "task_shape": [record.task.get("n_train"), record.task.get("n_test")],
+                "permuted_features": bool(record.task.get("permuted_features", False)),
                 "run_seed": record.run_seed,
                 "members": len(members),
                 "first_index": min(indices) if indices else None,

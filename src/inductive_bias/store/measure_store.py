@@ -63,6 +63,9 @@ def measure_store(store, space_id: str, target_error=None, *, estimator="sampled
         store = SampleStore(store, create=False)
     try:
         record = store.resolve(space_id)
+        if hypotheses is not None and hypotheses < 2 and not record.spec.get("deterministic"):
+            raise InputError("hypotheses", f"{hypotheses}: a sample-based estimate needs at least 2 members (space "
+                                           f"{record.space_id} holds {record.members})")
         wants = task is not None and resolve_estimator(choice, True).uses_predictions
         samples = store.samples(record.space_id, limit=hypotheses, predictions=wants)
         if samples.predictions is not None:  # they are compared with this task's test targets

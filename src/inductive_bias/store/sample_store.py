@@ -573,8 +573,15 @@ class SampleStore:
         checks that the space was trained on that task."""
         record = self.space(space_id)
         if task is not None and task_identity(task) != record.task_identity:
-            raise InputError("task", f"is not the task space {record.space_id} was trained on "
-                                     f"({record.task.get('name')}); give that task (--data and its options)")
+            given = task_identity(task)
+            # the settings that differ, else (the same settings, other data) the fingerprint
+            strip = {k: v for k, v in record.task_identity.items() if k != "data_sha256"}
+            differs = describe_difference(strip, {k: v for k, v in given.items() if k != "data_sha256"}, limit=3)
+            if differs == "no difference":
+                differs = "the same settings but other data: " + describe_difference(record.task_identity, given)
+            raise InputError("task", f"the task given (the task flags, or their defaults where none is given) is not "
+                                     f"the one space {record.space_id} was trained on ({differs}); give that "
+                                     f"task's flags, as `inductive-bias runs --store {self.path}` shows them")
         return record
 
     def find(self, space, task, run_seed: int) -> SpaceRecord:

@@ -182,7 +182,7 @@ def load_hf(data_dir=None, *, hf_name: str | None = None, hf_config: str | None 
         missing = [s for s in (train_split, test_split) if s not in loaded]
         if missing:
             raise InputError("data", f"{source} has splits {', '.join(loaded)}; no {', '.join(missing)} "
-                             "(choose with train_split / test_split)")
+                             "(choose with --train-split / --test-split)")
         train_ds, test_ds = loaded[train_split], loaded[test_split]
     else:
         train_ds, test_ds = loaded, None
