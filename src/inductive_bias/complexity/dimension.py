@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import math
+
 import numpy as np
 
 from .._random import check_random_state
@@ -104,6 +106,11 @@ def intrinsic_dimension(X, k: int = 10, *, queries: int = 1000, n_subsamples: in
     from sklearn.neighbors import NearestNeighbors
 
     X = check_array("X", X, ndim=2)
+    # The estimate uses ratios of neighbour distances only, so it is unchanged by a power-of-two
+    # rescaling, which keeps features of 1e-300 (squared distances 0) or 1e200 representable.
+    top = float(np.max(np.abs(X))) if X.size else 0.0
+    if top > 0 and not 2.0**-100 < top < 2.0**100:
+        X = np.ldexp(X, -math.frexp(top)[1])
     k = check_positive("k", k, integer=True)
     if k < 3:
         raise InputError("k", f"must be >= 3 (the estimate needs two neighbour distances to compare); got {k}")
@@ -117,7 +124,8 @@ def intrinsic_dimension(X, k: int = 10, *, queries: int = 1000, n_subsamples: in
     duplicates = X.shape[0] - distinct.shape[0]
     n = distinct.shape[0]
     if n < k + 1:
-        raise InputError("k", f"must be less than the number of distinct points ({n}); got {k}")
+        raise InputError("k", f"{k} neighbours need more than {k} distinct points; the data have {n} (give a "
+                              "smaller --k, or data with more distinct points)")
     chosen = rng.choice(n, size=min(queries, n), replace=False)
     search = NearestNeighbors(n_neighbors=k + 1).fit(distinct)
     dist, _ = search.kneighbors(distinct[chosen])

@@ -110,7 +110,9 @@ def estimate_geometry(task: Task, *, k: int = 10, queries: int = 1000, delta_met
     sample = check_positive("sample", sample, integer=True)
     X = task.X_train
     labels = np.argmax(task.Y_train, axis=1)
-    R = float(np.max(np.linalg.norm(X, axis=1)))
+    from .separation import _row_norms  # scaled: features of 1e-300 have a norm, not 0
+
+    R = float(np.max(_row_norms(X)))
     if R == 0:
         raise InputError("data", "every training input is the zero vector (R = 0)")
     rng = check_random_state(seed)

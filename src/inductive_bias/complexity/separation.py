@@ -137,7 +137,7 @@ def class_separation(X, labels, *, sample: int = 5000, min_distance: float = 0.0
         close = valid & (d2 <= threshold + 1e-9 * (sq[start:stop, None] + sq[None, :]))
         if close.any():
             i, j = np.nonzero(close)
-            exact = np.linalg.norm(Xs[start + i] - Xs[j], axis=1)
+            exact = _row_norms(Xs[start + i] - Xs[j])
             pinned = exact <= min_distance
             ignored += int(pinned.sum())
             d2[i[pinned], j[pinned]] = np.inf
@@ -147,19 +147,30 @@ def class_separation(X, labels, *, sample: int = 5000, min_distance: float = 0.0
         r = np.argmin(d2, axis=1)
         finite = np.isfinite(d2[np.arange(stop - start), r])
         if finite.any():
-            candidates = np.linalg.norm(Xs[start:stop][finite] - Xs[r[finite]], axis=1)
+            candidates = _row_norms(Xs[start:stop][finite] - Xs[r[finite]])
             best = min(best, float(candidates.min()))
     if not math.isfinite(best):
+        if min_distance == 0:  # nothing to lower: the data themselves put both labels on one point
+            raise InputError("data", "every differently labelled pair of points coincides (distance 0): the same "
+                                     "inputs carry different labels, so no positive separation δ exists")
         raise InputError("min_distance", f"every differently labelled pair is within {min_distance:g}; lower it")
     return SeparationEstimate(delta=best, method=method, sample_minimum=best, pairs_examined=examined,
                               pairs_total=int(pairs_total), points=n, min_distance=min_distance, ignored_pairs=ignored)
+
+
+def _row_norms(diff: np.ndarray) -> np.ndarray:
+    """Euclidean norms of the rows, scaled by each row's largest entry so that features of
+    1e-300 (whose squares underflow to 0) or 1e200 (whose squares overflow) keep their distance."""
+    top = np.max(np.abs(diff), axis=1)
+    safe = np.where(top > 0, top, 1.0)
+    return top * np.linalg.norm(diff / safe[:, None], axis=1)
 
 
 def _pair_distances(X, i, j):
     out = np.empty(i.size)
     step = max(1, _CHUNK_ELEMENTS // max(1, X.shape[1]))
     for s in range(0, i.size, step):
-        out[s : s + step] = np.linalg.norm(X[i[s : s + step]] - X[j[s : s + step]], axis=1)
+        out[s : s + step] = _row_norms(X[i[s : s + step]] - X[j[s : s + step]])
     return out
 
 
@@ -260,6 +271,9 @@ def evt_separation(X, labels, *, pairs: int = 200_000, tail: int | None = None, 
     pinned = d <= min_distance
     d = d[~pinned]
     if d.size <= tail:
+        if min_distance == 0:
+            raise InputError("data", f"only {d.size} sampled differently labelled pairs are apart (the others "
+                                     f"coincide); the extreme-value estimate needs more than {tail}")
         raise InputError("min_distance", f"only {d.size} sampled pairs lie beyond {min_distance:g}; "
                          f"need more than tail = {tail}")
     delta, gamma = extrapolate_minimum(d, pairs_total, tail)
