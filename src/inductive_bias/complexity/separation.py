@@ -81,6 +81,17 @@ class SeparationEstimate:
         return asdict(self)
 
 
+def _unit_scale(X):
+    """X divided by a power of two (exact) when its entries are far from 1, and that power's
+    exponent: squared distances of features of 1e-300 underflow to 0 and of 1e200 overflow,
+    while the distances themselves are representable (they are scaled back on return)."""
+    top = float(np.max(np.abs(X))) if X.size else 0.0
+    if top > 0 and not 2.0**-100 < top < 2.0**100:
+        exponent = math.frexp(top)[1]
+        return np.ldexp(X, -exponent), exponent
+    return X, 0
+
+
 def _check_inputs(X, labels, min_distance):
     X = check_array("X", X, ndim=2, min_rows=2)
     labels = np.asarray(labels)
@@ -114,6 +125,8 @@ def class_separation(X, labels, *, sample: int = 5000, min_distance: float = 0.0
     SeparationEstimate
     """
     X, labels, min_distance, pairs_total = _check_inputs(X, labels, min_distance)
+    X, exponent = _unit_scale(X)
+    given_min_distance, min_distance = min_distance, math.ldexp(min_distance, -exponent)
     sample = check_positive("sample", sample, integer=True)
     if sample < 2:
         raise InputError("sample", f"must be >= 2; got {sample}")
@@ -153,9 +166,11 @@ def class_separation(X, labels, *, sample: int = 5000, min_distance: float = 0.0
         if min_distance == 0:  # nothing to lower: the data themselves put both labels on one point
             raise InputError("data", "every differently labelled pair of points coincides (distance 0): the same "
                                      "inputs carry different labels, so no positive separation δ exists")
-        raise InputError("min_distance", f"every differently labelled pair is within {min_distance:g}; lower it")
+        raise InputError("min_distance", f"every differently labelled pair is within {given_min_distance:g}; lower it")
+    best = math.ldexp(best, exponent)
     return SeparationEstimate(delta=best, method=method, sample_minimum=best, pairs_examined=examined,
-                              pairs_total=int(pairs_total), points=n, min_distance=min_distance, ignored_pairs=ignored)
+                              pairs_total=int(pairs_total), points=n, min_distance=given_min_distance,
+                              ignored_pairs=ignored)
 
 
 def _row_norms(diff: np.ndarray) -> np.ndarray:
@@ -245,6 +260,8 @@ def evt_separation(X, labels, *, pairs: int = 200_000, tail: int | None = None, 
         distance, which caps ``delta``.
     """
     X, labels, min_distance, pairs_total = _check_inputs(X, labels, min_distance)
+    X, exponent = _unit_scale(X)
+    given_min_distance, min_distance = min_distance, math.ldexp(min_distance, -exponent)
     pairs = check_positive("pairs", pairs, integer=True)
     if tail is None:  # derived from the pairs: a refusal names the pairs, which the caller chose
         if pairs < 3:
@@ -274,10 +291,11 @@ def evt_separation(X, labels, *, pairs: int = 200_000, tail: int | None = None, 
         if min_distance == 0:
             raise InputError("data", f"only {d.size} sampled differently labelled pairs are apart (the others "
                                      f"coincide); the extreme-value estimate needs more than {tail}")
-        raise InputError("min_distance", f"only {d.size} sampled pairs lie beyond {min_distance:g}; "
+        raise InputError("min_distance", f"only {d.size} sampled pairs lie beyond {given_min_distance:g}; "
                          f"need more than tail = {tail}")
     delta, gamma = extrapolate_minimum(d, pairs_total, tail)
     sample_minimum = float(d.min())
+    delta, sample_minimum = math.ldexp(delta, exponent), math.ldexp(sample_minimum, exponent)
     return SeparationEstimate(delta=delta, method="evt", sample_minimum=sample_minimum, pairs_examined=int(pairs),
-                              pairs_total=int(pairs_total), points=n, min_distance=min_distance,
+                              pairs_total=int(pairs_total), points=n, min_distance=given_min_distance,
                               ignored_pairs=int(pinned.sum()), gamma=float(gamma), tail=int(tail))

@@ -259,7 +259,9 @@ class GeneralizedChiSquare:
             terms = self._lower_tail_terms(u, log_target)
             s = -math.exp(u) if u < 700.0 else -math.inf
             K = terms.log_bound + s * eps if math.isfinite(s) else math.nan
-            return Saddlepoint(s, K, math.exp(terms.log_K2), terms.log_bound, math.exp(terms.log_scaled_K2), u)
+            # K''(ŝ) itself overflows for weights of 2**700 (the scaled quantities carry the work)
+            K2 = math.exp(terms.log_K2) if terms.log_K2 < 709.0 else math.inf
+            return Saddlepoint(s, K, K2, terms.log_bound, math.exp(terms.log_scaled_K2), u)
         else:
             def f(s):
                 _, K1, K2 = self._cgf_derivatives(s)

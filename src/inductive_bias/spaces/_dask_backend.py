@@ -28,7 +28,7 @@ PROBE_TIMEOUT = 10.0  # seconds a scheduler has to send its handshake
 _HANDSHAKE_MAX = 1 << 20
 
 
-def probe_scheduler(address: str, timeout: float = PROBE_TIMEOUT) -> None:
+def probe_scheduler(address: str, timeout: float | None = None) -> None:
     """Check, within ``timeout`` seconds and without distributed, that a Dask scheduler answers at
     a tcp address: a scheduler sends its handshake as soon as it accepts a connection. A service
     that accepts and says nothing (an HTTP server) is refused after the timeout, and one that
@@ -36,6 +36,7 @@ def probe_scheduler(address: str, timeout: float = PROBE_TIMEOUT) -> None:
     import socket
     import struct
 
+    timeout = PROBE_TIMEOUT if timeout is None else timeout
     if not isinstance(address, str) or not address.strip():
         raise InputError("dask_address", f"must be host:port or tcp://host:port; got {address!r}")
     scheme, sep, rest = address.partition("://")

@@ -126,11 +126,16 @@ class RayExecutor:
             self._started = False
 
 
-def _check_reachable(address: str | None, timeout: float = 5.0) -> None:
+#: seconds a Ray address has to accept a connection and to answer it
+PROBE_TIMEOUT = 10.0
+
+
+def _check_reachable(address: str | None, timeout: float | None = None) -> None:
     """A "host:port" or "ray://host:port" address must accept a connection: Ray itself keeps
     retrying an unreachable cluster for minutes instead of failing."""
     if address is None or address in ("auto", "local"):
         return
+    timeout = PROBE_TIMEOUT if timeout is None else timeout
     target = address.split("://", 1)[-1].rstrip("/")
     host, _, port = target.rpartition(":")
     if not host or not port.isdigit():
