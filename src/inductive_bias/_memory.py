@@ -9,6 +9,7 @@ still be large.
 
 from __future__ import annotations
 
+import math
 import os
 
 from .exceptions import InputError
@@ -112,9 +113,19 @@ def available_memory() -> int | None:
     return min(room for room, _ in limits) if limits else None
 
 
+def _as_float(value) -> float:
+    """A count or size as a float; +inf for an int beyond a double (8 * 10**400 bytes)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
+
+
 def format_bytes(count: float) -> str:
-    """1536 -> '1.5 KiB'; 8e12 -> '7.3 TiB'."""
-    value = float(count)
+    """1536 -> '1.5 KiB'; 8e12 -> '7.3 TiB'; beyond a double's range, 'over 1e308 bytes'."""
+    value = _as_float(count)
+    if not math.isfinite(value):
+        return "over 1e308 bytes"
     for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
         if value < 1024 or unit == "PiB":
             return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.3g} {unit}"
@@ -133,6 +144,7 @@ def check_memory(argument: str, value, needed: float, what: str, available: int 
     inductive_bias.exceptions.InputError: hypotheses: 1000000000000 needs at least 7.28 TiB of memory for their test losses; 16 GiB is available
     """
     limit = available_memory() if available is None else available
+    needed = _as_float(needed)
     if limit is not None and needed > limit:
         raise InputError(argument, f"{value} needs at least {format_bytes(needed)} of memory for {what}; "
                                    f"{format_bytes(limit)} is available{_which_limit(limit, available)}")
@@ -154,6 +166,8 @@ TIME_LIMIT_SECONDS = 7 * 24 * 3600.0
 
 def format_seconds(seconds: float) -> str:
     """90 -> '1.5 minutes'; 4e8 -> '12.7 years'."""
+    if not math.isfinite(seconds):
+        return "over 1e300 years"
     for unit, size in (("years", 365.25 * 86400), ("days", 86400.0), ("hours", 3600.0), ("minutes", 60.0)):
         if seconds >= size:
             return f"{seconds / size:.3g} {unit}"
@@ -171,6 +185,7 @@ def check_time(argument: str, value, seconds: float, what: str, limit: float = T
     ...
     inductive_bias.exceptions.InputError: restarts: 1000000000000 needs at least 3.17 years for 10**12 fits of at least 0.1 ms each; the limit is 7 days
     """
+    seconds = _as_float(seconds)
     if seconds > limit:
         raise InputError(argument, f"{value} needs at least {format_seconds(seconds)} for {what}; "
                                    f"the limit is {format_seconds(limit)}")

@@ -103,8 +103,8 @@ def check_bootstrap(name: str, value) -> int:
     from ._memory import check_memory, check_time
 
     value = check_positive(name, value, integer=True, allow_zero=True)
-    check_memory(name, value, 8.0 * value, "the refits' estimates (8 bytes each per target error)")
-    check_time(name, value, 1e-6 * value, f"{value} refits (at least 1 µs each)")
+    check_memory(name, value, 8 * value, "the refits' estimates (8 bytes each per target error)")
+    check_time(name, value, value // 1_000_000, f"{value} refits (at least 1 µs each)")
     return value
 
 

@@ -92,6 +92,22 @@ def _output_lost(error: OSError) -> bool:
     return error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
 
 
+# The OS's refusals of a path the user gave (too long, missing, a folder, no permission, a loop of
+# links, a read-only file system): one line naming the flag that gave it, not a traceback.
+_PATH_ERRORS = (errno.ENAMETOOLONG, errno.ENOENT, errno.EISDIR, errno.ENOTDIR, errno.EACCES, errno.EPERM,
+                errno.ELOOP, errno.EROFS, errno.EEXIST, errno.ETXTBSY, errno.ENXIO, errno.ENODEV)
+
+
+def _path_flag(args, path) -> str | None:
+    """The flag whose value is (or holds) ``path``, as the user spelled it."""
+    text = str(path)
+    for dest, value in vars(args).items():
+        values = value if isinstance(value, (list, tuple)) else [value]
+        if any(isinstance(v, str) and v and (v == text or text.startswith(v) or v.startswith(text)) for v in values):
+            return "--" + dest.replace("_", "-") if dest != "file" else "FILE"
+    return None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="inductive-bias",
                      description="How much inductive bias does a task require from a hypothesis space? In bits.")
@@ -120,7 +136,13 @@ def main(argv=None) -> int:
         return status
     except OSError as error:
         if not _output_lost(error):
-            raise
+            if error.errno not in _PATH_ERRORS or error.filename is None:
+                raise
+            path = str(error.filename) if len(str(error.filename)) <= 80 else str(error.filename)[:77] + "..."
+            where = _path_flag(args, error.filename)
+            print(f"inductive-bias {args.command}: error: {where + ': ' if where else ''}cannot use {path}: "
+                  f"{error.strerror}", file=sys.stderr)
+            return 2
         # Nothing more can reach stdout; point it at /dev/null so that the exit's flush is quiet.
         try:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -131,6 +153,13 @@ def main(argv=None) -> int:
         return 2
     except InputError as error:
         print(f"inductive-bias {args.command}: error: {flag(error.argument, args._options)}: {error.detail}",
+              file=sys.stderr)
+        return 2
+    except ValueError as error:
+        if "null byte" not in str(error) and "null character" not in str(error):
+            raise
+        # a path with a NUL byte (which no file name can hold): os and open refuse it so
+        print(f"inductive-bias {args.command}: error: a path holds a NUL byte, which no file name can hold",
               file=sys.stderr)
         return 2
     except KeyboardInterrupt:

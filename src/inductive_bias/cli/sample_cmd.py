@@ -49,6 +49,8 @@ def run(args) -> int:
         raise InputError("store", ":memory: would keep nothing after this command; give a store file "
                                   "(`experiment --store :memory:` trains and measures in one run)")
     check_store_path(args.store)
+    if args.ray_address is not None and args.executor != "ray":  # before any note is printed
+        raise InputError("ray_address", "applies to --executor ray only")
     # Before the store file is created: a refused size leaves nothing behind.
     check_memory("hypotheses", args.hypotheses, 64.0 * args.hypotheses, "the list of members to train")
     task = task_from_args(args)
