@@ -236,7 +236,7 @@ def test_intrinsic_dimension_is_reproducible_and_drops_duplicates():
     assert error.value.argument == "k"
     with pytest.raises(InputError) as error:
         intrinsic_dimension(X[:5], k=10)
-    assert error.value.argument == "X"
+    assert error.value.argument == "k"  # a flag (--k), not "X", which no flag sets
 
 
 # -- δ -------------------------------------------------------------------------------------------
