@@ -105,7 +105,7 @@ def test_store_finds_spaces_and_names_the_nearest(tmp_path, task):
         with pytest.raises(InputError, match=r"^store: .* holds no space .* the nearest, [0-9a-f]{16}, differs in "
                                              r"space.n_estimators: 2 stored, 3 given"):
             store.find(ScikitLearnSpace("random_forest", n_estimators=3), task, 1)
-        with pytest.raises(InputError, match="^task: is not the task space"):
+        with pytest.raises(InputError, match="^task: the task given .* is not the one space"):
             store.resolve(run.space_id, digits(50, 50, seed=0))
     key = SpaceKey.of(forest, task, 1)
     assert key.space_id == run.space_id and key.difference(key) == "no difference"
