@@ -12,9 +12,9 @@ from .distributions import GeneralizedChiSquare
 from .estimators import estimate_bits
 from .exceptions import ExtrapolationWarning, InputError
 from .experiment import Experiment, ExperimentResult
-from ._measure import measure, measure_losses
-from .results import MeasureResult, TargetResult
-from .store import SampleStore, measure_store, sample_into_store
+from .measuring import MeasurePlan, measure, measure_losses, measure_store, members_needed, plan_measurement
+from .results import LossSummary, MeasureResult, TargetResult
+from .store import SampleStore, sample_into_store
 from .spaces.sklearn_models import ScikitLearnSpace
 from .spaces import GaussianProcess, HypothesisSamples, HypothesisSpace
 from .spaces.infinite_width import InfiniteWidthNetwork
@@ -31,6 +31,8 @@ __all__ = [
     "HypothesisSamples",
     "HypothesisSpace",
     "InfiniteWidthNetwork",
+    "LossSummary",
+    "MeasurePlan",
     "MeasureResult",
     "NeuralNetworks",
     "SampleStore",
@@ -58,6 +60,8 @@ __all__ = [
     "measure",
     "measure_losses",
     "measure_store",
+    "members_needed",
+    "plan_measurement",
     "sample_into_store",
 ]
 

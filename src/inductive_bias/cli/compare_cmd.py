@@ -9,7 +9,7 @@ from pathlib import Path
 from ..exceptions import InputError
 from ..complexity.compare import compare
 from ..reports import format_comparison
-from ..estimators import ESTIMATORS
+from ..estimators import ESTIMATOR_NAMES
 from ._common import add_target_error
 from .task_args import add_task_arguments, task_from_args
 from .complexity_cmd import add_geometry_arguments, geometry_from_args
@@ -34,7 +34,7 @@ def add_parser(sub):
                        help="a sample store (see `sample`): its spaces trained on this task are measured too")
     other.add_argument("--space-id", nargs="+", metavar="ID",
                        help="only these stored spaces (default: every space of --store trained on this task)")
-    other.add_argument("--estimator", default="sampled", choices=list(ESTIMATORS),
+    other.add_argument("--estimator", default="sampled", choices=list(ESTIMATOR_NAMES),
                        help="sample-based estimator for --losses and --store (default sampled)")
     other.add_argument("--bootstrap", type=int, default=50, metavar="B",
                        help="bootstrap refits for the intervals of --losses estimates (default 50)")
@@ -64,7 +64,7 @@ def _stored(args, task, store) -> dict:
     """The stored spaces to compare: name -> a function measuring that space at the comparison's ε."""
     if store is None:
         return {}
-    from ..store import measure_store
+    from ..measuring import measure_store
 
     if args.space_id:
         records = [store.resolve(prefix, task) for prefix in args.space_id]

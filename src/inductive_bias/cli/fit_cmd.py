@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 import warnings
 from pathlib import Path
 
 import numpy as np
 
 from ..exceptions import InputError
-from ..estimators import ESTIMATORS
-from .._measure import measure_losses
+from ..estimators import ESTIMATOR_NAMES
+from ..measuring import measure_losses
 from ._common import add_estimation, add_output, add_target_error, emit
 
 
@@ -21,7 +22,7 @@ def add_parser(sub):
                    "--estimator function-gaussian (and sampled, which then means it)")
     p.add_argument("--targets", metavar="NPY", help="the test targets, shape (m, k), with --predictions")
     add_target_error(p)
-    add_estimation(p, list(ESTIMATORS), default="sampled")
+    add_estimation(p, list(ESTIMATOR_NAMES), default="sampled")
     add_output(p)
     p.add_argument("--qq", metavar="PNG", help="write a QQ plot of the losses against the fitted law to this PNG file")
     return p
@@ -77,6 +78,12 @@ def run(args) -> int:
                             seed=args.seed, task={"name": Path(args.losses).name, "source": args.losses},
                             space={"space": "losses from file"}, predictions=predictions, targets=targets)
     emit(result, args)
+    if not args.json:
+        from .measure_cmd import caution_lines
+
+        cautions = caution_lines(result).strip("\n")
+        if cautions:
+            sys.stdout.write(cautions + "\n")
     if args.qq:
         if result.fit is None or result.fit.failure or result.law is None or \
                 result.law.log_cdf(result.members.used_losses[:1]) is None:

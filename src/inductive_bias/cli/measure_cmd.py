@@ -10,11 +10,11 @@ from __future__ import annotations
 import sys
 import warnings
 
-from .._measure import EXACT, choose_estimator, measure
 from ..distributions.generalized_chi2 import TAIL_METHODS
-from ..estimators import ESTIMATORS, resolve_estimator
+from ..estimators import ESTIMATOR_NAMES
 from ..exceptions import ConditioningWarning, InputError
-from ..store import SampleStore, SpaceKey, measure_store
+from ..measuring import EXACT, measure, measure_store, plan_measurement
+from ..store import SampleStore, SpaceKey
 from ._common import add_estimation, add_output, add_target_error, emit
 from .space_args import (INFINITE_WIDTH_SPACES, add_gp_arguments, add_infinite_width_arguments,
                           add_trained_space_arguments, build_space, build_trained_space, refuse_gp_flags,
@@ -49,7 +49,7 @@ def add_parser(sub):
                        help="estimate from every member with a finite test loss, fitting or not")
     est = p.add_argument_group("estimation")
     add_target_error(est)
-    add_estimation(est, [EXACT, *ESTIMATORS], default=None)
+    add_estimation(est, [EXACT, *ESTIMATOR_NAMES], default=None)
     for action in p._actions:
         if action.dest == "estimator":
             action.help = "how I(ε) is obtained (default: exact for gp, sampled for trained spaces)"
@@ -77,10 +77,9 @@ def run(args) -> int:
         from ..reports.plot import check_figure_path
 
         check_figure_path(args.plot)  # before the work, not after it
-    estimator = choose_estimator(args.estimator)
     notes: list = []
     if args.store:
-        result = _from_store(args, estimator, notes)
+        result = _from_store(args, notes)
     else:
         task = task_from_args(args, notes)
         space = build_space(args, notes)
@@ -88,7 +87,7 @@ def run(args) -> int:
         with warnings.catch_warnings():
             if not args.json:  # the table carries them, under its rows
                 warnings.simplefilter("ignore", ConditioningWarning)
-            result = measure(task, space, args.target_error, estimator=None if args.estimator is None else estimator,
+            result = measure(task, space, args.target_error, estimator=args.estimator,
                              hypotheses=hypotheses, seed=args.seed, method=args.method, n_bootstrap=args.bootstrap,
                              fit_threshold=args.fit_threshold, fitted_only=args.fitted_only,
                              interval_width=args.interval_width)
@@ -104,12 +103,13 @@ def run(args) -> int:
     return 0
 
 
-def _from_store(args, estimator, notes):
+def _from_store(args, notes):
     """Measure a stored space, named by --space-id or by the space's flags (SpaceKey)."""
     if args.space in (None, "gp") and not args.space_id:
         raise InputError("space", "a sample store holds trained spaces: give --space-id, or the flags of a trained "
                                   f"space ({', '.join(trained_spaces())})")
-    estimator = choose_estimator(estimator, has_exact_law=False)
+    plan = plan_measurement(args.estimator, has_exact_law=False, n_bootstrap=args.bootstrap,
+                            interval_width=args.interval_width)
     with SampleStore(args.store, create=False) as store:
         task = None
         if args.space not in (None, "gp"):
@@ -124,14 +124,14 @@ def _from_store(args, estimator, notes):
                 record = store.find(space, task, args.seed)
         else:
             record = store.resolve(args.space_id)
-            if resolve_estimator(estimator, True).uses_predictions and store.has_predictions(record.space_id):
+            if plan.uses_predictions and store.has_predictions(record.space_id):
                 task = task_from_args(args)  # its test targets, for stored predictions
             elif task_flags_given(args):
                 raise InputError(task_flags_given(args)[0], f"does not apply to --store with --space-id: space "
                                                             f"{record.space_id} carries its task; the task flags "
                                                             "serve only to check a trained space's flags or to score "
                                                             "stored predictions (sampled with --predictions)")
-        return measure_store(store, record.space_id, args.target_error, estimator=estimator,
+        return measure_store(store, record.space_id, args.target_error, estimator=args.estimator or "sampled",
                              n_bootstrap=args.bootstrap, seed=args.seed, hypotheses=args.hypotheses,
                              fit_threshold=args.fit_threshold, fitted_only=args.fitted_only, task=task,
                              interval_width=args.interval_width)
@@ -145,12 +145,20 @@ def members_line(result) -> str:
         text += (f", {d.members_fit} fit the training data (train MSE <= {d.fit_threshold:.3g}: "
                  f"{d.fit_threshold_rule})")
     if d.fitted_only:
-        text += (f"; estimated from those {d.members_used}" if result.loss.get("samples") != 0
+        text += (f"; estimated from those {d.members_used}" if result.loss.samples != 0
                  else "; too few to estimate from (SPEC §8)")
     if d.non_finite_members:
         text += f"; {d.non_finite_members} with a non-finite test loss left out"
-    p_value = ((result.fit.goodness_of_fit if result.fit else None) or {}).get("ks_pvalue")
-    if p_value is not None and p_value < POOR_FIT_P:
-        text += (f"\ncaution  the fitted law does not describe these losses (Kolmogorov-Smirnov p = {p_value:.2g}): "
-                 "its bits are unreliable; compare --estimator empirical")
+    text += caution_lines(result)
     return text
+
+
+def caution_lines(result) -> str:
+    """The cautions every sample-based result carries under its table, whichever command printed it:
+    a fitted law that misfits its losses (Kolmogorov–Smirnov p below :data:`POOR_FIT_P`)."""
+    fit = result.fit
+    p_value = ((fit.goodness_of_fit if fit else None) or {}).get("ks_pvalue")
+    if p_value is None or p_value >= POOR_FIT_P or fit.rejection or fit.failure:
+        return ""
+    return (f"\ncaution  the fitted law does not describe these losses (Kolmogorov-Smirnov p = {p_value:.2g}): its "
+            "model figures are unreliable; the direct count (--estimator sampled) assumes nothing")

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..exceptions import InputError
-from .._measure import measure, measure_losses
+from ..measuring import measure, measure_losses
 from .._json import dumps, jsonable
 from ..results import MeasureResult
 from ..tasks import Task
@@ -93,7 +93,7 @@ def _check_measured(name, result, eps):
 
 
 def compare(task: Task, target_error=None, *, space=None, measured: Mapping | None = None,
-            losses: Mapping | None = None, estimator: str = "sampled", n_bootstrap: int = 50,
+            losses: Mapping | None = None, estimator: str = "sampled", n_bootstrap: int = 200,
             geometry: TaskGeometry | None = None, output_bound: float = 1.0, seed=0) -> Comparison:
     """The bound of SPEC §5 next to the exact GP inductive bias and other measurements, per ε.
 
@@ -115,7 +115,7 @@ def compare(task: Task, target_error=None, *, space=None, measured: Mapping | No
         :func:`~inductive_bias.measure_losses` with ``estimator`` at these ε.
     estimator : str, default "sampled"
         The sample-based estimator for ``losses``.
-    n_bootstrap : int, default 50
+    n_bootstrap : int, default 200
     geometry : TaskGeometry, optional
         The bound's inputs; default :func:`estimate_geometry` (task, seed=seed).
     output_bound : float, default 1

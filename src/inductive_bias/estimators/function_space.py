@@ -68,12 +68,6 @@ class FunctionSpaceGaussian(SampleEstimator):
     # exact bits 10 times in 36 at N = 1000. The basic interval reflects them about the estimate.
     bootstrap_interval = "basic"
 
-    def trusted_depth_at(self, n: int) -> float:
-        """12 sd below the smallest loss from N = 1000 hypotheses on (the benchmark's 15-sd targets lie
-        11.2-12.3 sd below the sample there, with errors within 3.8 %); at fewer hypotheses errors
-        of 20-30 % were seen just below the sample, so nothing below it is trusted."""
-        return 12.0 if n >= 1000 else 0.0
-
     def __init__(self, shrinkage: str = "auto"):
         if shrinkage not in SHRINKAGE:
             raise InputError("shrinkage", f"must be one of {', '.join(SHRINKAGE)}; got {shrinkage!r}")

@@ -75,7 +75,7 @@ class SpaceOutcome:
                "fit_threshold": self._fit("fit_threshold"),
                "members_used": None if m is None else m.members_used,
                "space_id": self.space_id, "reason": self.reason,
-               "loss": {} if r is None else jsonable(r.loss),
+               "loss": {} if r is None else r.loss.to_dict(),
                "results": [self.target(j).to_dict() for j in range(len(self.target_errors))],
                "warnings": list(self.warnings) + ([] if r is None else list(r.warnings)),
                "seconds": self.seconds}
@@ -86,8 +86,11 @@ class SpaceOutcome:
 
 @dataclass(frozen=True)
 class RelativeResult:
-    """I_baseline(ε) − I_space(ε) bits (SPEC §8) with an interval from both figures' intervals
-    (:func:`~inductive_bias.experiment.relative.relative_bits`)."""
+    """I_baseline(ε) − I_space(ε) bits (SPEC §8): how many fewer bits the space needs than the
+    baseline (negative: more), with an interval from both figures' intervals
+    (:func:`~inductive_bias.experiment.relative.relative_bits`). ``kind`` is "difference", or "at
+    most" / "at least" where a side is only a lower bound (``bits`` is then that end), or
+    "undefined" (NaN, ``reason`` says why)."""
 
     space: str
     baseline: str
@@ -96,11 +99,17 @@ class RelativeResult:
     interval: tuple | None
     reason: str | None = None
     extrapolated: bool = False
+    kind: str = "difference"
+
+    @property
+    def needs_beyond(self) -> float:
+        """Bits the space needs beyond the baseline: −bits (for a reader, no double negative)."""
+        return -self.bits
 
     def to_dict(self) -> dict:
         out = {"space": self.space, "baseline": self.baseline, "target_error": self.target_error,
-               "bits": number(self.bits), "interval": None if self.interval is None else [number(v) for v in
-                                                                                         self.interval],
+               "bits": number(self.bits), "kind": self.kind,
+               "interval": None if self.interval is None else [number(v) for v in self.interval],
                "extrapolated": self.extrapolated}
         if math.isinf(self.bits):
             out["infinite"] = "+inf" if self.bits > 0 else "-inf"

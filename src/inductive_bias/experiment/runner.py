@@ -11,13 +11,16 @@ import warnings
 
 import numpy as np
 
-from .._measure import EXACT, choose_estimator, fit_threshold_for, measure, measure_law
+from .._fit_rule import fit_rule
 from .._version import __version__
 from ..distributions.generalized_chi2 import TAIL_METHODS
-from ..estimators import ESTIMATORS, resolve_estimator
+from ..estimators import ESTIMATOR_NAMES
 from ..exceptions import ConditioningWarning, InputError
+from ..measuring import EXACT, measure, measure_law, measure_store, plan_measurement
+from ..measuring.plan import DEFAULT_BOOTSTRAP
+from ..measuring.targets import constant_mse
 from ..spaces.base import MemberSpace
-from ..store import SampleStore, measure_store, sample_into_store
+from ..store import SampleStore, sample_into_store
 from ._argv import KeyParser, parse_table
 from .grid import default_grid, loss_range
 from .relative import relative_bits
@@ -37,8 +40,8 @@ def _measure_parser() -> KeyParser:
     p.add_argument("--hypotheses", type=int, default=DEFAULT_HYPOTHESES)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--baseline")
-    p.add_argument("--estimator", choices=[EXACT, *ESTIMATORS])
-    p.add_argument("--bootstrap", type=int, default=50)
+    p.add_argument("--estimator", choices=[EXACT, *ESTIMATOR_NAMES])
+    p.add_argument("--bootstrap", type=int, default=DEFAULT_BOOTSTRAP)
     p.add_argument("--fit-threshold", type=float)
     p.add_argument("--fitted-only", action=argparse.BooleanOptionalAction, default=True)
     p.add_argument("--method", choices=TAIL_METHODS, default="auto")
@@ -150,7 +153,7 @@ class Experiment:
                                                 or not isinstance(plan.hypotheses, int) or plan.hypotheses < 2):
                 raise InputError(f"space[{plan.base}].hypotheses", f"must be an integer >= 2; got {plan.hypotheses!r}")
             try:  # checked now, so that a wrong estimator stops the run before anything is trained
-                choose_estimator(plan.estimator or self.settings.estimator, space)
+                self._estimator(plan, space)
             except InputError as error:
                 key = f"space[{plan.base}].estimator" if plan.estimator is not None else "measure.estimator"
                 raise InputError(key, error.detail) from None
@@ -228,7 +231,8 @@ class Experiment:
             if s.target_error is not None:
                 grid, rule = np.array(sorted(s.target_error, reverse=True)), "given"
             else:
-                grid, rule = default_grid([p["range"] for p in prepared if p["range"] is not None], s.grid_points)
+                grid, rule = default_grid([p["range"] for p in prepared if p["range"] is not None], s.grid_points,
+                                          reference=constant_mse(self.tasks[0]))
             outcomes = []
             for plan, task, space, ready in zip(self.plan.spaces, self.tasks, self.spaces, prepared):
                 outcomes.append(self._measure(plan, task, space, ready, grid, handle))
@@ -247,13 +251,15 @@ class Experiment:
             tasks=tuple(self.tasks))
 
     def _estimator(self, plan, space):
-        return choose_estimator(plan.estimator or self.settings.estimator, space)
+        """The experiment's one decision of how a space is measured (a MeasurePlan)."""
+        return plan_measurement(plan.estimator or self.settings.estimator, has_exact_law=space.has_exact_law,
+                                space_name=space.name, n_bootstrap=self.settings.bootstrap)
 
     def _prepare(self, plan, task, space, store, display) -> dict:
         """Train the missing members (trained spaces) or build the law (exact); the loss range."""
         choice = self._estimator(plan, space)
         n = plan.hypotheses or self.settings.hypotheses
-        if choice == EXACT:  # the law, built once: the grid may need its range, _measure its bits
+        if choice.exact:  # the law, built once: the grid may need its range, _measure its bits
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConditioningWarning)  # issued again where it is measured
                 law, info = space.loss_distribution(task)
@@ -261,17 +267,12 @@ class Experiment:
                     "trained": None, "members": None, "law": (law, info)}
         if not isinstance(space, MemberSpace):  # a GP measured from its samples: drawn, not stored
             return {"kind": "drawn", "range": None, "trained": None, "members": n}
-        predictions = resolve_estimator(choice, True).uses_predictions
-        run = sample_into_store(task, space, store, n, self.settings.seed, predictions=predictions,
+        run = sample_into_store(task, space, store, n, self.settings.seed, predictions=choice.uses_predictions,
                                 progress=display.enabled)
         display.trained(run.trained, run.present_before, n)
         samples = store.samples(run.space_id, limit=n)
-        threshold, _ = fit_threshold_for(space.spec(), store.space(run.space_id).target_variance,
-                                         self.settings.fit_threshold)
-        losses = samples.losses[np.isfinite(samples.losses)]
-        if self.settings.fitted_only and threshold is not None and samples.train_losses is not None:
-            fits = samples.train_losses <= threshold
-            losses = samples.losses[fits & np.isfinite(samples.losses)]
+        rule = self._fit_rule(space, store, run.space_id)
+        losses = samples.losses[rule.used(samples.losses, samples.train_losses) & np.isfinite(samples.losses)]
         return {"kind": "stored", "range": loss_range(sampled=losses) if losses.size >= 2 else None,
                 "trained": run.trained, "members": n, "space_id": run.space_id, "seconds": run.seconds}
 
@@ -289,10 +290,11 @@ class Experiment:
                         warnings.warn(line, ConditioningWarning)
                     result = measure_law(task, space, law, info, grid, s.method)
                 elif ready["kind"] == "drawn":
-                    result = measure(task, space, grid, estimator=choice, hypotheses=ready["members"], seed=s.seed,
-                                     n_bootstrap=s.bootstrap)
+                    result = measure(task, space, grid, estimator=choice, hypotheses=ready["members"],
+                                     seed=s.seed, n_bootstrap=choice.n_bootstrap)
                 else:
-                    result = measure_store(store, ready["space_id"], grid, estimator=choice, n_bootstrap=s.bootstrap,
+                    result = measure_store(store, ready["space_id"], grid, estimator=choice,
+                                           n_bootstrap=choice.n_bootstrap,
                                            seed=s.seed, hypotheses=ready["members"], fit_threshold=s.fit_threshold,
                                            fitted_only=s.fitted_only, task=task)
             except InputError as error:
@@ -309,14 +311,19 @@ class Experiment:
 
     def _too_few(self, store, ready, space) -> tuple[str, dict]:
         samples = store.samples(ready["space_id"], limit=ready["members"])
-        threshold, rule = fit_threshold_for(space.spec(), store.space(ready["space_id"]).target_variance,
-                                            self.settings.fit_threshold)
-        fits = int(np.sum(samples.train_losses <= threshold)) if threshold is not None else 0
+        fit = self._fit_rule(space, store, ready["space_id"])
+        threshold, rule = fit.threshold, fit.rule
+        fits = int(np.sum(fit.fits(samples.train_losses))) if threshold is not None else 0
         counts = {"members_fit": fits, "fit_share": fits / len(samples) if len(samples) else None,
                   "fit_threshold": threshold, "train_losses": samples.train_losses.tolist()}
         return (f"too few members fit the training data to estimate: {fits} of {len(samples)} have a training MSE "
                 f"<= {threshold:.3g} ({rule}; SPEC §8); where members train iteratively, train longer (epochs, "
                 "lr); or set measure.fitted_only = false to use every member"), counts
+
+    def _fit_rule(self, space, store, space_id):
+        """The fit rule a stored space's members are measured with (the same as measure_store's)."""
+        return fit_rule(space.spec(), store.space(space_id).target_variance, fit_threshold_=self.settings.fit_threshold,
+                        fitted_only=self.settings.fitted_only)
 
     def _relative(self, outcomes) -> list:
         by_name = {o.name: o for o in outcomes}
@@ -328,13 +335,16 @@ class Experiment:
             base = by_name[base_plan.name]
             for j, eps in enumerate(outcome.target_errors):
                 b, a = base.target(j), outcome.target(j)
-                bits, interval = relative_bits(b.bits, b.interval, a.bits, a.interval)
+                bits, interval, kind = relative_bits(b.bits, b.interval, a.bits, a.interval,
+                                                     baseline_kind=b.kind, space_kind=a.kind)
                 why = None
                 if base.result is None or outcome.result is None:
                     why = (base if base.result is None else outcome).reason
                 elif math.isnan(bits):
-                    why = "neither space reaches this target error" if math.isinf(a.bits) else "a figure failed"
+                    why = ("no member of either space reaches this target error: both figures are lower bounds"
+                           if a.kind == b.kind == "bound" else
+                           "neither space reaches this target error" if math.isinf(a.bits) else "a figure failed")
                 out.append(RelativeResult(space=outcome.name, baseline=base.name, target_error=float(eps),
-                                          bits=bits, interval=interval, reason=why,
+                                          bits=bits, interval=interval, reason=why, kind=kind,
                                           extrapolated=bool(a.extrapolated or b.extrapolated)))
         return out

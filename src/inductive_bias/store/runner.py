@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._measure import target_variance
+from .._fit_rule import target_variance
 from .._memory import check_memory
 from .._random import member_seeds
 from ..exceptions import InputError

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from ..._cpu import usable_cores
-from ..._fit_rule import FIT_FRACTION, target_variance
+from ..._fit_rule import FIT_FRACTION, fit_threshold, target_variance
 from ...exceptions import InputError
 from ..._validation import check_choice, check_positive
 from ...tasks import Task
@@ -194,9 +194,7 @@ class NeuralNetworks(MemberSpace):
         fit_fraction * variance of the training targets)`` (SPEC §8)."""
         if self.epochs is not None:
             return self.epochs, self.stop_train_mse
-        if self.stop_train_mse is not None:
-            return self.max_epochs, self.stop_train_mse
-        return self.max_epochs, self.fit_fraction * target_variance(task)
+        return self.max_epochs, fit_threshold(self.spec(), target_variance(task))[0]
 
     def __repr__(self) -> str:
         return f"NeuralNetworks({self.spec()})"
