@@ -77,7 +77,7 @@ def test_measure_losses_flags_extrapolation():
     rng = np.random.default_rng(2)
     losses = 0.01 * rng.noncentral_chisquare(50, 5, size=300)
     with pytest.warns(ExtrapolationWarning):
-        result = measure_losses(losses, [losses.min() * 0.5], estimator="paper", n_bootstrap=4)
+        result = measure_losses(losses, [losses.min() * 0.5], estimator="paper", n_bootstrap=20)
     assert "extrapolated" in result.results[0].reason
     assert result.results[0].samples_below == 0
 

@@ -55,7 +55,7 @@ def test_fit_reads_text_and_npy(tmp_path, capsys):
     np.save(npy, losses)
     outputs = []
     for path in (text, npy):
-        assert main(["fit", "--losses", str(path), "-e", "0.3", "--bootstrap", "4", "--json"]) == 0
+        assert main(["fit", "--losses", str(path), "-e", "0.3", "--bootstrap", "20", "--json"]) == 0
         outputs.append(json.loads(capsys.readouterr().out))
     assert outputs[0]["results"][0]["bits"] == pytest.approx(outputs[1]["results"][0]["bits"], rel=1e-9)
     # The default, "sampled", is the moment-matched generalized chi-square when only losses are known.

@@ -25,7 +25,7 @@ def test_sampled_with_predictions_is_function_gaussian(sampled, capsys, tmp_path
     paths, losses = sampled
     eps = str(float(np.quantile(losses, 0.1)))
     args = ["fit", "--losses", str(paths["losses"]), "--predictions", str(paths["predictions"]),
-            "--targets", str(paths["targets"]), "--estimator", "sampled", "-e", eps, "--bootstrap", "5", "--json",
+            "--targets", str(paths["targets"]), "--estimator", "sampled", "-e", eps, "--bootstrap", "20", "--json",
             "--qq", str(tmp_path / "qq.png")]
     assert main(args) == 0
     out = json.loads(capsys.readouterr().out)
@@ -33,7 +33,7 @@ def test_sampled_with_predictions_is_function_gaussian(sampled, capsys, tmp_path
     assert out["diagnostics"]["interval"] == "basic"
     assert (tmp_path / "qq.png").stat().st_size > 1000
     # with losses alone "sampled" is the loss-only default
-    assert main(["fit", "--losses", str(paths["losses"]), "--estimator", "sampled", "-e", eps, "--bootstrap", "0",
+    assert main(["fit", "--losses", str(paths["losses"]), "--estimator", "sampled", "-e", eps, "--bootstrap", "20",
                  "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["estimator"] == "gchi2-moments"
 

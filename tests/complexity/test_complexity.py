@@ -352,7 +352,7 @@ def test_compare_puts_the_bound_beside_exact_and_sampled_figures(small_task):
     space = GaussianProcess("rbf", 1.0)
     losses = space.sample(small_task, 200, seed=1).losses
     with pytest.warns(ExtrapolationWarning):  # 0.95 lies below every sampled loss
-        result = compare(small_task, [1.0, 0.95], space=space, losses={"gp draws": losses}, n_bootstrap=5)
+        result = compare(small_task, [1.0, 0.95], space=space, losses={"gp draws": losses}, n_bootstrap=20)
     exact = measure(small_task, space, [1.0, 0.95])
     assert result.target_errors == (1.0, 0.95)
     assert list(result.spaces) == ["gp rbf (exact)", "gp draws (sampled)"]

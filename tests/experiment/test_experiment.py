@@ -177,7 +177,7 @@ n_test = 40
 [measure]
 hypotheses = 4
 target_error = [0.2]
-bootstrap = 0
+bootstrap = 20
 fitted_only = false   # depth-limited bootstrapped trees do not fit; here every member is used
 [[space]]
 name = "gp"

@@ -137,7 +137,7 @@ def test_sampled_figures_of_an_ill_conditioned_space_carry_the_warning_too(synth
     reports it in the result, per target and in the JSON, like the exact road."""
     with pytest.warns(ConditioningWarning):
         result = measure(synthetic_tasks[2], GaussianProcess("rbf", "median"), [0.1], estimator="gchi2-moments",
-                         hypotheses=50, n_bootstrap=5, seed=0)
+                         hypotheses=50, n_bootstrap=20, seed=0)
     assert any("ill-conditioned" in w for w in result.warnings)
     assert all(r.reliable is False and "unreliable" in r.reason for r in result.results)
     assert json.loads(result.to_json())["results"][0]["reliable"] is False
@@ -148,6 +148,6 @@ def test_a_well_conditioned_sampled_space_has_no_warning(small_digits):
         warnings.simplefilter("error", ConditioningWarning)
         warnings.simplefilter("ignore", ExtrapolationWarning)  # the target's depth is not what is tested
         result = measure(small_digits, GaussianProcess("rbf", "median"), [0.05], estimator="gchi2-moments",
-                         hypotheses=50, n_bootstrap=5, seed=0)
+                         hypotheses=50, n_bootstrap=20, seed=0)
     assert not any("ill-conditioned" in w for w in result.warnings)
     assert all(r.reliable for r in result.results)

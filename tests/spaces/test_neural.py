@@ -379,16 +379,16 @@ def test_epoch_budget_and_spec(task):
 def test_measure_uses_fitting_members_and_refuses_a_figure_when_too_few_fit(task):
     from inductive_bias import measure
 
-    fitted = measure(task, until_fit(), [0.05], hypotheses=6, n_bootstrap=5, seed=1)
+    fitted = measure(task, until_fit(), [0.05], hypotheses=6, n_bootstrap=20, seed=1)
     assert fitted.members.fitted_only and fitted.members.members_fit == 6 and np.isfinite(fitted.bits[0])
-    starved = measure(task, until_fit(max_epochs=1), [0.05], hypotheses=6, n_bootstrap=5, seed=1)
+    starved = measure(task, until_fit(max_epochs=1), [0.05], hypotheses=6, n_bootstrap=20, seed=1)
     assert starved.members.members_fit == 0 and math.isnan(starved.bits[0])
     assert "only 0 of 6 members fit" in starved.results[0].reason and not starved.results[0].reliable
     # asked for every member, the estimate is made (and says the members do not fit)
-    every = measure(task, until_fit(max_epochs=1), [0.05], hypotheses=6, n_bootstrap=5, seed=1, fitted_only=False)
+    every = measure(task, until_fit(max_epochs=1), [0.05], hypotheses=6, n_bootstrap=20, seed=1, fitted_only=False)
     assert np.isfinite(every.bits[0]) and every.members.fit_share == 0.0
     # fixed-epoch spaces keep every member unless asked
-    assert not measure(task, tiny(), [0.05], hypotheses=4, n_bootstrap=5).members.fitted_only
+    assert not measure(task, tiny(), [0.05], hypotheses=4, n_bootstrap=20).members.fitted_only
 
 
 @pytest.mark.parametrize("fused", [True, False])

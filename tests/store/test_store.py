@@ -222,8 +222,8 @@ def test_measure_store_matches_measure_losses_and_reports_fit(tmp_path, task):
         variance = store.space(run.space_id).target_variance
     test = np.array([m.test_loss for m in members])
     train = np.array([m.train_loss for m in members])
-    result = measure_store(path, run.space_id, [0.102, 0.101], n_bootstrap=4, seed=3)
-    direct = measure_losses(test, [0.102, 0.101], n_bootstrap=4, seed=3)
+    result = measure_store(path, run.space_id, [0.102, 0.101], n_bootstrap=20, seed=3)
+    direct = measure_losses(test, [0.102, 0.101], n_bootstrap=20, seed=3)
     np.testing.assert_array_equal(result.bits, direct.bits)
     assert [r.interval for r in result.results] == [r.interval for r in direct.results]
     threshold = 0.01 * float(np.mean(np.var(task.Y_train, axis=0)))
@@ -235,11 +235,11 @@ def test_measure_store_matches_measure_losses_and_reports_fit(tmp_path, task):
     assert d["train_losses"] == train.tolist() and result.loss["train_max"] == train.max()
     assert result.space["space_id"] == run.space_id
 
-    fitted = measure_store(path, run.space_id, [0.102], estimator="empirical", n_bootstrap=5, fitted_only=True,
+    fitted = measure_store(path, run.space_id, [0.102], estimator="empirical", n_bootstrap=20, fitted_only=True,
                            fit_threshold=1e-3)
     assert fitted.loss["samples"] == int(np.sum(train <= 1e-3)) == fitted.members.members_used
     assert fitted.members.fit_threshold_rule == "given"
-    first = measure_store(path, run.space_id[:5], [0.102], estimator="empirical", n_bootstrap=0, hypotheses=10)
+    first = measure_store(path, run.space_id[:5], [0.102], estimator="empirical", n_bootstrap=20, hypotheses=10)
     assert first.loss["samples"] == 10
     with pytest.raises(InputError, match="^hypotheses: space .* holds 40 members"):
         measure_store(path, run.space_id, hypotheses=41)
@@ -289,7 +289,7 @@ def test_diverged_members_are_kept_and_left_out_of_the_estimate(tmp_path, task):
         sid = store.open_space({"space": "fake"}, task_identity(task), 0, target_variance=0.09)
         for i, loss in enumerate([0.1, 0.12, math.nan, 0.11, 0.13]):
             store.add_member(sid, i, _member(i, loss), {})
-    result = measure_store(path, sid, [0.115], estimator="empirical", n_bootstrap=0)
+    result = measure_store(path, sid, [0.115], estimator="empirical", n_bootstrap=20)
     assert result.members.non_finite_members == 1 and result.loss["samples"] == 4
     assert result.bits[0] == pytest.approx(-math.log2(2 / 4), abs=1e-12)
     summary, = store_summary(path)
@@ -305,13 +305,13 @@ def test_stored_predictions_feed_the_function_space_estimator(tmp_path):
     predictions = np.stack([m.predictions for m in members]).astype(np.float64)
     losses = np.array([m.test_loss for m in members])
     eps = [float(np.quantile(losses, 0.3))]
-    direct = measure_losses(losses, eps, estimator="function-gaussian", n_bootstrap=0,
+    direct = measure_losses(losses, eps, estimator="function-gaussian", n_bootstrap=20,
                             predictions=predictions, targets=task.Y_test)
-    stored = measure_store(store, run.space_id, eps, estimator="function-gaussian", n_bootstrap=0, task=task)
+    stored = measure_store(store, run.space_id, eps, estimator="function-gaussian", n_bootstrap=20, task=task)
     assert stored.bits[0] == pytest.approx(direct.bits[0], rel=1e-12)
     assert stored.estimator == "function-gaussian"
     # Another task's targets are refused; without a task the estimator has no predictions to use.
     with pytest.raises(InputError, match="task"):
         measure_store(store, run.space_id, eps, estimator="function-gaussian", task=digits(120, 60, seed=2))
     with pytest.raises(InputError):
-        measure_store(store, run.space_id, eps, estimator="function-gaussian", n_bootstrap=0)
+        measure_store(store, run.space_id, eps, estimator="function-gaussian", n_bootstrap=20)
