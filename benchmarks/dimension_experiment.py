@@ -36,7 +36,7 @@ def run(kernel: str, seeds: int, n: int, ambient: int) -> dict:
             task = load_synthetic(n, n, intrinsic_dim=m, ambient_dim=ambient, seed=seed)
             result = measure(task, GaussianProcess(kernel, "median"), target_error=EPS, estimator="exact")
             rows.append([r.bits for r in result.results])
-            loss.append(result.loss["mean"])
+            loss.append(result.loss.mean)
         bits[m], means[m] = np.array(rows), np.array(loss)
     if sys.stderr.isatty():
         print(file=sys.stderr)

@@ -9,7 +9,7 @@ import pytest
 
 from inductive_bias import (GaussianProcess, HypothesisSamples, SampleStore, ScikitLearnSpace, digits, measure,
                             measure_store, sample_into_store)
-from inductive_bias._measure import measure_samples
+from inductive_bias.measuring import measure_samples, plan_measurement
 from inductive_bias.cli.main import main
 from inductive_bias.exceptions import InputError, PointMassWarning
 from inductive_bias.store import SpaceKey
@@ -32,7 +32,7 @@ def _cli(capsys, *argv):
 
 def _comparable(record: dict) -> dict:
     """What must agree between the roads: the figures and the members, not where they came from."""
-    d = record["diagnostics"]
+    d = record["members"]
     return {"estimator": record["estimator"], "results": record["results"],
             "loss": record["loss"],
             "members": {k: d.get(k) for k in ("members", "members_used", "members_fit", "fit_share",
@@ -63,9 +63,9 @@ def test_measure_store_and_cli_agree_on_the_same_members(tmp_path, capsys, task,
     cli_stored = _cli(capsys, "measure", *CLI_TASK, *flags, "--store", str(path), *common)
     assert _comparable(direct) == _comparable(stored) == _comparable(cli) == _comparable(cli_stored)
     if model == "knn":
-        assert direct["estimator"] == "point-mass" and direct["diagnostics"]["point_mass"] is True
+        assert direct["estimator"] == "point-mass" and direct["members"]["point_mass"] is True
     else:
-        assert direct["estimator"] == "gchi2-moments" and direct["diagnostics"]["members"] == 6
+        assert direct["estimator"] == "gchi2-moments" and direct["members"]["members"] == 6
 
 
 def test_a_single_random_member_is_not_a_point_mass(task):
@@ -88,8 +88,8 @@ def test_seed_feeds_sampling_and_bootstrap_from_separate_streams(task):
     result = measure(task, space, [0.07], estimator="gchi2-moments", hypotheses=200, seed=11, n_bootstrap=20)
     sampling, bootstrap = np.random.SeedSequence(11).spawn(2)
     losses = space.sample(task, 200, np.random.default_rng(sampling)).losses
-    again = measure_samples(HypothesisSamples(losses=losses), [0.07], estimator="gchi2-moments", n_bootstrap=20,
-                            seed=bootstrap)
+    plan = plan_measurement("gchi2-moments", has_exact_law=False, n_bootstrap=20)
+    again = measure_samples(HypothesisSamples(losses=losses), [0.07], plan=plan, seed=bootstrap)
     np.testing.assert_array_equal(result.bits, again.bits)
     assert result.results[0].interval == again.results[0].interval
     assert result.fit.seed == 11

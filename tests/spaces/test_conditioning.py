@@ -80,8 +80,8 @@ def test_noise_makes_them_trustworthy_and_the_loss_rises_with_dimension(syntheti
             warnings.simplefilter("error", ConditioningWarning)
             result = measure(task, GaussianProcess("rbf", "median", noise=1e-3), [0.1])
         assert result.warnings == () and result.results[0].reliable
-        assert result.loss["mean"] == pytest.approx(_independent_mean_loss(task, 1e-3), rel=1e-6)
-        means.append(result.loss["mean"])
+        assert result.loss.mean == pytest.approx(_independent_mean_loss(task, 1e-3), rel=1e-6)
+        means.append(result.loss.mean)
     np.testing.assert_allclose(means, [0.0238, 0.0308, 0.0833, 0.2077], rtol=3e-3)
     assert np.all(np.diff(means) > 0)
 

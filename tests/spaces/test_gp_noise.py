@@ -116,7 +116,7 @@ def test_a_broken_tail_method_is_failed_not_impossible(digits_task):
     is a method failure (NaN, reason "failed"), never "impossible" (which means ε <= c0)."""
     result = measure(digits_task, GaussianProcess("rbf", 1.0), [1e-5], method="imhof")
     r = result.results[0]
-    assert 1e-5 > result.loss["offset"]
+    assert 1e-5 > result.loss.offset
     assert math.isnan(r.bits) and not r.impossible and r.failed
     assert r.reason.startswith("failed") and r.bits_lower_bound > 1000
     data = json.loads(result.to_json())["results"][0]

@@ -314,7 +314,7 @@ def until_fit(**options):
 
 
 def test_default_trains_each_member_until_it_fits(task):
-    from inductive_bias._measure import target_variance
+    from inductive_bias._fit_rule import target_variance
 
     threshold = 0.01 * target_variance(task)
     members = until_fit().train_members(task, SEEDS)

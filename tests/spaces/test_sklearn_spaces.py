@@ -152,8 +152,8 @@ def test_exact_estimator_is_refused_for_trained_spaces(task):
 def test_measure_samples_a_trained_space(task):
     result = measure(task, ScikitLearnSpace("extra_trees", n_estimators=5), [0.02], estimator="empirical",
                      hypotheses=6, seed=0, n_bootstrap=20)
-    assert result.loss["samples"] == 6
-    assert result.loss["train_max"] == 0.0  # extra trees without bootstrap interpolate their training data
+    assert result.loss.samples == 6
+    assert result.loss.train_max == 0.0  # extra trees without bootstrap interpolate their training data
 
 
 # -- decision_tree and linear: distributions, not point masses ------------------------------------

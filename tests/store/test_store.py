@@ -11,7 +11,8 @@ import pytest
 from inductive_bias import digits, measure_losses
 from inductive_bias._random import member_seeds
 from inductive_bias._validation import InputError
-from inductive_bias.store import (SampleStore, SamplingInterrupted, measure_store, sample_into_store, space_id_for,
+from inductive_bias import measure_store
+from inductive_bias.store import (SampleStore, SamplingInterrupted, sample_into_store, space_id_for,
                                  store_summary, task_identity)
 from inductive_bias._progress import ProgressBar
 from inductive_bias.spaces.base import Member, MemberSpace
@@ -231,16 +232,16 @@ def test_measure_store_matches_measure_losses_and_reports_fit(tmp_path, task):
     d = result.to_dict()["diagnostics"]  # the JSON shape of 0.1.0
     assert d["fit_threshold"] == pytest.approx(threshold, rel=1e-15)
     assert d["members_fit"] == int(np.sum(train <= threshold)) and 0 < d["members_fit"] < 40
-    assert d["fit_share"] == d["members_fit"] / 40 == result.loss["fit_share"]
-    assert d["train_losses"] == train.tolist() and result.loss["train_max"] == train.max()
+    assert d["fit_share"] == d["members_fit"] / 40 == result.loss.fit_share
+    assert d["train_losses"] == train.tolist() and result.loss.train_max == train.max()
     assert result.space["space_id"] == run.space_id
 
     fitted = measure_store(path, run.space_id, [0.102], estimator="empirical", n_bootstrap=20, fitted_only=True,
                            fit_threshold=1e-3)
-    assert fitted.loss["samples"] == int(np.sum(train <= 1e-3)) == fitted.members.members_used
+    assert fitted.loss.samples == int(np.sum(train <= 1e-3)) == fitted.members.members_used
     assert fitted.members.fit_threshold_rule == "given"
     first = measure_store(path, run.space_id[:5], [0.102], estimator="empirical", n_bootstrap=20, hypotheses=10)
-    assert first.loss["samples"] == 10
+    assert first.loss.samples == 10
     with pytest.raises(InputError, match="^hypotheses: space .* holds 40 members"):
         measure_store(path, run.space_id, hypotheses=41)
     with pytest.raises(InputError, match="^estimator: 'exact' needs a space whose loss law is known"):
@@ -290,7 +291,7 @@ def test_diverged_members_are_kept_and_left_out_of_the_estimate(tmp_path, task):
         for i, loss in enumerate([0.1, 0.12, math.nan, 0.11, 0.13]):
             store.add_member(sid, i, _member(i, loss), {})
     result = measure_store(path, sid, [0.115], estimator="empirical", n_bootstrap=20)
-    assert result.members.non_finite_members == 1 and result.loss["samples"] == 4
+    assert result.members.non_finite_members == 1 and result.loss.samples == 4
     assert result.bits[0] == pytest.approx(-math.log2(2 / 4), abs=1e-12)
     summary, = store_summary(path)
     assert summary["test_loss_mean"] == pytest.approx(np.mean([0.1, 0.12, 0.11, 0.13]), rel=1e-12)

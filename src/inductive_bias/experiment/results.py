@@ -76,6 +76,7 @@ class SpaceOutcome:
                "members_used": None if m is None else m.members_used,
                "space_id": self.space_id, "reason": self.reason,
                "loss": {} if r is None else r.loss.to_dict(),
+               "fit": None if r is None or r.fit is None else r.fit.to_dict(),
                "results": [self.target(j).to_dict() for j in range(len(self.target_errors))],
                "warnings": list(self.warnings) + ([] if r is None else list(r.warnings)),
                "seconds": self.seconds}

@@ -37,7 +37,6 @@ __all__ = ["measure", "measure_samples", "measure_losses", "measure_law", "membe
 
 #: z of a two-sided 95 % normal interval, for planning only
 _Z95 = 1.959963984540054
-_LN20 = math.log(20.0)
 
 
 def default_target_errors(reference: float | None, low: float, high: float) -> np.ndarray:
@@ -272,6 +271,8 @@ def measure_samples(samples: HypothesisSamples, target_error=None, *, plan: Meas
             target_variance_ = target_variance(task)
         reference = constant_mse(task)
         task = task.describe()
+    elif isinstance(task, dict) and isinstance(task.get("constant_mse"), (int, float)):
+        reference = float(task["constant_mse"])  # a stored task's description carries it
     eps = None if target_error is None else check_target_errors(target_error)
 
     rule = fit_rule(space, target_variance_, fit_threshold_=fit_threshold, fitted_only=fitted_only,
@@ -366,18 +367,19 @@ def members_needed(kind: str, bits: float, interval=None, members: int | None = 
     """Members a figure at ε would need: sample-size planning from what was measured.
 
     - a count (p = 2^-I): enough for a first member below ε with 95 % probability,
-      ln(20)/p ≈ 3 · 2^I, and for a Clopper–Pearson interval about ``width`` bits wide, whose
+      ln(0.05)/ln(1-p) ≈ 3 · 2^I, and for a Clopper–Pearson interval about ``width`` bits wide, whose
       half-width in bits is about z·sqrt((1-p)/(N p))/ln 2: N = (2 z / (width ln 2))² (1-p)/p;
-    - a bound (I > b): at least ln(20) · 2^b for a first member below ε (I is larger, so more);
+    - a bound (I > b): at least ln(0.05)/ln(1 - 2^-b) ≈ 3 · 2^b for a first member below ε (I is
+      larger, so more);
     - a model figure: its bootstrap interval's width scaled as 1/sqrt(N) from ``members``;
     - an exact figure: None (nothing to sample).
 
     Examples
     --------
-    >>> members_needed("count", 3.0)            # p = 1/8: 24 for a first member, 216 for 1 bit
-    216
+    >>> members_needed("count", 3.0)            # p = 1/8: 23 for a first member, 224 for 1 bit
+    224
     >>> members_needed("bound", 4.1)
-    52
+    50
     >>> members_needed("model", 9.0, (8.0, 10.0), members=100)
     400
     """
@@ -387,7 +389,8 @@ def members_needed(kind: str, bits: float, interval=None, members: int | None = 
         if math.isinf(bits) or bits > 1000:
             return None
         p = 2.0 ** -bits
-        first = _LN20 / p
+        # the fewest N with (1 - p)^N <= 0.05 (about ln(20)/p = 3·2^I)
+        first = math.log(0.05) / math.log1p(-p) if p < 1 else 1.0
         if kind == "bound":
             return math.ceil(first - 1e-9)
         for_width = (2 * _Z95 / (width * math.log(2))) ** 2 * (1 - p) / p

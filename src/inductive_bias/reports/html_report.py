@@ -151,7 +151,7 @@ def write_report(result, path) -> ReportFiles:
         [(s.name, s.estimator, s.members, s.members_trained,
           None if s.fit_share is None else f"{s.fit_share:.0%}",
           None if s.fit_threshold is None else f"{s.fit_threshold:.3g}",
-          None if s.result is None else f"{s.result.loss.get('mean', math.nan):.4g}", f"{s.seconds:.1f}",
+          None if s.result is None else f"{(s.result.loss.mean if s.result.loss.mean is not None else math.nan):.4g}", f"{s.seconds:.1f}",
           s.reason or "") for s in result.spaces]))
     parts.append("<h2>Inductive bias I(ε)</h2>" + figure("curves", "I(ε) of every space; band: 95% interval"))
     parts.append(_table(["ε (test MSE)", *[s.name for s in result.spaces]],

@@ -137,7 +137,10 @@ class Task:
         return _mse(np.asarray(predictions, dtype=np.float64), self.Y_train, "predictions")
 
     def describe(self) -> dict:
-        """A JSON-ready description: name, shapes, classes and how the task was made."""
+        """A JSON-ready description: name, shapes, classes, how the task was made, and the test MSE of
+        the constant predictor (the mean training target), which anchors the default target errors
+        (docs/method.md §1)."""
+        constant = float(np.mean((self.Y_test - np.mean(self.Y_train, axis=0)) ** 2))
         return {
             "name": self.name,
             "n_train": self.n_train,
@@ -146,6 +149,7 @@ class Task:
             "n_outputs": self.n_outputs,
             "classes": None if self.classes is None else [_jsonable(c) for c in self.classes],
             **{key: value for key, value in self.info.items() if key not in {"name"}},
+            "constant_mse": constant,
         }
 
 
