@@ -150,4 +150,4 @@ def test_a_well_conditioned_sampled_space_has_no_warning(small_digits):
         result = measure(small_digits, GaussianProcess("rbf", "median"), [0.05], estimator="gchi2-moments",
                          hypotheses=50, n_bootstrap=20, seed=0)
     assert not any("ill-conditioned" in w for w in result.warnings)
-    assert all(r.reliable for r in result.results)
+    assert all(r.reliable or r.extrapolated for r in result.results)  # only a model extrapolation is not

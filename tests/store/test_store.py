@@ -229,7 +229,7 @@ def test_measure_store_matches_measure_losses_and_reports_fit(tmp_path, task):
     assert [r.interval for r in result.results] == [r.interval for r in direct.results]
     threshold = 0.01 * float(np.mean(np.var(task.Y_train, axis=0)))
     assert variance == pytest.approx(float(np.mean(np.var(task.Y_train, axis=0))), rel=1e-15)
-    d = result.to_dict()["diagnostics"]  # the JSON shape of 0.1.0
+    d = result.to_dict()["members"]
     assert d["fit_threshold"] == pytest.approx(threshold, rel=1e-15)
     assert d["members_fit"] == int(np.sum(train <= threshold)) and 0 < d["members_fit"] < 40
     assert d["fit_share"] == d["members_fit"] / 40 == result.loss.fit_share
@@ -284,15 +284,17 @@ def test_progress_callback_counts_members(task):
 
 
 def test_diverged_members_are_kept_and_left_out_of_the_estimate(tmp_path, task):
-    """A member whose test loss is NaN (training diverged) is stored and counted, not estimated from."""
+    """A member whose test loss is NaN (training diverged) is stored and counted as a member that
+    reaches no target error: 2 of 5 reach 0.115, not 2 of 4."""
     path = tmp_path / "s.db"
     with SampleStore(path) as store:
         sid = store.open_space({"space": "fake"}, task_identity(task), 0, target_variance=0.09)
         for i, loss in enumerate([0.1, 0.12, math.nan, 0.11, 0.13]):
             store.add_member(sid, i, _member(i, loss), {})
     result = measure_store(path, sid, [0.115], estimator="empirical", n_bootstrap=20)
-    assert result.members.non_finite_members == 1 and result.loss.samples == 4
-    assert result.bits[0] == pytest.approx(-math.log2(2 / 4), abs=1e-12)
+    assert result.members.non_finite_members == 1 and result.loss.samples == 5
+    assert result.bits[0] == pytest.approx(-math.log2(2 / 5), abs=1e-12)
+    assert result.loss.mean == pytest.approx(np.mean([0.1, 0.12, 0.11, 0.13]), rel=1e-12)  # of the finite ones
     summary, = store_summary(path)
     assert summary["test_loss_mean"] == pytest.approx(np.mean([0.1, 0.12, 0.11, 0.13]), rel=1e-12)
 

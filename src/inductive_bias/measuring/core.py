@@ -503,7 +503,7 @@ def measure_losses(losses, target_error=None, *, estimator="sampled", n_bootstra
     >>> losses = np.random.default_rng(0).chisquare(10, 1000)
     >>> result = measure_losses(losses, [5.0, 1.0])
     >>> result.kinds, [round(float(b), 2) for b in result.bits]
-    (('count', 'bound'), [3.09, 8.4])
+    (('count', 'bound'), [3.13, 8.09])
     """
     plan = plan_measurement(estimator, has_exact_law=False, n_bootstrap=n_bootstrap, interval_width=interval_width)
     values = check_array("losses", losses, ndim=1, min_rows=2, allow_nonfinite=True)
