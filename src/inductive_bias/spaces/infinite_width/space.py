@@ -9,29 +9,23 @@ Both hypothesis distributions are Gaussian at the test inputs with a mean M and 
   Lee et al. 2019 eq. 16): M = Θ* Θ^-1 Y and
   Σ = K** + R K R^T − (R K*^T + K* R^T),  R = Θ* Θ^-1.
 
-We evaluate the NTK covariance as the NNGP posterior plus a positive semidefinite correction,
-
-    Σ = (K** − K* K^-1 K*^T) + G G^T,    G = R L_K − K* L_K^-T,   K = L_K L_K^T,
-
-which is the same matrix (expand G G^T = R K R^T − R K*^T − K* R^T + K* K^-1 K*^T) but is
-positive semidefinite by construction, so that rounding cannot produce negative variances.
+Both are computed by the one Gaussian road, :func:`..gaussian.posterior`: this space supplies only
+its kernels K and Θ.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 
 import numpy as np
-from scipy import linalg
-from scipy.linalg.blas import dsyrk
 
 from ..._validation import check_choice, check_positive
-from ...distributions import eigen_decomposition
 from ...exceptions import InputError
 from ...tasks import Task
 from .._gaussian_space import GaussianPosteriorSpace
-from ..conditioning import Conditioning, diagnose
+from ..gaussian import GaussianPosterior, posterior
 from .activations import ACTIVATIONS, CLOSED_FORM
 from .conv_kernels import conv_kernels
 from .kernels import mlp_kernels, mlp_variances
@@ -41,42 +35,16 @@ __all__ = ["InfiniteWidthNetwork", "NetworkPosterior", "KINDS", "ARCHITECTURES",
 KINDS = ("nngp", "ntk")
 ARCHITECTURES = ("mlp", "cnn", "lcn")
 READOUTS = ("flatten", "gap")
-DEFAULT_RELATIVE_JITTER = 1e-10  # as SPEC §2: times the mean diagonal of the matrix inverted
-
-
-class NetworkPosterior:
-    """The Gaussian law of the hypotheses at the test inputs, diagonalised: Σ = U diag(λ) U^T.
-
-    Attributes
-    ----------
-    mean : ndarray (m, k)
-    eigenvalues : ndarray (m,)      ascending, negative rounding clipped to 0
-    eigenvectors : ndarray (m, m)
-    jitter : float                  δ added to the diagonal of K (nngp) or Θ (ntk)
-    kernel_jitter : float or None   ntk only: δ added to K, whose Cholesky factor builds Σ
-    zero_tolerance : float          eigenvalues at or below it count as pinned by the data
-    timings : dict                  seconds per stage
-    conditioning : Conditioning     diagnostics of the solve that forms the mean (K for nngp, Θ for ntk)
-    """
-
-    __slots__ = ("mean", "eigenvalues", "eigenvectors", "jitter", "kernel_jitter", "zero_tolerance", "timings",
-                 "conditioning")
-
-    def __init__(self, mean, eigenvalues, eigenvectors, jitter, kernel_jitter, zero_tolerance, timings,
-                 conditioning: Conditioning | None = None):
-        self.mean, self.eigenvalues, self.eigenvectors = mean, eigenvalues, eigenvectors
-        self.jitter, self.kernel_jitter, self.zero_tolerance = jitter, kernel_jitter, zero_tolerance
-        self.timings = timings
-        self.conditioning = conditioning
-
-    @property
-    def covariance(self) -> np.ndarray:
-        return (self.eigenvectors * self.eigenvalues) @ self.eigenvectors.T
+#: The name of :class:`..gaussian.GaussianPosterior` before every Gaussian space shared it.
+NetworkPosterior = GaussianPosterior
 
 
 # what the conditioning warnings of a network space tell the user to change
 _NETWORK_REMEDY = ("increase --bias-var or --jitter, scale the inputs (e.g. pixels to [0, 1]), or remove "
                    "near-duplicate training inputs")
+# ... and where K or Θ fails to factor (after the jitter)
+_NOT_POSITIVE_DEFINITE_REMEDY = ("increase --bias-var, scale the inputs (e.g. pixels to [0, 1]), or remove duplicate "
+                                 "training inputs")
 
 
 class InfiniteWidthNetwork(GaussianPosteriorSpace):
@@ -196,53 +164,24 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
                             weight_sharing=self.architecture == "cnn", ntk=ntk)
 
     # -- SPEC §7: mean and covariance at the test inputs -----------------------------------------
-    def posterior(self, task: Task) -> NetworkPosterior:
-        """M and Σ of SPEC §7 at the test inputs, by Cholesky solves in float64, diagonalised."""
-        timings = {}
+    def posterior(self, task: Task) -> GaussianPosterior:
+        """M and Σ of SPEC §7 at the test inputs, by :func:`..gaussian.posterior` (Cholesky solves
+        in float64, diagonalised) from this architecture's kernels."""
         tic = time.perf_counter()
         X_train, X_test, shape = self._inputs(task)
-        ntk = self.kind == "ntk"
-        K, theta = self._kernels(X_train, X_train, shape, ntk=ntk)
-        K_star, theta_star = self._kernels(X_test, X_train, shape, ntk=ntk)
-        K_starstar, _ = self._kernels(X_test, X_test, shape, ntk=False)
-        timings["kernel"] = time.perf_counter() - tic
+        inputs = time.perf_counter() - tic
 
-        tic = time.perf_counter()
-        scale_K = float(np.mean(np.diag(K)))
-        jitter_K = (DEFAULT_RELATIVE_JITTER * scale_K if (ntk or self.jitter is None) else self.jitter)
-        hint = self._scale_hint(task.X_train)
-        L_K = _cholesky(K, jitter_K, "K", hint)
-        V = linalg.solve_triangular(L_K, K_star.T, lower=True, check_finite=False)  # L_K^-1 K*^T
-        # Σ_nngp = K** − V^T V: dsyrk fills the lower triangle only, which is all eigh reads
-        cov = dsyrk(-1.0, V, beta=1.0, c=K_starstar, trans=1, lower=1, overwrite_c=1)
-        if not ntk:
-            mean = V.T @ linalg.solve_triangular(L_K, task.Y_train, lower=True, check_finite=False)
-            jitter, kernel_jitter, scale_theta = jitter_K, None, scale_K
-        else:
-            scale_theta = float(np.mean(np.diag(theta)))
-            jitter = DEFAULT_RELATIVE_JITTER * scale_theta if self.jitter is None else self.jitter
-            L_theta = _cholesky(theta, jitter, "Θ", hint)
-            R_T = linalg.cho_solve((L_theta, True), theta_star.T, check_finite=False)  # Θ^-1 Θ*^T = R^T
-            mean = R_T.T @ task.Y_train
-            G_T = L_K.T @ R_T - V  # (R L_K − K* L_K^-T)^T
-            cov = dsyrk(1.0, G_T, beta=1.0, c=cov, trans=1, lower=1, overwrite_c=1)
-            kernel_jitter = jitter_K
-        timings["solve"] = time.perf_counter() - tic
+        def kernels(X1, X2, tangent):
+            return self._kernels(X1, X2, shape, ntk=tangent)
 
-        tic = time.perf_counter()
-        matrix, factor, cross, delta = (theta, L_theta, theta_star, jitter) if ntk else (K, L_K, K_star, jitter_K)
-        conditioning = _diagnose(matrix, factor, cross, delta, mean, task)
-        timings["conditioning"] = time.perf_counter() - tic
+        def remedy():
+            return _NOT_POSITIVE_DEFINITE_REMEDY + self._scale_hint(task.X_train)
 
-        tic = time.perf_counter()
-        lam, U = eigen_decomposition(cov, overwrite=True)
-        timings["eigh"] = time.perf_counter() - tic
-        # Σ is resolved to about the jitter (δ on K moves it by O(δ); δ on Θ moves R, hence Σ, by
-        # O(δ) relative to Θ's scale) plus the rounding of the Cholesky-based products,
-        # ~ max(n, m) · eps · the kernel's scale. Directions below that are pinned by the data.
-        tolerance = (10.0 * jitter_K + (10.0 * jitter * scale_K / scale_theta if ntk else 0.0)
-                     + 16.0 * max(task.n_train, task.n_test) * np.finfo(float).eps * scale_K)
-        return NetworkPosterior(mean, lam, U, jitter, kernel_jitter, tolerance, timings, conditioning)
+        post = posterior(kernels, X_train, task.Y_train, X_test, task.Y_test, tangent=self.kind == "ntk",
+                         jitter=self.jitter, remedy=remedy)
+        timings = dict(post.timings)
+        timings["kernel"] = timings.get("kernel", 0.0) + inputs
+        return dataclasses.replace(post, timings=timings)
 
     def _scale_hint(self, X: np.ndarray) -> str:
         """Why a kernel of a quadrature activation may fail to be positive definite: at large
@@ -256,30 +195,6 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
                 "accurate for preactivation variances of order 1: scale the inputs (e.g. pixels to [0, 1])"
                 if variance > 5.0 else "")
 
-    def _posterior_info(self, post: NetworkPosterior) -> dict:
+    def _posterior_info(self, post: GaussianPosterior) -> dict:
         """ntk: the jitter added to K, whose Cholesky factor builds Σ, beside Θ's."""
         return {} if post.kernel_jitter is None else {"kernel_jitter": post.kernel_jitter}
-
-
-
-def _diagnose(matrix, factor, cross, delta, mean, task) -> Conditioning:
-    """The checks of :mod:`..conditioning` for the solve (matrix + δI) α = Y_train behind the mean."""
-    alpha = linalg.cho_solve((factor, True), task.Y_train, check_finite=False)
-    residual = matrix @ alpha + delta * alpha - task.Y_train
-    # the norms of matrix + δI without forming it (the kernels' diagonals are positive)
-    one_norm = float(np.max(np.sum(np.abs(matrix), axis=0))) + delta
-    frobenius = math.sqrt(float(np.sum(matrix * matrix)) + 2.0 * delta * float(np.trace(matrix))
-                          + matrix.shape[0] * delta**2)
-    return diagnose(factor, one_norm, frobenius, residual, alpha, task.Y_train, float(np.linalg.norm(cross)), mean,
-                    task.Y_test, added_diagonal=delta)
-
-
-def _cholesky(matrix: np.ndarray, jitter: float, label: str, hint: str = "") -> np.ndarray:
-    """Lower Cholesky factor of matrix + jitter·I (matrix left untouched)."""
-    A = matrix.copy()
-    A[np.diag_indices_from(A)] += jitter
-    try:
-        return linalg.cholesky(A, lower=True, overwrite_a=True, check_finite=False)
-    except linalg.LinAlgError:
-        raise InputError("jitter", f"the training {label} matrix plus jitter {jitter:.3g} is not positive definite; "
-                                   "increase the jitter, add bias variance, or remove duplicate training inputs" + hint) from None
