@@ -189,7 +189,8 @@ class GaussianProcess(GaussianPosteriorSpace):
         post = posterior(StationaryKernel(self.kernel, ell), task.X_train, task.Y_train, task.X_test, task.Y_test,
                          amplitude=amplitude, noise=noise, jitter=self.jitter, unit_diagonal=True,
                          memory_limit=self._memory_bytes, device=self.device, scratch_dir=self.scratch_dir,
-                         dask_address=self.dask_address, remedy=_NOT_POSITIVE_DEFINITE_REMEDY)
+                         dask_address=self.dask_address, remedy=_NOT_POSITIVE_DEFINITE_REMEDY,
+                         owner="GP")
         return dataclasses.replace(post, lengthscale=ell, hyperparameters=fitted, timings={**first, **post.timings})
 
     def _posterior_info(self, post: GaussianPosterior) -> dict:

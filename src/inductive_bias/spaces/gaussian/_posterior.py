@@ -57,7 +57,7 @@ def posterior(kernels: Kernels, X_train: np.ndarray, Y_train: np.ndarray, X_test
               amplitude: float = 1.0, noise: float = 0.0, jitter: float | None = None,
               unit_diagonal: bool = False, memory_limit: int | None = None, device: str | None = None,
               scratch_dir: str | None = None, dask_address: str | None = None,
-              remedy: str | Callable[[], str] = _NO_REMEDY) -> GaussianPosterior:
+              remedy: str | Callable[[], str] = _NO_REMEDY, owner: str | None = None) -> GaussianPosterior:
     """The Gaussian law of the hypotheses at ``X_test`` (module docstring), diagonalised.
 
     Parameters
@@ -87,6 +87,9 @@ def posterior(kernels: Kernels, X_train: np.ndarray, Y_train: np.ndarray, X_test
     remedy : str or callable
         What the space's user may change where a matrix is not positive definite (after the
         jitter); a callable is evaluated only then.
+    owner : str or None
+        Whose kernel matrices these are, in the message that refuses them for want of memory
+        ("the GP's kernel matrices").
 
     Returns
     -------
@@ -115,12 +118,17 @@ def posterior(kernels: Kernels, X_train: np.ndarray, Y_train: np.ndarray, X_test
     timings = {}
     # float64 K, Θ (n x n), K*, Θ* and V (m x n), K** / Σ and its eigenvectors (m x m), held at once
     words = (2 if tangent else 1) * n * n + (3 if tangent else 2) * m * n + 2 * m * m
+    whose = f"{owner}'s " if owner else ""
     check_memory("n_train" if n >= m else "n_test", n if n >= m else m, 8.0 * words,
-                 f"the kernel matrices ({n} training and {m} test points)")
+                 f"the {whose}kernel matrices ({n} training and {m} test points)")
     tic = time.perf_counter()
     K, theta = kernels(X_train, X_train, tangent)
     K_star, theta_star = kernels(X_test, X_train, tangent)
     K_starstar, _ = kernels(X_test, X_test, False)
+    # float64, C-ordered, owned: the factorisations below work in these arrays' storage
+    K, K_star, K_starstar = (np.array(a, dtype=np.float64, order="C", copy=None) for a in (K, K_star, K_starstar))
+    if tangent:
+        theta, theta_star = (np.array(a, dtype=np.float64, order="C", copy=None) for a in (theta, theta_star))
     timings["kernel"] = time.perf_counter() - tic
 
     scale = 1.0 if unit_diagonal else float(np.mean(np.diag(K)))

@@ -8,6 +8,9 @@ Both hypothesis distributions are Gaussian at the test inputs with a mean M and 
 - ``ntk``: an infinite network trained to convergence by gradient descent on MSE (SPEC §7,
   Lee et al. 2019 eq. 16): M = Θ* Θ^-1 Y and
   Σ = K** + R K R^T − (R K*^T + K* R^T),  R = Θ* Θ^-1.
+- ``ntk`` with a finite ``training_time`` T (Lee et al. 2019, eqs. 14-16): the same network
+  stopped after gradient flow for a time T, R = Θ* Θ^-1 (I − e^{−τΘ}) with τ = 2T/(n k)
+  (:func:`training_time_scale`); T = 0 is the initial network (M = 0, Σ = K**), T → ∞ the above.
 
 Both are computed by the one Gaussian road, :func:`..gaussian.posterior`: this space supplies only
 its kernels K and Θ.
@@ -30,7 +33,7 @@ from .activations import ACTIVATIONS, CLOSED_FORM
 from .conv_kernels import conv_kernels
 from .kernels import mlp_kernels, mlp_variances
 
-__all__ = ["InfiniteWidthNetwork", "NetworkPosterior", "KINDS", "ARCHITECTURES", "READOUTS"]
+__all__ = ["InfiniteWidthNetwork", "NetworkPosterior", "KINDS", "ARCHITECTURES", "READOUTS", "training_time_scale"]
 
 KINDS = ("nngp", "ntk")
 ARCHITECTURES = ("mlp", "cnn", "lcn")
@@ -72,6 +75,15 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
     jitter : float or None, default None
         δ added to the diagonal of K (nngp) or Θ (ntk) for numerical stability only; None means
         1e-10 times its mean diagonal. The value used is reported.
+    training_time : float or None, ntk only, default None
+        T = learning rate × steps of full-batch gradient descent on the mean squared error over the
+        n training points and k outputs, L = ||f(X) − Y||² / (n k) (the loss the project's finite
+        networks minimise, :class:`~inductive_bias.NeuralNetworks`), taken as gradient flow: the
+        law of the infinitely wide network stopped at T (Lee et al. 2019, eqs. 14-16). None (or
+        inf): trained to convergence, the ``ntk`` law of SPEC §7; 0: the initial network's law.
+    learning_rate, steps : float, int, ntk only
+        The same thing given as T = ``learning_rate`` × ``steps`` (both, instead of
+        ``training_time``). Gradient flow is the small-learning-rate limit of those steps.
 
     Examples
     --------
@@ -86,7 +98,8 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
 
     def __init__(self, kind: str = "nngp", architecture: str = "mlp", depth: int = 2, activation: str = "relu",
                  weight_var: float = 2.0, bias_var: float = 0.1, *, readout: str | None = None,
-                 channels: int | None = None, filter_size: int | None = None, jitter: float | None = None):
+                 channels: int | None = None, filter_size: int | None = None, jitter: float | None = None,
+                 training_time: float | None = None, learning_rate: float | None = None, steps: int | None = None):
         self.kind = check_choice("kind", kind, KINDS)
         self.architecture = check_choice("architecture", architecture, ARCHITECTURES)
         self.depth = check_positive("depth", depth, integer=True, allow_zero=self.architecture == "mlp")
@@ -105,6 +118,7 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
         self.weight_var = check_positive("weight_var", weight_var)
         self.bias_var = check_positive("bias_var", bias_var, allow_zero=True)
         self.jitter = None if jitter is None else check_positive("jitter", jitter, allow_zero=True)
+        self.training_time = _training_time(self.kind, training_time, learning_rate, steps)
         self.name = self.kind
 
     def spec(self) -> dict:
@@ -113,6 +127,8 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
         if self.architecture != "mlp":
             spec.update(readout=self.readout, channels=self.channels, filter_size=self.filter_size)
         spec["jitter"] = self.jitter
+        if self.training_time is not None:
+            spec["training_time"] = self.training_time
         return spec
 
     def __repr__(self) -> str:
@@ -120,7 +136,8 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
                 if self.architecture != "mlp" else "")
         return (f"InfiniteWidthNetwork({self.kind!r}, {self.architecture!r}, depth={self.depth}, "
                 f"activation={self.activation!r}, weight_var={self.weight_var!r}, bias_var={self.bias_var!r}"
-                f"{conv}, jitter={self.jitter!r})")
+                f"{conv}, jitter={self.jitter!r}"
+                + ("" if self.training_time is None else f", training_time={self.training_time!r}") + ")")
 
     def image_shape(self, n_features: int) -> tuple[int, int, int]:
         """(channels, H, W) of flat channel-first inputs with ``n_features`` (square images)."""
@@ -177,11 +194,12 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
         def remedy():
             return _NOT_POSITIVE_DEFINITE_REMEDY + self._scale_hint(task.X_train)
 
+        tau = None if self.training_time is None else training_time_scale(task) * self.training_time
         post = posterior(kernels, X_train, task.Y_train, X_test, task.Y_test, tangent=self.kind == "ntk",
-                         jitter=self.jitter, remedy=remedy)
+                         training_time=tau, jitter=self.jitter, remedy=remedy, owner=self.kind)
         timings = dict(post.timings)
         timings["kernel"] = timings.get("kernel", 0.0) + inputs
-        return dataclasses.replace(post, timings=timings)
+        return dataclasses.replace(post, timings=timings, training_time=self.training_time)
 
     def _scale_hint(self, X: np.ndarray) -> str:
         """Why a kernel of a quadrature activation may fail to be positive definite: at large
@@ -196,5 +214,39 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
                 if variance > 5.0 else "")
 
     def _posterior_info(self, post: GaussianPosterior) -> dict:
-        """ntk: the jitter added to K, whose Cholesky factor builds Σ, beside Θ's."""
-        return {} if post.kernel_jitter is None else {"kernel_jitter": post.kernel_jitter}
+        """ntk: the jitter added to K, whose Cholesky factor builds Σ, beside Θ's; the training time."""
+        info = {} if post.kernel_jitter is None else {"kernel_jitter": post.kernel_jitter}
+        if post.training_time is not None:
+            info["training_time"] = post.training_time
+        return info
+
+
+def training_time_scale(task: Task) -> float:
+    """τ / T: gradient descent with learning rate η on L = ||f(X) − Y||² / (n k), the mean over the
+    n training points and k outputs, moves the infinitely wide network's outputs by
+    ḟ = −(2η / (n k)) Θ (f − Y) (the NTK parameterisation, SPEC §7), which is gradient flow on
+    ½||f(X) − Y||² for the time τ = 2T / (n k), T = η × steps."""
+    return 2.0 / (task.n_train * task.n_outputs)
+
+
+def _training_time(kind: str, training_time, learning_rate, steps) -> float | None:
+    """T from ``training_time`` or ``learning_rate`` × ``steps`` (ntk only); None: converged."""
+    given = [name for name, value in (("training_time", training_time), ("learning_rate", learning_rate),
+                                      ("steps", steps)) if value is not None]
+    if not given:
+        return None
+    if kind != "ntk":
+        raise InputError(given[0], f"applies to kind ntk (a network trained by gradient descent), not {kind}")
+    if training_time is not None:
+        if len(given) > 1:
+            raise InputError(given[1], "gives the training time again: give training_time, or learning_rate "
+                                       "and steps")
+        if not isinstance(training_time, bool) and isinstance(training_time, (int, float)) \
+                and training_time == math.inf:
+            return None  # trained to convergence
+        return check_positive("training_time", training_time, allow_zero=True)
+    if learning_rate is None or steps is None:
+        missing = "steps" if steps is None else "learning_rate"
+        raise InputError(missing, f"is needed with {given[0]}: the training time is learning_rate × steps")
+    rate = check_positive("learning_rate", learning_rate)
+    return rate * check_positive("steps", steps, integer=True, allow_zero=True)
