@@ -20,7 +20,8 @@ from .gaussian import GaussianPosterior
 class GaussianPosteriorSpace(HypothesisSpace):
     """A space whose :meth:`posterior` gives the :class:`~.gaussian.GaussianPosterior` at the test
     inputs, computed by :func:`~.gaussian.posterior` from the space's kernels. ``remedy`` is what
-    its conditioning warnings tell the user to change; :meth:`_posterior_info` adds the subclass's own facts to ``info``."""
+    its conditioning warnings tell the user to change; :meth:`_posterior_info` adds the subclass's
+    own facts to ``info``."""
 
     offers_predictions = True
     remedy = GP_REMEDY
