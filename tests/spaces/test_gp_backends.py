@@ -172,7 +172,7 @@ def test_dask_cluster_gives_the_in_memory_law(dask_scheduler):
 
 def test_dask_address_that_answers_nothing_is_an_input_error(monkeypatch):
     pytest.importorskip("distributed", reason="the Dask backend needs dask and distributed (the dask extra)")
-    from inductive_bias.spaces import _dask_backend
+    from inductive_bias.spaces.gaussian import _dask as _dask_backend
 
     monkeypatch.setattr(_dask_backend, "CONNECT_TIMEOUT", "2s")
     space = GaussianProcess(dask_address="tcp://127.0.0.1:9")

@@ -133,17 +133,23 @@ def add_infinite_width_arguments(parser) -> None:
     g.add_argument("--architecture", choices=list(ARCHITECTURES), help="network architecture (default mlp)")
     g.add_argument("--readout", choices=list(READOUTS),
                    help="cnn, lcn: a weight per position (flatten, default) or global average pooling (gap)")
+    g.add_argument("--training-time", type=float, metavar="T",
+                   help="ntk: the law after gradient descent on the mean MSE for T = learning rate x steps "
+                        "(gradient flow; default: trained to convergence); or give --lr and --steps")
+    g.add_argument("--steps", type=int, help="ntk: gradient-descent steps of size --lr (with --lr: --training-time)")
 
 
 def build_infinite_width_space(args):
     """The nngp or ntk space the flags describe; flags of other spaces are refused."""
-    refuse_foreign_flags(args, args.space, {"activation", *_INFINITE_WIDTH_FLAGS})
+    refuse_foreign_flags(args, args.space, {"activation", "lr", *_INFINITE_WIDTH_FLAGS})
     for dest, default in (("kernel", "rbf"), ("lengthscale", 1.0), ("amplitude", 1.0)):
         if getattr(args, dest, default) != default:
             raise InputError(dest, f"does not apply to --space {args.space}")
     from ..spaces.infinite_width import InfiniteWidthNetwork
 
-    options = _given(args, {"activation", *_INFINITE_WIDTH_FLAGS})
+    options = _given(args, {"activation", "lr", *_INFINITE_WIDTH_FLAGS})
+    if "lr" in options:  # with --steps: the training time of the ntk law
+        options["learning_rate"] = options.pop("lr")
     if "channels" in options:  # hidden layers are infinitely wide: the one count is the input's
         if len(options["channels"]) != 1:
             raise InputError("channels", f"takes one value for --space {args.space} (the input images' channels); "
@@ -167,7 +173,8 @@ _SKLEARN_FLAGS = {"n_estimators": "n_estimators", "max_depth": "max_depth", "max
                   "n_neighbors": "n_neighbors", "alpha": "alpha", "kernel": "kernel", "lengthscale": "lengthscale",
                   "n_jobs": "n_jobs", "splitter": "splitter", "epochs": "epochs", "step_size": "step_size",
                   "init_std": "init_std"}
-_INFINITE_WIDTH_FLAGS = ("architecture", "depth", "weight_var", "bias_var", "readout", "channels", "filter_size")
+_INFINITE_WIDTH_FLAGS = ("architecture", "depth", "weight_var", "bias_var", "readout", "channels", "filter_size",
+                         "training_time", "steps")
 
 
 def _add_variance_flags(group) -> None:
@@ -200,7 +207,8 @@ def add_trained_space_arguments(parser, *, kernel_flags: bool = True) -> None:
                     help="cnn, lcn, vit: the flat inputs' image shape (default: square, one channel)")
     nn.add_argument("--activation", help="activation function (default relu; vit gelu)")
     nn.add_argument("--optimizer", choices=["adam", "sgd"], help="optimizer (default adam)")
-    nn.add_argument("--lr", type=float, help="learning rate (default 1e-3; gradient_boosting: 0.1)")
+    nn.add_argument("--lr", "--learning-rate", type=float,
+                    help="learning rate (default 1e-3; gradient_boosting: 0.1; ntk: with --steps, the training time)")
     nn.add_argument("--epochs", type=int, help="train exactly this many epochs (default: until each member fits "
                                                "the training data, SPEC §8, within --max-epochs)")
     nn.add_argument("--max-epochs", type=int, metavar="E", help="epoch budget of training until fit (default 1000)")

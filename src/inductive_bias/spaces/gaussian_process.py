@@ -2,91 +2,39 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import linalg
-from scipy.linalg import lapack
-from scipy.linalg.blas import dsymm, dsyrk
 
-from .._memory import check_memory
 from ..exceptions import InputError
 from .._validation import check_positive
-from ..distributions import eigen_decomposition
 from ..tasks import Task
 from ._gaussian_space import GaussianPosteriorSpace
-from ._gp_backends import check_device, gp_posterior, in_memory_bytes, parse_memory_size
 from ._out_of_core import median_distance
-from .conditioning import Conditioning, diagnose
+from .gaussian import GaussianPosterior, check_device, parse_memory_size, posterior
 from .kernels import KERNELS, kernel_matrix, median_lengthscale
 
 __all__ = ["GaussianProcess", "GPPosterior"]
 
-DEFAULT_RELATIVE_JITTER = 1e-10
+#: The name of :class:`~.gaussian.GaussianPosterior` before every Gaussian space shared it.
+GPPosterior = GaussianPosterior
+
+# what to change where the kernel matrix fails to factor (after the jitter)
+_NOT_POSITIVE_DEFINITE_REMEDY = ("add observation noise (noise= / --noise, e.g. 1e-3), change the lengthscale, or "
+                                 "remove duplicate training inputs")
 
 
-def zero_tolerance(task: Task, a2: float, relative_jitter: float) -> float:
-    """Eigenvalues of Σ at or below this count as pinned by the data (SPEC §2).
+class StationaryKernel:
+    """A kernel of SPEC §2 with its lengthscale, as :func:`~.gaussian.posterior` reads a prior:
+    ``(X1, X2, tangent) -> (κ(X1, X2), None)``. A class, not a closure, so that it pickles (the
+    Dask backend sends it to the workers)."""
 
-    Σ is resolved only to the rounding of K** - V^T V, ~ max(n, m) · machine eps · a² (backward
-    stability of the Cholesky-based Schur complement), and to the default jitter's O(δ) at most:
-    a larger jitter set by the user, or observation noise, is part of the matrix that was solved
-    and must not move real posterior variance into the constant c0.
-    """
-    rounding = 16.0 * max(task.n_train, task.n_test) * np.finfo(float).eps
-    return a2 * (10.0 * min(relative_jitter, DEFAULT_RELATIVE_JITTER) + rounding)
+    def __init__(self, kernel: str, lengthscale: float):
+        self.kernel, self.lengthscale = kernel, lengthscale
 
-
-def _symmetric_product_upper(factor: np.ndarray, diagonal: float, x: np.ndarray) -> np.ndarray:
-    """A x for the symmetric A whose strict upper triangle ``factor`` still holds (an in-place
-    lower Cholesky with clean=0) and whose diagonal entries all equal ``diagonal``."""
-    kept = factor.diagonal().copy()
-    np.fill_diagonal(factor, diagonal)
-    try:
-        return dsymm(1.0, factor, np.asfortranarray(x), lower=0)
-    finally:
-        factor[np.diag_indices_from(factor)] = kept
-
-
-@dataclass(frozen=True, eq=False)
-class GPPosterior:
-    """The posterior at the test inputs, diagonalised: Σ = U diag(λ) U^T (SPEC §2).
-
-    Attributes
-    ----------
-    mean : ndarray (m, k)          M = K* (a²K + σ²I + δI)^-1 Y_train (the latent function's mean)
-    eigenvalues : ndarray (m,)     λ, ascending, negative rounding clipped to 0
-    eigenvectors : ndarray (m, m)  U
-    jitter : float                 δ added to the diagonal of a²K + σ²I (a numerical device)
-    lengthscale : float            ℓ used (the median or the fitted value, resolved, where asked for)
-    zero_tolerance : float         eigenvalues at or below it count as pinned by the data
-    timings : dict                 seconds per stage
-    noise : float                  σ², the observation noise variance (part of the model)
-    amplitude : float              a used (the fitted value where asked for)
-    conditioning : Conditioning    diagnostics of the solve (:mod:`.conditioning`); None where the
-                                   posterior came from the out-of-core, Dask or torch backend
-    hyperparameters : dict or None the marginal-likelihood fit, where a hyperparameter was "ml"
-    backend : dict                 where it was computed: numpy, out-of-core (tile layout), torch (device)
-    """
-
-    mean: np.ndarray
-    eigenvalues: np.ndarray
-    eigenvectors: np.ndarray
-    jitter: float
-    lengthscale: float
-    zero_tolerance: float
-    timings: dict = field(default_factory=dict)
-    noise: float = 0.0
-    amplitude: float = 1.0
-    conditioning: Conditioning | None = None
-    hyperparameters: dict | None = None
-    backend: dict = field(default_factory=dict)
-
-    @property
-    def covariance(self) -> np.ndarray:
-        U, lam = self.eigenvectors, self.eigenvalues
-        return (U * lam) @ U.T
+    def __call__(self, X1, X2, tangent: bool = False):
+        return kernel_matrix(self.kernel, X1, X2, self.lengthscale), None
 
 
 def _check_hyperparameter(name: str, value, *, allow_zero: bool = False, extra: tuple = ()):
@@ -230,85 +178,22 @@ class GaussianProcess(GaussianPosteriorSpace):
             return value
         return median_lengthscale(X)
 
-    # -- SPEC §2: conditioning by Cholesky, diagonalising by eigh ------------------------------
-    def posterior(self, task: Task) -> GPPosterior:
-        """Condition on the training data; float64 Cholesky solves, no explicit inverse (SPEC §2).
-
-        With A = K + (σ²/a² + δ/a²) I (a² scaled out: the mean does not depend on a, the
-        covariance scales by a²): M = K* A^-1 Y_train and Σ = a² (K** - K* A^-1 K*^T).
-        """
-        timings = {}
-        n, m = task.n_train, task.n_test
+    # -- SPEC §2: the posterior, through the one Gaussian road --------------------------------
+    def posterior(self, task: Task) -> GaussianPosterior:
+        """Condition on the training data (SPEC §2): M = K* A^-1 Y_train and
+        Σ = a² (K** - K* A^-1 K*^T) with A = K + (σ² + δ)/a² I, by :func:`~.gaussian.posterior`
+        (float64 Cholesky solves, no explicit inverse; the backend of the space's options)."""
         tic = time.perf_counter()
         ell, amplitude, noise, fitted = self._hyperparameters(task)
-        timings["marginal_likelihood" if fitted is not None else "lengthscale"] = time.perf_counter() - tic
-        a2 = amplitude ** 2
-        relative_jitter = DEFAULT_RELATIVE_JITTER if self.jitter is None else self.jitter / a2
-        added = noise / a2 + relative_jitter   # on the diagonal of K, whose entries there are all 1
-        in_memory = (self.device is None and self.dask_address is None and
-                     (self._memory_bytes is None or in_memory_bytes(n, m, task.n_outputs) <= self._memory_bytes))
-        if not in_memory:  # the same M and Σ (SPEC §2) from a backend of docs/scale.md
-            mean, lam, U, more, backend = gp_posterior(
-                self.kernel, task.X_train, task.Y_train, task.X_test, ell, added, memory_limit=self._memory_bytes,
-                device=self.device, scratch_dir=self.scratch_dir, dask_address=self.dask_address)
-            lam *= a2
-            return GPPosterior(mean, lam, U, relative_jitter * a2, ell, zero_tolerance(task, a2, relative_jitter),
-                               {**timings, **more}, noise=noise, amplitude=amplitude, hyperparameters=fitted,
-                               backend=backend)
-        # float64 K (n x n), K* and V (m x n), K** / Σ and its eigenvectors (m x m), held at once
-        check_memory("n_train" if n >= m else "n_test", n if n >= m else m, 8.0 * (n * n + 2 * m * n + 2 * m * m),
-                     f"the GP's kernel matrices ({n} training and {m} test points)")
-        tic = time.perf_counter()
-        K = kernel_matrix(self.kernel, task.X_train, task.X_train, ell)
-        K_star = kernel_matrix(self.kernel, task.X_test, task.X_train, ell)
-        K_starstar = kernel_matrix(self.kernel, task.X_test, task.X_test, ell)
-        timings["kernel"] = time.perf_counter() - tic
+        first = {"marginal_likelihood" if fitted is not None else "lengthscale": time.perf_counter() - tic}
+        post = posterior(StationaryKernel(self.kernel, ell), task.X_train, task.Y_train, task.X_test, task.Y_test,
+                         amplitude=amplitude, noise=noise, jitter=self.jitter, unit_diagonal=True,
+                         memory_limit=self._memory_bytes, device=self.device, scratch_dir=self.scratch_dir,
+                         dask_address=self.dask_address, remedy=_NOT_POSITIVE_DEFINITE_REMEDY,
+                         owner="GP")
+        return dataclasses.replace(post, lengthscale=ell, hyperparameters=fitted, timings={**first, **post.timings})
 
-        K[np.diag_indices_from(K)] += added
-        tic = time.perf_counter()
-        A = K.T  # K is symmetric and C-ordered, so K.T is the same matrix in Fortran order: no copy
-        one_norm = float(np.max(np.sum(np.abs(A), axis=0)))
-        frobenius = float(np.linalg.norm(A))
-        # Factor in place keeping the strict upper triangle (clean=0): it still holds A, for the
-        # residual of the solve below without a second n x n array.
-        factor, info = lapack.dpotrf(A, lower=1, clean=0, overwrite_a=1)
-        if info != 0:
-            raise InputError(
-                "jitter",
-                f"the kernel matrix plus {added * a2:.3g} on its diagonal (noise {noise:.3g}, jitter "
-                f"{relative_jitter * a2:.3g}) is not positive definite; add observation noise or increase the "
-                "jitter, change the lengthscale, or remove duplicate training inputs",
-            )
-        timings["cholesky"] = time.perf_counter() - tic
-
-        tic = time.perf_counter()
-        V = linalg.solve_triangular(factor, K_star.T, lower=True, check_finite=False)
-        beta = linalg.solve_triangular(factor, task.Y_train, lower=True, check_finite=False)
-        mean = V.T @ beta  # K* A^-1 Y = (L^-1 K*^T)^T (L^-1 Y)
-        cross_norm = float(np.linalg.norm(K_star))
-        del K_star
-        # Σ/a² = K** - V^T V; dsyrk fills the lower triangle only, which is all eigh reads.
-        cov = dsyrk(-1.0, V, beta=1.0, c=K_starstar, trans=1, lower=1, overwrite_c=1)
-        timings["solve"] = time.perf_counter() - tic
-
-        tic = time.perf_counter()
-        alpha = linalg.solve_triangular(factor, beta, lower=True, trans=1, check_finite=False)
-        residual = _symmetric_product_upper(factor, 1.0 + added, alpha) - task.Y_train
-        conditioning = diagnose(factor, one_norm, frobenius, residual, alpha, task.Y_train, cross_norm, mean,
-                                task.Y_test, added_diagonal=added * a2)
-        timings["conditioning"] = time.perf_counter() - tic
-
-        tic = time.perf_counter()
-        lam, U = eigen_decomposition(cov, overwrite=True)
-        timings["eigh"] = time.perf_counter() - tic
-        lam *= a2
-        return GPPosterior(mean, lam, U, relative_jitter * a2, ell, zero_tolerance(task, a2, relative_jitter),
-                           timings, noise=noise, amplitude=amplitude, conditioning=conditioning,
-                           hyperparameters=fitted,
-                           backend={"backend": "numpy", **({} if self._memory_bytes is None else
-                                                           {"memory_limit": self._memory_bytes})})
-
-    def _posterior_info(self, post: GPPosterior) -> dict:
+    def _posterior_info(self, post: GaussianPosterior) -> dict:
         """The hyperparameters used (and the marginal-likelihood fit where one was "ml") and
         where the posterior was computed."""
         info = {"lengthscale": post.lengthscale, "noise": post.noise, "amplitude": post.amplitude,

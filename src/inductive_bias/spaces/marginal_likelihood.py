@@ -35,11 +35,11 @@ from scipy.spatial.distance import pdist, squareform
 
 from .._random import check_random_state
 from ..exceptions import InputError
+from .gaussian import DEFAULT_RELATIVE_JITTER
 from .kernels import KERNELS, median_lengthscale
 
 __all__ = ["MarginalLikelihoodFit", "fit_hyperparameters", "log_marginal_likelihood"]
 
-DEFAULT_RELATIVE_JITTER = 1e-10
 #: Bounds, as factors of the scale each hyperparameter is measured against (lengthscale: the median
 #: pairwise distance; amplitude² and noise: the training targets' mean square).
 LENGTHSCALE_BOUNDS = (1e-3, 1e3)
