@@ -15,7 +15,7 @@ from ..distributions.generalized_chi2 import TAIL_METHODS
 from ..estimators import ESTIMATORS, resolve_estimator
 from ..exceptions import ConditioningWarning, InputError
 from ..store import SampleStore, SpaceKey, measure_store
-from ._common import add_estimation, add_output, add_target_error, emit
+from ._common import add_estimation, add_output, add_target_error, emit, figure_style, plot_path
 from .space_args import (INFINITE_WIDTH_SPACES, add_gp_arguments, add_infinite_width_arguments,
                           add_trained_space_arguments, build_space, build_trained_space, refuse_gp_flags,
                           trained_spaces)
@@ -76,7 +76,10 @@ def run(args) -> int:
     if args.plot:
         from ..reports.plot import check_figure_path
 
+        args.plot = plot_path(args)
         check_figure_path(args.plot)  # before the work, not after it
+        style = figure_style(args, args.plot.rsplit(".", 1)[-1] if args.plot.rsplit(".", 1)[-1] in
+                             ("png", "pdf", "svg") else "png")
     estimator = choose_estimator(args.estimator)
     notes: list = []
     if args.store:
@@ -100,7 +103,7 @@ def run(args) -> int:
     if args.plot:
         from ..reports.plot import plot_result
 
-        plot_result(result, args.plot)
+        plot_result(result, args.plot, style)
     return 0
 
 

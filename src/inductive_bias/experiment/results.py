@@ -149,9 +149,9 @@ class ExperimentResult:
     def to_json(self, indent: int | None = 2) -> str:
         return dumps(self.to_dict(), indent)
 
-    def write_report(self, path):
-        """Write the self-contained HTML report, its PNG figures and the CSV of every row
-        (:func:`inductive_bias.reports.html_report.write_report`); returns their paths."""
+    def write_report(self, path, style=None):
+        """Write the self-contained HTML report, its figures (PNG, or ``style.format``) and the CSV
+        of every row (:func:`inductive_bias.reports.html_report.write_report`); returns their paths."""
         from ..reports.html_report import write_report
 
-        return write_report(self, path)
+        return write_report(self, path, style)
