@@ -62,6 +62,9 @@ def add_parser(sub):
     est.add_argument("--method", default="auto", choices=TAIL_METHODS,
                      help="tail evaluation of the exact law (default auto: inversion)")
     add_output(p)
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="no progress on stderr while members train (default: a bar on a terminal, else a line at "
+                        "most every 10 s)")
     return p
 
 
@@ -94,7 +97,7 @@ def run(args) -> int:
             result = measure(task, space, args.target_error, estimator=None if args.estimator is None else estimator,
                              hypotheses=hypotheses, seed=args.seed, method=args.method, n_bootstrap=args.bootstrap,
                              fit_threshold=args.fit_threshold, fitted_only=args.fitted_only,
-                             interval_width=args.interval_width)
+                             interval_width=args.interval_width, progress=False if args.quiet else None)
     for note in notes:
         print(f"inductive-bias measure: note: {note}", file=sys.stderr)
     emit(result, args)

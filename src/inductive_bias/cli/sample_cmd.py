@@ -33,6 +33,8 @@ def add_parser(sub):
                      help="with --executor ray: a running Ray cluster (e.g. ray://head:10001 or auto); "
                           "default: a local cluster started for the run")
     run.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
+    run.add_argument("--quiet", "-q", action="store_true",
+                     help="no progress on stderr (default: a bar on a terminal, else a line at most every 10 s)")
     return p
 
 
@@ -47,7 +49,8 @@ def run(args) -> int:
             print(f"inductive-bias sample: note: {note}", file=sys.stderr)
         try:
             outcome = sample_into_store(task, space, store, args.hypotheses, args.seed, predictions=args.predictions,
-                                        executor=args.executor, ray_address=args.ray_address)
+                                        executor=args.executor, ray_address=args.ray_address,
+                                        progress=False if args.quiet else None)
         except SamplingInterrupted as stop:
             print(f"inductive-bias sample: {stop}", file=sys.stderr)
             return 130

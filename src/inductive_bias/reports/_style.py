@@ -275,11 +275,11 @@ def draw_points(ax, x, bits, low, high, kinds, style: SpaceStyle, label: str, *,
     model = np.array([k == "model" for k in kinds]) & ok
     bound = np.array([k == "bound" for k in kinds])
     order = np.argsort(x)
-    if line:
-        for a, b in zip(order[:-1], order[1:]):
-            if ok[a] and ok[b] and not bound[a] and not bound[b]:
-                dashed = model[a] or model[b]
-                ax.plot(x[[a, b]], bits[[a, b]], color=style.colour, lw=1.4, ls="--" if dashed else "-", zorder=2)
+    if line:  # a bound stands alone: the line joins the points either side of it
+        joined = [i for i in order if ok[i] and not bound[i]]
+        for a, b in zip(joined[:-1], joined[1:]):
+            dashed = model[a] or model[b]
+            ax.plot(x[[a, b]], bits[[a, b]], color=style.colour, lw=1.4, ls="--" if dashed else "-", zorder=2)
     has_interval = np.isfinite(low) & np.isfinite(high) & ~bound
     if has_interval.any():
         if band and not errorbars:
