@@ -9,6 +9,7 @@ from .._validation import check_positive
 from ..store.runner import REPRODUCIBILITY
 from ..store import SampleStore, SamplingInterrupted, sample_into_store, spec_summary, store_summary
 from .space_args import add_trained_space_arguments, build_trained_space, trained_spaces
+from ..tasks import task_line
 from .task_args import add_task_arguments, task_from_args
 
 
@@ -67,7 +68,7 @@ def run(args) -> int:
     accuracy = summary["test_accuracy_mean"]
     lines = [
         f"space  {outcome.space_id}  {spec_summary(space.spec())}",
-        f"task   {task.name}: {task.n_train} train / {task.n_test} test, run seed {args.seed}",
+        f"task   {task_line(task.describe())}; run seed {args.seed}",
         f"store  {args.store}: {outcome.stored} of {outcome.requested} members present "
         f"({outcome.present_before} before, {outcome.trained} trained in {outcome.seconds:.1f} s"
         + (f", {outcome.skipped} committed meanwhile by another process" if outcome.skipped else "") + ")",

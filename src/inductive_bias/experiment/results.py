@@ -155,3 +155,16 @@ class ExperimentResult:
         from ..reports.html_report import write_report
 
         return write_report(self, path, style)
+
+    def to_frame(self, kind: str = "space"):
+        """One row per (space, ε) as a pandas DataFrame, every column of the report's CSV;
+        ``kind="relative"`` the bits saved over the baseline, ``"all"`` both
+        (:func:`inductive_bias.reports.frames.experiment_frame`)."""
+        from ..reports.frames import experiment_frame
+
+        return experiment_frame(self, kind)
+
+    def _repr_html_(self) -> str:
+        from ..reports.frames import experiment_html
+
+        return experiment_html(self)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from ..tasks.task import task_line
 from ._text import plain_table
 
 
@@ -32,19 +33,17 @@ def format_result(result) -> str:
     if fitted:  # GP hyperparameters fitted by marginal likelihood
         shown_space += ("; fitted " + ", ".join(f"{name} {fitted[name]:.6g}" for name in fitted["fitted"])
                         + f" (log marginal likelihood {fitted['log_marginal_likelihood']:.6g})")
-    shape = ""
-    if "n_train" in task:
-        shape = (f": {task['n_train']} train / {task['n_test']} test, {task['n_features']} features, "
-                 f"{task['n_outputs']} outputs")
     lines = [
-        f"task   {task.get('name', '?')}{shape}",
+        f"task   {task_line(task) if 'n_train' in task else task.get('name', '?')}",
         f"space  {space.get('space')} ({shown_space})",
         "loss   " + ", ".join(f"{k} {v:.6g}" for k, v in loss.items() if isinstance(v, (int, float))),
         f"estimator  {result.estimator}",
         "",
     ]
-    sampled = any(r.interval is not None for r in result.results)
-    second = f"{result.diagnostics.get('confidence', 0.95):.0%} interval" if sampled else "Chernoff bound"
+    # the exact law carries its Chernoff lower bound; every other estimator an interval (or none)
+    sampled = result.estimator != "exact" or any(r.interval is not None for r in result.results)
+    confidence = result.fit.confidence if result.fit is not None else result.diagnostics.get("confidence", 0.95)
+    second = f"{confidence:.0%} interval" if sampled else "Chernoff bound"
     rows = []
     for r in result.results:
         if sampled:
