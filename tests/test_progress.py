@@ -33,11 +33,25 @@ def test_a_log_gets_a_line_at_most_every_ten_seconds_with_rate_and_time_left():
     assert bar.mode == "log"
     _train(bar, clock, 60, 3.0)  # 3 s a member: 180 s in all
     lines = log.getvalue().splitlines()
-    # a line when 10 s have passed since the last (every 4th member: 12 s), and one at the end
-    assert len(lines) == 180 // 12 + 1
+    # a line when 10 s have passed since the last (every 4th member: 12 s), the last one at the end
+    assert len(lines) == 180 // 12
     assert "\x1b" not in log.getvalue() and "\r" not in log.getvalue()  # no redraws in a log
     assert lines[0] == "abc123: 8/64 members, 0.333 members/s, 0:02:48 left, 0:00:12 elapsed"
     assert lines[-1] == "abc123: 64/64 members, 0.333 members/s, 0:00:00 left, 0:03:00 elapsed"
+
+
+def test_members_that_arrive_in_one_batch_are_reported_together():
+    clock, log = Clock(), io.StringIO()
+    bar = ProgressBar(64, label="mlp", stream=log, clock=clock)
+    clock.now += 13.0  # a chunk of 32 members trains for 13 s, then all are committed at once
+    for _ in range(32):
+        bar.update()
+    clock.now += 13.0
+    for _ in range(32):
+        bar.update()
+    bar.close()
+    assert log.getvalue().splitlines() == ["mlp: 32/64 members, 2.46 members/s, 0:00:13 left, 0:00:13 elapsed",
+                                           "mlp: 64/64 members, 2.46 members/s, 0:00:00 left, 0:00:26 elapsed"]
 
 
 def test_a_short_run_stays_silent_in_a_log():

@@ -9,6 +9,8 @@ import time
 
 #: seconds between two log lines where stderr is not a terminal
 LOG_EVERY = 10.0
+#: members that arrive within this many seconds of each other came from one batch (one chunk)
+BURST = 1.0
 
 
 def _clock_text(seconds: float) -> str:
@@ -35,8 +37,9 @@ class ProgressBar:
         self.mode = "off" if not self.enabled else ("bar" if terminal else "log")
         self.total, self.done, self.start_done = int(total), int(initial), int(initial)
         self.unit, self.label, self.every, self.clock = unit, label.strip(), float(every), clock
-        self.started = self.last_line = clock()
+        self.started = self.last_line = self._last_update = clock()
         self.lines = 0
+        self._due = False
         self._progress = None
         if self.mode == "bar":
             from rich.console import Console
@@ -65,27 +68,32 @@ class ProgressBar:
         return (f"{self.label}: " if self.label else "") + ", ".join(parts)
 
     def update(self, count: int = 1) -> None:
+        now = self.clock()
+        if self.mode == "log" and self._due and now - self._last_update > BURST:
+            # the burst of members that made a line due has ended: say where it left off, not
+            # "1/64 members" a moment before the other 63 arrive with it
+            self._write(self._last_update)
         self.done += int(count)
+        self._last_update = now
         if self.mode == "bar":
-            rate = self._rate(self.clock())
+            rate = self._rate(now)
             self._progress.update(self._task, completed=self.done,
                                   rate="" if rate is None else f"{rate:.2f} {self.unit}/s")
-        elif self.mode == "log":
-            now = self.clock()
-            if now - self.last_line >= self.every:
-                self._write(now)
+        elif self.mode == "log" and now - self.last_line >= self.every:
+            self._due = True
 
     def _write(self, now: float) -> None:
         self.stream.write(self.line(now) + "\n")
         self.stream.flush()
         self.last_line = now
         self.lines += 1
+        self._due = False
 
     def close(self) -> None:
         if self._progress is not None:
             self._progress.refresh()
             self._progress.stop()
             self._progress = None
-        elif self.mode == "log" and self.lines:  # a run long enough to log says where it ended
-            self._write(self.clock())
+        elif self.mode == "log" and (self.lines or self._due):  # a run long enough to log says where it ended
+            self._write(self._last_update)
         self.mode = "off"
