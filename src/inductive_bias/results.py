@@ -346,3 +346,14 @@ class MeasureResult:
         import json
 
         return cls.from_dict(json.loads(text))
+
+    def to_frame(self, name: str | None = None):
+        """One row per ε as a pandas DataFrame (:func:`inductive_bias.reports.frames.measure_frame`)."""
+        from .reports.frames import measure_frame
+
+        return measure_frame(self, name)
+
+    def _repr_html_(self) -> str:
+        from .reports.frames import measure_html
+
+        return measure_html(self)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from ..estimators import MIN_BOOTSTRAP
+from ..exceptions import InputError
 from ..measuring.plan import DEFAULT_BOOTSTRAP
 from ..reports import format_result
 
@@ -26,7 +27,44 @@ def add_estimation(parser, estimators, default):
 
 def add_output(parser):
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    parser.add_argument("--plot", metavar="PNG", help="write a figure of I(ε) against ε to this PNG file")
+    parser.add_argument("--plot", metavar="FILE", help="write a figure of I(ε) against ε to this file (.png, .pdf, "
+                                                       ".svg; with --figure-format a bare name gets its suffix)")
+    add_figure_style(parser)
+
+
+def add_figure_style(parser):
+    """--figure-format, --figure-size and --font-scale: how figures are written."""
+    group = parser.add_argument_group("figures")
+    group.add_argument("--figure-format", choices=["png", "pdf", "svg"], default=None,
+                       help="file format of the figures (default png; for --plot, its suffix)")
+    group.add_argument("--figure-size", metavar="WxH", default=None,
+                       help="figure size in inches, such as 7x4.5 (default: each figure's own)")
+    group.add_argument("--font-scale", type=float, default=1.0, metavar="F",
+                       help="multiply every font size by F (default 1; 1.4 suits a two-column paper)")
+
+
+def figure_style(args, default_format: str = "png"):
+    """The FigureStyle the figure flags describe."""
+    from ..reports import FigureStyle
+    from ..reports._style import parse_size
+
+    size = None if args.figure_size is None else parse_size(args.figure_size)
+    return FigureStyle(size=size, font_scale=args.font_scale, format=args.figure_format or default_format)
+
+
+def plot_path(args) -> str:
+    """--plot's file, with --figure-format's suffix where it has none; a suffix that disagrees with
+    --figure-format is refused."""
+    from pathlib import Path
+
+    path = Path(args.plot)
+    fmt = args.figure_format
+    if fmt is not None:
+        if path.suffix == "":
+            path = path.with_suffix(f".{fmt}")
+        elif path.suffix.lower() != f".{fmt}":
+            raise InputError("figure_format", f"{fmt} but --plot {args.plot} ends in {path.suffix}; give one of them")
+    return str(path)
 
 
 def emit(result, args) -> None:

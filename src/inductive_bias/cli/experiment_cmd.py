@@ -6,6 +6,8 @@ from __future__ import annotations
 import sys
 import warnings
 
+from ._common import add_figure_style
+
 
 def add_parser(sub):
     p = sub.add_parser("experiment", help="compare hypothesis spaces as an experiment file describes (TOML)",
@@ -17,28 +19,33 @@ def add_parser(sub):
     p.add_argument("--store", required=True, metavar="FILE",
                    help="sample store for the trained members (created if missing; a second run trains nothing); "
                         ":memory: keeps nothing")
-    p.add_argument("--report", metavar="HTML", help="write a self-contained HTML report, with its figures as PNG and "
-                                                    "a CSV of every row beside it (default: the file's [report] path)")
+    p.add_argument("--report", metavar="HTML", help="write a self-contained HTML report, with its figures (PNG, or "
+                                                    "--figure-format) and a CSV of every row beside it (default: the "
+                                                    "file's [report] path)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     p.add_argument("--progress", action=__import__("argparse").BooleanOptionalAction, default=None,
-                   help="progress on stderr (default: when stderr is a terminal)")
+                   help="progress on stderr: bars on a terminal, else a line at most every 10 s (default: on)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr (as --no-progress)")
+    add_figure_style(p)
     return p
 
 
 def run(args) -> int:
     from ..experiment import Experiment
+    from ._common import figure_style
 
+    style = figure_style(args)  # a bad size or scale before the work
     experiment = Experiment.from_file(args.file)
     for note in experiment.notes:
         print(f"inductive-bias experiment: note: {note}", file=sys.stderr)
-    result = experiment.run(args.store, progress=args.progress)
+    result = experiment.run(args.store, progress=False if args.quiet else args.progress)
     for outcome in result.spaces:
         for message, category in zip(outcome.warnings, outcome.warning_categories):
             warnings.warn(message, category, stacklevel=1)
     written = None
     report = args.report or experiment.plan.report.get("path")  # the flag, else the file's [report] path
     if report:
-        written = result.write_report(report)
+        written = result.write_report(report, style=style)
     if args.json:
         sys.stdout.write(result.to_json() + "\n")
     else:

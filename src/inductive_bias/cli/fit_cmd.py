@@ -11,7 +11,7 @@ import numpy as np
 from ..exceptions import InputError
 from ..estimators import ESTIMATOR_NAMES
 from ..measuring import measure_losses
-from ._common import add_estimation, add_output, add_target_error, emit
+from ._common import add_estimation, add_output, add_target_error, emit, figure_style, plot_path
 
 
 def add_parser(sub):
@@ -66,6 +66,8 @@ def read_array(path: str, argument: str) -> np.ndarray:
 def run(args) -> int:
     from ..reports.plot import check_figure_path
 
+    if args.plot:
+        args.plot = plot_path(args)
     for argument in ("plot", "qq"):  # before the work, not after it
         if getattr(args, argument):
             check_figure_path(getattr(args, argument), argument)
@@ -95,5 +97,6 @@ def run(args) -> int:
     if args.plot:
         from ..reports import plot_result
 
-        plot_result(result, args.plot)
+        suffix = args.plot.rsplit(".", 1)[-1].lower()
+        plot_result(result, args.plot, figure_style(args, suffix if suffix in ("png", "pdf", "svg") else "png"))
     return 0

@@ -15,7 +15,7 @@ from ..estimators import ESTIMATOR_NAMES
 from ..exceptions import ConditioningWarning, InputError
 from ..measuring import EXACT, measure, measure_store, plan_measurement
 from ..store import SampleStore, SpaceKey
-from ._common import add_estimation, add_output, add_target_error, emit
+from ._common import add_estimation, add_output, add_target_error, emit, figure_style, plot_path
 from .space_args import (INFINITE_WIDTH_SPACES, add_gp_arguments, add_infinite_width_arguments,
                           add_trained_space_arguments, build_space, build_trained_space, refuse_gp_flags,
                           trained_spaces)
@@ -62,6 +62,9 @@ def add_parser(sub):
     est.add_argument("--method", default="auto", choices=TAIL_METHODS,
                      help="tail evaluation of the exact law (default auto: inversion)")
     add_output(p)
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="no progress on stderr while members train (default: a bar on a terminal, else a line at "
+                        "most every 10 s)")
     return p
 
 
@@ -76,7 +79,10 @@ def run(args) -> int:
     if args.plot:
         from ..reports.plot import check_figure_path
 
+        args.plot = plot_path(args)
         check_figure_path(args.plot)  # before the work, not after it
+        style = figure_style(args, args.plot.rsplit(".", 1)[-1] if args.plot.rsplit(".", 1)[-1] in
+                             ("png", "pdf", "svg") else "png")
     notes: list = []
     if args.store:
         result = _from_store(args, notes)
@@ -90,7 +96,7 @@ def run(args) -> int:
             result = measure(task, space, args.target_error, estimator=args.estimator,
                              hypotheses=hypotheses, seed=args.seed, method=args.method, n_bootstrap=args.bootstrap,
                              fit_threshold=args.fit_threshold, fitted_only=args.fitted_only,
-                             interval_width=args.interval_width)
+                             interval_width=args.interval_width, progress=False if args.quiet else None)
     for note in notes:
         print(f"inductive-bias measure: note: {note}", file=sys.stderr)
     emit(result, args)
@@ -99,7 +105,7 @@ def run(args) -> int:
     if args.plot:
         from ..reports.plot import plot_result
 
-        plot_result(result, args.plot)
+        plot_result(result, args.plot, style)
     return 0
 
 

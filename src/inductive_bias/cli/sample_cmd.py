@@ -9,6 +9,7 @@ from .._validation import check_positive
 from ..store.runner import REPRODUCIBILITY
 from ..store import SampleStore, SamplingInterrupted, sample_into_store, spec_summary, store_summary
 from .space_args import add_trained_space_arguments, build_trained_space, trained_spaces
+from ..tasks import task_line
 from .task_args import add_task_arguments, task_from_args
 
 
@@ -33,6 +34,8 @@ def add_parser(sub):
                      help="with --executor ray: a running Ray cluster (e.g. ray://head:10001 or auto); "
                           "default: a local cluster started for the run")
     run.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
+    run.add_argument("--quiet", "-q", action="store_true",
+                     help="no progress on stderr (default: a bar on a terminal, else a line at most every 10 s)")
     return p
 
 
@@ -47,7 +50,8 @@ def run(args) -> int:
             print(f"inductive-bias sample: note: {note}", file=sys.stderr)
         try:
             outcome = sample_into_store(task, space, store, args.hypotheses, args.seed, predictions=args.predictions,
-                                        executor=args.executor, ray_address=args.ray_address)
+                                        executor=args.executor, ray_address=args.ray_address,
+                                        progress=False if args.quiet else None)
         except SamplingInterrupted as stop:
             print(f"inductive-bias sample: {stop}", file=sys.stderr)
             return 130
@@ -64,7 +68,7 @@ def run(args) -> int:
     accuracy = summary["test_accuracy_mean"]
     lines = [
         f"space  {outcome.space_id}  {spec_summary(space.spec())}",
-        f"task   {task.name}: {task.n_train} train / {task.n_test} test, run seed {args.seed}",
+        f"task   {task_line(task.describe())}; run seed {args.seed}",
         f"store  {args.store}: {outcome.stored} of {outcome.requested} members present "
         f"({outcome.present_before} before, {outcome.trained} trained in {outcome.seconds:.1f} s"
         + (f", {outcome.skipped} committed meanwhile by another process" if outcome.skipped else "") + ")",

@@ -159,9 +159,22 @@ class ExperimentResult:
     def to_json(self, indent: int | None = 2) -> str:
         return dumps(self.to_dict(), indent)
 
-    def write_report(self, path):
-        """Write the self-contained HTML report, its PNG figures and the CSV of every row
-        (:func:`inductive_bias.reports.html_report.write_report`); returns their paths."""
+    def write_report(self, path, style=None):
+        """Write the self-contained HTML report, its figures (PNG, or ``style.format``) and the CSV
+        of every row (:func:`inductive_bias.reports.html_report.write_report`); returns their paths."""
         from ..reports.html_report import write_report
 
-        return write_report(self, path)
+        return write_report(self, path, style)
+
+    def to_frame(self, kind: str = "space"):
+        """One row per (space, ε) as a pandas DataFrame, every column of the report's CSV;
+        ``kind="relative"`` the bits saved over the baseline, ``"all"`` both
+        (:func:`inductive_bias.reports.frames.experiment_frame`)."""
+        from ..reports.frames import experiment_frame
+
+        return experiment_frame(self, kind)
+
+    def _repr_html_(self) -> str:
+        from ..reports.frames import experiment_html
+
+        return experiment_html(self)

@@ -1,9 +1,9 @@
 """One self-contained HTML file for an experiment: its figures embedded as base64 PNG, no script,
 no stylesheet or font fetched from anywhere (it opens offline), the exact JSON at the end. The same
-figures are written beside it as PNG, and every row as CSV.
+figures are written beside it (PNG, or PDF or SVG for a paper), and every row as CSV.
 
 ``write_report(result, "out/report.html")`` writes ``out/report.html``, ``out/report.csv`` and
-``out/report-<figure>.png``.
+``out/report-<figure>.png``; ``style=FigureStyle(format="pdf")`` writes ``out/report-<figure>.pdf``.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from __future__ import annotations
 import base64
 import csv
 import html
-import io
 import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from .experiment_figures import curves_figure, fit_figure, relative_figure, sweep_figures
+from ._style import FigureStyle, figure_bytes, point_kind
+from .experiment_figures import experiment_figures
 from .table import format_bits
 
 __all__ = ["ReportFiles", "write_report", "upper_bound_curve"]
@@ -52,14 +52,9 @@ def upper_bound_curve(result):
     return (list(result.target_errors), bits, geometry.to_dict()), None
 
 
-def _png(fig) -> bytes:
-    import matplotlib.pyplot as plt
-
-    buffer = io.BytesIO()
+def _png(fig, close: bool = True) -> bytes:
     # no "Software" text chunk: it would carry matplotlib's web address into the file
-    fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
-    plt.close(fig)
-    return buffer.getvalue()
+    return figure_bytes(fig, "png", dpi=110, close=close)
 
 
 def _cell(x) -> str:
@@ -87,13 +82,14 @@ def csv_rows(result) -> list[dict]:
                          "interval_high": None if t.interval is None else t.interval[1],
                          "estimator": s.estimator or "", "members": s.members, "members_trained": s.members_trained,
                          "fit_share": s.fit_share, "extrapolated": t.extrapolated,
-                         "sweep": json.dumps(s.sweep, default=str) if s.sweep else "", "reason": t.reason or ""})
+                         "sweep": json.dumps(s.sweep, default=str) if s.sweep else "", "reason": t.reason or "",
+                         "point_kind": point_kind(t, s.estimator) if s.result is not None else ""})
     for r in result.relative:
         rows.append({"kind": "relative", "space": r.space, "baseline": r.baseline, "target_error": r.target_error,
                      "bits": r.bits, "interval_low": None if r.interval is None else r.interval[0],
                      "interval_high": None if r.interval is None else r.interval[1], "estimator": "",
                      "members": None, "members_trained": None, "fit_share": None, "extrapolated": r.extrapolated,
-                     "sweep": "", "reason": r.reason or ""})
+                     "sweep": "", "reason": r.reason or "", "point_kind": point_kind(r)})
     return rows
 
 
@@ -103,22 +99,24 @@ th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}img{max-widt
 pre{background:#f7f7f7;padding:1em;overflow-x:auto;font-size:12px}.note{color:#555;font-size:90%}"""
 
 
-def write_report(result, path) -> ReportFiles:
-    """Write the HTML report, its figures as PNG and the CSV; returns their paths."""
+def write_report(result, path, style: FigureStyle | None = None) -> ReportFiles:
+    """Write the HTML report, its figures (``style.format``: png, pdf or svg; the page embeds PNG)
+    and the CSV; returns their paths."""
+    style = style or FigureStyle()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     stem = path.with_suffix("")
     bound, bound_why = upper_bound_curve(result)
-    figures = {"curves": curves_figure(result, None if bound is None else bound[:2]),
-               "relative": relative_figure(result),
-               **{f"sweep-{k}": v for k, v in sweep_figures(result).items()}, "fit": fit_figure(result)}
+    figures = experiment_figures(result, None if bound is None else bound[:2], style=style)
     images, written = {}, []
     for name, fig in figures.items():
-        if fig is None:
-            continue
-        data = _png(fig)
-        target = Path(f"{stem}-{name}.png")
-        target.write_bytes(data)
+        data = _png(fig, close=style.format == "png")
+        if style.format != "png":
+            data_file = figure_bytes(fig, style.format)
+        else:
+            data_file = data
+        target = Path(f"{stem}-{name}.{style.format}")
+        target.write_bytes(data_file)
         written.append(target)
         images[name] = base64.b64encode(data).decode("ascii")
 

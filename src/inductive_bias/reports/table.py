@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from ..tasks.task import task_line
 from ._text import plain_table
 
 
@@ -32,12 +33,8 @@ def format_result(result) -> str:
     if fitted:  # GP hyperparameters fitted by marginal likelihood
         shown_space += ("; fitted " + ", ".join(f"{name} {fitted[name]:.6g}" for name in fitted["fitted"])
                         + f" (log marginal likelihood {fitted['log_marginal_likelihood']:.6g})")
-    shape = ""
-    if "n_train" in task:
-        shape = (f": {task['n_train']} train / {task['n_test']} test, {task['n_features']} features, "
-                 f"{task['n_outputs']} outputs")
     lines = [
-        f"task   {task.get('name', '?')}{shape}",
+        f"task   {task_line(task) if 'n_train' in task else task.get('name', '?')}",
         f"space  {space.get('space')} ({shown_space})",
         "loss   " + _loss_line(loss),
         f"estimator  {result.estimator}" + _estimator_note(result),
