@@ -41,7 +41,8 @@ class TargetResult:
         What the figure is: "exact" (an exact law, SPEC §2), "count" (k >= 1 of N members reach ε:
         -log2(k/N) with its Clopper–Pearson interval), "bound" (none reaches ε: a one-sided lower
         bound, interval (bits, +inf)), or "model" (a fitted loss law's figure, an extrapolation
-        where no member reaches ε).
+        where no member reaches ε). None where whoever made the record did not say (a reader then
+        infers it: no interval, exact; an extrapolated figure, a model).
     reason : str or None
         The note shown beside the figure: why ``bits`` is +inf or NaN, or a caution. Built from
         the flags below by whoever measured it, never parsed back.
@@ -78,7 +79,7 @@ class TargetResult:
     reliable: bool = True
     warnings: tuple = ()
     members_needed: int | None = None
-    kind: str = "exact"
+    kind: str | None = None
 
     @property
     def impossible(self) -> bool:
@@ -118,8 +119,10 @@ class TargetResult:
         if bits is None:
             bits = math.inf if data.get("impossible") else math.nan
         interval = data.get("interval")
-        if interval is not None:  # JSON null: not finite (as the 0.1.0 reader took it)
-            interval = tuple(math.nan if v is None else v for v in interval)
+        if interval is not None:  # JSON null: not finite. Bits are >= 0, so an end that is not a number is
+            # +inf (a bound's upper end, a replicate that reaches nothing) unless the figure failed
+            missing = math.nan if bits is None and not data.get("impossible") else math.inf
+            interval = tuple(missing if v is None else v for v in interval)
         lower = data.get("bits_lower_bound", None) if "bits_lower_bound" in data else None
         if "bits_lower_bound" in data and lower is None:
             lower = math.inf
@@ -176,6 +179,10 @@ class FitReport:
 
     @classmethod
     def from_dict(cls, data: dict) -> "FitReport":
+        data = dict(data)
+        for key in ("count_intervals", "simultaneous_intervals"):  # JSON null: an end at +inf (bits >= 0)
+            if data.get(key) is not None:
+                data[key] = [[math.inf if v is None else v for v in row] for row in data[key]]
         return _record_from_dict(cls, data)
 
 
@@ -329,7 +336,7 @@ class MeasureResult:
             fit = None if data.get("fit") is None else FitReport.from_dict(data["fit"])
             members = None if data.get("members") is None else MemberReport.from_dict(data["members"])
         else:  # schema 1: the records were flattened into diagnostics
-            fit = _record_from_dict(FitReport, diagnostics) if "requested_estimator" in diagnostics else None
+            fit = FitReport.from_dict(diagnostics) if "requested_estimator" in diagnostics else None
             members = _record_from_dict(MemberReport, diagnostics) if "members_used" in diagnostics else None
             for record in (fit, members):
                 if record is not None:

@@ -26,7 +26,10 @@ import numpy as np
 
 from ..exceptions import InputError
 
-KINDS = ("exact", "count", "bound", "model")
+KINDS = ("exact", "count", "bound", "model", "upper")
+#: relative bits' kinds (experiment/relative.py) drawn as the figure kinds above: a one-sided
+#: difference is a bound, "at most" one from above ("upper")
+_RELATIVE = {"at least": "bound", "at most": "upper"}
 FORMATS = ("png", "pdf", "svg")
 
 # Okabe & Ito's palette (distinct under the common colour-vision deficiencies), without its yellow,
@@ -40,6 +43,10 @@ def point_kind(point, estimator: str | None = None) -> str:
     kind = getattr(point, "kind", None)
     if kind is None and isinstance(point, dict):
         kind = point.get("kind")
+    if kind in _RELATIVE:
+        return _RELATIVE[kind]
+    if kind in ("difference", "undefined"):
+        kind = None
     if kind is not None:
         if kind not in KINDS:
             raise ValueError(f"a point's kind must be one of {', '.join(KINDS)}; got {kind!r}")
@@ -234,6 +241,8 @@ def kind_handles(kinds) -> list:
                           label="fitted-law extrapolation"))
     if "bound" in kinds:
         out.append(Line2D([], [], color="0.35", marker=r"$\uparrow$", ms=10, ls="none", label="lower bound (≥)"))
+    if "upper" in kinds:
+        out.append(Line2D([], [], color="0.35", marker=r"$\downarrow$", ms=10, ls="none", label="upper bound (≤)"))
     return out
 
 
@@ -273,7 +282,8 @@ def draw_points(ax, x, bits, low, high, kinds, style: SpaceStyle, label: str, *,
     ok = np.isfinite(bits) & np.isfinite(x)
     firm = np.array([k in ("exact", "count") for k in kinds]) & ok
     model = np.array([k == "model" for k in kinds]) & ok
-    bound = np.array([k == "bound" for k in kinds])
+    upper = np.array([k == "upper" for k in kinds])
+    bound = np.array([k == "bound" for k in kinds]) | upper
     order = np.argsort(x)
     if line:  # a bound stands alone: the line joins the points either side of it
         joined = [i for i in order if ok[i] and not bound[i]]
@@ -302,9 +312,13 @@ def draw_points(ax, x, bits, low, high, kinds, style: SpaceStyle, label: str, *,
         labelled = True
     if bound.any():
         value = np.where(np.isfinite(bits), bits, low)
-        keep = bound & np.isfinite(value) & np.isfinite(x)
-        if keep.any():
+        for which, below in ((bound & ~upper, False), (upper, True)):
+            keep = which & np.isfinite(value) & np.isfinite(x)
+            if not keep.any():
+                continue
             length = np.maximum(np.abs(value[keep]) * 0.6, 1.0)
-            ax.errorbar(x[keep], value[keep], yerr=[np.zeros(keep.sum()), length], lolims=True, fmt=style.marker,
-                        color=style.colour, mfc="white", ms=6, capsize=4, lw=1.2, zorder=3,
-                        label=None if labelled else label)
+            zeros = np.zeros(keep.sum())
+            ax.errorbar(x[keep], value[keep], yerr=[length, zeros] if below else [zeros, length], lolims=not below,
+                        uplims=below, fmt=style.marker, color=style.colour, mfc="white", ms=6, capsize=4, lw=1.2,
+                        zorder=3, label=None if labelled else label)
+            labelled = True
