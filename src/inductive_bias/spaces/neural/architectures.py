@@ -37,7 +37,7 @@ from torch.nn import functional as F
 
 from ...exceptions import InputError
 from ..._validation import check_choice, check_positive
-from . import ARCHITECTURE_NAMES
+from .parameters import ARCHITECTURE_PARAMETERS
 
 __all__ = ["ACTIVATIONS", "ARCHITECTURES", "NTK_ARCHITECTURES", "LocallyConnected2d", "NTKConv2d", "NTKLinear",
            "VisionTransformer", "build", "image_shape_for", "initialise", "resolve_options"]
@@ -50,20 +50,13 @@ ACTIVATIONS = {
     "identity": nn.Identity,
 }
 
-# The options each built-in architecture takes, with their defaults.
-ARCHITECTURES = {
-    "mlp": {"hidden": (256, 256), "activation": "relu"},
-    "cnn": {"channels": (16, 32), "kernel_size": 3, "activation": "relu", "image_shape": None},
-    "lcn": {"channels": (16, 32), "kernel_size": 3, "activation": "relu", "image_shape": None},
-    "vit": {"patch_size": 2, "dim": 32, "depth": 2, "heads": 4, "mlp_dim": 64, "activation": "gelu",
-            "image_shape": None},
-}
+# The options each built-in architecture takes, with their defaults (declared in .parameters).
+ARCHITECTURES = {name: {p.argument: p.default for p in declared} for name, declared in ARCHITECTURE_PARAMETERS.items()}
 
 
 #: the architectures that have an NTK parameterisation (SPEC §7)
 NTK_ARCHITECTURES = ("mlp", "cnn")
 
-assert tuple(ARCHITECTURES) == ARCHITECTURE_NAMES, "the names the CLI offers are the architectures built here"
 
 
 # -- options ------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from ..._cpu import usable_cores
-from ..._fit_rule import FIT_FRACTION, target_variance
+from ..._fit_rule import target_variance
 from ...exceptions import InputError
 from ..._validation import check_choice, check_positive
 from ...tasks import Task
@@ -21,6 +21,8 @@ from ..base import Member, MemberSpace
 from . import architectures as _arch
 from ._ensemble import BatchedMLP, VmappedModule, train_chunk
 from ._locally_connected import BatchedLCN
+from .parameters import TRAINING_DEFAULTS as _DEFAULT
+from .parameters import TRAINING_PARAMETERS
 
 __all__ = ["NeuralNetworks"]
 
@@ -33,7 +35,6 @@ _MEMORY_BUDGET = 2 << 30   # bytes a chunk may use on a CPU; on a GPU half the f
 # stays in the last-level cache (digits MLP 64-256-256-10: 6 members 61 GFLOP/s, 16 members 50;
 # benchmarks/nn_throughput.md).
 _CACHE_BUDGET = 8 << 20
-DEFAULT_MAX_EPOCHS = 1000  # the epoch budget of training until fit (docs/neural.md: what it takes)
 
 
 class NeuralNetworks(MemberSpace):
@@ -113,11 +114,11 @@ class NeuralNetworks(MemberSpace):
     """
 
     def __init__(self, architecture="mlp", hidden=None, activation=None, optimizer: str | None = None,
-                 lr: float = 1e-3, epochs: int | None = None, batch_size: int | str | None = None,
-                 stop_train_mse: float | None = None, device: str = "cpu", chunk_size: int | None = None,
+                 lr: float = _DEFAULT["lr"], epochs: int | None = None, batch_size: int | str | None = None,
+                 stop_train_mse: float | None = None, device: str = _DEFAULT["device"], chunk_size: int | None = None,
                  max_epochs: int | None = None, fit_fraction: float | None = None,
-                 parameterization: str = "standard", weight_var: float | None = None,
-                 bias_var: float | None = None, compile: bool = False, **architecture_options):
+                 parameterization: str = _DEFAULT["parameterization"], weight_var: float | None = None,
+                 bias_var: float | None = None, compile: bool = _DEFAULT["compile"], **architecture_options):
         if callable(architecture):
             if architecture_options or hidden is not None or activation is not None:
                 given = sorted(architecture_options) or (["hidden"] if hidden is not None else ["activation"])
@@ -149,9 +150,11 @@ class NeuralNetworks(MemberSpace):
                 if value is not None:
                     raise InputError(name, f"applies to training until fit; epochs={self.epochs} fixes the number "
                                            "of epochs (leave one of them out)")
-        self.max_epochs = check_positive("max_epochs", DEFAULT_MAX_EPOCHS if max_epochs is None else max_epochs,
+        # None: the declared default (None is how the command line and experiments say "not given")
+        self.max_epochs = check_positive("max_epochs", _DEFAULT["max_epochs"] if max_epochs is None else max_epochs,
                                          integer=True)
-        self.fit_fraction = check_positive("fit_fraction", FIT_FRACTION if fit_fraction is None else fit_fraction)
+        self.fit_fraction = check_positive("fit_fraction", _DEFAULT["fit_fraction"] if fit_fraction is None
+                                           else fit_fraction)
         if batch_size is None:
             batch_size = "full" if full_batch else 32
         self.batch_size = ("full" if isinstance(batch_size, str) and batch_size == "full"
@@ -397,8 +400,9 @@ def _check_ntk(architecture, parameterization: str, weight_var, bias_var):
         name = "a model factory" if callable(architecture) else repr(architecture)
         raise InputError("parameterization", f"'ntk' is an option of architectures "
                                              f"{' and '.join(_arch.NTK_ARCHITECTURES)}, not {name}")
-    return (check_positive("weight_var", 2.0 if weight_var is None else weight_var),
-            check_positive("bias_var", 0.1 if bias_var is None else bias_var, allow_zero=True))
+    declared = {p.name: p for p in TRAINING_PARAMETERS}
+    return tuple(declared[name].check(declared[name].default if value is None else value)
+                 for name, value in (("weight_var", weight_var), ("bias_var", bias_var)))
 
 
 def _check_seeds(seeds) -> list[int]:
