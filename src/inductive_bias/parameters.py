@@ -235,20 +235,24 @@ class Spelling:
     ``--space knn``, an experiment file's ``space[mlp].hidden`` and ``space = knn``, or the Python
     keyword ``hidden`` and ``space='knn'``."""
 
-    key: Callable[[str], str]
-    setting: Callable[[str, object], str]
+    key: Callable[[str], str]                 # the argument an error names
+    setting: Callable[[str, object], str]     # a key set to a value, in a message
+    listed: Callable[[str], str]              # a key in a list of what a table takes
 
     @classmethod
     def keywords(cls) -> "Spelling":
-        return cls(lambda k: k, lambda k, v: f"{k}={v!r}")
+        return cls(lambda k: k, lambda k, v: f"{k}={v!r}", lambda k: k)
 
     @classmethod
     def flags(cls) -> "Spelling":
-        return cls(lambda k: "--" + k.replace("_", "-"), lambda k, v: f"--{k.replace('_', '-')} {v}")
+        def flag(k):
+            return "--" + k.replace("_", "-")
+
+        return cls(flag, lambda k, v: f"{flag(k)} {v}", flag)
 
     @classmethod
     def table(cls, table: str) -> "Spelling":
-        return cls(lambda k: f"{table}.{k}", lambda k, v: f"{k} = {v}")
+        return cls(lambda k: f"{table}.{k}", lambda k, v: f"{k} = {v}", lambda k: k)
 
 
 def read_table(parameters: Iterable[Parameter], entries: dict, spelling: Spelling, *, what: str) -> dict:

@@ -24,7 +24,7 @@ def add_parser(sub):
                     "geometry), the exact inductive bias of a GP space (SPEC §2), and sample-based estimates "
                     "(SPEC §3) from files of test losses of other spaces.")
     add_task_arguments(p)
-    add_space_arguments(p, ["gp"])
+    add_space_arguments(p, ["gp"], title="GP space (measured exactly)")
     other = p.add_argument_group("other spaces")
     other.add_argument("--losses", nargs="+", default=[], metavar="[NAME=]FILE",
                        help="test losses of another space's hypotheses (one per line, or .npy); "

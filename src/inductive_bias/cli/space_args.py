@@ -67,17 +67,17 @@ def _one(parameter) -> str:
     return replace(parameter, length=None).describe()
 
 
-def add_space_arguments(parser, spaces=None) -> None:
+def add_space_arguments(parser, spaces=None, *, title: str | None = None) -> None:
     """Add a flag for every parameter of ``spaces`` (names of :data:`SPACES`; default all), each
-    in the argument group of the first family that declares it."""
+    in the argument group of the first family that declares it (``title``: one group, so titled)."""
     spaces = list(SPACES) if spaces is None else list(spaces)
     groups = {}
     for name in spaces:
         family = SPACES[name].family
         if family not in groups:
             members = [n for n in spaces if SPACES[n].family == family]
-            groups[family] = parser.add_argument_group(f"{_FAMILY_TITLES.get(family, family)} "
-                                                       f"(--space {', '.join(members)})")
+            groups[family] = parser.add_argument_group(title or f"{_FAMILY_TITLES.get(family, family)} "
+                                                                f"(--space {', '.join(members)})")
     for flag, declared in _declarations(spaces).items():
         parameters = [p for _, p in declared]
         group = groups[SPACES[declared[0][0]].family]

@@ -19,7 +19,7 @@ from ._gp_backends import check_device, gp_posterior, in_memory_bytes, parse_mem
 from ._out_of_core import median_distance
 from .conditioning import Conditioning, diagnose
 from .kernels import KERNELS, kernel_matrix, median_lengthscale
-from ..parameters import NON_NEGATIVE, POSITIVE, Parameter, defaults_of
+from ..parameters import ANY, NON_NEGATIVE, POSITIVE, Parameter, defaults_of
 
 __all__ = ["GaussianProcess", "GPPosterior"]
 
@@ -111,7 +111,7 @@ PARAMETERS = (
               **POSITIVE),
     Parameter("seed", int, 0, "seed of those starting points (the command line's --seed)", flag=False,
               **NON_NEGATIVE),
-    Parameter("memory_limit", str, None, "bound on the posterior's working memory, e.g. 1GB or 500MB; beyond it "
+    Parameter("memory_limit", ANY, None, "bound on the posterior's working memory, e.g. 1GB or 500MB; beyond it "
               "the Cholesky and solves run on tiles on disk (default: no bound, all in memory)", metavar="SIZE"),
     Parameter("device", str, None, "compute the posterior with torch float64 there (default: numpy)",
               choices=("cpu", "cuda")),

@@ -8,7 +8,7 @@ declared once, next to the space's class (``PARAMETERS`` in :mod:`.gaussian_proc
 :mod:`.infinite_width.space`, :mod:`.neural.parameters`, ``SKLEARN_PARAMETERS`` in
 :mod:`.sklearn_models`), so that a new parameter is one line in its space's declaration.
 
-Errors name a parameter as the caller wrote it (:class:`~.parameters.Spelling`): ``--lr`` on the
+Errors name a parameter as the caller wrote it (:class:`~inductive_bias.parameters.Spelling`): ``--lr`` on the
 command line, ``space[mlp].lr`` in an experiment file, ``lr`` from Python.
 
 Examples
@@ -113,7 +113,7 @@ def _not_applicable(key: str, entry: SpaceEntry, spelling: Spelling) -> str:
     takers = [e.name for e in SPACES.values() if e.parameter(key) is not None]
     here = spelling.setting("space", entry.name)
     if not takers:
-        own = ", ".join(spelling.key(p.name) for p in entry.parameters)
+        own = ", ".join(spelling.listed(p.name) for p in entry.parameters)
         return f"is not a parameter of any space ({here} takes {own})"
     if takers == ["gp"]:
         return f"applies to {spelling.setting('space', 'gp')}, not to {'trained spaces' if entry.trained else here}"

@@ -207,8 +207,8 @@ def task_from_options(data: str | None = None, options: dict | None = None, *, s
     keywords = {}
     for key, value in (options or {}).items():
         if key not in declared:
-            raise InputError(spelling.key(key), f"is not a task option (see `inductive-bias tasks`; they are: "
-                                                f"{', '.join(declared)})")
+            raise InputError(spelling.key(key), f"is not a task option (see `inductive-bias tasks`; they are: data, "
+                                                f"{', '.join(map(spelling.listed, declared))})")
         if value is not None:
             keywords[declared[key].argument] = declared[key].check(value, spelling.key(key))
     data = DEFAULT_DATA if data is None else data
@@ -219,7 +219,7 @@ def task_from_options(data: str | None = None, options: dict | None = None, *, s
     wrong = [spelling.key(by_keyword[k]) for k in keywords if k not in source.options and k not in GENERIC_OPTIONS]
     if wrong:
         others = f", nor {', '.join(wrong[1:])}" if len(wrong) > 1 else ""
-        takes = " ".join(spelling.key(by_keyword.get(o, o)) for o in source.options)
+        takes = " ".join(spelling.listed(by_keyword.get(o, o)) for o in source.options)
         raise InputError(wrong[0], f"does not apply to {spelling.setting('data', source.name)}{others} "
                                    f"(it takes: {takes})")
     try:

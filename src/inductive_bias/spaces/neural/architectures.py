@@ -37,7 +37,7 @@ from torch.nn import functional as F
 
 from ...exceptions import InputError
 from ..._validation import check_choice, check_positive
-from .parameters import ARCHITECTURE_PARAMETERS
+from .parameters import ARCHITECTURE_PARAMETERS, NTK_ARCHITECTURES
 
 __all__ = ["ACTIVATIONS", "ARCHITECTURES", "NTK_ARCHITECTURES", "LocallyConnected2d", "NTKConv2d", "NTKLinear",
            "VisionTransformer", "build", "image_shape_for", "initialise", "resolve_options"]
@@ -54,8 +54,6 @@ ACTIVATIONS = {
 ARCHITECTURES = {name: {p.argument: p.default for p in declared} for name, declared in ARCHITECTURE_PARAMETERS.items()}
 
 
-#: the architectures that have an NTK parameterisation (SPEC §7)
-NTK_ARCHITECTURES = ("mlp", "cnn")
 
 
 

@@ -10,7 +10,8 @@ from ...exceptions import InputError
 from ..infinite_width.space import BIAS_VAR, WEIGHT_VAR
 from ...parameters import NON_NEGATIVE, POSITIVE, Parameter, Spelling, defaults_of
 
-__all__ = ["ARCHITECTURE_PARAMETERS", "MLP_SHORTHANDS", "TRAINING_PARAMETERS", "parameters_of", "width_and_depth"]
+__all__ = ["ARCHITECTURE_PARAMETERS", "MLP_SHORTHANDS", "NTK_ARCHITECTURES", "NTK_PARAMETERS", "TRAINING_PARAMETERS",
+           "parameters_of", "refusal", "width_and_depth"]
 
 
 def _image_shape() -> Parameter:
@@ -72,10 +73,6 @@ TRAINING_PARAMETERS = (
               "'full' with parameterization ntk)", special=("full",), **POSITIVE),
     Parameter("stop_train_mse", float, None, "stop a member once its training MSE is at or below this (default: "
               "the fit_fraction rule without epochs; all epochs with it)", metavar="MSE", **NON_NEGATIVE),
-    Parameter("parameterization", str, "standard", "'ntk' (mlp, cnn) draws weights and biases N(0, 1) and scales "
-              "each layer by sqrt(weight_var / fan_in) and sqrt(bias_var) (SPEC §7)", choices=("standard", "ntk")),
-    WEIGHT_VAR,
-    BIAS_VAR,
     Parameter("device", str, "cpu", "where to train", choices=("cpu", "cuda")),
     Parameter("chunk_size", int, None, "members trained per call and committed together; on a CPU each worker "
               "splits its share into groups that fit the cache (default: automatic)", metavar="K", **POSITIVE),
@@ -83,13 +80,23 @@ TRAINING_PARAMETERS = (
               "(about half a minute once per process and batch shape; vit measured 1.5x faster afterwards)"),
 )
 
-TRAINING_DEFAULTS = defaults_of(TRAINING_PARAMETERS)
+#: the architectures that have an NTK parameterisation (SPEC §7), and its parameters
+NTK_ARCHITECTURES = ("mlp", "cnn")
+NTK_PARAMETERS = (
+    Parameter("parameterization", str, "standard", "'ntk' draws weights and biases N(0, 1) and scales each layer "
+              "by sqrt(weight_var / fan_in) and sqrt(bias_var) (SPEC §7)", choices=("standard", "ntk")),
+    WEIGHT_VAR,
+    BIAS_VAR,
+)
+
+TRAINING_DEFAULTS = defaults_of(TRAINING_PARAMETERS + NTK_PARAMETERS)
 
 
 def parameters_of(architecture: str) -> tuple[Parameter, ...]:
     """Every parameter of the space of a built-in architecture."""
     own = ARCHITECTURE_PARAMETERS[architecture]
-    return own + (MLP_SHORTHANDS if architecture == "mlp" else ()) + TRAINING_PARAMETERS
+    return (own + (MLP_SHORTHANDS if architecture == "mlp" else ()) + TRAINING_PARAMETERS
+            + (NTK_PARAMETERS if architecture in NTK_ARCHITECTURES else ()))
 
 
 def width_and_depth(options: dict, spelling: Spelling = Spelling.keywords()) -> dict:

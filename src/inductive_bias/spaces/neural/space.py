@@ -22,7 +22,7 @@ from . import architectures as _arch
 from ._ensemble import BatchedMLP, VmappedModule, train_chunk
 from ._locally_connected import BatchedLCN
 from .parameters import TRAINING_DEFAULTS as _DEFAULT
-from .parameters import TRAINING_PARAMETERS
+from .parameters import NTK_PARAMETERS
 
 __all__ = ["NeuralNetworks"]
 
@@ -400,7 +400,7 @@ def _check_ntk(architecture, parameterization: str, weight_var, bias_var):
         name = "a model factory" if callable(architecture) else repr(architecture)
         raise InputError("parameterization", f"'ntk' is an option of architectures "
                                              f"{' and '.join(_arch.NTK_ARCHITECTURES)}, not {name}")
-    declared = {p.name: p for p in TRAINING_PARAMETERS}
+    declared = {p.name: p for p in NTK_PARAMETERS}
     return tuple(declared[name].check(declared[name].default if value is None else value)
                  for name, value in (("weight_var", weight_var), ("bias_var", bias_var)))
 
