@@ -141,7 +141,10 @@ class Parameter:
 
     def check(self, value, argument: str | None = None):
         """The value, checked and normalised (ints for integers, floats for numbers, tuples for
-        lists); an :class:`InputError` naming ``argument`` (default: the keyword) otherwise."""
+        lists); an :class:`InputError` naming ``argument`` (default: the keyword) otherwise.
+
+        A list of one value is that value where one is wanted (a flag that another space takes as
+        a list, ``--channels``), and one value a list of one where a list is wanted."""
         argument = argument or self.argument
         if self.length is None:
             if isinstance(value, (list, tuple)):

@@ -10,9 +10,10 @@ instead of being ignored.
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
-from ..spaces.registry import SPACES, build_space, trained_spaces
 from ..parameters import Spelling
+from ..spaces.registry import SPACES, build_space, trained_spaces
 
 __all__ = ["add_space_arguments", "build_space_from_args", "space_flags_given", "trained_spaces"]
 
@@ -62,8 +63,7 @@ def _value_type(parameters):
 
 
 def _one(parameter) -> str:
-    from dataclasses import replace
-
+    """What one value of a list-valued parameter must be."""
     return replace(parameter, length=None).describe()
 
 
