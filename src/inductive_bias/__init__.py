@@ -18,6 +18,7 @@ from .store import SampleStore, sample_into_store
 from .spaces.sklearn_models import ScikitLearnSpace
 from .spaces import GaussianProcess, HypothesisSamples, HypothesisSpace
 from .spaces.infinite_width import InfiniteWidthNetwork
+from .spaces.registry import build_space, space_from_spec
 from .tasks import Task, digits, load_npz, load_task
 from .tasks import (load_arrays, load_cartpole, load_cifar10, load_fashion_mnist, load_folder, load_hf, load_mnist,
                     load_omniglot, load_synthetic)
@@ -63,6 +64,8 @@ __all__ = [
     "members_needed",
     "plan_measurement",
     "sample_into_store",
+    "build_space",
+    "space_from_spec",
 ]
 
 

@@ -268,11 +268,11 @@ def test_measure_refuses_flags_of_the_other_kind_of_space(capsys, argv, message)
      {"dim": 16, "depth": 3, "heads": 2, "patch_size": 4, "mlp_dim": 24}),
 ])
 def test_architecture_options_are_flags(argv, expected):
-    from inductive_bias.cli.space_args import build_trained_space
+    from inductive_bias.cli.space_args import build_space_from_args
     from inductive_bias.cli.main import build_parser
 
     args = build_parser().parse_args(["sample", *argv, "--store", "unused.db", "--hypotheses", "1"])
-    spec = build_trained_space(args).spec()
+    spec = build_space_from_args(args, args.space).spec()
     assert {key: spec[key] for key in expected} == expected
 
 

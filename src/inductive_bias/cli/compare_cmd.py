@@ -14,7 +14,7 @@ from ._common import add_target_error
 from .task_args import add_task_arguments, task_from_args
 from .complexity_cmd import add_geometry_arguments, geometry_from_args
 from .fit_cmd import read_losses
-from .space_args import add_gp_arguments, build_gp_space
+from .space_args import add_space_arguments, build_space_from_args
 
 
 def add_parser(sub):
@@ -24,8 +24,7 @@ def add_parser(sub):
                     "geometry), the exact inductive bias of a GP space (SPEC §2), and sample-based estimates "
                     "(SPEC §3) from files of test losses of other spaces.")
     add_task_arguments(p)
-    space = p.add_argument_group("GP space (measured exactly)")
-    add_gp_arguments(space)
+    add_space_arguments(p, ["gp"], title="GP space (measured exactly)")
     other = p.add_argument_group("other spaces")
     other.add_argument("--losses", nargs="+", default=[], metavar="[NAME=]FILE",
                        help="test losses of another space's hypotheses (one per line, or .npy); "
@@ -83,7 +82,7 @@ def _stored(args, task, store) -> dict:
 def run(args) -> int:
     losses = _named_losses(args.losses)
     task = task_from_args(args)
-    space = build_gp_space(args)
+    space = build_space_from_args(args, "gp", spaces=["gp"])
     if args.space_id and not args.store:
         raise InputError("space_id", "needs --store")
     from ..store import SampleStore

@@ -14,11 +14,10 @@ from ..distributions.generalized_chi2 import TAIL_METHODS
 from ..estimators import ESTIMATOR_NAMES
 from ..exceptions import ConditioningWarning, InputError
 from ..measuring import EXACT, measure, measure_store, plan_measurement
+from ..spaces.registry import SPACES
 from ..store import SampleStore, SpaceKey
 from ._common import add_estimation, add_output, add_target_error, emit, figure_style, plot_path
-from .space_args import (INFINITE_WIDTH_SPACES, add_gp_arguments, add_infinite_width_arguments,
-                          add_trained_space_arguments, build_space, build_trained_space, refuse_gp_flags,
-                          trained_spaces)
+from .space_args import add_space_arguments, build_space_from_args, space_flags_given, trained_spaces
 from .task_args import add_task_arguments, task_flags_given, task_from_args
 
 DEFAULT_HYPOTHESES = 1000
@@ -30,12 +29,10 @@ def add_parser(sub):
                        description="Measure I(ε) = -log2 P[test loss <= ε] for hypotheses drawn from a space.")
     add_task_arguments(p)
     space = p.add_argument_group("hypothesis space")
-    space.add_argument("--space", default=None, choices=["gp", *INFINITE_WIDTH_SPACES, *trained_spaces()],
+    space.add_argument("--space", default=None, choices=list(SPACES),
                        help="hypothesis space (default gp; nngp and ntk: infinite-width networks, exact; "
                             "trained spaces: see their flags below)")
-    add_gp_arguments(space, shared_with_kernel_ridge=True)
-    add_infinite_width_arguments(p)
-    add_trained_space_arguments(p, kernel_flags=False)
+    add_space_arguments(p)
     store = p.add_argument_group("sample store (trained spaces)")
     store.add_argument("--store", metavar="FILE", help="read the members from this sample store (see `sample`)")
     store.add_argument("--space-id", metavar="ID", help="the stored space (see `runs`); instead of the space flags")
@@ -68,12 +65,26 @@ def add_parser(sub):
     return p
 
 
+def _refuse_gp_flags(args, space: str | None) -> None:
+    """A flag of --space gp alone (and --method, the tail evaluation of an exact law) given for a
+    trained space, or for a stored one (``space`` None), is an error."""
+    gp_only = [name for name in space_flags_given(args, ["gp"])
+               if not any(SPACES[other].parameter(name) for other in SPACES if other != "gp")]
+    if args.method != "auto":
+        gp_only.append("method")
+    if gp_only:
+        raise InputError(gp_only[0], f"applies to --space gp, not to "
+                                     f"{'trained spaces' if space is None or SPACES[space].trained else space}")
+
+
 def run(args) -> int:
     if args.store or args.space_id:
-        if args.space in INFINITE_WIDTH_SPACES:
+        if args.space in SPACES and not SPACES[args.space].trained and args.space != "gp":
             raise InputError("store" if args.store else "space_id",
                              f"--space {args.space} is measured exactly; a sample store holds trained spaces")
-        refuse_gp_flags(args, args.space if args.space not in (None, "gp") else None)
+        _refuse_gp_flags(args, args.space if args.space not in (None, "gp") else None)
+    elif args.space in trained_spaces():
+        _refuse_gp_flags(args, args.space)
     if args.space_id and not args.store:
         raise InputError("space_id", "needs --store, the sample store that holds the space")
     if args.plot:
@@ -88,7 +99,7 @@ def run(args) -> int:
         result = _from_store(args, notes)
     else:
         task = task_from_args(args, notes)
-        space = build_space(args, notes)
+        space = build_space_from_args(args, args.space or "gp", notes)
         hypotheses = DEFAULT_HYPOTHESES if args.hypotheses is None else args.hypotheses
         with warnings.catch_warnings():
             if not args.json:  # the table carries them, under its rows
@@ -119,7 +130,7 @@ def _from_store(args, notes):
     with SampleStore(args.store, create=False) as store:
         task = None
         if args.space not in (None, "gp"):
-            space, task = build_trained_space(args, notes), task_from_args(args)
+            space, task = build_space_from_args(args, args.space, notes), task_from_args(args)
             if args.space_id:  # flags given too: they must describe the stored space
                 record = store.resolve(args.space_id)
                 key = SpaceKey.of(space, task, args.seed)

@@ -8,8 +8,8 @@ import sys
 from .._validation import check_positive
 from ..store.runner import REPRODUCIBILITY
 from ..store import SampleStore, SamplingInterrupted, sample_into_store, spec_summary, store_summary
-from .space_args import add_trained_space_arguments, build_trained_space, trained_spaces
 from ..tasks import task_line
+from .space_args import add_space_arguments, build_space_from_args, trained_spaces
 from .task_args import add_task_arguments, task_from_args
 
 
@@ -20,7 +20,7 @@ def add_parser(sub):
                                    "rerun the same command to resume, or raise --hypotheses to add members.")
     add_task_arguments(p)
     p.add_argument("--space", required=True, choices=trained_spaces(), help="the trained hypothesis space")
-    add_trained_space_arguments(p, kernel_flags=True)
+    add_space_arguments(p, trained_spaces())
     run = p.add_argument_group("run")
     run.add_argument("--hypotheses", type=int, required=True, metavar="N", help="members wanted in total")
     run.add_argument("--store", required=True, metavar="FILE", help="the sample store (created if missing)")
@@ -44,7 +44,7 @@ def run(args) -> int:
     check_positive("seed", args.seed, integer=True, allow_zero=True)
     task = task_from_args(args)
     notes: list = []
-    space = build_trained_space(args, notes)
+    space = build_space_from_args(args, args.space, notes, spaces=trained_spaces())
     with SampleStore(args.store) as store:
         for note in notes:  # once the store is known good, so that an error stays one line
             print(f"inductive-bias sample: note: {note}", file=sys.stderr)

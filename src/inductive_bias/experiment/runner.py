@@ -3,11 +3,11 @@ ones through a sample store (resumable), and the bits relative to a baseline (SP
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import time
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -19,9 +19,11 @@ from ..exceptions import ConditioningWarning, InputError
 from ..measuring import EXACT, measure, measure_law, measure_store, plan_measurement
 from ..measuring.plan import DEFAULT_BOOTSTRAP
 from ..measuring.targets import constant_mse
+from ..parameters import NON_NEGATIVE, POSITIVE, Parameter, Spelling, read_table
 from ..spaces.base import MemberSpace
+from ..spaces.registry import build_space
 from ..store import SampleStore, sample_into_store
-from ._argv import KeyParser, parse_table
+from ..tasks.registry import task_from_options
 from .grid import default_grid, loss_range
 from .relative import relative_bits
 from .results import ExperimentResult, RelativeResult, SpaceOutcome
@@ -30,75 +32,38 @@ from .schema import ExperimentPlan, plan_experiment, read_experiment_file
 __all__ = ["Experiment"]
 
 DEFAULT_HYPOTHESES = 64
-MEASURE_KEYS = "the keys of [measure] (target_error, hypotheses, seed, baseline, estimator, bootstrap, " \
-               "fit_threshold, fitted_only, method, grid_points)"
 
-
-def _measure_parser() -> KeyParser:
-    p = KeyParser()
-    p.add_argument("--target-error", type=float, nargs="+")
-    p.add_argument("--hypotheses", type=int, default=DEFAULT_HYPOTHESES)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--baseline")
-    p.add_argument("--estimator", choices=[EXACT, *ESTIMATOR_NAMES])
-    p.add_argument("--bootstrap", type=int, default=DEFAULT_BOOTSTRAP)
-    p.add_argument("--fit-threshold", type=float)
-    p.add_argument("--fitted-only", action=argparse.BooleanOptionalAction, default=True)
-    p.add_argument("--method", choices=TAIL_METHODS, default="auto")
-    p.add_argument("--grid-points", type=int, default=8)
-    return p
-
-
-def _task_parser() -> KeyParser:
-    from ..cli.task_args import add_task_arguments
-
-    p = KeyParser()
-    add_task_arguments(p)
-    return p
-
-
-def _space_parser() -> KeyParser:
-    from ..cli.space_args import (INFINITE_WIDTH_SPACES, add_gp_arguments, add_infinite_width_arguments,
-                                   add_trained_space_arguments, trained_spaces)
-
-    p = KeyParser()
-    group = p.add_argument_group("hypothesis space")
-    group.add_argument("--space", default="gp", choices=["gp", *INFINITE_WIDTH_SPACES, *trained_spaces()])
-    add_gp_arguments(group, shared_with_kernel_ridge=True)
-    add_infinite_width_arguments(p)
-    add_trained_space_arguments(p, kernel_flags=False)
-    return p
-
-
-def _renamed(error: InputError, table: str) -> InputError:
-    """An error of the CLI's builders, naming the TOML key (``--intrinsic-dim`` -> task.intrinsic_dim)."""
-    argument = error.argument
-    if argument.startswith(table + ".") or argument.startswith(table + "["):
-        return error
-    key = argument[2:].replace("-", "_") if argument.startswith("--") else argument
-    return InputError(f"{table}.{key}", error.detail.replace("--space ", "space = ").replace("--data ", "data = "))
+#: the keys of [measure], declared once (type, constraint, default)
+MEASURE_PARAMETERS = (
+    Parameter("target_error", float, None, "target test MSEs ε (default: one grid shared by all spaces)",
+              length="+", **POSITIVE),
+    Parameter("hypotheses", int, DEFAULT_HYPOTHESES, "members per trained space", low=2),
+    Parameter("seed", int, 0, "run seed of the members and the bootstrap", **NON_NEGATIVE),
+    Parameter("baseline", str, None, "the space relative bits are reported against (default: the first)"),
+    Parameter("estimator", str, None, "how I(ε) is obtained (default: exact where known, else sampled: the "
+              "direct count)", choices=(EXACT, *ESTIMATOR_NAMES)),
+    Parameter("bootstrap", int, DEFAULT_BOOTSTRAP, "bootstrap refits of a fitted law's interval (at least 20; the "
+              "count needs none)", **NON_NEGATIVE),
+    Parameter("fit_threshold", float, None, "training MSE at or below which a member fits", **NON_NEGATIVE),
+    Parameter("fitted_only", bool, True, "estimate from the members that fit the training data only (SPEC §8)"),
+    Parameter("method", str, "auto", "tail evaluation of an exact law", choices=TAIL_METHODS),
+    Parameter("grid_points", int, 8, "target errors of the default grid", low=2),
+)
 
 
 def _build_task(options: dict, table: str = "task"):
-    from ..cli.task_args import task_from_args
-
-    args = parse_table(_task_parser(), table, options, what="the task options of `inductive-bias measure`")
-    try:
-        return task_from_args(args)
-    except InputError as error:
-        raise _renamed(error, table) from None
+    options = dict(options)
+    return task_from_options(options.pop("data", None), options, spelling=Spelling.table(table))
 
 
 def _build_space(options: dict, table: str, seed: int = 0):
-    from ..cli.space_args import build_space
-
-    args = parse_table(_space_parser(), table, options, what="the space options of `inductive-bias measure`")
-    args.seed = seed  # seeds the restarts of hyperparameters fitted by marginal likelihood ("ml")
+    """The space of a [[space]] table (``space`` names it, default gp) and the notes it gave; the
+    run seed seeds the restarts of hyperparameters fitted by marginal likelihood ("ml")."""
+    options = dict(options)
     notes: list = []
-    try:
-        return build_space(args, notes), notes
-    except InputError as error:
-        raise _renamed(error, table) from None
+    space = build_space(options.pop("space", "gp"), options, spelling=Spelling.table(table),
+                        context={"seed": seed}, notes=notes)
+    return space, notes
 
 
 class Experiment:
@@ -131,14 +96,11 @@ class Experiment:
     def __init__(self, document: dict, *, source: str | None = None):
         self.source = source
         self.plan: ExperimentPlan = plan_experiment(document)
-        self.settings = parse_table(_measure_parser(), "measure", self.plan.measure, what=MEASURE_KEYS)
-        s = self.settings
-        for key in ("hypotheses", "bootstrap", "grid_points"):
-            if getattr(s, key) < (2 if key != "bootstrap" else 0):
-                raise InputError(f"measure.{key}", f"must be >= {2 if key != 'bootstrap' else 0}; "
-                                                   f"got {getattr(s, key)}")
-        if s.target_error is not None and any(not (math.isfinite(e) and e > 0) for e in s.target_error):
-            raise InputError("measure.target_error", f"must be finite and > 0; got {s.target_error}")
+        settings = read_table(MEASURE_PARAMETERS, self.plan.measure, Spelling.table("measure"),
+                              what="the keys of [measure]")
+        if settings["target_error"] is not None:
+            settings["target_error"] = list(settings["target_error"])
+        self.settings = s = SimpleNamespace(**settings)
         tasks: dict[str, object] = {}
         self.tasks, self.spaces, self.notes = [], [], []
         for i, plan in enumerate(self.plan.spaces):
@@ -156,7 +118,7 @@ class Experiment:
                 self._estimator(plan, space)
             except InputError as error:
                 key = f"space[{plan.base}].estimator" if plan.estimator is not None else "measure.estimator"
-                raise InputError(key, error.detail) from None
+                raise InputError("measure.bootstrap" if error.argument == "n_bootstrap" else key, error.detail) from None
         self.baseline = self._baseline()
 
     @classmethod

@@ -1,12 +1,15 @@
 """The experiment file: what it may say, and the plan it expands to.
 
-An experiment file is TOML with these tables (every key of ``[task]`` and ``[[space]]`` is an
-option of ``inductive-bias measure`` with underscores; see :mod:`._argv`)::
+An experiment file is TOML with these tables. A ``[task]`` key is a task option
+(:data:`inductive_bias.tasks.registry.TASK_OPTIONS`) and a ``[[space]]`` key a parameter of the
+space its ``space`` names (:data:`inductive_bias.spaces.registry.SPACES`): the names of the
+command line's flags, with underscores. Each table is a dict passed to the factory of tasks or of
+spaces, which checks every key against its declaration::
 
     [task]                      # the task, as `--data digits --n-train 200 ...`
     data = "digits"
     n_train = 200
-    seed = 0                    # the task's seed (--task-seed)
+    seed = 0                    # the task's seed (task_seed; --task-seed)
 
     [measure]                   # how every space is measured
     target_error = [0.03, 0.02] # optional; default: one grid shared by all spaces

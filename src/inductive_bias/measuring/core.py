@@ -18,7 +18,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .._fit_rule import MIN_FIT_SHARE, FitRule, fit_rule, target_variance
+from .._fit_rule import MIN_FIT_SHARE, fit_rule, target_variance
 from .._memory import check_memory
 from .._random import split_seed
 from .._validation import check_array, check_positive, check_target_errors

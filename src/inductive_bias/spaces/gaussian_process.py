@@ -5,15 +5,14 @@ from __future__ import annotations
 import dataclasses
 import time
 
-import numpy as np
 
 from ..exceptions import InputError
-from .._validation import check_positive
 from ..tasks import Task
 from ._gaussian_space import GaussianPosteriorSpace
 from ._out_of_core import median_distance
 from .gaussian import GaussianPosterior, check_device, parse_memory_size, posterior
 from .kernels import KERNELS, kernel_matrix, median_lengthscale
+from ..parameters import ANY, NON_NEGATIVE, POSITIVE, Parameter, defaults_of
 
 __all__ = ["GaussianProcess", "GPPosterior"]
 
@@ -37,17 +36,38 @@ class StationaryKernel:
         return kernel_matrix(self.kernel, X1, X2, self.lengthscale), None
 
 
-def _check_hyperparameter(name: str, value, *, allow_zero: bool = False, extra: tuple = ()):
-    """A positive number, or one of the named strings ("ml"; "median" for the lengthscale)."""
-    if isinstance(value, str):
-        if value in extra:
-            return value
-        raise InputError(name, f"must be a positive number or one of {', '.join(map(repr, extra))}; got {value!r}")
-    return check_positive(name, value, allow_zero=allow_zero)
-
-
 # a² and a²-scaled eigenvalues stay normal float64 numbers (1e±300 and a margin for m, n).
 _AMPLITUDE_RANGE = (1e-140, 1e140)
+
+
+#: The GP space's parameters (SPEC §2): type, constraint, default and help, declared once; the
+#: constructor's defaults, the command line's flags and experiment tables all read them.
+PARAMETERS = (
+    Parameter("kernel", str, "rbf", "kernel", choices=tuple(KERNELS)),
+    Parameter("lengthscale", float, 1.0, "lengthscale: a number, 'median' (of the training inputs' pairwise "
+              "distances) or 'ml' (fitted by marginal likelihood); 1.0 as published", special=("median", "ml"),
+              **POSITIVE),
+    Parameter("amplitude", float, 1.0, "prior standard deviation a of each output, or 'ml'", special=("ml",),
+              **POSITIVE),
+    Parameter("noise", float, 0.0, "observation noise variance σ² (K + σ²I in the solves), or 'ml'; 0 "
+              "interpolates the training data exactly, as published", special=("ml",), metavar="SIGMA2",
+              **NON_NEGATIVE),
+    Parameter("jitter", float, None, "added to the kernel diagonal for numerical stability only (default "
+              "1e-10 a²)", **NON_NEGATIVE),
+    Parameter("restarts", int, 5, "starting points of the marginal-likelihood fit of 'ml' hyperparameters",
+              **POSITIVE),
+    Parameter("seed", int, 0, "seed of those starting points (the command line's --seed)", flag=False,
+              **NON_NEGATIVE),
+    Parameter("memory_limit", ANY, None, "bound on the posterior's working memory, e.g. 1GB or 500MB; beyond it "
+              "the Cholesky and solves run on tiles on disk (default: no bound, all in memory)", metavar="SIZE"),
+    Parameter("device", str, None, "compute the posterior with torch float64 there (default: numpy)",
+              choices=("cpu", "cuda")),
+    Parameter("scratch_dir", str, None, "with memory_limit: where the tiles are written (default: the system's "
+              "temp dir)", metavar="DIR"),
+    Parameter("dask_address", str, None, "run the Cholesky and solves on this Dask scheduler (e.g. "
+              "tcp://head:8786); needs the dask extra", metavar="ADDR"),
+)
+_DEFAULT = defaults_of(PARAMETERS)
 
 
 class GaussianProcess(GaussianPosteriorSpace):
@@ -107,25 +127,24 @@ class GaussianProcess(GaussianPosteriorSpace):
 
     name = "gp"
 
-    def __init__(self, kernel: str = "rbf", lengthscale: float | str = 1.0, amplitude: float | str = 1.0,
-                 jitter: float | None = None, noise: float | str = 0.0, *, restarts: int = 5, seed: int = 0,
-                 memory_limit: int | str | None = None, device: str | None = None, scratch_dir: str | None = None,
-                 dask_address: str | None = None):
-        if kernel not in KERNELS:
-            raise InputError("kernel", f"must be one of {', '.join(KERNELS)}; got {kernel!r}")
-        self.kernel = kernel
-        self.lengthscale = _check_hyperparameter("lengthscale", lengthscale, extra=("median", "ml"))
-        self.amplitude = _check_hyperparameter("amplitude", amplitude, extra=("ml",))
+    def __init__(self, kernel: str = _DEFAULT["kernel"], lengthscale: float | str = _DEFAULT["lengthscale"],
+                 amplitude: float | str = _DEFAULT["amplitude"], jitter: float | None = _DEFAULT["jitter"],
+                 noise: float | str = _DEFAULT["noise"], *, restarts: int = _DEFAULT["restarts"],
+                 seed: int = _DEFAULT["seed"], memory_limit: int | str | None = _DEFAULT["memory_limit"],
+                 device: str | None = _DEFAULT["device"], scratch_dir: str | None = _DEFAULT["scratch_dir"],
+                 dask_address: str | None = _DEFAULT["dask_address"]):
+        given = {p.name: p for p in PARAMETERS}
+        self.kernel = given["kernel"].check(kernel)
+        self.lengthscale = given["lengthscale"].check(lengthscale)
+        self.amplitude = given["amplitude"].check(amplitude)
         if not isinstance(self.amplitude, str) and not _AMPLITUDE_RANGE[0] <= self.amplitude <= _AMPLITUDE_RANGE[1]:
             # a² must be a normal float
             raise InputError("amplitude", f"must lie in [{_AMPLITUDE_RANGE[0]:g}, {_AMPLITUDE_RANGE[1]:g}] so that a² "
                                           f"is representable; got {amplitude!r} (rescale the targets instead)")
-        self.noise = _check_hyperparameter("noise", noise, allow_zero=True, extra=("ml",))
-        self.jitter = None if jitter is None else check_positive("jitter", jitter, allow_zero=True)
-        self.restarts = check_positive("restarts", restarts, integer=True)
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-            raise InputError("seed", f"must be an integer; got {seed!r}")
-        self.seed = int(seed)
+        self.noise = given["noise"].check(noise)
+        self.jitter = None if jitter is None else given["jitter"].check(jitter)
+        self.restarts = given["restarts"].check(restarts)
+        self.seed = given["seed"].check(seed)
         self._memory_bytes = None if memory_limit is None else parse_memory_size("memory_limit", memory_limit)
         if memory_limit is not None and device is not None:
             raise InputError("memory_limit", "bounds the numpy backends; it does not apply with device "

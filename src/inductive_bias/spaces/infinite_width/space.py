@@ -26,6 +26,7 @@ import numpy as np
 
 from ..._validation import check_choice, check_positive
 from ...exceptions import InputError
+from ...parameters import NON_NEGATIVE, POSITIVE, Parameter, defaults_of
 from ...tasks import Task
 from .._gaussian_space import GaussianPosteriorSpace
 from ..gaussian import GaussianPosterior, posterior
@@ -40,6 +41,42 @@ ARCHITECTURES = ("mlp", "cnn", "lcn")
 READOUTS = ("flatten", "gap")
 #: The name of :class:`..gaussian.GaussianPosterior` before every Gaussian space shared it.
 NetworkPosterior = GaussianPosterior
+
+
+#: σw² and σb² of the NTK parameterisation (SPEC §7): of the infinite-width spaces, and of finite
+#: networks with ``parameterization="ntk"`` (:mod:`..neural`), declared once for both.
+WEIGHT_VAR = Parameter("weight_var", float, 2.0, "weight variance σw² of the NTK parameterisation (SPEC §7)",
+                       metavar="SW2", **POSITIVE)
+BIAS_VAR = Parameter("bias_var", float, 0.1, "bias variance σb² of the NTK parameterisation (SPEC §7)",
+                     metavar="SB2", **NON_NEGATIVE)
+
+#: The parameters of ``nngp`` and ``ntk`` (the ``kind``), declared once: the constructor's defaults,
+#: the command line's flags and experiment tables read them.
+PARAMETERS = (
+    Parameter("architecture", str, "mlp", "network architecture", choices=ARCHITECTURES),
+    Parameter("depth", int, 2, "hidden layers L (convolutional layers for cnn and lcn, at least 1 there)",
+              metavar="D", **NON_NEGATIVE),
+    Parameter("activation", str, "relu", "activation function", choices=tuple(ACTIVATIONS)),
+    WEIGHT_VAR,
+    BIAS_VAR,
+    Parameter("readout", str, "flatten", "read-out of cnn and lcn: a weight per position (flatten) or global "
+              "average pooling (gap)", choices=READOUTS),
+    Parameter("channels", int, None, "the input images' channels, cnn and lcn (default: the task's recorded "
+              "image shape, else 1 channel of square images)", metavar="C", **POSITIVE),
+    Parameter("filter_size", int, 3, "filter size, odd", metavar="F", **POSITIVE),
+    Parameter("jitter", float, None, "added to the diagonal of K (nngp) or Θ (ntk) for numerical stability only "
+              "(default 1e-10 times its mean diagonal)", **NON_NEGATIVE),
+    Parameter("training_time", float, None, "ntk: the law after gradient descent on the mean MSE for T = learning "
+              "rate x steps (gradient flow; default: trained to convergence); or give --lr and --steps",
+              metavar="T", **NON_NEGATIVE),
+    Parameter("lr", float, None, "ntk: with --steps, the gradient-descent step size whose product is the training "
+              "time", keyword="learning_rate", **POSITIVE),
+    Parameter("steps", int, None, "ntk: gradient-descent steps of size --lr (with --lr: --training-time)",
+              **NON_NEGATIVE),
+)
+_DEFAULT = defaults_of(PARAMETERS)
+
+
 
 
 # what the conditioning warnings of a network space tell the user to change
@@ -96,28 +133,32 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
 
     remedy = _NETWORK_REMEDY
 
-    def __init__(self, kind: str = "nngp", architecture: str = "mlp", depth: int = 2, activation: str = "relu",
-                 weight_var: float = 2.0, bias_var: float = 0.1, *, readout: str | None = None,
-                 channels: int | None = None, filter_size: int | None = None, jitter: float | None = None,
+    def __init__(self, kind: str = "nngp", architecture: str = _DEFAULT["architecture"], depth: int = _DEFAULT["depth"],
+                 activation: str = _DEFAULT["activation"], weight_var: float = _DEFAULT["weight_var"],
+                 bias_var: float = _DEFAULT["bias_var"], *, readout: str | None = None, channels: int | None = None,
+                 filter_size: int | None = None, jitter: float | None = _DEFAULT["jitter"],
                  training_time: float | None = None, learning_rate: float | None = None, steps: int | None = None):
+        declared = {p.name: p for p in PARAMETERS}
         self.kind = check_choice("kind", kind, KINDS)
-        self.architecture = check_choice("architecture", architecture, ARCHITECTURES)
-        self.depth = check_positive("depth", depth, integer=True, allow_zero=self.architecture == "mlp")
+        self.architecture = declared["architecture"].check(architecture)
+        self.depth = declared["depth"].check(depth)
+        if self.architecture != "mlp" and self.depth < 1:
+            raise InputError("depth", f"must be >= 1 for architecture {self.architecture}; got {self.depth}")
         if self.architecture == "mlp":
             for name, value in (("readout", readout), ("channels", channels), ("filter_size", filter_size)):
                 if value is not None:
                     raise InputError(name, "applies to architecture cnn and lcn, not mlp")
-        else:
-            readout = check_choice("readout", "flatten" if readout is None else readout, READOUTS)
-            channels = None if channels is None else check_positive("channels", channels, integer=True)
-            filter_size = check_positive("filter_size", 3 if filter_size is None else filter_size, integer=True)
+        else:  # None: the declared default of an image architecture
+            readout = declared["readout"].check(_DEFAULT["readout"] if readout is None else readout)
+            channels = None if channels is None else declared["channels"].check(channels)
+            filter_size = declared["filter_size"].check(_DEFAULT["filter_size"] if filter_size is None else filter_size)
             if filter_size % 2 == 0:
                 raise InputError("filter_size", f"must be odd ('same' padding keeps the image size); got {filter_size}")
         self.readout, self.channels, self.filter_size = readout, channels, filter_size
-        self.activation = check_choice("activation", activation, ACTIVATIONS)
-        self.weight_var = check_positive("weight_var", weight_var)
-        self.bias_var = check_positive("bias_var", bias_var, allow_zero=True)
-        self.jitter = None if jitter is None else check_positive("jitter", jitter, allow_zero=True)
+        self.activation = declared["activation"].check(activation)
+        self.weight_var = declared["weight_var"].check(weight_var)
+        self.bias_var = declared["bias_var"].check(bias_var)
+        self.jitter = None if jitter is None else declared["jitter"].check(jitter)
         self.training_time = _training_time(self.kind, training_time, learning_rate, steps)
         self.name = self.kind
 

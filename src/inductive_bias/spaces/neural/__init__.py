@@ -4,8 +4,10 @@ torch is imported only when a network space is used (``NeuralNetworks``, ``ARCHI
 the names of the built-in architectures are known without it.
 """
 
-#: the built-in architectures (their options: ``ARCHITECTURES``)
-ARCHITECTURE_NAMES = ("mlp", "cnn", "lcn", "vit")
+from .parameters import ARCHITECTURE_PARAMETERS
+
+#: the built-in architectures (their options: ``ARCHITECTURES``; declared in :mod:`.parameters`)
+ARCHITECTURE_NAMES = tuple(ARCHITECTURE_PARAMETERS)
 
 __all__ = ["ARCHITECTURES", "ARCHITECTURE_NAMES", "NeuralNetworks"]
 
