@@ -126,10 +126,10 @@ def test_the_command_line_gives_the_api_figures(tmp_path, capsys, task):
     base = ["measure", "--data", str(path), "--space", "ntk", "--depth", str(DEPTH), "--weight-var", str(SW2),
             "--bias-var", str(SB2), "-e", "0.2", "--json"]
     for extra in (["--training-time", "12"], ["--lr", "0.5", "--steps", "24"],
-                  ["--learning-rate", "0.5", "--steps", "24"]):
+                  ["--lr", "0.5", "--steps", "24"]):
         assert main([*base, *extra]) == 0
         out = json.loads(capsys.readouterr().out)
         assert out["results"][0]["bits"] == pytest.approx(expected, rel=1e-12)
         assert out["diagnostics"]["training_time"] == 12.0
     assert main(["measure", "--data", str(path), "--space", "nngp", "-e", "0.2", "--training-time", "1"]) == 2
-    assert "--training-time: applies to kind ntk" in capsys.readouterr().err
+    assert "--training-time: does not apply to --space nngp (it applies to ntk)" in capsys.readouterr().err

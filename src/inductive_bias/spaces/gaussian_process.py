@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import time
 
-
 from ..exceptions import InputError
 from ..tasks import Task
 from ._gaussian_space import GaussianPosteriorSpace

@@ -79,7 +79,7 @@ def _network(architecture: str) -> Callable:
 def _entries():
     yield SpaceEntry("gp", "Gaussian process", _gp.PARAMETERS, _gp.GaussianProcess, trained=False)
     for kind in _infinite.KINDS:
-        yield SpaceEntry(kind, "infinite-width network", _infinite.PARAMETERS,
+        yield SpaceEntry(kind, "infinite-width network", _infinite.parameters_of(kind),
                          lambda kind=kind, **kw: _infinite.InfiniteWidthNetwork(kind, **kw), trained=False)
     for architecture in _neural.ARCHITECTURE_PARAMETERS:
         yield SpaceEntry(architecture, "neural network", _neural.parameters_of(architecture), _network(architecture),

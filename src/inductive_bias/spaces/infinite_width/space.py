@@ -75,6 +75,13 @@ PARAMETERS = (
               **NON_NEGATIVE),
 )
 _DEFAULT = defaults_of(PARAMETERS)
+#: finite training time is a property of the ntk law only
+_NTK_ONLY = ("training_time", "lr", "steps")
+
+
+def parameters_of(kind: str) -> tuple:
+    """The declared parameters of ``kind`` ("nngp" or "ntk")."""
+    return PARAMETERS if kind == "ntk" else tuple(p for p in PARAMETERS if p.name not in _NTK_ONLY)
 
 
 
