@@ -35,6 +35,7 @@ from ..conditioning import Conditioning, diagnose
 from .activations import ACTIVATIONS, CLOSED_FORM
 from .conv_kernels import conv_kernels
 from .kernels import mlp_kernels, mlp_variances
+from .layers import layer_kernels, parse_layers
 
 __all__ = ["InfiniteWidthNetwork", "NetworkPosterior", "KINDS", "ARCHITECTURES", "READOUTS"]
 
@@ -118,7 +119,8 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
 
     def __init__(self, kind: str = "nngp", architecture: str = "mlp", depth: int = 2, activation: str = "relu",
                  weight_var: float = 2.0, bias_var: float = 0.1, *, readout: str | None = None,
-                 channels: int | None = None, filter_size: int | None = None, jitter: float | None = None):
+                 channels: int | None = None, filter_size: int | None = None, jitter: float | None = None,
+                 layers=None):
         self.kind = check_choice("kind", kind, KINDS)
         self.architecture = check_choice("architecture", architecture, ARCHITECTURES)
         self.depth = check_positive("depth", depth, integer=True, allow_zero=self.architecture == "mlp")
@@ -137,6 +139,9 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
         self.weight_var = check_positive("weight_var", weight_var)
         self.bias_var = check_positive("bias_var", bias_var, allow_zero=True)
         self.jitter = None if jitter is None else check_positive("jitter", jitter, allow_zero=True)
+        # composable layers (a preset, a layer string or layer objects) replace architecture/depth
+        self.layers = None if layers is None else parse_layers(layers)
+        self.layer_string = layers if isinstance(layers, str) else (None if layers is None else repr(self.layers))
         self.name = self.kind
 
     def spec(self) -> dict:
@@ -144,6 +149,8 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
                 "activation": self.activation, "weight_var": self.weight_var, "bias_var": self.bias_var}
         if self.architecture != "mlp":
             spec.update(readout=self.readout, channels=self.channels, filter_size=self.filter_size)
+        if self.layers is not None:
+            spec["layers"] = self.layer_string
         spec["jitter"] = self.jitter
         return spec
 
@@ -165,7 +172,7 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
 
     def _inputs(self, task: Task):
         """The task's inputs as the kernels read them (images channel-first) and their image shape."""
-        if self.architecture == "mlp":
+        if self.architecture == "mlp" and self.layers is None:
             return task.X_train, task.X_test, None
         recorded = (task.info or {}).get("image_shape")
         if recorded is not None and len(recorded) in (2, 3) and math.prod(recorded) == task.n_features:
@@ -185,10 +192,12 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
         """NNGP K(X1, X2) and, for ``ntk``, the NTK Θ(X1, X2) (else None); X2 None means X1.
         Images (cnn, lcn) are flat rows read channel-first (:meth:`image_shape`)."""
         X2 = X1 if X2 is None else X2
-        shape = None if self.architecture == "mlp" else self.image_shape(np.shape(X1)[1])
+        shape = None if self.architecture == "mlp" and self.layers is None else self.image_shape(np.shape(X1)[1])
         return self._kernels(X1, X2, shape, ntk=self.kind == "ntk")
 
     def _kernels(self, X1, X2, shape, *, ntk: bool):
+        if self.layers is not None:
+            return layer_kernels(X1, X2, shape, self.layers, self.weight_var, self.bias_var, ntk=ntk)
         if self.architecture == "mlp":
             return mlp_kernels(X1, X2, self.depth, self.activation, self.weight_var, self.bias_var, ntk=ntk)
         return conv_kernels(X1, X2, shape, self.depth, self.activation, self.weight_var,
