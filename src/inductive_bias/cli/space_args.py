@@ -133,6 +133,9 @@ def add_infinite_width_arguments(parser) -> None:
     g.add_argument("--architecture", choices=list(ARCHITECTURES), help="network architecture (default mlp)")
     g.add_argument("--readout", choices=list(READOUTS),
                    help="cnn, lcn: a weight per position (flatten, default) or global average pooling (gap)")
+    g.add_argument("--layers", metavar="LAYERS",
+                   help="the network as layers, replacing --architecture/--depth: a preset (mlp, cnn, cnn-flatten, "
+                        "lcn, myrtle5, myrtle7, myrtle10, resnet) or a string such as conv3-relu-avgpool2-gap-dense")
 
 
 def build_infinite_width_space(args):
@@ -167,7 +170,8 @@ _SKLEARN_FLAGS = {"n_estimators": "n_estimators", "max_depth": "max_depth", "max
                   "n_neighbors": "n_neighbors", "alpha": "alpha", "kernel": "kernel", "lengthscale": "lengthscale",
                   "n_jobs": "n_jobs", "splitter": "splitter", "epochs": "epochs", "step_size": "step_size",
                   "init_std": "init_std"}
-_INFINITE_WIDTH_FLAGS = ("architecture", "depth", "weight_var", "bias_var", "readout", "channels", "filter_size")
+_INFINITE_WIDTH_FLAGS = ("architecture", "depth", "weight_var", "bias_var", "readout", "channels", "filter_size",
+                         "layers")
 
 
 def _add_variance_flags(group) -> None:

@@ -125,9 +125,11 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
         self.architecture = check_choice("architecture", architecture, ARCHITECTURES)
         self.depth = check_positive("depth", depth, integer=True, allow_zero=self.architecture == "mlp")
         if self.architecture == "mlp":
-            for name, value in (("readout", readout), ("channels", channels), ("filter_size", filter_size)):
+            for name, value in (("readout", readout), ("channels", None if layers is not None else channels),
+                                ("filter_size", filter_size)):
                 if value is not None:
                     raise InputError(name, "applies to architecture cnn and lcn, not mlp")
+            channels = None if channels is None else check_positive("channels", channels, integer=True)
         else:
             readout = check_choice("readout", "flatten" if readout is None else readout, READOUTS)
             channels = None if channels is None else check_positive("channels", channels, integer=True)
