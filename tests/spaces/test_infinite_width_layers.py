@@ -184,7 +184,10 @@ def test_space_with_layers_measures_and_records_them():
     task = Task.from_arrays(X[:16], Y[:16], X[16:], Y[16:])
     space = InfiniteWidthNetwork("ntk", layers="conv3-relu-avgpool2-conv3-relu-gap-dense")
     result = measure(task, space, target_error=0.5)
-    assert space.spec()["layers"] == "conv3-relu-avgpool2-conv3-relu-gap-dense"
+    assert space.spec() == {"space": "ntk", "weight_var": 2.0, "bias_var": 0.1,
+                            "layers": "conv3-relu-avgpool2-conv3-relu-gap-dense", "jitter": None}
+    with pytest.raises(InputError, match="architecture"):
+        InfiniteWidthNetwork("ntk", "cnn", layers="cnn")
     assert math.isfinite(result.results[0].bits)
     same = InfiniteWidthNetwork("ntk", "cnn", depth=2, readout="gap")
     law_a, _ = InfiniteWidthNetwork("ntk", layers="cnn").loss_distribution(task)

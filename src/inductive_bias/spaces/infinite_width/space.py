@@ -142,6 +142,8 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
         self.bias_var = check_positive("bias_var", bias_var, allow_zero=True)
         self.jitter = None if jitter is None else check_positive("jitter", jitter, allow_zero=True)
         # composable layers (a preset, a layer string or layer objects) replace architecture/depth
+        if layers is not None and self.architecture != "mlp":
+            raise InputError("architecture", f"the layers replace the architecture; got {self.architecture} with layers")
         self.layers = None if layers is None else parse_layers(layers)
         self.layer_string = layers if isinstance(layers, str) else (None if layers is None else repr(self.layers))
         self.name = self.kind
@@ -151,7 +153,8 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
                 "activation": self.activation, "weight_var": self.weight_var, "bias_var": self.bias_var}
         if self.architecture != "mlp":
             spec.update(readout=self.readout, channels=self.channels, filter_size=self.filter_size)
-        if self.layers is not None:
+        if self.layers is not None:  # the layers replace architecture, depth and activation
+            del spec["architecture"], spec["depth"], spec["activation"]
             spec["layers"] = self.layer_string
         spec["jitter"] = self.jitter
         return spec
