@@ -135,6 +135,18 @@ def _compiled():
                     buf[pad + m] += ring[slot, m]
 
     @numba.njit(inline="always", fastmath=flags)
+    def col_sum(buf, pad, wl, r, L, out, o):
+        """out[o, m] = Σ_{|e| <= r} buf[pad + m + e·L] (zeros padded), in the order e = 0, 1, −1, ...;
+        one vector loop per shift (a loop over e inside the loop over m would not vectorise)."""
+        for m in range(wl):
+            out[o, m] = buf[pad + m]
+        for e in range(1, r + 1):
+            for m in range(wl):
+                out[o, m] += buf[pad + m + e * L]
+            for m in range(wl):
+                out[o, m] += buf[pad + m - e * L]
+
+    @numba.njit(inline="always", fastmath=flags)
     def dual_row(act, k, th, i, wl, rA, rB, sA, sB, ya, oa, yb, ob, ring_t, ring_d, slot):
         """Row i of T(K) and T'(K) Θ into ring slot ``slot`` (one loop per activation: no branch
         inside the vector loop)."""
@@ -235,12 +247,9 @@ def _compiled():
                         o = i - r
                         if o >= 0:
                             row_sum(ring_t, o, h, r, F, wl, buf_t, pad)
+                            col_sum(buf_t, pad, wl, r, L, k, o)
                             for m in range(wl):
-                                total = buf_t[pad + m]
-                                for e in range(1, r + 1):
-                                    total += buf_t[pad + m + e * L]
-                                    total += buf_t[pad + m - e * L]
-                                k[o, m] = c1 * total + sb2
+                                k[o, m] = c1 * k[o, m] + sb2
                                 th[o, m] = k[o, m]
                     for layer in range(depth):
                         last = layer == depth - 1
@@ -267,19 +276,13 @@ def _compiled():
                                 row_sum(ring_t, o, h, r, F, wl, buf_t, pad)
                                 if ntk:
                                     row_sum(ring_d, o, h, r, F, wl, buf_d, pad)
+                                col_sum(buf_t, pad, wl, r, L, k, o)
                                 for m in range(wl):
-                                    total = buf_t[pad + m]
-                                    for e in range(1, r + 1):
-                                        total += buf_t[pad + m + e * L]
-                                        total += buf_t[pad + m - e * L]
-                                    k[o, m] = c2 * total + sb2
+                                    k[o, m] = c2 * k[o, m] + sb2
                                 if ntk:
+                                    col_sum(buf_d, pad, wl, r, L, th, o)
                                     for m in range(wl):
-                                        total = buf_d[pad + m]
-                                        for e in range(1, r + 1):
-                                            total += buf_d[pad + m + e * L]
-                                            total += buf_d[pad + m - e * L]
-                                        th[o, m] = k[o, m] + c2 * total
+                                        th[o, m] = k[o, m] + c2 * th[o, m]
             positions = 1.0 * H * W if flatten else 1.0 * (H * W) * (H * W)
             for l in range(min(L, n - start)):
                 total_t = 0.0
