@@ -323,7 +323,7 @@ def _scales(variances: list, activation: str):
 
 
 def pooled_numba(A, B, var_a, var_b, depth, activation, sw2, sb2, F, ntk, *, readout="gap", pairs=None,
-                 progress=None, threads=None, block_pairs=16):
+                 progress=None, threads=None, block_pairs=None):
     """K and Θ (Θ None unless ``ntk``) of a CNN with global average pooling (or flatten) read-out
     for the image pairs given, by the fused kernel on a thread pool.
 
@@ -338,9 +338,10 @@ def pooled_numba(A, B, var_a, var_b, depth, activation, sw2, sb2, F, ntk, *, rea
         Advanced by the number of pairs of each finished block.
     threads : int or None
         Worker threads (None: the usable cores).
-    block_pairs : int
-        Image pairs per task: the unit of threading and of progress (the working memory is
-        6 tiles of H x W per thread, whatever the block).
+    block_pairs : int or None
+        Image pairs per task: the unit of threading and of progress (the working memory is a
+        few tiles of H x W x 8 lanes per thread, whatever the block). None: a multiple of the 8
+        lanes giving each thread about 4 tasks, at most 64 pairs.
 
     Returns
     -------
@@ -371,8 +372,11 @@ def pooled_numba(A, B, var_a, var_b, depth, activation, sw2, sb2, F, ntk, *, rea
                outK[sl], outT[sl])
         return len(I[sl])
 
-    starts = range(0, len(I), block_pairs)
     workers = usable_cores() if threads is None else threads
+    if block_pairs is None:
+        share = -(-len(I) // (4 * workers))
+        block_pairs = min(64, _LANES * max(1, -(-share // _LANES)))
+    starts = range(0, len(I), block_pairs)
     if workers <= 1 or len(starts) <= 1:
         for start in starts:
             done = run(start)
