@@ -6,15 +6,16 @@ both positions, K^{l+1}(p, p') = σw²/F² Σ_δ T(K^l)(p+δ, p'+δ) + σb², so
 therefore split into (2H−1)(2W−1) independent problems, one per offset: on the rectangle
 R_Δ = {p : p and p + Δ inside the image} of (H−|Δy|) x (W−|Δx|) positions, the whole depth of
 the recursion is a plain 2-D F x F box sum (zero outside R_Δ, which is exactly 'same' padding
-at both positions) after an elementwise dual map. One offset's tile is at most H·W numbers
-(6 KiB for 28 x 28): all layers of the NNGP and the NTK run on it while it stays in the L1
-cache, and the global-average-pooling read-out only needs the sums of the last layer's tiles.
+at both positions) after an elementwise dual map. A tile holds K and Θ of one offset for 8 image
+pairs (one per lane of a vector register; 50 KiB each for 28 x 28); every layer passes over it
+once, a row at a time, its box sums drawn from a ring of F rows that stays in the L1 cache, and
+the global-average-pooling read-out only needs the sums of the last layer's rows.
 
 Two implementations of the same recursion:
 
 - :func:`pooled_numba` (CPU): one compiled loop nest per block of image pairs, the blocks run
   on a thread pool (the compiled code releases the GIL). arccos/arcsin are evaluated inline by a
-  branch-free series that the compiler vectorises (:func:`_asin_acos`), because the C library's
+  branch-free series that the compiler vectorises (:func:`asin_acos`), because the C library's
   scalar arccos (18 ns here) would cost more than all the rest.
 - :func:`pooled_torch` (any torch device, e.g. a GPU): the position-pair tensor of a block of
   image pairs held whole, the recursion as batched tensor operations.
