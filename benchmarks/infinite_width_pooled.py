@@ -9,7 +9,9 @@ the pairs counted as n·m):
   before the fused kernel);
 - fused (numba): :mod:`inductive_bias.spaces.infinite_width._fused`, one thread and all usable
   cores;
-- torch (CPU): the same recursion as numpy by torch operations (the road a GPU takes).
+- torch (CPU): the same recursion as numpy by torch operations (the road a GPU takes);
+
+and Myrtle-5 (the ``myrtle5`` preset of the composable layers) on one pair of 32x32x3 images.
 
 The floor: the work a pair needs whatever the code, at this machine's measured rates: one
 arccos per position pair and layer (numpy's vectorised arccos, ns per element, measured here)
@@ -97,6 +99,14 @@ def main() -> None:
             diff = "" if out is None else f"{max(np.max(np.abs(o - r) / np.abs(r)) for o, r in zip(out, ref)):.1e}"
             cpu_ms = "—" if c != c else f"{c / n * 1e3:.1f}"
             lines.append(f"| {depth} | {name} | {n} | {cpu_ms} | {w / n * 1e3:.1f} | {floor:.2f} | {diff} |")
+    # Myrtle-5 (composable layers, every pair of positions by numpy) on 32x32x3 random images
+    from inductive_bias.spaces.infinite_width.layers import layer_kernels
+
+    rng = np.random.default_rng(1)
+    M = rng.uniform(size=(2, 3 * 32 * 32))
+    _, wall, cpu = timed(lambda: layer_kernels(M[:1], M[1:], (3, 32, 32), "myrtle5", 2.0, 0.1))
+    lines += ["", f"Myrtle-5 on 32x32x3 (layers, numpy road, one pair of random images): CPU {cpu * 1e3:.0f} ms, "
+                  f"wall {wall * 1e3:.0f} ms per pair (NNGP + NTK)."]
     report = "\n".join(lines)
     print(report)
     if args.output:
