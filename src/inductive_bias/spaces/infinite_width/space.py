@@ -33,6 +33,7 @@ from ..gaussian import GaussianPosterior, posterior
 from .activations import ACTIVATIONS, CLOSED_FORM
 from .conv_kernels import conv_kernels
 from .kernels import mlp_kernels, mlp_variances
+from .layers import layer_kernels, parse_layers
 
 __all__ = ["InfiniteWidthNetwork", "NetworkPosterior", "KINDS", "ARCHITECTURES", "READOUTS", "training_time_scale"]
 
@@ -66,6 +67,9 @@ PARAMETERS = (
     Parameter("filter_size", int, 3, "filter size, odd", metavar="F", **POSITIVE),
     Parameter("jitter", float, None, "added to the diagonal of K (nngp) or Θ (ntk) for numerical stability only "
               "(default 1e-10 times its mean diagonal)", **NON_NEGATIVE),
+    Parameter("layers", str, None, "the network as layers, replacing architecture and depth: a preset (mlp, cnn, "
+              "cnn-flatten, lcn, myrtle5, myrtle7, myrtle10, resnet) or a layer string such as "
+              "conv3-relu-avgpool2-gap-dense", metavar="LAYERS"),
     Parameter("training_time", float, None, "ntk: the law after gradient descent on the mean MSE for T = learning "
               "rate x steps (gradient flow; default: trained to convergence); or give --lr and --steps",
               metavar="T", **NON_NEGATIVE),
@@ -144,7 +148,8 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
                  activation: str = _DEFAULT["activation"], weight_var: float = _DEFAULT["weight_var"],
                  bias_var: float = _DEFAULT["bias_var"], *, readout: str | None = None, channels: int | None = None,
                  filter_size: int | None = None, jitter: float | None = _DEFAULT["jitter"],
-                 training_time: float | None = None, learning_rate: float | None = None, steps: int | None = None):
+                 training_time: float | None = None, learning_rate: float | None = None, steps: int | None = None,
+                 layers=None):
         declared = {p.name: p for p in PARAMETERS}
         self.kind = check_choice("kind", kind, KINDS)
         self.architecture = declared["architecture"].check(architecture)
@@ -152,9 +157,11 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
         if self.architecture != "mlp" and self.depth < 1:
             raise InputError("depth", f"must be >= 1 for architecture {self.architecture}; got {self.depth}")
         if self.architecture == "mlp":
-            for name, value in (("readout", readout), ("channels", channels), ("filter_size", filter_size)):
+            for name, value in (("readout", readout), ("channels", None if layers is not None else channels),
+                                ("filter_size", filter_size)):
                 if value is not None:
                     raise InputError(name, "applies to architecture cnn and lcn, not mlp")
+            channels = None if channels is None else declared["channels"].check(channels)
         else:  # None: the declared default of an image architecture
             readout = declared["readout"].check(_DEFAULT["readout"] if readout is None else readout)
             channels = None if channels is None else declared["channels"].check(channels)
@@ -167,6 +174,11 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
         self.bias_var = declared["bias_var"].check(bias_var)
         self.jitter = None if jitter is None else declared["jitter"].check(jitter)
         self.training_time = _training_time(self.kind, training_time, learning_rate, steps)
+        # composable layers (a preset, a layer string or layer objects) replace architecture/depth
+        if layers is not None and self.architecture != "mlp":
+            raise InputError("architecture", f"the layers replace the architecture; got {self.architecture} with layers")
+        self.layers = None if layers is None else parse_layers(layers)
+        self.layer_string = layers if isinstance(layers, str) else (None if layers is None else repr(self.layers))
         self.name = self.kind
 
     def spec(self) -> dict:
@@ -174,6 +186,9 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
                 "activation": self.activation, "weight_var": self.weight_var, "bias_var": self.bias_var}
         if self.architecture != "mlp":
             spec.update(readout=self.readout, channels=self.channels, filter_size=self.filter_size)
+        if self.layers is not None:  # the layers replace architecture, depth and activation
+            del spec["architecture"], spec["depth"], spec["activation"]
+            spec["layers"] = self.layer_string
         spec["jitter"] = self.jitter
         if self.training_time is not None:
             spec["training_time"] = self.training_time
@@ -198,7 +213,7 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
 
     def _inputs(self, task: Task):
         """The task's inputs as the kernels read them (images channel-first) and their image shape."""
-        if self.architecture == "mlp":
+        if self.architecture == "mlp" and self.layers is None:
             return task.X_train, task.X_test, None
         recorded = (task.info or {}).get("image_shape")
         if recorded is not None and len(recorded) in (2, 3) and math.prod(recorded) == task.n_features:
@@ -218,10 +233,12 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
         """NNGP K(X1, X2) and, for ``ntk``, the NTK Θ(X1, X2) (else None); X2 None means X1.
         Images (cnn, lcn) are flat rows read channel-first (:meth:`image_shape`)."""
         X2 = X1 if X2 is None else X2
-        shape = None if self.architecture == "mlp" else self.image_shape(np.shape(X1)[1])
+        shape = None if self.architecture == "mlp" and self.layers is None else self.image_shape(np.shape(X1)[1])
         return self._kernels(X1, X2, shape, ntk=self.kind == "ntk")
 
     def _kernels(self, X1, X2, shape, *, ntk: bool):
+        if self.layers is not None:
+            return layer_kernels(X1, X2, shape, self.layers, self.weight_var, self.bias_var, ntk=ntk)
         if self.architecture == "mlp":
             return mlp_kernels(X1, X2, self.depth, self.activation, self.weight_var, self.bias_var, ntk=ntk)
         return conv_kernels(X1, X2, shape, self.depth, self.activation, self.weight_var,
