@@ -114,8 +114,11 @@ def _notes(result) -> list[str]:
             lines.append(f"{s.name}: {s.reason}")
         bounds = [] if s.result is None else [t for t in s.result.results if t.kind == "bound" and t.members_needed]
         if bounds:
-            wanted = ", ".join(f"ε = {t.target_error:.4g}: at least {t.members_needed:,}" for t in bounds)
-            lines.append(f"{s.name}: members needed for a first member below ε (95%), where it prints a bound: {wanted}")
+            n = s.result.members.members_used if s.result.members is not None else s.members
+            deepest = max(bounds, key=lambda t: t.target_error)
+            lines.append(f"{s.name}: none of its {n} members reaches ε <= {deepest.target_error:.4g}; a figure there "
+                         f"needs about 3·2^I members for I(ε) bits (more than {deepest.members_needed:,}, as I(ε) > "
+                         f"{deepest.bits:.4g}; twice as many for every further bit)")
     lines.append(f"target errors: {result.target_error_rule}")
     return lines
 
