@@ -423,7 +423,8 @@ def _target_results(estimate, n: int, plan: MeasurePlan) -> list:
             note = f"model figure ({below} of {n} members reach it)"
         results.append(TargetResult(float(e), b, note, interval=interval, samples_below=below, kind=kind,
                                     extrapolated=extrapolated, untrusted=extrapolated, reliable=not extrapolated,
-                                    members_needed=members_needed(kind, b, interval, n, plan.interval_width)))
+                                    members_needed=None if kind == "bound" else
+                                    members_needed(kind, b, interval, n, plan.interval_width)))
     return results
 
 

@@ -112,13 +112,13 @@ def _notes(result) -> list[str]:
     for s in result.spaces:
         if s.reason:
             lines.append(f"{s.name}: {s.reason}")
-        bounds = [] if s.result is None else [t for t in s.result.results if t.kind == "bound" and t.members_needed]
+        bounds = [] if s.result is None else [t for t in s.result.results if t.kind == "bound"]
         if bounds:
             n = s.result.members.members_used if s.result.members is not None else s.members
             deepest = max(bounds, key=lambda t: t.target_error)
             lines.append(f"{s.name}: none of its {n} members reaches ε <= {deepest.target_error:.4g}; a figure there "
-                         f"needs about 3·2^I members for I(ε) bits (more than {deepest.members_needed:,}, as I(ε) > "
-                         f"{deepest.bits:.4g}; twice as many for every further bit)")
+                         f"needs more members, about 3·2^I for I(ε) bits (I(ε) > {deepest.bits:.4g}: more than {n}; "
+                         "twice as many for every further bit)")
     lines.append(f"target errors: {result.target_error_rule}")
     return lines
 

@@ -92,12 +92,14 @@ def _plan_line(result) -> str:
     fit = getattr(result, "fit", None)
     width = getattr(fit, "interval_width", None)
     planned = [r for r in result.results if r.members_needed is not None]
-    if not planned or width is None:
+    if not (planned or any(r.kind == "bound" for r in result.results)) or width is None:
         return ""
     used = result.members.members_used if result.members is not None else result.loss.samples
 
-    def need(r):
-        return f"{'at least ' if r.kind == 'bound' else ''}{r.members_needed} at ε = {r.target_error:.6g}"
-
-    return (f"plan   members needed for a {width:g}-bit interval (a first member below ε, where none reaches it): "
-            f"{', '.join(need(r) for r in planned)} (now {used})")
+    bounds = [r for r in result.results if r.kind == "bound"]
+    text = (f"plan   members needed for a {width:g}-bit interval: "
+            f"{', '.join(f'{r.members_needed} at ε = {r.target_error:.6g}' for r in planned)} (now {used})")
+    if bounds:
+        text += (f"; at ε = {', '.join(f'{r.target_error:.6g}' for r in bounds)}: more than {used} (none reached it; "
+                 "about 3·2^I for a first member below ε at I bits)")
+    return text

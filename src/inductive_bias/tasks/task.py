@@ -166,7 +166,9 @@ class Task:
 
 # Facts of a description that the shape part of a task line already says, or that say where the data
 # were read from rather than what they are.
-_SHAPE_KEYS = ("name", "n_train", "n_test", "n_features", "n_outputs", "classes", "source", "data_sha256")
+# not part of the line: the shape (said first), where it was read from, and what follows from the data
+_SHAPE_KEYS = ("name", "n_train", "n_test", "n_features", "n_outputs", "classes", "source", "data_sha256",
+               "constant_mse")
 
 
 def task_line(description: dict, short: bool = False) -> str:
