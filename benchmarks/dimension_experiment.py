@@ -1,4 +1,4 @@
-"""Inductive bias against intrinsic dimension (SPEC §6), with the exact GP law (SPEC §2).
+"""Inductive bias against intrinsic dimension (docs/method.md §6), with the exact GP law (docs/method.md §2).
 
 Synthetic tasks (``load_synthetic``) put their inputs on an m-dimensional manifold in R^32 and
 label them by a smooth random teacher; only m changes. For each m and task seed, the exact

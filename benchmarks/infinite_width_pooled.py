@@ -1,4 +1,4 @@
-"""Milliseconds per pair of 28x28 images of the pooled CNN kernel (NNGP + NTK, SPEC §7).
+"""Milliseconds per pair of 28x28 images of the pooled CNN kernel (NNGP + NTK, docs/method.md §7).
 
 A CNN of `depth` 'same' 3x3 convolutions, relu, σw² = 2, σb² = 0.1, global average pooling:
 the kernel of one pair of images needs the recursion on all (28·28)² = 614,656 pairs of

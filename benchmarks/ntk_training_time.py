@@ -1,6 +1,6 @@
 """The ntk law at a finite training time against wide networks stopped at the same step.
 
-A ReLU MLP in the NTK parameterisation (SPEC §7; one hidden layer, σw² = 2, σb² = 0.1) is trained
+A ReLU MLP in the NTK parameterisation (docs/method.md §7; one hidden layer, σw² = 2, σb² = 0.1) is trained
 by full-batch gradient descent on the mean MSE (the project's loss, L = ||f(X) − Y||² / (n k)) at
 the learning rate of ``benchmarks/wide_ntk.py`` (0.7 of the stability limit n k / λmax(Θ)) on
 digits 100/100 (pixels / 16), and stopped after E steps. Three exact laws of the infinitely wide
@@ -64,7 +64,7 @@ def discrete_law(task: Task, lr: float, steps: int):
 
 
 def ks_against(losses: np.ndarray, law) -> tuple[float, float]:
-    """KS distance and p-value of the losses against the law's CDF (inversion, SPEC §2)."""
+    """KS distance and p-value of the losses against the law's CDF (inversion, docs/method.md §2)."""
     grid = np.linspace(min(losses.min(), law.mean - 8 * law.std), max(losses.max(), law.mean + 8 * law.std), 400)
     grid = grid[grid > law.offset]
     values = np.exp(law.log_cdf(grid))

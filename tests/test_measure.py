@@ -1,4 +1,4 @@
-"""measure(): the result record, its JSON, and the exact and sampled paths (SPEC §1–§3)."""
+"""measure(): the result record, its JSON, and the exact and sampled paths (docs/method.md §1–§3)."""
 
 import json
 import math

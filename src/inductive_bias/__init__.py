@@ -1,9 +1,9 @@
 """inductive-bias: how much inductive bias a task requires from a hypothesis space, in bits.
 
-    I(ε) = -log2 P_{h ~ p_H}[ L(h) <= ε ]          (SPEC §1)
+    I(ε) = -log2 P_{h ~ p_H}[ L(h) <= ε ]          (docs/method.md §1)
 
-Exact for Gaussian-process spaces (the test loss is a generalized chi-square, SPEC §2), estimated
-from sampled hypotheses elsewhere (SPEC §3).
+Exact for Gaussian-process spaces (the test loss is a generalized chi-square, docs/method.md §2), estimated
+from sampled hypotheses elsewhere (docs/method.md §3).
 """
 
 from ._version import __version__

@@ -1,4 +1,4 @@
-"""What "fits the training data" means (SPEC §8), and which members a figure rests on: one rule,
+"""What "fits the training data" means (docs/method.md §8), and which members a figure rests on: one rule,
 below both the spaces that train until they fit and the measuring road that decides which members
 are used.
 
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-FIT_FRACTION = 0.01  # SPEC §8: a member fits when its training MSE <= 1% of the targets' variance
-MIN_FIT_SHARE = 0.5  # fewer fitting members than this share: the space gets no figure (SPEC §8)
+FIT_FRACTION = 0.01  # docs/method.md §8: a member fits when its training MSE <= 1% of the targets' variance
+MIN_FIT_SHARE = 0.5  # fewer fitting members than this share: the space gets no figure (docs/method.md §8)
 
 
 def target_variance(task) -> float:
@@ -45,7 +45,7 @@ def fit_threshold(spec: dict | None, variance: float | None) -> tuple[float | No
 
 @dataclass(frozen=True)
 class FitRule:
-    """Which members of a trained space are its samples (SPEC §4, §8).
+    """Which members of a trained space are its samples (docs/method.md §4, §8).
 
     ``threshold`` is the training MSE at or below which a member fits (None: unknown, every member
     counts as fitting), ``rule`` where it came from, and ``fitted_only`` whether only the fitting

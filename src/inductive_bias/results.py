@@ -3,7 +3,7 @@
 A :class:`MeasureResult` keeps what it measured: one :class:`TargetResult` per ε (bits, interval,
 flags), the loss law's summary, a :class:`FitReport` for sample-based estimates (the fitted law's
 parameters, goodness of fit, bootstrap), a :class:`MemberReport` for trained spaces (counts, the
-fit rule of SPEC §8, every member's losses) and, in memory only, the law itself and the samples,
+fit rule of docs/method.md §8, every member's losses) and, in memory only, the law itself and the samples,
 so that reports only draw.
 
 JSON shape (``schema`` 2, docs/json.md): ``loss``, ``fit`` and ``members`` are objects of their
@@ -38,7 +38,7 @@ class TargetResult:
         -log2 P[L <= ε]; +inf where no hypothesis reaches ε, NaN where an estimator failed. For a
         figure of kind "bound", the lower bound: I(ε) > bits.
     kind : str
-        What the figure is: "exact" (an exact law, SPEC §2), "count" (k >= 1 of N members reach ε:
+        What the figure is: "exact" (an exact law, docs/method.md §2), "count" (k >= 1 of N members reach ε:
         -log2(k/N) with its Clopper–Pearson interval), "bound" (none reaches ε: a one-sided lower
         bound, interval (bits, +inf)), or "model" (a fitted loss law's figure, an extrapolation
         where no member reaches ε). None where whoever made the record did not say (a reader then
@@ -145,7 +145,7 @@ def _record_from_dict(cls, data: dict):
 
 @dataclass(frozen=True)
 class FitReport:
-    """How a sample-based estimate was obtained (SPEC §3).
+    """How a sample-based estimate was obtained (docs/method.md §3).
 
     ``requested_estimator`` is what the caller asked for ("sampled"), the result's ``estimator``
     what it resolved to. For a fitted law: ``fit`` its parameters, ``goodness_of_fit`` its KS and
@@ -188,11 +188,11 @@ class FitReport:
 
 @dataclass(frozen=True)
 class LossSummary:
-    """The test losses a result rests on (SPEC §1).
+    """The test losses a result rests on (docs/method.md §1).
 
     For an exact law: its ``mean``, ``std`` and ``offset`` c0 (nothing reaches below it). For
     samples: the same moments of the members used, their ``min``, ``max`` and number
-    (``samples``), the training losses' summary and the share that fits (SPEC §8). Where the task is
+    (``samples``), the training losses' summary and the share that fits (docs/method.md §8). Where the task is
     known, ``constant_mse`` is the test MSE of the constant predictor (the mean training target):
     a space whose ``mean`` is above it does worse on average than predicting a constant.
     """
@@ -226,7 +226,7 @@ class LossSummary:
 
 @dataclass(frozen=True)
 class MemberReport:
-    """The members a sample-based estimate of a trained space rests on (SPEC §4, §8).
+    """The members a sample-based estimate of a trained space rests on (docs/method.md §4, §8).
 
     ``members`` were drawn (or read from a store), ``members_used`` entered the estimate: every
     member, or with ``fitted_only`` those whose training MSE is at most ``fit_threshold`` (its rule

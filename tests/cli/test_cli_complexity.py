@@ -105,7 +105,7 @@ def test_compare_with_a_losses_file(capsys, tmp_path):
     assert main(["compare", "--n-train", "100", "--n-test", "60", "--target-error", "1.0",
                  "--losses", str(path), "--bootstrap", "20"]) == 0
     text = capsys.readouterr().out
-    assert "upper bound (SPEC §5)" in text and "draws.txt (sampled)" in text and "gp rbf (exact)" in text
+    assert "upper bound (docs/method.md §5)" in text and "draws.txt (sampled)" in text and "gp rbf (exact)" in text
 
 
 def test_compare_bad_losses_file_is_exit_2(capsys, tmp_path):

@@ -1,4 +1,4 @@
-"""``inductive-bias measure --space nngp|ntk``: the exact bits of infinite-width networks (SPEC §7)."""
+"""``inductive-bias measure --space nngp|ntk``: the exact bits of infinite-width networks (docs/method.md §7)."""
 
 import json
 

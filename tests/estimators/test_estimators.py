@@ -1,4 +1,4 @@
-"""Sample-based estimators (SPEC §3): recovery of known laws, Sankaran's z, intervals, failures.
+"""Sample-based estimators (docs/method.md §3): recovery of known laws, Sankaran's z, intervals, failures.
 
 Monte Carlo tolerances were set from the spread of each estimator over repeated samples of the
 same size, measured once (8-30 seeds): the tolerance is at least 4 of those standard deviations.
@@ -83,7 +83,7 @@ def test_function_space_gaussian_shrinks_when_rank_deficient():
     assert 0 < law.params["shrinkage_intensity"] <= 1
 
 
-# -- Sankaran's z (SPEC §3) -----------------------------------------------------------------------
+# -- Sankaran's z (docs/method.md §3) -----------------------------------------------------------------------
 def test_sankaran_z_matches_the_formula_and_the_cdf():
     df, nc, x = 50.0, 20.0, 35.0
     h = 1 - (2 / 3) * (df + nc) * (df + 3 * nc) / (df + 2 * nc) ** 2

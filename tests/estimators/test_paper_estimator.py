@@ -1,4 +1,4 @@
-"""The published estimator (SPEC §3), kept exactly as published but in bits."""
+"""The published estimator (docs/method.md §3), kept exactly as published but in bits."""
 
 import math
 
@@ -23,7 +23,7 @@ def test_fit_is_scipys_maximum_likelihood_with_location_zero():
 
 
 def test_sankaran_z_is_the_spec_formula():
-    # SPEC §3, evaluated term by term.
+    # docs/method.md §3, evaluated term by term.
     x, df, nc = 3.0, 7.0, 2.5
     h = 1 - 2 / 3 * (df + nc) * (df + 3 * nc) / (df + 2 * nc) ** 2
     p = (df + 2 * nc) / (df + nc) ** 2

@@ -13,7 +13,7 @@ from inductive_bias.experiment import relative_bits
 from inductive_bias.experiment.grid import default_grid
 
 # The issue's schema on a tiny task: digits 100/100, 16 members of a small MLP and forest.
-# fitted_only = false: 5 epochs do not fit the data (SPEC §8), and this test is about the plumbing.
+# fitted_only = false: 5 epochs do not fit the data (docs/method.md §8), and this test is about the plumbing.
 SCHEMA = """
 [task]
 data = "digits"

@@ -38,7 +38,7 @@ def test_backward_error_is_the_normwise_formula():
 
 
 def _independent_mean_loss(task, noise):
-    """E[L] of SPEC §2 with K + σ²I (+ the default jitter), by numpy's dense solve."""
+    """E[L] of docs/method.md §2 with K + σ²I (+ the default jitter), by numpy's dense solve."""
     ell = float(np.median(pdist(task.X_train)))
     k = lambda A, B: np.exp(-cdist(A, B, "sqeuclidean") / (2 * ell**2))  # noqa: E731
     A = k(task.X_train, task.X_train) + (noise + 1e-10) * np.eye(task.n_train)

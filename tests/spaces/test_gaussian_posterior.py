@@ -1,4 +1,4 @@
-"""One Gaussian posterior (SPEC §2, §7): every Gaussian space and every backend reaches its posterior
+"""One Gaussian posterior (docs/method.md §2, §7): every Gaussian space and every backend reaches its posterior
 through :func:`inductive_bias.spaces.gaussian.posterior`, gets one record type, one default jitter
 and one message for a matrix that is not positive definite."""
 

@@ -1,4 +1,4 @@
-"""The GP posterior's backends (SPEC §2) against the in-memory numpy path: out of core on tiles on
+"""The GP posterior's backends (docs/method.md §2) against the in-memory numpy path: out of core on tiles on
 disk (a tiny memory limit forces many ragged tiles on a small task), and torch float64 on the CPU.
 
 Tolerances: the tasks here are well conditioned (5-D Gaussian inputs, ℓ = 1.5: the smallest
@@ -208,7 +208,7 @@ def test_blocked_median_with_ties_and_through_the_space():
 
 @pytest.mark.parametrize("backend", ["out-of-core", "torch"])
 def test_observation_noise_and_median_lengthscale_through_every_backend(backend):
-    """Noise is part of the model (K + σ²I, SPEC §2): each backend conditions on the same diagonal
+    """Noise is part of the model (K + σ²I, docs/method.md §2): each backend conditions on the same diagonal
     as the in-memory path and gives its law to 1e-9; only that path carries the conditioning
     diagnostics (the others report null, as documented)."""
     task = task_of(n=90, m=40, seed=5)

@@ -50,7 +50,7 @@ def test_numba_pooled_kernel_matches_the_numpy_recursion(activation, shape, F):
 @pytest.mark.parametrize("activation", ["relu", "erf"])
 def test_fused_flatten_readout_is_the_position_diagonal_recursion(activation):
     """The offset Δ = 0 alone is the flatten read-out: the fused kernel restricted to it against
-    the LCN/CNN-flatten road (SPEC §7's identity, reached a third way)."""
+    the LCN/CNN-flatten road (docs/method.md §7's identity, reached a third way)."""
     shape = (2, 6, 5)
     X = _images(2, 5, shape)
     images = X.reshape(-1, *shape)

@@ -1,4 +1,4 @@
-"""Neural-network hypothesis spaces (SPEC §4): batched ensembles against plain PyTorch training.
+"""Neural-network hypothesis spaces (docs/method.md §4): batched ensembles against plain PyTorch training.
 
 Tolerances: training runs in float32; the batched computation (bmm over members, fused Adam)
 rounds differently from one network trained alone with autograd, and a few dozen optimiser steps
@@ -155,7 +155,7 @@ def test_losses_accuracy_and_predictions(task):
     for m in members:
         pred = m.predictions
         assert pred.shape == (task.n_test, task.n_outputs)
-        # SPEC §1: the mean over all m test points and k outputs, not a mean of batch means
+        # docs/method.md §1: the mean over all m test points and k outputs, not a mean of batch means
         assert math.isclose(m.test_loss, float(np.mean((pred - task.Y_test) ** 2)), rel_tol=1e-12)
         assert m.test_accuracy == pytest.approx(np.mean(pred.argmax(1) == task.Y_test.argmax(1)))
         assert 0 < m.train_loss < np.inf and m.seconds > 0
@@ -304,7 +304,7 @@ def test_bad_seeds_and_task(task):
     assert tiny().train_members(task, []) == []
 
 
-# -- training until fit (SPEC §8) -----------------------------------------------------------------
+# -- training until fit (docs/method.md §8) -----------------------------------------------------------------
 def until_fit(**options):
     settings = dict(hidden=(64,), batch_size=8, lr=3e-3, max_epochs=400)
     if options.get("epochs") is not None:

@@ -1,5 +1,5 @@
 """The ntk law after a finite training time T (Lee et al. 2019, eqs. 14-16), against the converged
-law of SPEC §7, a direct matrix-exponential computation and the prior."""
+law of docs/method.md §7, a direct matrix-exponential computation and the prior."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``inductive-bias compare``: the upper bound of SPEC §5 beside the exact GP inductive bias and
+"""``inductive-bias compare``: the upper bound of docs/method.md §5 beside the exact GP inductive bias and
 sample-based estimates from loss files, at the same target errors."""
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from .space_args import add_space_arguments, build_space_from_args
 def add_parser(sub):
     p = sub.add_parser(
         "compare", help="the model-agnostic upper bound beside measured inductive bias, at the same ε",
-        description="For one task and each target error ε: the upper bound of SPEC §5 (from the task's "
-                    "geometry), the exact inductive bias of a GP space (SPEC §2), and sample-based estimates "
-                    "(SPEC §3) from files of test losses of other spaces.")
+        description="For one task and each target error ε: the upper bound of docs/method.md §5 (from the task's "
+                    "geometry), the exact inductive bias of a GP space (docs/method.md §2), and sample-based estimates "
+                    "(docs/method.md §3) from files of test losses of other spaces.")
     add_task_arguments(p)
     add_space_arguments(p, ["gp"], title="GP space (measured exactly)")
     other = p.add_argument_group("other spaces")

@@ -1,5 +1,5 @@
 """``inductive-bias experiment``: the spaces of an experiment file measured on its task, with the
-bits each saves over a baseline (SPEC §8), resumable through a sample store."""
+bits each saves over a baseline (docs/method.md §8), resumable through a sample store."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from ._common import add_estimation, add_output, add_target_error, emit, figure_
 
 def add_parser(sub):
     p = sub.add_parser("fit", help="I(ε) from test losses you measured (one number per line, or .npy)",
-                       description="Run a sample-based estimator (SPEC §3) on a file of test losses.")
+                       description="Run a sample-based estimator (docs/method.md §3) on a file of test losses.")
     p.add_argument("--losses", required=True, metavar="FILE", help="text file, one loss per line, or .npy")
     p.add_argument("--predictions", metavar="NPY", help="the hypotheses' test predictions, shape (N, m, k), for "
                    "--estimator function-gaussian (and sampled, which then means it)")

@@ -41,7 +41,7 @@ def add_parser(sub):
                             "--stop-train-mse, else 1%% of the training targets' variance)")
     store.add_argument("--fitted-only", action="store_true", default=None,
                        help="estimate from the members that fit the training data only (default for spaces "
-                            "trained until fit, SPEC §8)")
+                            "trained until fit, docs/method.md §8)")
     store.add_argument("--all-members", dest="fitted_only", action="store_false",
                        help="estimate from every member with a finite test loss, fitting or not")
     est = p.add_argument_group("estimation")
@@ -163,7 +163,7 @@ def members_line(result) -> str:
                  f"{d.fit_threshold_rule})")
     if d.fitted_only:
         text += (f"; estimated from those {d.members_used}" if result.loss.samples != 0
-                 else "; too few to estimate from (SPEC §8)")
+                 else "; too few to estimate from (docs/method.md §8)")
     if d.non_finite_members:
         text += f"; {d.non_finite_members} with a non-finite test loss left out"
     text += caution_lines(result)

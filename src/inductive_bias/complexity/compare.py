@@ -1,12 +1,12 @@
-"""The upper bound of SPEC §5 beside measured inductive bias, at the same target errors.
+"""The upper bound of docs/method.md §5 beside measured inductive bias, at the same target errors.
 
 :func:`compare` puts, for one task and each ε, the model-agnostic bound (what the task requires
 at most, from its geometry) next to the exact inductive bias a Gaussian-process space requires
-(SPEC §2) and any other measurements (sample-based estimates of other spaces, SPEC §3-4), each a
+(docs/method.md §2) and any other measurements (sample-based estimates of other spaces, docs/method.md §3-4), each a
 :class:`~inductive_bias.results.MeasureResult` at the same ε.
 
 Caution on units: the bound's ε is the published bound's "error", which the published code
-set to a classification error rate; the measured figures use ε as the test MSE of SPEC §1. The
+set to a classification error rate; the measured figures use ε as the test MSE of docs/method.md §1. The
 comparison plugs the same number into both, as asked; read the bound as an order of magnitude.
 """
 
@@ -95,7 +95,7 @@ def _check_measured(name, result, eps):
 def compare(task: Task, target_error=None, *, space=None, measured: Mapping | None = None,
             losses: Mapping | None = None, estimator: str = "sampled", n_bootstrap: int = 200,
             geometry: TaskGeometry | None = None, output_bound: float = 1.0, seed=0) -> Comparison:
-    """The bound of SPEC §5 next to the exact GP inductive bias and other measurements, per ε.
+    """The bound of docs/method.md §5 next to the exact GP inductive bias and other measurements, per ε.
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Sample-based estimators of I(ε) from N sampled losses (SPEC §3): the direct count, and fitted
+"""Sample-based estimators of I(ε) from N sampled losses (docs/method.md §3): the direct count, and fitted
 loss laws whose figures are checked against it."""
 
 from .base import ExtrapolationWarning, FitError, FittedLaw, SampleEstimator, goodness_of_fit

@@ -1,4 +1,4 @@
-"""Sample-based estimators (SPEC §3): from N sampled test losses to I(ε), with an uncertainty and
+"""Sample-based estimators (docs/method.md §3): from N sampled test losses to I(ε), with an uncertainty and
 a goodness-of-fit statistic for every figure."""
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class SampleEstimator:
     Estimators with ``uses_predictions = True`` are fitted to the hypotheses' test predictions
     instead, by ``fit_predictions(predictions, targets, counts=None)``.
 
-    A fitted law reads I(ε) below the sample too; such figures are model extrapolations (SPEC §3),
+    A fitted law reads I(ε) below the sample too; such figures are model extrapolations (docs/method.md §3),
     labelled as such by :func:`~inductive_bias.estimators.estimate_bits`, which also rejects a law
     that contradicts the direct count inside the sample.
     """

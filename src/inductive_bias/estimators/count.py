@@ -1,4 +1,4 @@
-"""The direct count (SPEC §3): of N sampled hypotheses, k reach ε, so P[L <= ε] is estimated by
+"""The direct count (docs/method.md §3): of N sampled hypotheses, k reach ε, so P[L <= ε] is estimated by
 k/N and I(ε) by -log2(k/N), with the exact (Clopper–Pearson) binomial interval.
 
 It assumes nothing about the loss law, only independent members, and so it is the one figure a

@@ -1,4 +1,4 @@
-"""Run a sample-based estimator on losses (SPEC §3): a figure per ε, each of a stated kind, with an
+"""Run a sample-based estimator on losses (docs/method.md §3): a figure per ε, each of a stated kind, with an
 interval that contains it.
 
 Every figure is one of three kinds:
@@ -223,7 +223,7 @@ class _Shifted:
 
 def estimate_bits(losses, target_errors, estimator="sampled", *, n_bootstrap: int = DEFAULT_BOOTSTRAP,
                   confidence: float = 0.95, seed=None, predictions=None, targets=None) -> SampleEstimate:
-    """Read I(ε) at each target error from sampled losses (SPEC §3; module docstring).
+    """Read I(ε) at each target error from sampled losses (docs/method.md §3; module docstring).
 
     Parameters
     ----------

@@ -6,9 +6,9 @@ c · 2^(-j/2) below the constant predictor's test MSE c), the same rungs a separ
 any of these spaces on the task uses. Each space contributes the range of test losses where its
 figures rest on evidence:
 
-* an exact space (SPEC §2, §7), from its law: from max(c0, mean − 4 sd) up to its mean — I(ε)
+* an exact space (docs/method.md §2, §7), from its law: from max(c0, mean − 4 sd) up to its mean — I(ε)
   runs from about 1 bit at the mean into the tail, and nothing reaches below the offset c0;
-* a sampled space, from its members used (those that fit, SPEC §8): from its smallest loss (below
+* a sampled space, from its members used (those that fit, docs/method.md §8): from its smallest loss (below
   it the sample gives only a lower bound) up to its median (about 1 bit).
 
 The grid spans the union of the ranges, at most ``points`` rungs. At ε below a sampled space's

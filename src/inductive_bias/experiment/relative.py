@@ -1,4 +1,4 @@
-"""Relative inductive bias of two spaces, with an interval that accounts for both (SPEC §8).
+"""Relative inductive bias of two spaces, with an interval that accounts for both (docs/method.md §8).
 
 The inductive bias space A provides over a baseline B at ε is d = I_B(ε) − I_A(ε) bits: how many
 fewer bits A needs (negative: A needs more). The two figures come from independent draws

@@ -87,7 +87,7 @@ class SpaceOutcome:
 
 @dataclass(frozen=True)
 class RelativeResult:
-    """I_baseline(ε) − I_space(ε) bits (SPEC §8): how many fewer bits the space needs than the
+    """I_baseline(ε) − I_space(ε) bits (docs/method.md §8): how many fewer bits the space needs than the
     baseline (negative: more), with an interval from both figures' intervals
     (:func:`~inductive_bias.experiment.relative.relative_bits`). ``kind`` is "difference", or "at
     most" / "at least" where a side is only a lower bound (``bits`` is then that end), or

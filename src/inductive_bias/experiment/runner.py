@@ -1,5 +1,5 @@
 """Run an experiment file: every space measured on its task at shared target errors, the trained
-ones through a sample store (resumable), and the bits relative to a baseline (SPEC §8)."""
+ones through a sample store (resumable), and the bits relative to a baseline (docs/method.md §8)."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ MEASURE_PARAMETERS = (
     Parameter("bootstrap", int, DEFAULT_BOOTSTRAP, "bootstrap refits of a fitted law's interval (at least 20; the "
               "count needs none)", **NON_NEGATIVE),
     Parameter("fit_threshold", float, None, "training MSE at or below which a member fits", **NON_NEGATIVE),
-    Parameter("fitted_only", bool, True, "estimate from the members that fit the training data only (SPEC §8)"),
+    Parameter("fitted_only", bool, True, "estimate from the members that fit the training data only (docs/method.md §8)"),
     Parameter("method", str, "auto", "tail evaluation of an exact law", choices=TAIL_METHODS),
     Parameter("grid_points", int, 8, "target errors of the default grid", low=2),
 )
@@ -279,7 +279,7 @@ class Experiment:
         counts = {"members_fit": fits, "fit_share": fits / len(samples) if len(samples) else None,
                   "fit_threshold": threshold, "train_losses": samples.train_losses.tolist()}
         return (f"too few members fit the training data to estimate: {fits} of {len(samples)} have a training MSE "
-                f"<= {threshold:.3g} ({rule}; SPEC §8); where members train iteratively, train longer (epochs, "
+                f"<= {threshold:.3g} ({rule}; docs/method.md §8); where members train iteratively, train longer (epochs, "
                 "lr); or set measure.fitted_only = false to use every member"), counts
 
     def _fit_rule(self, space, store, space_id):

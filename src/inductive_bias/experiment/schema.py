@@ -16,7 +16,7 @@ spaces, which checks every key against its declaration::
     hypotheses = 64             # members per trained space
     seed = 0                    # run seed of the members and the bootstrap
     baseline = "gp"             # relative bits I_baseline - I_space are reported against it
-    # estimator, bootstrap, fit_threshold, fitted_only (default true, SPEC §8), method
+    # estimator, bootstrap, fit_threshold, fitted_only (default true, docs/method.md §8), method
 
     [[space]]                   # one table per space; `name` labels it (default: its `space`)
     name = "mlp"

@@ -1,4 +1,4 @@
-"""Measuring: from a space (exact law or samples) to bits, by one road (SPEC §1–§3, §8).
+"""Measuring: from a space (exact law or samples) to bits, by one road (docs/method.md §1–§3, §8).
 
 :func:`plan_measurement` decides once how I(ε) is obtained; :func:`measure_samples` is the one
 funnel every sample-based road goes through (:func:`measure`, :func:`measure_losses`,

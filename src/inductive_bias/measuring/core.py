@@ -1,10 +1,10 @@
-"""``measure``: the inductive bias a task requires from a hypothesis space, in bits (SPEC §1).
+"""``measure``: the inductive bias a task requires from a hypothesis space, in bits (docs/method.md §1).
 
 One road from hypotheses to bits. A space whose loss law is known (a GP or an infinite-width
-network, SPEC §2, §7) is measured exactly; any other is sampled, and :func:`measure_samples` — the
-only function that turns samples into a result — applies the fit rule (SPEC §8), recognises a
+network, docs/method.md §2, §7) is measured exactly; any other is sampled, and :func:`measure_samples` — the
+only function that turns samples into a result — applies the fit rule (docs/method.md §8), recognises a
 point mass and runs the sample-based estimator of the :class:`~.plan.MeasurePlan` it is handed
-(SPEC §3). Trained members, in memory or in a store, come from the store runner
+(docs/method.md §3). Trained members, in memory or in a store, come from the store runner
 (:func:`inductive_bias.sample_into_store`); members read from a store take the same road
 (:func:`inductive_bias.measure_store`).
 """
@@ -61,9 +61,9 @@ def measure(task: Task, space: HypothesisSpace, target_error=None, *, estimator=
         the same rungs for every space on the task.
     estimator : None, str or SampleEstimator, default None
         None: "exact" where the space's loss law is known (GP and infinite-width spaces: the
-        generalized chi-square law of SPEC §2 and §7, with the Chernoff lower bound), "sampled"
+        generalized chi-square law of docs/method.md §2 and §7, with the Chernoff lower bound), "sampled"
         otherwise: the direct count with its exact interval, and a lower bound where no member
-        reaches ε (SPEC §3). A fitted law ("paper", "paper-logphi", "ncx2-mle", "ncx2-loc",
+        reaches ε (docs/method.md §3). A fitted law ("paper", "paper-logphi", "ncx2-mle", "ncx2-loc",
         "gchi2-moments", "function-gaussian") gives model figures, checked against the count.
     hypotheses : int, default 1000
         Hypotheses sampled for a sample-based estimate.
@@ -75,9 +75,9 @@ def measure(task: Task, space: HypothesisSpace, target_error=None, *, estimator=
     n_bootstrap : int, default 200
         Bootstrap refits for a fitted law's interval (at least 20; the count needs none).
     fit_threshold : float, optional
-        Training MSE at or below which a trained member fits the data (SPEC §8).
+        Training MSE at or below which a trained member fits the data (docs/method.md §8).
     fitted_only : bool or None, default None
-        Estimate from the members that fit only (SPEC §4, §8). None: yes for spaces trained until fit.
+        Estimate from the members that fit only (docs/method.md §4, §8). None: yes for spaces trained until fit.
     progress : bool or None
         Progress while training members; None: a bar on a terminal.
     interval_width : float, default 1.0
@@ -158,7 +158,7 @@ def _unreliable(r: TargetResult, cautions: tuple) -> TargetResult:
 def measure_law(task, space, law, info: dict, target_error=None, method: str = "auto", *,
                 _started: float | None = None) -> MeasureResult:
     """The exact result of ``space`` from the law and info its ``loss_distribution(task)``
-    returned (SPEC §2), for a caller that built the law already (an experiment reads its loss
+    returned (docs/method.md §2), for a caller that built the law already (an experiment reads its loss
     range first): the posterior is not computed a second time. ``info`` is not modified."""
     tic = time.perf_counter() if _started is None else _started
     eps = None if target_error is None else check_target_errors(target_error)
@@ -181,7 +181,7 @@ def measure_law(task, space, law, info: dict, target_error=None, method: str = "
                       "along directions the training data pins down")
         elif math.isinf(b) or math.isnan(b) or b < lb - 1e-9 * max(1.0, lb):
             # ε > c0, so P > 0: a tail method that returns P = 0 failed, it is not "impossible"; and
-            # a figure below the rigorous Chernoff bound (SPEC §2) is round-off, not a probability
+            # a figure below the rigorous Chernoff bound (docs/method.md §2) is round-off, not a probability
             b = math.nan
             reason = (f"failed: the {method} method broke down this deep in the tail (the Chernoff bound "
                       f"{lb:.6g} bits still holds); use method='inversion' or 'saddlepoint'")
@@ -207,7 +207,7 @@ def measure_samples(samples: HypothesisSamples, target_error=None, *, plan: Meas
                     target_variance_: float | None = None, fit_threshold: float | None = None,
                     fitted_only: bool | None = None, run_seed: int | None = None, store: str | None = None,
                     space_id: str | None = None, recorded_seed=None, requested: int | None = None) -> MeasureResult:
-    """I(ε) from sampled hypotheses: the one function that turns samples into a result (SPEC §3, §4, §8).
+    """I(ε) from sampled hypotheses: the one function that turns samples into a result (docs/method.md §3, §4, §8).
 
     Parameters
     ----------
@@ -430,10 +430,10 @@ def _target_results(estimate, n: int, plan: MeasurePlan) -> list:
 
 def _too_few_fit(finite_losses, eps, space, task, members, samples, tic, reference) -> MeasureResult:
     """Fewer than MIN_FIT_SHARE of the members fit the training data: they do not stand for the
-    space (SPEC §8), so there is no figure, only the reason (bits NaN, not reliable)."""
+    space (docs/method.md §8), so there is no figure, only the reason (bits NaN, not reliable)."""
     why = (f"only {members.members_fit} of {members.members} members fit the training data (train MSE <= "
            f"{members.fit_threshold:.3g}: {members.fit_threshold_rule}); fewer than {MIN_FIT_SHARE:.0%} are too few "
-           f"to stand for the space (SPEC §8): train longer (max_epochs) or with another learning rate")
+           f"to stand for the space (docs/method.md §8): train longer (max_epochs) or with another learning rate")
     if eps is None:
         eps = (default_target_errors(reference, *sampled_range(finite_losses)) if finite_losses.size
                else np.array([math.nan]))
@@ -466,7 +466,7 @@ def _point_mass(losses, eps, space, task, members, loss, samples, tic) -> Measur
 def measure_losses(losses, target_error=None, *, estimator="sampled", n_bootstrap: int = DEFAULT_BOOTSTRAP, seed=0,
                    train_losses=None, task=None, space: dict | None = None, predictions=None,
                    targets=None, interval_width: float = DEFAULT_INTERVAL_WIDTH) -> MeasureResult:
-    """I(ε) from test losses measured elsewhere, by a sample-based estimator (SPEC §3).
+    """I(ε) from test losses measured elsewhere, by a sample-based estimator (docs/method.md §3).
 
     A thin door to :func:`measure_samples`: the losses (and, where given, training losses and the
     hypotheses' test predictions) become one :class:`HypothesisSamples`; ``seed`` is split as in
@@ -483,7 +483,7 @@ def measure_losses(losses, target_error=None, *, estimator="sampled", n_bootstra
     n_bootstrap : int, default 200
     seed : int, Generator or None, default 0
     train_losses : array_like (N,), optional
-        Summarised beside the test losses, with the share that fits (SPEC §8) where the task is known.
+        Summarised beside the test losses, with the share that fits (docs/method.md §8) where the task is known.
     task : Task or dict, optional
     space : dict, optional
         Description of the space, carried into the result.

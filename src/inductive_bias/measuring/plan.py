@@ -1,4 +1,4 @@
-"""How I(ε) is obtained, decided once (SPEC §2, §3): a :class:`MeasurePlan` made at the boundary
+"""How I(ε) is obtained, decided once (docs/method.md §2, §3): a :class:`MeasurePlan` made at the boundary
 and carried down every road (``measure``, ``measure_losses``, ``measure_store``, experiments, the
 command line), so that the same request means the same estimator everywhere."""
 

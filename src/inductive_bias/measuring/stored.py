@@ -1,4 +1,4 @@
-"""I(ε) of a trained space from the members in a sample store (SPEC §3, §4, §8)."""
+"""I(ε) of a trained space from the members in a sample store (docs/method.md §3, §4, §8)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def measure_store(store, space_id: str, target_error=None, *, estimator="sampled
                   n_bootstrap: int = DEFAULT_BOOTSTRAP, seed=0, hypotheses: int | None = None,
                   fit_threshold: float | None = None, fitted_only: bool | None = None, task=None,
                   interval_width: float = DEFAULT_INTERVAL_WIDTH) -> MeasureResult:
-    """Measure I(ε) of a stored space from its members (sample-based, SPEC §3): the store's
+    """Measure I(ε) of a stored space from its members (sample-based, docs/method.md §3): the store's
     samples, then :func:`~inductive_bias.measure_samples`, exactly as :func:`~inductive_bias.measure`
     does with members trained in memory (the same members and seed give the same result).
 
@@ -38,10 +38,10 @@ def measure_store(store, space_id: str, target_error=None, *, estimator="sampled
         Use the first ``hypotheses`` members (by index); default all stored.
     fit_threshold : float, optional
         Training MSE at or below which a member fits; default the space's ``stop_train_mse``,
-        else 1% of the training targets' variance (SPEC §8).
+        else 1% of the training targets' variance (docs/method.md §8).
     fitted_only : bool or None, default None
         Estimate from the members that fit only; None: the space's rule (yes for spaces trained
-        until fit, SPEC §8).
+        until fit, docs/method.md §8).
     interval_width : float, default 1.0
         Sample-size planning: the interval width (bits) each target's ``members_needed`` is for.
     task : Task, optional

@@ -5,7 +5,7 @@ space's own losses: rungs of one ladder below the **constant predictor's MSE** (
 training target everywhere), ε_j = MSE_const · 2^(-j/2) rounded to three significant digits.
 Every run on one task — separate ``measure`` commands, every space of an experiment — draws its
 targets from the same rungs, so their figures can be set side by side. A run keeps the rungs inside
-the range where its figures rest on evidence (SPEC §2, §3):
+the range where its figures rest on evidence (docs/method.md §2, §3):
 
 * an exact space, from max(c0, mean − 16 sd) up to its mean loss (the law is exact that deep);
 * a sampled space, from its smallest loss used up to its median loss: every rung has at least one
@@ -31,7 +31,7 @@ DEFAULT_POINTS = 8
 
 
 def constant_mse(task) -> float:
-    """Test MSE of the constant predictor that outputs the mean training target (SPEC §1's loss)."""
+    """Test MSE of the constant predictor that outputs the mean training target (docs/method.md §1's loss)."""
     mean = np.mean(task.Y_train, axis=0)
     return float(np.mean((task.Y_test - mean) ** 2))
 

@@ -38,7 +38,7 @@ def _ends(intervals):
 
 
 def curves_figure(result, bound=None, *, style: FigureStyle | None = None, bound_on_axis: bool = False):
-    """I(ε) against ε for every space, each point by its kind; the upper bound of SPEC §5 (any
+    """I(ε) against ε for every space, each point by its kind; the upper bound of docs/method.md §5 (any
     space), where given as (ε, bits), in a panel of its own beside it (millions of bits against the
     spaces' hundreds), or on the same axis with ``bound_on_axis``."""
     style = style or FigureStyle()
@@ -68,7 +68,7 @@ def curves_figure(result, bound=None, *, style: FigureStyle | None = None, bound
             every_bits += [*bits, *low, *high]
             eps_all += list(eps)
         if bound is not None and not separate:
-            ax.plot(bound[0], bound[1], "k--", lw=1, label="upper bound, SPEC §5 (any space)")
+            ax.plot(bound[0], bound[1], "k--", lw=1, label="upper bound, docs/method.md §5 (any space)")
             every_bits += list(bound[1])
             eps_all += list(bound[0])
         epsilon_axis(ax, eps_all or list(result.target_errors))
@@ -89,14 +89,14 @@ def curves_figure(result, bound=None, *, style: FigureStyle | None = None, bound
             side.invert_xaxis()
             side.set_xlabel("ε")
             side.set_ylabel(f"upper bound ({unit})")
-            side.set_title("upper bound, SPEC §5\n(any space; own axis)", fontsize="medium")
+            side.set_title("upper bound, docs/method.md §5\n(any space; own axis)", fontsize="medium")
             side.grid(True, alpha=0.3, which="both")
         legend_outside(side if separate else ax, handles + extra, labels + [h.get_label() for h in extra])
     return fig
 
 
 def relative_figure(result, *, style: FigureStyle | None = None):
-    """Bits each space saves over the baseline, I_baseline − I_space (SPEC §8), with intervals."""
+    """Bits each space saves over the baseline, I_baseline − I_space (docs/method.md §8), with intervals."""
     if not result.relative:
         return None
     style = style or FigureStyle()
@@ -220,7 +220,7 @@ def sweep_figures(result, *, style: FigureStyle | None = None, at: int = 3) -> d
 
 
 def fit_figure(result, *, style: FigureStyle | None = None):
-    """Share of members that fit the training data (SPEC §8) and every member's training MSE,
+    """Share of members that fit the training data (docs/method.md §8) and every member's training MSE,
     with the fit threshold."""
     trained = [s for s in result.spaces if s.train_losses is not None]
     if not trained:

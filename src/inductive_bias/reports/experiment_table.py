@@ -32,7 +32,7 @@ def _figure(target) -> str:
 
 
 def _relative(r) -> str:
-    """Bits the space needs beyond the baseline: I_space − I_baseline = −(SPEC §8's I_B − I_A)."""
+    """Bits the space needs beyond the baseline: I_space − I_baseline = −(docs/method.md §8's I_B − I_A)."""
     if r.kind == "undefined":
         return "-"
     value = -r.bits

@@ -31,7 +31,7 @@ class ReportFiles:
 
 
 def upper_bound_curve(result):
-    """(ε, bits, geometry dict) of the upper bound of SPEC §5 on the experiment's task, or
+    """(ε, bits, geometry dict) of the upper bound of docs/method.md §5 on the experiment's task, or
     (None, why) where it does not apply (a regression task, a task swept over its data, no grid)."""
     from ..exceptions import InputError
 
@@ -160,7 +160,7 @@ def write_report(result, path, style: FigureStyle | None = None) -> ReportFiles:
                  f"{html.escape(result.target_error_rule)}.</p>")
     if result.relative:
         parts.append(f"<h2>Bits saved over the baseline ({html.escape(result.baseline)})</h2>"
-                     + figure("relative", "I_baseline(ε) − I_space(ε) with 95% intervals (SPEC §8)")
+                     + figure("relative", "I_baseline(ε) − I_space(ε) with 95% intervals (docs/method.md §8)")
                      + _table(["space", "baseline", "ε", "bits", "95% interval", "note"],
                               [(r.space, r.baseline, f"{r.target_error:.4g}", format_bits(r.bits),
                                 _interval(r.interval), r.reason or "") for r in result.relative])
@@ -170,9 +170,9 @@ def write_report(result, path, style: FigureStyle | None = None) -> ReportFiles:
     if sweeps:
         parts.append("<h2>Sweeps</h2>" + "".join(figure(k, f"bits against {k[6:]}") for k in sweeps))
     if "fit" in images:
-        parts.append("<h2>Fitting the training data (SPEC §8)</h2>"
+        parts.append("<h2>Fitting the training data (docs/method.md §8)</h2>"
                      + figure("fit", "share of members that fit, and each member's training MSE"))
-    parts.append("<h2>Upper bound (SPEC §5)</h2>")
+    parts.append("<h2>Upper bound (docs/method.md §5)</h2>")
     if bound is None:
         parts.append(f"<p class='note'>Not drawn: {html.escape(bound_why)}.</p>")
     else:

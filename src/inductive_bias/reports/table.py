@@ -10,7 +10,7 @@ from ._text import plain_table
 
 def format_bits(x) -> str:
     """Bits for a table: "inf", "failed" (NaN), "-" (None), fixed point up to 1e9, then
-    scientific (the upper bound of SPEC §5 reaches 1e41)."""
+    scientific (the upper bound of docs/method.md §5 reaches 1e41)."""
     if x is None:
         return "-"
     if math.isnan(x):

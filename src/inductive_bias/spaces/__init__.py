@@ -1,4 +1,4 @@
-"""Hypothesis spaces: distributions over hypotheses that fit the training data (SPEC §1)."""
+"""Hypothesis spaces: distributions over hypotheses that fit the training data (docs/method.md §1)."""
 
 from .gaussian import GaussianPosterior, posterior
 from .base import HypothesisSamples, HypothesisSpace, Member, MemberSpace

@@ -1,5 +1,5 @@
 """What every space whose hypotheses are Gaussian at the test inputs shares: the exact law of the
-test loss from the posterior's M and Σ (SPEC §2; SPEC §7 for the infinite-width spaces), its
+test loss from the posterior's M and Σ (docs/method.md §2; docs/method.md §7 for the infinite-width spaces), its
 conditioning warnings, and hypotheses drawn from that posterior."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ class GaussianPosteriorSpace(HypothesisSpace):
         return {}
 
     def loss_distribution(self, task: Task) -> tuple[GeneralizedChiSquare, dict]:
-        """The exact law of the test loss (SPEC §2):
+        """The exact law of the test loss (docs/method.md §2):
         L = c0 + sum_i (λ_i/(mk)) χ²_k(||B_i||²/λ_i),  B = U^T (M - Y_test).
 
         ``info`` holds the split of the law, the space's own facts (hyperparameters used, the

@@ -1,4 +1,4 @@
-"""The "median" lengthscale of SPEC §2 when the n(n-1)/2 pairwise distances do not fit in memory.
+"""The "median" lengthscale of docs/method.md §2 when the n(n-1)/2 pairwise distances do not fit in memory.
 (The posterior out of core is computed by :mod:`.gaussian`.)"""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from ..exceptions import InputError
 
 def median_distance(X: np.ndarray, memory_limit: int, seed: int = 0) -> float:
     """The exact median of the n(n-1)/2 pairwise distances of X — the value
-    ``np.median(scipy.spatial.distance.pdist(X))`` gives (SPEC §2, "median" lengthscale) — without
+    ``np.median(scipy.spatial.distance.pdist(X))`` gives (docs/method.md §2, "median" lengthscale) — without
     holding them all: a sample of pairs brackets the median's rank, then one blocked pass over all
     pairs counts the distances below the bracket and keeps only those inside it.
 

@@ -1,4 +1,4 @@
-"""Gaussian-process hypothesis spaces: the exact law of the test loss (SPEC §2)."""
+"""Gaussian-process hypothesis spaces: the exact law of the test loss (docs/method.md §2)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ _NOT_POSITIVE_DEFINITE_REMEDY = ("add observation noise (noise= / --noise, e.g. 
 
 
 class StationaryKernel:
-    """A kernel of SPEC §2 with its lengthscale, as :func:`~.gaussian.posterior` reads a prior:
+    """A kernel of docs/method.md §2 with its lengthscale, as :func:`~.gaussian.posterior` reads a prior:
     ``(X1, X2, tangent) -> (κ(X1, X2), None)``. A class, not a closure, so that it pickles (the
     Dask backend sends it to the workers)."""
 
@@ -39,7 +39,7 @@ class StationaryKernel:
 _AMPLITUDE_RANGE = (1e-140, 1e140)
 
 
-#: The GP space's parameters (SPEC §2): type, constraint, default and help, declared once; the
+#: The GP space's parameters (docs/method.md §2): type, constraint, default and help, declared once; the
 #: constructor's defaults, the command line's flags and experiment tables all read them.
 PARAMETERS = (
     Parameter("kernel", str, "rbf", "kernel", choices=tuple(KERNELS)),
@@ -71,7 +71,7 @@ _DEFAULT = defaults_of(PARAMETERS)
 
 class GaussianProcess(GaussianPosteriorSpace):
     """Latent functions drawn from GP(0, a² κ) conditioned on the training data, each output
-    independently (SPEC §2): interpolating it exactly (``noise=0``, the published setting) or up to
+    independently (docs/method.md §2): interpolating it exactly (``noise=0``, the published setting) or up to
     Gaussian observation noise of variance σ² (``noise=σ²``).
 
     Parameters
@@ -79,17 +79,17 @@ class GaussianProcess(GaussianPosteriorSpace):
     kernel : {"rbf", "laplace", "matern32", "matern52"}, default "rbf"
     lengthscale : float, "median" or "ml", default 1.0
         ℓ; "median" takes the median pairwise distance of the training inputs, "ml" maximises the
-        log marginal likelihood of the training data (SPEC §2; :mod:`.marginal_likelihood`).
+        log marginal likelihood of the training data (docs/method.md §2; :mod:`.marginal_likelihood`).
     amplitude : float or "ml", default 1.0
         a, the prior standard deviation of each output.
     jitter : float or None, default None
         δ added to the diagonal of a²K + σ²I for numerical stability only; None means 1e-10 a²
         (1e-10 times the mean diagonal of a²K). The value used is reported. It does not set the
-        tolerance below which posterior variances count as pinned by the data (SPEC §2): that
+        tolerance below which posterior variances count as pinned by the data (docs/method.md §2): that
         reflects round-off only.
     noise : float or "ml", default 0.0
         σ², the variance of Gaussian observation noise on the training targets: the solves use
-        a²K + σ²I + δI (SPEC §2, "Observation noise"); hypotheses are the latent functions, so the
+        a²K + σ²I + δI (docs/method.md §2, "Observation noise"); hypotheses are the latent functions, so the
         test loss compares the latent function with Y_test. Part of the space's spec.
     restarts : int, default 5
         Starting points of the marginal-likelihood maximisation (where a hyperparameter is "ml").
@@ -186,7 +186,7 @@ class GaussianProcess(GaussianPosteriorSpace):
         return ell, float(self.amplitude), float(self.noise), None
 
     def _median(self, X) -> float:
-        """SPEC §2's "median" lengthscale; within ``memory_limit`` where all n(n-1)/2 distances
+        """docs/method.md §2's "median" lengthscale; within ``memory_limit`` where all n(n-1)/2 distances
         would not fit it (the same value, selected in blocks)."""
         if self._memory_bytes is not None and 8 * len(X) * (len(X) - 1) // 2 > self._memory_bytes:
             value = median_distance(X, self._memory_bytes)
@@ -196,9 +196,9 @@ class GaussianProcess(GaussianPosteriorSpace):
             return value
         return median_lengthscale(X)
 
-    # -- SPEC §2: the posterior, through the one Gaussian road --------------------------------
+    # -- docs/method.md §2: the posterior, through the one Gaussian road --------------------------------
     def posterior(self, task: Task) -> GaussianPosterior:
-        """Condition on the training data (SPEC §2): M = K* A^-1 Y_train and
+        """Condition on the training data (docs/method.md §2): M = K* A^-1 Y_train and
         Σ = a² (K** - K* A^-1 K*^T) with A = K + (σ² + δ)/a² I, by :func:`~.gaussian.posterior`
         (float64 Cholesky solves, no explicit inverse; the backend of the space's options)."""
         tic = time.perf_counter()

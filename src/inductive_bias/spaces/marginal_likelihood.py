@@ -1,4 +1,4 @@
-"""GP hyperparameters fitted by maximising the log marginal likelihood of the training data (SPEC §2).
+"""GP hyperparameters fitted by maximising the log marginal likelihood of the training data (docs/method.md §2).
 
 With A = a²K + σ²I + δI (n × n; δ the numerical jitter) and k independent outputs Y (n × k),
 
@@ -49,7 +49,7 @@ _NAMES = ("lengthscale", "amplitude", "noise")
 
 
 def _kernel_and_derivative(kernel: str, distances: np.ndarray, ell: float) -> tuple[np.ndarray, np.ndarray]:
-    """κ(r) and ∂κ/∂ log ℓ for the kernels of SPEC §2, from the pairwise distances r."""
+    """κ(r) and ∂κ/∂ log ℓ for the kernels of docs/method.md §2, from the pairwise distances r."""
     if kernel == "rbf":
         q = (distances / ell) ** 2
         K = np.exp(-0.5 * q)

@@ -1,4 +1,4 @@
-"""scikit-learn regressors as trained hypothesis spaces (SPEC §1, §4).
+"""scikit-learn regressors as trained hypothesis spaces (docs/method.md §1, §4).
 
 A member is the regressor fitted to (X_train, Y_train one-hot) with ``random_state`` set to the
 member's seed, so the space's distribution p_H is the law of the fitted model over its internal
@@ -75,7 +75,7 @@ SKLEARN_PARAMETERS = {
         Parameter("n_neighbors", int, 5, "neighbours", **POSITIVE),
         Parameter("weights", str, "uniform", "how neighbours are weighted", choices=("uniform", "distance")),
     )),
-    # the kernels of the GP spaces (SPEC §2), so that kernel ridge is the GP posterior mean with
+    # the kernels of the GP spaces (docs/method.md §2), so that kernel ridge is the GP posterior mean with
     # noise variance alpha (relative to the unit prior variance)
     "kernel_ridge": (True, (
         Parameter("kernel", str, "rbf", "kernel", choices=tuple(KERNELS)),
@@ -137,7 +137,7 @@ def _jsonable(value):
 
 
 class ScikitLearnSpace(MemberSpace):
-    """Fitted scikit-learn regressors, one ``random_state`` per member (SPEC §4).
+    """Fitted scikit-learn regressors, one ``random_state`` per member (docs/method.md §4).
 
     Parameters
     ----------
@@ -295,7 +295,7 @@ class ScikitLearnSpace(MemberSpace):
         return estimator.predict(task.X_train), estimator.predict(task.X_test)
 
     def train_members(self, task, seeds, *, predictions: bool = False, progress=None) -> list[Member]:
-        """Fit one model per seed and score it (SPEC §1 losses, accuracy for classification).
+        """Fit one model per seed and score it (docs/method.md §1 losses, accuracy for classification).
 
         Parameters
         ----------
@@ -335,7 +335,7 @@ def linear_gradient_descent(X, Y, seed: int, *, epochs: int = 1000, step_size: f
                             init_std: float = 1.0) -> np.ndarray:
     """Weights ``(d + 1, k)`` (bias last) of a linear model trained by full-batch gradient descent.
 
-    The loss is the training MSE over all rows and outputs (SPEC §1),
+    The loss is the training MSE over all rows and outputs (docs/method.md §1),
     ``L(W) = |X~ W - Y|^2 / (n k)`` with ``X~ = [X, 1]``, whose gradient is ``H W - G`` with
     ``H = 2 X~'X~ / (n k)`` and ``G = 2 X~'Y / (n k)``. The initial weights are independent
     ``N(0, init_std^2 / (d + 1))`` (unit-scale outputs for unit-scale inputs), drawn from the

@@ -232,7 +232,7 @@ class SpaceRecord:
 
 @dataclass(frozen=True)
 class StoredMember:
-    """One committed member (losses are MSE as in SPEC §1; NaN where training diverged)."""
+    """One committed member (losses are MSE as in docs/method.md §1; NaN where training diverged)."""
 
     index: int
     seed: int

@@ -1,4 +1,4 @@
-"""Tasks: training and test data with the loss of SPEC §1, built-in or loaded from files."""
+"""Tasks: training and test data with the loss of docs/method.md §1, built-in or loaded from files."""
 
 from .arrays import load_arrays, load_npz
 from .builtin import digits

@@ -1,4 +1,4 @@
-"""A task: training and test data and the loss of SPEC §1."""
+"""A task: training and test data and the loss of docs/method.md §1."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def _is_label_vector(y: np.ndarray) -> bool:
 class Task:
     """Training and test data; targets are always 2-D float arrays of shape (rows, k).
 
-    Build one with :meth:`from_arrays`, which turns integer labels into one-hot rows (SPEC §1).
+    Build one with :meth:`from_arrays`, which turns integer labels into one-hot rows (docs/method.md §1).
 
     Attributes
     ----------
@@ -126,9 +126,9 @@ class Task:
     def n_outputs(self) -> int:
         return self.Y_train.shape[1]
 
-    # -- the loss of SPEC §1 -------------------------------------------------------------------
+    # -- the loss of docs/method.md §1 -------------------------------------------------------------------
     def test_loss(self, predictions) -> np.ndarray:
-        """Test MSE over all m test points and k outputs (SPEC §1) of predictions shaped
+        """Test MSE over all m test points and k outputs (docs/method.md §1) of predictions shaped
         (..., m, k); leading axes index hypotheses."""
         return _mse(np.asarray(predictions, dtype=np.float64), self.Y_test, "predictions")
 

@@ -1,5 +1,5 @@
 """One Gaussian posterior for every space whose hypotheses are Gaussian at the test inputs (the GP
-of SPEC §2, the nngp and ntk of SPEC §7): the record :class:`GaussianPosterior` and the function
+of docs/method.md §2, the nngp and ntk of docs/method.md §7): the record :class:`GaussianPosterior` and the function
 :func:`posterior` that computes it, in memory (numpy), out of core, on a Dask cluster or through
 torch. Spaces supply only their kernels."""
 

@@ -1,4 +1,4 @@
-"""The GP posterior of SPEC §2 on a Dask cluster: the same mathematics as the numpy backend, as a
+"""The GP posterior of docs/method.md §2 on a Dask cluster: the same mathematics as the numpy backend, as a
 blocked Dask graph run by the cluster's workers (their memory, their spilling to disk).
 
 K, K* and K** are built block by block on the workers from the chunked inputs; the Cholesky

@@ -1,4 +1,4 @@
-"""The GP posterior of SPEC §2 when the n × n kernel matrix does not fit in memory: a tiled,
+"""The GP posterior of docs/method.md §2 when the n × n kernel matrix does not fit in memory: a tiled,
 left-looking Cholesky whose tiles live on disk.
 
 The joint kernel matrix of training and test inputs,
@@ -8,7 +8,7 @@ The joint kernel matrix of training and test inputs,
 
 is factored *partially*: the Cholesky runs over the training columns only, the test rows of the
 factor are V^T = K* L^-T, and what is left of the test block is the Schur complement
-S = K** - V^T V = Σ/a², the posterior covariance (SPEC §2). The mean M = V^T (L^-1 Y_train)
+S = K** - V^T V = Σ/a², the posterior covariance (docs/method.md §2). The mean M = V^T (L^-1 Y_train)
 comes out of the same sweep. Nothing of size n × n is ever in memory: kernel tiles are computed
 where they are needed, factor tiles are written to a scratch directory as soon as they are final
 and read back (one or two at a time) by later tile columns. The m × m covariance S is kept in
@@ -129,7 +129,7 @@ def out_of_core_posterior(kernel: Callable[[np.ndarray, np.ndarray], np.ndarray]
             timings["kernel"] += time.perf_counter() - tic
             return tile
 
-        # Left-looking sweep over the training tile columns j (SPEC §2: Cholesky of K + (σ² + δ)I / a², with
+        # Left-looking sweep over the training tile columns j (docs/method.md §2: Cholesky of K + (σ² + δ)I / a², with
         # the test rows carried along as the extra rows of the factor, V^T = K* L^-T).
         for j in range(len(train)):
             # the diagonal tile: A_jj - sum_k L_jk L_jk^T, then its Cholesky factor

@@ -1,13 +1,13 @@
-"""The one road to a Gaussian posterior at the test inputs (SPEC §2, §7): :func:`posterior`.
+"""The one road to a Gaussian posterior at the test inputs (docs/method.md §2, §7): :func:`posterior`.
 
 A space supplies its prior as a function ``kernels(X1, X2, tangent) -> (K, Θ or None)``: the
 prior kernel K between two sets of inputs (unit amplitude) and, where ``tangent`` is asked for,
 the neural tangent kernel Θ as well. :func:`posterior` builds the matrices it needs, conditions,
 diagonalises and returns one :class:`GaussianPosterior`. Two laws:
 
-- **conditioned** (the GP of SPEC §2 and the nngp of SPEC §7), with A = K + (σ² + δ)/a² I:
+- **conditioned** (the GP of docs/method.md §2 and the nngp of docs/method.md §7), with A = K + (σ² + δ)/a² I:
   M = K* A^-1 Y_train and Σ = a² (K** - K* A^-1 K*^T);
-- **trained** (the ntk of SPEC §7; Lee et al. 2019, eqs. 14-16): a network trained by gradient
+- **trained** (the ntk of docs/method.md §7; Lee et al. 2019, eqs. 14-16): a network trained by gradient
   flow on ½||f(X) - Y||² for a time τ (None: to convergence), with R = Θ* Θ^-1 (I - e^{-τΘ}):
   M = R Y_train and Σ = K** + R K R^T - (R K*^T + K* R^T), the covariance of f(x*) - R f(X)
   for f ~ GP(0, K). It is evaluated as the nngp covariance plus a positive semidefinite
@@ -24,7 +24,7 @@ Backends (docs/scale.md), chosen from the options:
 - ``out-of-core`` (``memory_limit`` below the in-memory working set): tiles on disk
   (:mod:`._out_of_core`); ``dask`` (``dask_address``): a blocked graph on a cluster
   (:mod:`._dask`); ``torch`` (``device``): the same steps in float64 through torch. The
-  conditioned law, for kernels whose diagonal is 1 (the stationary kernels of SPEC §2).
+  conditioned law, for kernels whose diagonal is 1 (the stationary kernels of docs/method.md §2).
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def posterior(kernels: Kernels, X_train: np.ndarray, Y_train: np.ndarray, X_test
         τ, the trained law's time of gradient flow on ½||f(X) - Y||² (None: converged; 0: the
         initial network's law, mean 0 and covariance K**).
     amplitude, noise : float
-        a and σ² of the conditioned law (SPEC §2): A = a²K + σ²I + δI.
+        a and σ² of the conditioned law (docs/method.md §2): A = a²K + σ²I + δI.
     jitter : float or None
         δ, added to a²K + σ²I (conditioned) or to Θ (trained); None: 1e-10 times the mean
         diagonal of the matrix it is added to.

@@ -1,6 +1,6 @@
 """The record of a Gaussian posterior and the conventions every backend shares: the default jitter,
 the tolerance below which a posterior variance counts as pinned, and the message of a matrix that is
-not positive definite (SPEC §2; SPEC §7 for the infinite-width spaces)."""
+not positive definite (docs/method.md §2; docs/method.md §7 for the infinite-width spaces)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ import numpy as np
 from ...exceptions import InputError
 from ..conditioning import Conditioning
 
-#: δ / (mean diagonal of the matrix inverted) where no jitter is given (SPEC §2).
+#: δ / (mean diagonal of the matrix inverted) where no jitter is given (docs/method.md §2).
 DEFAULT_RELATIVE_JITTER = 1e-10
 
 
 @dataclass(frozen=True, eq=False)
 class GaussianPosterior:
     """The Gaussian law of the hypotheses at the test inputs, diagonalised: Σ = U diag(λ) U^T,
-    shared by the k outputs (SPEC §2, §7). Everything the exact law of the test loss needs, and
+    shared by the k outputs (docs/method.md §2, §7). Everything the exact law of the test loss needs, and
     how it was obtained.
 
     Attributes
@@ -80,7 +80,7 @@ class GaussianPosterior:
 
 
 def zero_tolerance(n: int, m: int, scale: float, relative_jitters: tuple[float, ...]) -> float:
-    """Eigenvalues of Σ at or below this count as pinned by the data (SPEC §2).
+    """Eigenvalues of Σ at or below this count as pinned by the data (docs/method.md §2).
 
     Σ is resolved only to the rounding of the Cholesky-based Schur complement,
     ~ max(n, m) · machine eps · ``scale`` (backward stability; ``scale`` = a² times the mean

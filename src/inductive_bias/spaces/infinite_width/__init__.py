@@ -1,4 +1,4 @@
-"""Infinite-width network spaces (SPEC §7): NNGP and NTK kernels and the exact law of the test loss.
+"""Infinite-width network spaces (docs/method.md §7): NNGP and NTK kernels and the exact law of the test loss.
 
 - :mod:`.activations`: the dual maps T, T' of an activation (closed forms, Gauss–Hermite).
 - :mod:`.kernels`: the NNGP and NTK recursions of fully connected networks.

@@ -1,4 +1,4 @@
-"""The pooled CNN kernel fused and blocked: every pair of positions, every layer, in cache (SPEC §7).
+"""The pooled CNN kernel fused and blocked: every pair of positions, every layer, in cache (docs/method.md §7).
 
 The convolutional recursion of :mod:`.conv_kernels` sums K^l over the same filter offset δ at
 both positions, K^{l+1}(p, p') = σw²/F² Σ_δ T(K^l)(p+δ, p'+δ) + σb², so it never changes the

@@ -1,4 +1,4 @@
-"""NNGP and NTK kernels of infinitely wide convolutional networks (SPEC §7), float64, by pairs.
+"""NNGP and NTK kernels of infinitely wide convolutional networks (docs/method.md §7), float64, by pairs.
 
 An input is an image x of shape (C, H, W) (the flat row reshaped channel-first, as the neural
 spaces do). The network has L convolutional layers of infinitely many channels, each a 'same'

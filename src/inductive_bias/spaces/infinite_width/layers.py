@@ -1,4 +1,4 @@
-"""Composable layers of infinitely wide networks: the NNGP and NTK of a stack of layers (SPEC §7).
+"""Composable layers of infinitely wide networks: the NNGP and NTK of a stack of layers (docs/method.md §7).
 
 A network is a tuple of small frozen layer objects (or a compact string, or a preset name)::
 
@@ -6,13 +6,13 @@ A network is a tuple of small frozen layer objects (or a compact string, or a pr
 
 Each layer maps the covariance between the pre-activations of two inputs x, x', carried for every
 pair of positions (p, p') as a tensor (H, W, H, W) — NNGP K, and for the NTK Θ — to the next
-layer's, in the NTK parameterisation of SPEC §7 (weights and biases N(0, 1), scaled by σw/√fan-in
+layer's, in the NTK parameterisation of docs/method.md §7 (weights and biases N(0, 1), scaled by σw/√fan-in
 and σb):
 
 - ``Conv(F, stride)``: 'same' convolution, K ← σw²/F² Σ_δ K(p+δ, p'+δ) + σb², Θ ← that of Θ + K
   (the new K), then positions subsampled by the stride; the first layer sums channels too;
 - ``LocallyConnected(F)``: the same without weight sharing: positions untied, K(p, p') = 0 for
-  p ≠ p' (the LCN of SPEC §7);
+  p ≠ p' (the LCN of docs/method.md §7);
 - ``Dense()``: a 1x1 convolution (per position, over channels); a fully connected layer is
   ``Flatten()`` then ``Dense()``;
 - ``Flatten()``: K ← mean_p K(p, p) (every (channel, position) becomes a feature);

@@ -1,11 +1,11 @@
 """Infinite-width network spaces: the exact law of the test loss of an NNGP or an NTK-trained
-network (SPEC §7), through the shared Gaussian-loss law (SPEC §2).
+network (docs/method.md §7), through the shared Gaussian-loss law (docs/method.md §2).
 
 Both hypothesis distributions are Gaussian at the test inputs with a mean M and a covariance Σ:
 
-- ``nngp``: the GP posterior of SPEC §2 with κ = K (amplitude 1):
+- ``nngp``: the GP posterior of docs/method.md §2 with κ = K (amplitude 1):
   M = K* K^-1 Y,  Σ = K** − K* K^-1 K*^T.
-- ``ntk``: an infinite network trained to convergence by gradient descent on MSE (SPEC §7,
+- ``ntk``: an infinite network trained to convergence by gradient descent on MSE (docs/method.md §7,
   Lee et al. 2019 eq. 16): M = Θ* Θ^-1 Y and
   Σ = K** + R K R^T − (R K*^T + K* R^T),  R = Θ* Θ^-1.
 - ``ntk`` with a finite ``training_time`` T (Lee et al. 2019, eqs. 14-16): the same network
@@ -44,11 +44,11 @@ READOUTS = ("flatten", "gap")
 NetworkPosterior = GaussianPosterior
 
 
-#: σw² and σb² of the NTK parameterisation (SPEC §7): of the infinite-width spaces, and of finite
+#: σw² and σb² of the NTK parameterisation (docs/method.md §7): of the infinite-width spaces, and of finite
 #: networks with ``parameterization="ntk"`` (:mod:`..neural`), declared once for both.
-WEIGHT_VAR = Parameter("weight_var", float, 2.0, "weight variance σw² of the NTK parameterisation (SPEC §7)",
+WEIGHT_VAR = Parameter("weight_var", float, 2.0, "weight variance σw² of the NTK parameterisation (docs/method.md §7)",
                        metavar="SW2", **POSITIVE)
-BIAS_VAR = Parameter("bias_var", float, 0.1, "bias variance σb² of the NTK parameterisation (SPEC §7)",
+BIAS_VAR = Parameter("bias_var", float, 0.1, "bias variance σb² of the NTK parameterisation (docs/method.md §7)",
                      metavar="SB2", **NON_NEGATIVE)
 
 #: The parameters of ``nngp`` and ``ntk`` (the ``kind``), declared once: the constructor's defaults,
@@ -100,7 +100,7 @@ _NOT_POSITIVE_DEFINITE_REMEDY = ("increase --bias-var, scale the inputs (e.g. pi
 
 class InfiniteWidthNetwork(GaussianPosteriorSpace):
     """Infinitely wide networks of a given architecture: Bayesian (``nngp``) or trained by gradient
-    descent to convergence (``ntk``), SPEC §7. Each output is independent; the loss law is exact.
+    descent to convergence (``ntk``), docs/method.md §7. Each output is independent; the loss law is exact.
 
     Parameters
     ----------
@@ -114,7 +114,7 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
         Hidden layers L (convolutional layers for cnn and lcn; at least 1 there).
     activation : {"relu", "erf", "identity", "gelu", "tanh", "sigmoid"}, default "relu"
     weight_var, bias_var : float, default 2.0, 0.1
-        σw² and σb² of the NTK parameterisation (SPEC §7); σb² may be 0.
+        σw² and σb² of the NTK parameterisation (docs/method.md §7); σb² may be 0.
     readout : {"flatten", "gap"}, cnn and lcn only, default "flatten"
         A weight per channel and position, or global average pooling then a weight per channel.
     channels : int, cnn and lcn only, default None
@@ -128,7 +128,7 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
         n training points and k outputs, L = ||f(X) − Y||² / (n k) (the loss the project's finite
         networks minimise, :class:`~inductive_bias.NeuralNetworks`), taken as gradient flow: the
         law of the infinitely wide network stopped at T (Lee et al. 2019, eqs. 14-16). None (or
-        inf): trained to convergence, the ``ntk`` law of SPEC §7; 0: the initial network's law.
+        inf): trained to convergence, the ``ntk`` law of docs/method.md §7; 0: the initial network's law.
     learning_rate, steps : float, int, ntk only
         The same thing given as T = ``learning_rate`` × ``steps`` (both, instead of
         ``training_time``). Gradient flow is the small-learning-rate limit of those steps.
@@ -228,7 +228,7 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
             return first(task.X_train), first(task.X_test), (C, H, W)
         return task.X_train, task.X_test, self.image_shape(task.n_features)
 
-    # -- SPEC §7 kernels -------------------------------------------------------------------------
+    # -- docs/method.md §7 kernels -------------------------------------------------------------------------
     def kernels(self, X1: np.ndarray, X2: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
         """NNGP K(X1, X2) and, for ``ntk``, the NTK Θ(X1, X2) (else None); X2 None means X1.
         Images (cnn, lcn) are flat rows read channel-first (:meth:`image_shape`)."""
@@ -245,9 +245,9 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
                             self.bias_var, filter_size=self.filter_size, readout=self.readout,
                             weight_sharing=self.architecture == "cnn", ntk=ntk)
 
-    # -- SPEC §7: mean and covariance at the test inputs -----------------------------------------
+    # -- docs/method.md §7: mean and covariance at the test inputs -----------------------------------------
     def posterior(self, task: Task) -> GaussianPosterior:
-        """M and Σ of SPEC §7 at the test inputs, by :func:`..gaussian.posterior` (Cholesky solves
+        """M and Σ of docs/method.md §7 at the test inputs, by :func:`..gaussian.posterior` (Cholesky solves
         in float64, diagonalised) from this architecture's kernels."""
         tic = time.perf_counter()
         X_train, X_test, shape = self._inputs(task)
@@ -289,7 +289,7 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
 def training_time_scale(task: Task) -> float:
     """τ / T: gradient descent with learning rate η on L = ||f(X) − Y||² / (n k), the mean over the
     n training points and k outputs, moves the infinitely wide network's outputs by
-    ḟ = −(2η / (n k)) Θ (f − Y) (the NTK parameterisation, SPEC §7), which is gradient flow on
+    ḟ = −(2η / (n k)) Θ (f − Y) (the NTK parameterisation, docs/method.md §7), which is gradient flow on
     ½||f(X) − Y||² for the time τ = 2T / (n k), T = η × steps."""
     return 2.0 / (task.n_train * task.n_outputs)
 

@@ -1,4 +1,4 @@
-"""Neural-network hypothesis spaces trained as batched ensembles (SPEC §4).
+"""Neural-network hypothesis spaces trained as batched ensembles (docs/method.md §4).
 
 torch is imported only when a network space is used (``NeuralNetworks``, ``ARCHITECTURES``):
 the names of the built-in architectures are known without it.

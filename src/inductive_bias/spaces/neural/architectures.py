@@ -1,4 +1,4 @@
-"""Built-in architectures of neural-network hypothesis spaces (SPEC §4).
+"""Built-in architectures of neural-network hypothesis spaces (docs/method.md §4).
 
 Every builder takes the task's shape, ``(n_features, n_outputs)``, and returns a stateless
 ``torch.nn.Module`` (no running-statistics buffers) mapping flat inputs ``(batch, n_features)`` to
@@ -15,7 +15,7 @@ convolutional and locally connected weights and biases), drawn from an explicit
 ``torch.Generator`` in a fixed order by :func:`initialise`, so that a member's initial weights are
 a function of its seed alone.
 
-``mlp`` and ``cnn`` also come in the NTK parameterisation (SPEC §7; ``build(...,
+``mlp`` and ``cnn`` also come in the NTK parameterisation (docs/method.md §7; ``build(...,
 ntk=(weight_var, bias_var))``): every weight and bias is drawn N(0, 1) and a layer computes
 ``σ_w / sqrt(fan_in) · W x + σ_b · b`` (fan_in: inputs of a unit, ``C_in · k · k`` for a
 convolution), the parameterisation in which a wide network trained by gradient descent follows
@@ -130,7 +130,7 @@ class LocallyConnected2d(nn.Module):
 
 
 class NTKLinear(nn.Linear):
-    """A linear layer in the NTK parameterisation (SPEC §7): ``W``, ``b`` ~ N(0, 1) and
+    """A linear layer in the NTK parameterisation (docs/method.md §7): ``W``, ``b`` ~ N(0, 1) and
     ``y = sqrt(weight_var / in_features) · x Wᵀ + sqrt(bias_var) · b``."""
 
     def __init__(self, in_features: int, out_features: int, weight_var: float, bias_var: float):
@@ -227,7 +227,7 @@ class VisionTransformer(nn.Module):
 def build(architecture: str, n_features: int, n_outputs: int, options: dict, ntk=None) -> nn.Module:
     """The module of a built-in architecture for a task with ``n_features`` inputs and
     ``n_outputs`` outputs; ``options`` as returned by :func:`resolve_options`. ``ntk=(weight_var,
-    bias_var)``: the NTK parameterisation (``mlp`` and ``cnn``), σ_w² and σ_b² as in SPEC §7."""
+    bias_var)``: the NTK parameterisation (``mlp`` and ``cnn``), σ_w² and σ_b² as in docs/method.md §7."""
     act = ACTIVATIONS[options["activation"]]
     if ntk is not None and architecture not in NTK_ARCHITECTURES:
         raise InputError("parameterization", f"'ntk' is an option of {' and '.join(NTK_ARCHITECTURES)}, "

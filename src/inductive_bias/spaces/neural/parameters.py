@@ -1,4 +1,4 @@
-"""The parameters of the neural-network spaces (SPEC §4), declared once and without torch: each
+"""The parameters of the neural-network spaces (docs/method.md §4), declared once and without torch: each
 built-in architecture's options (:data:`ARCHITECTURE_PARAMETERS`, whose defaults
 :data:`.architectures.ARCHITECTURES` reads) and the training parameters every architecture shares
 (:data:`TRAINING_PARAMETERS`, whose defaults :class:`.space.NeuralNetworks` reads)."""
@@ -65,7 +65,7 @@ TRAINING_PARAMETERS = (
               choices=("adam", "sgd")),
     Parameter("lr", float, 1e-3, "learning rate", **POSITIVE),
     Parameter("epochs", int, None, "train exactly this many epochs (default: until each member fits the training "
-              "data, SPEC §8, within max_epochs)", **POSITIVE),
+              "data, docs/method.md §8, within max_epochs)", **POSITIVE),
     Parameter("max_epochs", int, 1000, "epoch budget of training until fit", metavar="E", **POSITIVE),
     Parameter("fit_fraction", float, FIT_FRACTION, "training until fit stops a member at training MSE <= this "
               "times the training targets' variance", metavar="F", **POSITIVE),
@@ -80,11 +80,11 @@ TRAINING_PARAMETERS = (
               "(about half a minute once per process and batch shape; vit measured 1.5x faster afterwards)"),
 )
 
-#: the architectures that have an NTK parameterisation (SPEC §7), and its parameters
+#: the architectures that have an NTK parameterisation (docs/method.md §7), and its parameters
 NTK_ARCHITECTURES = ("mlp", "cnn")
 NTK_PARAMETERS = (
     Parameter("parameterization", str, "standard", "'ntk' draws weights and biases N(0, 1) and scales each layer "
-              "by sqrt(weight_var / fan_in) and sqrt(bias_var) (SPEC §7)", choices=("standard", "ntk")),
+              "by sqrt(weight_var / fan_in) and sqrt(bias_var) (docs/method.md §7)", choices=("standard", "ntk")),
     WEIGHT_VAR,
     BIAS_VAR,
 )

@@ -1,4 +1,4 @@
-"""Neural-network hypothesis spaces: networks trained from random seeds (SPEC §4)."""
+"""Neural-network hypothesis spaces: networks trained from random seeds (docs/method.md §4)."""
 
 from __future__ import annotations
 
@@ -35,15 +35,15 @@ _CACHE_BUDGET = 8 << 20
 
 
 class NeuralNetworks(MemberSpace):
-    """Networks of one architecture trained on the task, one seed per member (SPEC §4).
+    """Networks of one architecture trained on the task, one seed per member (docs/method.md §4).
 
     A hypothesis is a network initialised and shown the training data in an order drawn from its
     seed, trained with ``optimizer`` on the MSE to the (one-hot) targets until it fits the training
-    data (SPEC §4, §8: training MSE at most ``fit_fraction`` of the training targets' variance),
+    data (docs/method.md §4, §8: training MSE at most ``fit_fraction`` of the training targets' variance),
     within ``max_epochs`` epochs; or, where ``epochs`` is given, for exactly that many epochs. Its
-    loss is the test MSE over the whole test set and all outputs (SPEC §1). A member that does not
+    loss is the test MSE over the whole test set and all outputs (docs/method.md §1). A member that does not
     fit within the budget is kept, with its training loss, and reported as not fitting (it is not
-    a sample of the space, SPEC §8). Members of one space are
+    a sample of the space, docs/method.md §8). Members of one space are
     trained together as a batched ensemble, ``chunk_size`` at a time; a member's numbers depend on
     its seed alone, not on which members it was trained with (to float rounding).
 
@@ -70,7 +70,7 @@ class NeuralNetworks(MemberSpace):
         The epoch budget of training until fit (``epochs=None``; an error with ``epochs``).
     fit_fraction : float, default 0.01
         Training until fit stops a member once its training MSE is at most this fraction of the
-        variance of the training targets (SPEC §8: 0.01, R² >= 0.99); ``measure`` applies the same
+        variance of the training targets (docs/method.md §8: 0.01, R² >= 0.99); ``measure`` applies the same
         rule to decide which members fit.
     batch_size : int or "full", default 32 ("full" with ``parameterization="ntk"``)
         Rows per step; "full": the whole training set (full-batch gradient descent).
@@ -78,13 +78,13 @@ class NeuralNetworks(MemberSpace):
         Stop a member after the first epoch at whose end its training MSE is <= this (an absolute
         threshold; with ``epochs=None`` it replaces the ``fit_fraction`` rule).
     parameterization : {"standard", "ntk"}, default "standard"
-        "ntk" (``mlp`` and ``cnn``): the NTK parameterisation of SPEC §7, weights and biases drawn
+        "ntk" (``mlp`` and ``cnn``): the NTK parameterisation of docs/method.md §7, weights and biases drawn
         N(0, 1), each layer ``σ_w/sqrt(fan_in) · W x + σ_b · b``. With the defaults sgd and
         full batch, members are networks trained by gradient descent, which approach the ``ntk``
-        law of SPEC §7 as the width grows (gradient descent on the mean MSE is stable for ``lr``
+        law of docs/method.md §7 as the width grows (gradient descent on the mean MSE is stable for ``lr``
         below ``n_train * n_outputs / λ_max(Θ)``, Θ the NTK Gram matrix of the training inputs).
     weight_var, bias_var : float, default 2.0 and 0.1
-        σ_w² and σ_b² of the NTK parameterisation (SPEC §7); only with ``parameterization="ntk"``.
+        σ_w² and σ_b² of the NTK parameterisation (docs/method.md §7); only with ``parameterization="ntk"``.
     device : str, default "cpu"
         "cpu", "cuda" or "cuda:N". Does not change which hypotheses are drawn.
     chunk_size : int or None, default None
@@ -188,7 +188,7 @@ class NeuralNetworks(MemberSpace):
     def stopping_rule(self, task: Task) -> tuple[int, float | None]:
         """(the most epochs a member trains, the training MSE at which it stops) on ``task``:
         ``(epochs, stop_train_mse)`` for a fixed count, else ``(max_epochs, stop_train_mse or
-        fit_fraction * variance of the training targets)`` (SPEC §8)."""
+        fit_fraction * variance of the training targets)`` (docs/method.md §8)."""
         if self.epochs is not None:
             return self.epochs, self.stop_train_mse
         return self.max_epochs, fit_threshold(self.spec(), target_variance(task))[0]
