@@ -1,4 +1,4 @@
-"""Time of the bound (SPEC §5) and of estimating its inputs from a task of MNIST's shape.
+"""Time of the bound (docs/method.md §5) and of estimating its inputs from a task of MNIST's shape.
 
 The task is synthetic (no download): 20,000 training inputs in R^784, a smooth image of a
 12-dimensional Gaussian latent, labelled by the largest of its first ten coordinates. Prints the

@@ -1,4 +1,4 @@
-"""Inductive bias against intrinsic dimension (SPEC §6), with the exact GP law (SPEC §2).
+"""Inductive bias against intrinsic dimension (docs/method.md §6), with the exact GP law (docs/method.md §2).
 
 Synthetic tasks (``load_synthetic``) put their inputs on an m-dimensional manifold in R^32 and
 label them by a smooth random teacher; only m changes. For each m and task seed, the exact
@@ -36,7 +36,7 @@ def run(kernel: str, seeds: int, n: int, ambient: int) -> dict:
             task = load_synthetic(n, n, intrinsic_dim=m, ambient_dim=ambient, seed=seed)
             result = measure(task, GaussianProcess(kernel, "median"), target_error=EPS, estimator="exact")
             rows.append([r.bits for r in result.results])
-            loss.append(result.loss["mean"])
+            loss.append(result.loss.mean)
         bits[m], means[m] = np.array(rows), np.array(loss)
     if sys.stderr.isatty():
         print(file=sys.stderr)

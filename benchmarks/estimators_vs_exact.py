@@ -1,4 +1,4 @@
-"""Sample-based estimators judged against the exact law of GP spaces (SPEC §2-§3).
+"""Sample-based estimators judged against the exact law of GP spaces (docs/method.md §2-§3).
 
 For each task and GP space the exact loss law gives I(ε) at ε = mean - z·sd, z = 2, 6, 15. Then,
 for N sampled hypotheses (N = 100, 1000, 10000; several repetitions with different seeds), every

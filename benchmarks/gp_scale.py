@@ -107,7 +107,7 @@ def main(argv=None) -> int:
         print(json.dumps(child(mode, int(n), int(m), int(limit) or None)))
         return 0
 
-    from inductive_bias.spaces._gp_backends import in_memory_bytes
+    from inductive_bias.spaces.gaussian import in_memory_bytes
 
     rows = []
     if args.from_log:

@@ -1,4 +1,4 @@
-"""The exact inductive bias of network architectures in the infinite-width limit (SPEC §7).
+"""The exact inductive bias of network architectures in the infinite-width limit (docs/method.md §7).
 
 On scikit-learn's digits (8x8 images, pixels scaled to [0, 1], one-hot MSE), for the same
 activation and variances (relu, σw² = 2, σb² = 0.1, 2 hidden layers; 3x3 filters), the exact
@@ -6,7 +6,7 @@ law of the test loss of each architecture's NNGP and NTK space:
 
 - mlp: fully connected;
 - cnn-flatten: convolutions with a weight per position at the read-out (the same kernels as the
-  LCN with flatten read-out, SPEC §7);
+  LCN with flatten read-out, docs/method.md §7);
 - lcn-gap: locally connected layers (no weight sharing), global average pooling;
 - cnn-gap: convolutions and global average pooling (locality, weight sharing and invariance to
   translation).
@@ -78,7 +78,7 @@ def main() -> None:
     means = [law.mean for law in laws.values()]
     # common targets: from the largest mean loss down to 3/4 of the smallest
     targets = [float(f"{x:.3g}") for x in np.linspace(max(means), 0.75 * min(means), 5)]
-    lines = [f"# Exact inductive bias of architectures at infinite width (SPEC §7)", "",
+    lines = [f"# Exact inductive bias of architectures at infinite width (docs/method.md §7)", "",
              f"`PYTHONPATH=src python benchmarks/infinite_width_architectures.py --n-train {args.n_train} "
              f"--n-test {args.n_test} --side {args.side}` — {datetime.date.today()}, {platform.processor() or platform.machine()}, "
              f"{os.cpu_count()} cores (shared with other work: timings are indicative).", "",

@@ -1,4 +1,4 @@
-"""Time and peak memory of the infinite-width kernels (SPEC §7) on 28x28 images.
+"""Time and peak memory of the infinite-width kernels (docs/method.md §7) on 28x28 images.
 
 Inputs: scikit-learn's digits resized to 28x28 (bilinear), pixels in [0, 1]. For each
 architecture the NTK and NNGP of a symmetric n x n block (what the training matrix needs) are

@@ -62,7 +62,7 @@ EPOCHS, BATCH, LR, HIDDEN = 20, 32, 1e-3, (256, 256)
 
 
 def plain_loop_member(task, seed: int) -> float:
-    """One network trained the plain way; returns its test MSE over the whole test set (SPEC §1)."""
+    """One network trained the plain way; returns its test MSE over the whole test set (docs/method.md §1)."""
     X = torch.tensor(task.X_train, dtype=torch.float32)
     Y = torch.tensor(task.Y_train, dtype=torch.float32)
     X_test = torch.tensor(task.X_test, dtype=torch.float32)

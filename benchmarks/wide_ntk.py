@@ -1,6 +1,6 @@
 """Wide trained networks against the exact NTK law: the first ground truth for network estimates.
 
-A ReLU MLP in the NTK parameterisation (SPEC §7), trained by full-batch gradient descent on the
+A ReLU MLP in the NTK parameterisation (docs/method.md §7), trained by full-batch gradient descent on the
 MSE, approaches the ``ntk`` law of ``InfiniteWidthNetwork`` as its width grows. This benchmark
 trains ensembles of such networks at widths 64 → 4096 on a digits subset (pixels in [0, 1]) and
 compares them with the exact law: the distribution of the members' test losses (KS distance, mean,
@@ -9,13 +9,13 @@ mean, against the exact bits (issue: architectures measured exactly, item 5).
 
 Two references are exact here:
 
-- the ``ntk`` law of SPEC §7 (``InfiniteWidthNetwork("ntk", ...)``): the network trained to
+- the ``ntk`` law of docs/method.md §7 (``InfiniteWidthNetwork("ntk", ...)``): the network trained to
   convergence (t → ∞);
 - the same linearised network stopped after the E gradient-descent steps the members take
   (Lee et al. 2019, eq. 9 in discrete time): with A = I − (2η/(n k)) Θ, the mean-MSE step over
   n k entries, f_E(x*) = f_0(x*) − Θ* Θ^-1 (I − A^E)(f_0(X) − Y), so that
   M_E = R_E Y and Σ_E = K** + R_E K R_E^T − (R_E K*^T + K* R_E^T) with R_E = Θ* Θ^-1 (I − A^E);
-  R_∞ = Θ* Θ^-1 gives SPEC §7's law. Built through the shared ``gaussian_loss_law`` (SPEC §2).
+  R_∞ = Θ* Θ^-1 gives docs/method.md §7's law. Built through the shared ``gaussian_loss_law`` (docs/method.md §2).
 
 The ratio of Θ's extreme eigenvalues on these inputs is in the thousands, so no affordable E
 reaches t → ∞ in every direction; the E-step law separates the finite-time gap (E-step law against
@@ -141,7 +141,7 @@ def train(task: Task, args, lr: float) -> None:
 def stopped_law(task: Task, lr: float, epochs: int):
     """The exact law of the test loss of the infinitely wide network after ``epochs`` full-batch
     gradient-descent steps of size ``lr`` on the mean MSE (module docstring; ``epochs=None``: t → ∞,
-    SPEC §7). Returns (law, mean M, covariance Σ)."""
+    docs/method.md §7). Returns (law, mean M, covariance Σ)."""
     space = law_space()
     K, theta = space.kernels(task.X_train)
     K_star, theta_star = space.kernels(task.X_test, task.X_train)
@@ -165,7 +165,7 @@ def stopped_law(task: Task, lr: float, epochs: int):
 
 
 def cdf_on_grid(law, lo: float, hi: float, points: int = 300):
-    """The law's CDF at ``points`` evenly spaced losses (inversion, SPEC §2), linearly interpolated
+    """The law's CDF at ``points`` evenly spaced losses (inversion, docs/method.md §2), linearly interpolated
     between them: the interpolation error is far below the KS resolution 1/√N of these samples."""
     grid = np.linspace(lo, hi, points)
     values = np.exp(law.log_cdf(grid))
@@ -295,7 +295,7 @@ def write_markdown(r: dict, args) -> None:
              f"`python benchmarks/wide_ntk.py` — machine: {platform.processor() or platform.machine()}, 2 cores shared "
              f"with other work (timings are of a loaded machine), Python {platform.python_version()}.", "",
              f"Task: digits, {r['task']['n_train']} train / {r['task']['n_test']} test (seed 0), pixels / 16, one-hot "
-             f"targets, test loss = MSE over the test set and the 10 outputs (SPEC §1). Networks: ReLU MLP, "
+             f"targets, test loss = MSE over the test set and the 10 outputs (docs/method.md §1). Networks: ReLU MLP, "
              f"{DEPTH} hidden layer, NTK parameterisation, σw² = {WEIGHT_VAR}, σb² = {BIAS_VAR}; full-batch gradient "
              f"descent on the mean MSE, lr = {tr['lr']:.4f} ({LR_FRACTION} of the stability limit n k / λmax(Θ)), "
              f"{tr['epochs']} steps, float32. Exact law: `InfiniteWidthNetwork(\"ntk\", \"mlp\", depth={DEPTH}, "
@@ -304,7 +304,7 @@ def write_markdown(r: dict, args) -> None:
              "| law | loss mean | loss sd | " + " | ".join(f"I at {s:g} sd (ε = {e:.5f})" for s, e in
                                                      zip(r["sds"], r["target_errors"])) + " |",
              "|---|---|---|" + "---|" * len(r["sds"]),
-             f"| ntk, t → ∞ (SPEC §7) | {r['law_inf']['mean']:.5f} | {r['law_inf']['sd']:.5f} | "
+             f"| ntk, t → ∞ (docs/method.md §7) | {r['law_inf']['mean']:.5f} | {r['law_inf']['sd']:.5f} | "
              + " | ".join(_fmt_bits(b) for b in r["exact_bits_inf"]) + " |",
              f"| infinite width, stopped after {tr['epochs']} steps | {r['law_stopped']['mean']:.5f} | "
              f"{r['law_stopped']['sd']:.5f} | " + " | ".join(_fmt_bits(b) for b in r["exact_bits_stopped"]) + " |",

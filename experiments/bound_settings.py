@@ -1,19 +1,19 @@
-"""The published settings of the inductive bias complexity bound (SPEC §5; Boopathy et al., ICML
+"""The published settings of the inductive bias complexity bound (docs/method.md §5; Boopathy et al., ICML
 2023), evaluated by ``complexity_bound`` and set beside the published figures.
 
 The bound measures a task, not a hypothesis space, so this is a script rather than an experiment
 file. "published" is the figure printed in the paper where one is quoted (MNIST, SVHN, CIFAR-10,
 ImageNet; SVHN from the paper, the others as its script prints them), else the value of the published script's own formulas, re-evaluated here in float64 the
 way that script evaluates them (scipy's ``binom`` of real arguments, K as the published difference
-of square roots, 2DPE - nD subtracted directly). Our value evaluates SPEC §5 in logs (see
+of square roots, 2DPE - nD subtracted directly). Our value evaluates docs/method.md §5 in logs (see
 ``inductive_bias.complexity.bound``), so the relative difference measures the float64 error of the
 published evaluation where the formulas agree.
 
-The reinforcement-learning settings (cart-pole, MuJoCo) do not use SPEC §5: the published script
+The reinforcement-learning settings (cart-pole, MuJoCo) do not use docs/method.md §5: the published script
 counts the eigenfunctions as the lattice frequencies in an m-ball of radius 2π/δ (a flat torus),
-(2π/δ)^m π^(m/2) / Γ(m/2 + 1), and uses another constant in the bracket. SPEC §5 counts the
+(2π/δ)^m π^(m/2) / Γ(m/2 + 1), and uses another constant in the bracket. docs/method.md §5 counts the
 eigenfunctions of a sphere, E ≈ 2K^m/m!, which is smaller by about π^(m/2) m! / (2 Γ(m/2+1)).
-They are listed with SPEC §5 evaluated on the same inputs (R = 1, P = 1), and the difference is a
+They are listed with docs/method.md §5 evaluated on the same inputs (R = 1, P = 1), and the difference is a
 difference of formulas, not of precision.
 
 Run: ``python experiments/bound_settings.py`` (a second; no data needed).
@@ -47,7 +47,7 @@ IMAGENET_ERRORS = (0.97, 0.375, 0.2502, 0.2285, 0.2258, 0.219, 0.2142, 0.1246, 0
 
 
 def script_bits(target_error, n, m, R, delta, classes=None, outputs=None, combinations=None, output_bound=1.0):
-    """SPEC §5 in float64, evaluated as the published script does (no logs, no rewritings)."""
+    """docs/method.md §5 in float64, evaluated as the published script does (no logs, no rewritings)."""
     D = classes - 1 if outputs is None else outputs
     P = classes if combinations is None else combinations
     M = 2 * np.pi * R / delta

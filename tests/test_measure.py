@@ -1,4 +1,4 @@
-"""measure(): the result record, its JSON, and the exact and sampled paths (SPEC §1–§3)."""
+"""measure(): the result record, its JSON, and the exact and sampled paths (docs/method.md §1–§3)."""
 
 import json
 import math
@@ -35,7 +35,7 @@ def test_exact_result_carries_bits_bound_and_description(task):
 def test_default_targets_are_below_the_mean(task):
     result = measure(task, GaussianProcess("rbf", 2.0))
     assert len(result.results) >= 1
-    assert np.all(result.target_errors < result.loss["mean"])
+    assert np.all(result.target_errors < result.loss.mean)
     assert np.all(np.diff(result.bits) > 0)
 
 
@@ -77,8 +77,8 @@ def test_measure_losses_flags_extrapolation():
     rng = np.random.default_rng(2)
     losses = 0.01 * rng.noncentral_chisquare(50, 5, size=300)
     with pytest.warns(ExtrapolationWarning):
-        result = measure_losses(losses, [losses.min() * 0.5], estimator="paper", n_bootstrap=4)
-    assert "extrapolated" in result.results[0].reason
+        result = measure_losses(losses, [losses.min() * 0.5], estimator="paper", n_bootstrap=20)
+    assert "model extrapolation" in result.results[0].reason and result.results[0].extrapolated
     assert result.results[0].samples_below == 0
 
 
@@ -112,46 +112,45 @@ def test_task_construction_checks():
 
 
 # -- sample-size planning -----------------------------------------------------------------------
-def test_members_needed_predicts_the_width_of_a_larger_sample():
-    """The rule N' = N (w / w')^2 (docs/estimators.md), checked by drawing the N' it asks for.
+def test_members_needed_gives_a_count_interval_of_the_asked_width_and_a_first_member():
+    """The planning rule of the direct count (members_needed), checked by drawing what it asks for.
 
-    Losses are draws of a chi-square law (df 10), ε its 20% quantile, the estimator the empirical
-    count with a 95% bootstrap interval. One interval's width is itself random (its relative
-    spread is about 20% here: a count of ~60 losses, and 200 bootstrap replicates), so the rule is
-    checked on means over 8 independent samples: the mean width w at N = 300, the members the rule
-    asks for to halve it, and the mean width those members give, within 15% of w / 2.
+    Losses are draws of a chi-square law (df 10), ε its 20 % quantile (I = log2 5 = 2.32 bits). The
+    members asked for a 0.5-bit interval give Clopper–Pearson intervals whose mean width over 8
+    samples lies within 15 % of 0.5 bit (the normal approximation behind the rule is good at
+    k ~ 700); and a bound's planning asks for the fewest members that give a first member below ε
+    with probability >= 95 %: (1 - p)^N <= 0.05 < (1 - p)^(N - 1).
     """
     from scipy import stats
 
-    from inductive_bias._measure import members_needed
+    from inductive_bias.measuring import members_needed
 
     eps = float(stats.chi2(10).ppf(0.2))
+    truth = math.log2(5)
+    needed = members_needed("count", truth, width=0.5)
     rng = np.random.default_rng(5)
-
-    def width(n, seed):
-        result = measure_losses(rng.chisquare(10, n), [eps], estimator="empirical", n_bootstrap=200, seed=seed,
-                                interval_width=1.0)
+    widths = []
+    for seed in range(8):
+        result = measure_losses(rng.chisquare(10, needed), [eps], interval_width=0.5, seed=seed)
         lo, hi = result.results[0].interval
-        assert result.results[0].members_needed == members_needed((lo, hi), n, 1.0)
-        return hi - lo
-
-    w = np.mean([width(300, k) for k in range(8)])
-    needed = members_needed((0.0, w), 300, w / 2)
-    assert needed in (1200, 1201)
-    achieved = np.mean([width(needed, 100 + k) for k in range(8)])
-    assert abs(achieved / (w / 2) - 1) < 0.15
+        widths.append(hi - lo)
+    assert abs(np.mean(widths) / 0.5 - 1) < 0.15
+    first = members_needed("bound", truth)
+    assert (1 - 0.2) ** first <= 0.05 < (1 - 0.2) ** (first - 1)
 
 
 def test_members_needed_in_json_and_table():
     from inductive_bias.reports import format_result
 
     rng = np.random.default_rng(0)
-    result = measure_losses(rng.chisquare(10, 200), [6.0, 5.0], estimator="empirical", n_bootstrap=20,
-                            interval_width=0.5)
-    assert all(r.members_needed is not None and r.members_needed > 0 for r in result.results)
+    result = measure_losses(rng.chisquare(10, 200), [6.0, 5.0, 0.5], interval_width=0.5)
+    assert all(r.members_needed is not None and r.members_needed > 0 for r in result.results[:2])
     back = MeasureResult.from_json(result.to_json())
     assert [r.members_needed for r in back.results] == [r.members_needed for r in result.results]
     assert result.fit.interval_width == 0.5
-    assert "plan   for intervals 0.5 bit wide: about" in format_result(result)
+    assert result.kinds == ("count", "count", "bound")
+    assert "plan   members needed for a 0.5-bit interval" in format_result(result)
+    assert result.results[2].members_needed is None  # a bound says only: more than the 200 there are
+    assert "at ε = 0.5: more than 200 (none reached it" in format_result(result)
     with pytest.raises(InputError, match="^interval_width"):
         measure_losses(rng.chisquare(10, 20), [6.0], interval_width=0.0)

@@ -9,7 +9,7 @@ import pytest
 
 from inductive_bias import (GaussianProcess, HypothesisSamples, SampleStore, ScikitLearnSpace, digits, measure,
                             measure_store, sample_into_store)
-from inductive_bias._measure import measure_samples
+from inductive_bias.measuring import measure_samples, plan_measurement
 from inductive_bias.cli.main import main
 from inductive_bias.exceptions import InputError, PointMassWarning
 from inductive_bias.store import SpaceKey
@@ -32,7 +32,7 @@ def _cli(capsys, *argv):
 
 def _comparable(record: dict) -> dict:
     """What must agree between the roads: the figures and the members, not where they came from."""
-    d = record["diagnostics"]
+    d = record["members"]
     return {"estimator": record["estimator"], "results": record["results"],
             "loss": record["loss"],
             "members": {k: d.get(k) for k in ("members", "members_used", "members_fit", "fit_share",
@@ -52,20 +52,20 @@ def test_measure_store_and_cli_agree_on_the_same_members(tmp_path, capsys, task,
     # a loss-only estimator: stored predictions are float32, so function-space figures from a
     # store agree with in-memory ones to float32 rounding only
     eps, estimator = [0.05, 0.06], "gchi2-moments"
-    direct = measure(task, space, eps, estimator=estimator, hypotheses=6, seed=2, n_bootstrap=7).to_dict()
+    direct = measure(task, space, eps, estimator=estimator, hypotheses=6, seed=2, n_bootstrap=20).to_dict()
 
     path = tmp_path / "s.db"
     run = sample_into_store(task, space, path, 6, seed=2)
-    stored = measure_store(path, run.space_id, eps, estimator=estimator, seed=2, n_bootstrap=7).to_dict()
+    stored = measure_store(path, run.space_id, eps, estimator=estimator, seed=2, n_bootstrap=20).to_dict()
 
-    common = ["--seed", "2", "--bootstrap", "7", "-e", "0.05", "0.06", "--estimator", estimator, "--json"]
+    common = ["--seed", "2", "--bootstrap", "20", "-e", "0.05", "0.06", "--estimator", estimator, "--json"]
     cli = _cli(capsys, "measure", *CLI_TASK, *flags, "--hypotheses", "6", *common)
     cli_stored = _cli(capsys, "measure", *CLI_TASK, *flags, "--store", str(path), *common)
     assert _comparable(direct) == _comparable(stored) == _comparable(cli) == _comparable(cli_stored)
     if model == "knn":
-        assert direct["estimator"] == "point-mass" and direct["diagnostics"]["point_mass"] is True
+        assert direct["estimator"] == "point-mass" and direct["members"]["point_mass"] is True
     else:
-        assert direct["estimator"] == "gchi2-moments" and direct["diagnostics"]["members"] == 6
+        assert direct["estimator"] == "gchi2-moments" and direct["members"]["members"] == 6
 
 
 def test_a_single_random_member_is_not_a_point_mass(task):
@@ -85,11 +85,11 @@ def test_seed_feeds_sampling_and_bootstrap_from_separate_streams(task):
     given seed equals the one from the losses drawn with the first child stream, bootstrapped
     with the second."""
     space = GaussianProcess("rbf", "median")
-    result = measure(task, space, [0.07], estimator="gchi2-moments", hypotheses=200, seed=11, n_bootstrap=9)
+    result = measure(task, space, [0.07], estimator="gchi2-moments", hypotheses=200, seed=11, n_bootstrap=20)
     sampling, bootstrap = np.random.SeedSequence(11).spawn(2)
     losses = space.sample(task, 200, np.random.default_rng(sampling)).losses
-    again = measure_samples(HypothesisSamples(losses=losses), [0.07], estimator="gchi2-moments", n_bootstrap=9,
-                            seed=bootstrap)
+    plan = plan_measurement("gchi2-moments", has_exact_law=False, n_bootstrap=20)
+    again = measure_samples(HypothesisSamples(losses=losses), [0.07], plan=plan, seed=bootstrap)
     np.testing.assert_array_equal(result.bits, again.bits)
     assert result.results[0].interval == again.results[0].interval
     assert result.fit.seed == 11
@@ -113,7 +113,7 @@ def test_store_finds_spaces_and_names_the_nearest(tmp_path, task):
 
 def test_result_keeps_the_law_and_samples_and_round_trips(task):
     result = measure(task, ScikitLearnSpace("extra_trees", n_estimators=2), [0.06], hypotheses=5, seed=0,
-                     n_bootstrap=3)
+                     n_bootstrap=20)
     assert result.samples is not None and len(result.samples) == 5 and result.law is not None
     again = type(result).from_json(result.to_json())
     assert again.fit == result.fit and again.members == result.members and again.results == result.results

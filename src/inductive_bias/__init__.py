@@ -1,9 +1,9 @@
 """inductive-bias: how much inductive bias a task requires from a hypothesis space, in bits.
 
-    I(ε) = -log2 P_{h ~ p_H}[ L(h) <= ε ]          (SPEC §1)
+    I(ε) = -log2 P_{h ~ p_H}[ L(h) <= ε ]          (docs/method.md §1)
 
-Exact for Gaussian-process spaces (the test loss is a generalized chi-square, SPEC §2), estimated
-from sampled hypotheses elsewhere (SPEC §3).
+Exact for Gaussian-process spaces (the test loss is a generalized chi-square, docs/method.md §2), estimated
+from sampled hypotheses elsewhere (docs/method.md §3).
 """
 
 from ._version import __version__
@@ -12,12 +12,13 @@ from .distributions import GeneralizedChiSquare
 from .estimators import estimate_bits
 from .exceptions import ExtrapolationWarning, InputError
 from .experiment import Experiment, ExperimentResult
-from ._measure import measure, measure_losses
-from .results import MeasureResult, TargetResult
-from .store import SampleStore, measure_store, sample_into_store
+from .measuring import MeasurePlan, measure, measure_losses, measure_store, members_needed, plan_measurement
+from .results import LossSummary, MeasureResult, TargetResult
+from .store import SampleStore, sample_into_store
 from .spaces.sklearn_models import ScikitLearnSpace
 from .spaces import GaussianProcess, HypothesisSamples, HypothesisSpace
 from .spaces.infinite_width import InfiniteWidthNetwork
+from .spaces.registry import build_space, space_from_spec
 from .tasks import Task, digits, load_npz, load_task
 from .tasks import (load_arrays, load_cartpole, load_cifar10, load_fashion_mnist, load_folder, load_hf, load_mnist,
                     load_omniglot, load_synthetic)
@@ -31,6 +32,8 @@ __all__ = [
     "HypothesisSamples",
     "HypothesisSpace",
     "InfiniteWidthNetwork",
+    "LossSummary",
+    "MeasurePlan",
     "MeasureResult",
     "NeuralNetworks",
     "SampleStore",
@@ -58,7 +61,11 @@ __all__ = [
     "measure",
     "measure_losses",
     "measure_store",
+    "members_needed",
+    "plan_measurement",
     "sample_into_store",
+    "build_space",
+    "space_from_spec",
 ]
 
 

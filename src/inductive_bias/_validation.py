@@ -14,7 +14,7 @@ import numpy as np
 
 from .exceptions import InputError
 
-__all__ = ["check_array", "check_bootstrap", "check_choice", "check_input_file", "check_positive",
+__all__ = ["check_array", "check_choice", "check_input_file", "check_positive",
            "check_target_errors"]
 
 
@@ -94,18 +94,6 @@ def check_input_file(name: str, path, what: str = "file"):
     if not file.is_file():
         raise InputError(name, f"{path} is not a regular file (a device, pipe or socket); give a {what}")
     return file
-
-
-def check_bootstrap(name: str, value) -> int:
-    """A count of bootstrap refits (>= 0) whose refit estimates fit in memory (8 bytes per refit
-    per target error) and whose refits (each at least a microsecond: one resample and one fit)
-    end within the time limit; 10**11 of them did not end."""
-    from ._memory import check_memory, check_time
-
-    value = check_positive(name, value, integer=True, allow_zero=True)
-    check_memory(name, value, 8 * value, "the refits' estimates (8 bytes each per target error)")
-    check_time(name, value, value // 1_000_000, f"{value} refits (at least 1 µs each)")
-    return value
 
 
 def check_scratch_dir(name: str, path):

@@ -3,12 +3,12 @@
 A :class:`MeasureResult` keeps what it measured: one :class:`TargetResult` per ε (bits, interval,
 flags), the loss law's summary, a :class:`FitReport` for sample-based estimates (the fitted law's
 parameters, goodness of fit, bootstrap), a :class:`MemberReport` for trained spaces (counts, the
-fit rule of SPEC §8, every member's losses) and, in memory only, the law itself and the samples,
+fit rule of docs/method.md §8, every member's losses) and, in memory only, the law itself and the samples,
 so that reports only draw.
 
-JSON shape: ``diagnostics`` holds the fit's and the members' records flattened beside the
-space-specific facts (the shape of version 0.1.0); per-target flags ``extrapolated``,
-``untrusted`` and ``reliable`` are new keys.
+JSON shape (``schema`` 2, docs/json.md): ``loss``, ``fit`` and ``members`` are objects of their
+own records; ``diagnostics`` holds only the space's own facts. :meth:`MeasureResult.from_dict`
+also reads the flattened shape of schema 1 (no ``schema`` key).
 """
 
 from __future__ import annotations
@@ -18,9 +18,13 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
+from ._fit_rule import FitRule
 from ._json import dumps, jsonable, number
 
-__all__ = ["FitReport", "MeasureResult", "MemberReport", "TargetResult"]
+__all__ = ["FitReport", "LossSummary", "MeasureResult", "MemberReport", "TargetResult", "SCHEMA"]
+
+#: Version of the JSON shape written by :meth:`MeasureResult.to_dict`.
+SCHEMA = 2
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,14 @@ class TargetResult:
     ----------
     target_error : float
     bits : float
-        -log2 P[L <= ε]; +inf where no hypothesis reaches ε, NaN where an estimator failed.
+        -log2 P[L <= ε]; +inf where no hypothesis reaches ε, NaN where an estimator failed. For a
+        figure of kind "bound", the lower bound: I(ε) > bits.
+    kind : str
+        What the figure is: "exact" (an exact law, docs/method.md §2), "count" (k >= 1 of N members reach ε:
+        -log2(k/N) with its Clopper–Pearson interval), "bound" (none reaches ε: a one-sided lower
+        bound, interval (bits, +inf)), or "model" (a fitted loss law's figure, an extrapolation
+        where no member reaches ε). None where whoever made the record did not say (a reader then
+        infers it: no interval, exact; an extrapolated figure, a model).
     reason : str or None
         The note shown beside the figure: why ``bits`` is +inf or NaN, or a caution. Built from
         the flags below by whoever measured it, never parsed back.
@@ -42,18 +53,19 @@ class TargetResult:
     samples_below : int or None
         How many sampled losses were <= ε (sample-based estimators).
     extrapolated : bool
-        ε lies below every sampled loss: the figure comes from the fitted law alone.
+        A model figure at ε below every sampled loss: it comes from the fitted law alone.
     untrusted : bool
-        ε lies deeper below the sample than the estimator was shown to be accurate.
+        A figure no benchmark supports (today: every model extrapolation).
     reliable : bool
         False where a diagnostic says the figure cannot be trusted (``reason`` says why).
     warnings : tuple of str
         The diagnostics' one-line warnings that make this figure unreliable (also in the result's
         top-level ``warnings``).
     members_needed : int or None
-        Sample-size planning (sample-based estimators): the members an interval of the requested
-        width (``FitReport.interval_width``) would need, from the width of ``interval`` scaling
-        as 1/sqrt(N) (docs/estimators.md); None where the interval is not finite.
+        Sample-size planning (sample-based estimators): the members a count at ε with an interval
+        of the requested width (``FitReport.interval_width``) would need; for a bound, the fewest
+        that give a first member below ε with 95 % probability if I(ε) were the bound (more are
+        needed, since I(ε) is larger). See :func:`inductive_bias.measuring.members_needed`.
     """
 
     target_error: float
@@ -67,17 +79,23 @@ class TargetResult:
     reliable: bool = True
     warnings: tuple = ()
     members_needed: int | None = None
+    kind: str | None = None
 
     @property
     def impossible(self) -> bool:
         return math.isinf(self.bits) and self.bits > 0
 
     @property
+    def is_bound(self) -> bool:
+        """Whether ``bits`` is only a lower bound on I(ε)."""
+        return self.kind == "bound"
+
+    @property
     def failed(self) -> bool:
         return math.isnan(self.bits)
 
     def to_dict(self) -> dict:
-        out = {"target_error": float(self.target_error), "bits": number(self.bits),
+        out = {"target_error": float(self.target_error), "bits": number(self.bits), "kind": self.kind,
                "impossible": self.impossible, "failed": self.failed}
         if self.reason:
             out["reason"] = self.reason
@@ -101,14 +119,17 @@ class TargetResult:
         if bits is None:
             bits = math.inf if data.get("impossible") else math.nan
         interval = data.get("interval")
-        if interval is not None:  # JSON null: not finite (as the 0.1.0 reader took it)
-            interval = tuple(math.nan if v is None else v for v in interval)
+        if interval is not None:  # JSON null: not finite. Bits are >= 0, so an end that is not a number is
+            # +inf (a bound's upper end, a replicate that reaches nothing) unless the figure failed
+            missing = math.nan if bits is None and not data.get("impossible") else math.inf
+            interval = tuple(missing if v is None else v for v in interval)
         lower = data.get("bits_lower_bound", None) if "bits_lower_bound" in data else None
         if "bits_lower_bound" in data and lower is None:
             lower = math.inf
         return cls(data["target_error"], bits, data.get("reason"), lower, interval, data.get("samples_below"),
                    bool(data.get("extrapolated", False)), bool(data.get("untrusted", False)),
-                   bool(data.get("reliable", True)), tuple(data.get("warnings", ())), data.get("members_needed"))
+                   bool(data.get("reliable", True)), tuple(data.get("warnings", ())), data.get("members_needed"),
+                   data.get("kind", "exact" if interval is None else "model"))
 
 
 def _record_to_dict(record) -> dict:
@@ -124,17 +145,17 @@ def _record_from_dict(cls, data: dict):
 
 @dataclass(frozen=True)
 class FitReport:
-    """How a sample-based estimate was obtained (SPEC §3).
+    """How a sample-based estimate was obtained (docs/method.md §3).
 
     ``requested_estimator`` is what the caller asked for ("sampled"), the result's ``estimator``
-    what it resolved to; ``fit`` the fitted law's parameters; ``goodness_of_fit`` its KS and
-    Anderson–Darling statistics on the losses; ``failure`` why no law could be fitted. The
-    bootstrap: ``n_bootstrap`` refits, ``bootstrap_failures`` of them failed (first reasons in
-    ``bootstrap_failure_reasons``), intervals of kind ``interval`` at ``confidence``, and the mean
-    replicate minus the estimate (``bootstrap_bias``). ``sample_intervals`` (Clopper–Pearson) and
-    ``simultaneous_intervals`` (DKW) assume nothing about the law. ``depth_below_min_sd`` says how
-    far each ε lies below the smallest loss, in standard deviations, ``trusted_depth_sd`` how far
-    the estimator was shown to be accurate.
+    what it resolved to. For a fitted law: ``fit`` its parameters, ``goodness_of_fit`` its KS and
+    Anderson–Darling statistics on the losses, ``failure`` why it could not be fitted and
+    ``rejection`` why it was rejected against the direct count (in both cases the figures are the
+    count's), ``n_bootstrap`` refits (``bootstrap_failures`` failed, first reasons in
+    ``bootstrap_failure_reasons``) formed intervals of kind ``interval``. ``count_intervals``
+    (Clopper–Pearson) and ``simultaneous_intervals`` (DKW) assume nothing about the law;
+    ``confidence`` is every interval's level and ``interval_width`` the width sample-size planning
+    is for.
     """
 
     requested_estimator: str
@@ -144,29 +165,74 @@ class FitReport:
     bootstrap_failures: int = 0
     bootstrap_failure_reasons: list = field(default_factory=list)
     confidence: float = 0.95
-    interval: str = "percentile"
-    bootstrap_bias: list | None = None
+    interval: str = "clopper-pearson"
     fit: dict = field(default_factory=dict)
     goodness_of_fit: dict | None = None
     failure: str | None = None
-    sample_intervals: list | None = None
+    rejection: str | None = None
+    count_intervals: list | None = None
     simultaneous_intervals: list | None = None
-    depth_below_min_sd: list | None = None
-    trusted_depth_sd: float = 0.0
     interval_width: float | None = None
 
     def to_dict(self) -> dict:
         return _record_to_dict(self)
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "FitReport":
+        data = dict(data)
+        for key in ("count_intervals", "simultaneous_intervals"):  # JSON null: an end at +inf (bits >= 0)
+            if data.get(key) is not None:
+                data[key] = [[math.inf if v is None else v for v in row] for row in data[key]]
+        return _record_from_dict(cls, data)
+
+
+@dataclass(frozen=True)
+class LossSummary:
+    """The test losses a result rests on (docs/method.md §1).
+
+    For an exact law: its ``mean``, ``std`` and ``offset`` c0 (nothing reaches below it). For
+    samples: the same moments of the members used, their ``min``, ``max`` and number
+    (``samples``), the training losses' summary and the share that fits (docs/method.md §8). Where the task is
+    known, ``constant_mse`` is the test MSE of the constant predictor (the mean training target):
+    a space whose ``mean`` is above it does worse on average than predicting a constant.
+    """
+
+    mean: float | None = None
+    std: float | None = None
+    offset: float | None = None
+    min: float | None = None
+    max: float | None = None
+    samples: int | None = None
+    train_mean: float | None = None
+    train_median: float | None = None
+    train_min: float | None = None
+    train_max: float | None = None
+    fit_share: float | None = None
+    constant_mse: float | None = None
+    test_accuracy_mean: float | None = None
+
+    @property
+    def worse_than_constant(self) -> bool:
+        return self.mean is not None and self.constant_mse is not None and self.mean > self.constant_mse
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in _record_to_dict(self).items() if v is not None}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "LossSummary":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in (data or {}).items() if k in names})
+
 
 @dataclass(frozen=True)
 class MemberReport:
-    """The members a sample-based estimate of a trained space rests on (SPEC §4, §8).
+    """The members a sample-based estimate of a trained space rests on (docs/method.md §4, §8).
 
-    ``members`` were drawn (or read from a store), ``members_used`` entered the estimate: those
-    with a finite test loss, and with ``fitted_only`` only those whose training MSE is at most
-    ``fit_threshold`` (its rule in ``fit_threshold_rule``). ``train_losses`` and ``test_losses``
-    hold every member's losses in member order (NaN for a diverged one).
+    ``members`` were drawn (or read from a store), ``members_used`` entered the estimate: every
+    member, or with ``fitted_only`` those whose training MSE is at most ``fit_threshold`` (its rule
+    in ``fit_threshold_rule``). A member with a non-finite test loss (a diverged run, counted in
+    ``non_finite_members``) is used as one that reaches no target error. ``train_losses`` and
+    ``test_losses`` hold every member's losses in member order (NaN for a diverged one).
     """
 
     members: int
@@ -186,14 +252,16 @@ class MemberReport:
     run_seed: int | None = None
 
     @property
+    def rule(self) -> FitRule:
+        return FitRule(self.fit_threshold, self.fit_threshold_rule, self.fitted_only)
+
+    @property
     def used(self) -> np.ndarray:
-        """Which members entered the estimate (a boolean mask in member order)."""
+        """Which members entered the estimate (a boolean mask in member order; :class:`FitRule`)."""
         test = np.array([math.nan if v is None else v for v in self.test_losses], dtype=float)
-        used = np.isfinite(test)
-        if self.fitted_only and self.fit_threshold is not None and self.train_losses is not None:
-            train = np.array([math.nan if v is None else v for v in self.train_losses], dtype=float)
-            used &= train <= self.fit_threshold
-        return used
+        train = None if self.train_losses is None else np.array(
+            [math.nan if v is None else v for v in self.train_losses], dtype=float)
+        return self.rule.used(test, train)
 
     @property
     def used_losses(self) -> np.ndarray:
@@ -203,13 +271,18 @@ class MemberReport:
     def to_dict(self) -> dict:
         return _record_to_dict(self)
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "MemberReport":
+        return _record_from_dict(cls, data)
+
 
 @dataclass(frozen=True)
 class MeasureResult:
     """The inductive bias a task requires from a hypothesis space, at each target error.
 
-    ``task`` and ``space`` describe what was measured, ``estimator`` how; ``loss`` summarises the
-    loss law (mean, std, and for GP spaces the offset c0 below which nothing reaches);
+    ``task`` and ``space`` describe what was measured, ``estimator`` how; ``loss`` (a
+    :class:`LossSummary`) summarises the losses (mean, std, and for GP spaces the offset c0 below
+    which nothing reaches);
     ``diagnostics`` holds the space's own facts (jitter, lengthscale, terms of the exact law),
     ``fit`` and ``members`` the typed records of a sample-based estimate, ``warnings`` one line
     for each thing that makes a figure untrustworthy, ``timings`` seconds per stage.
@@ -222,7 +295,7 @@ class MeasureResult:
     space: dict
     estimator: str
     results: tuple
-    loss: dict = field(default_factory=dict)
+    loss: LossSummary = field(default_factory=LossSummary)
     diagnostics: dict = field(default_factory=dict)
     timings: dict = field(default_factory=dict)
     version: str = ""
@@ -240,13 +313,16 @@ class MeasureResult:
     def bits(self) -> np.ndarray:
         return np.array([r.bits for r in self.results])
 
+    @property
+    def kinds(self) -> tuple:
+        """Each figure's kind ("exact", "count", "bound", "model")."""
+        return tuple(r.kind for r in self.results)
+
     def to_dict(self) -> dict:
-        diagnostics = dict(self.diagnostics)
-        for record in (self.fit, self.members):
-            if record is not None:
-                diagnostics.update(record.to_dict())
-        return {"task": jsonable(self.task), "space": jsonable(self.space), "estimator": self.estimator,
-                "loss": jsonable(self.loss), "diagnostics": jsonable(diagnostics),
+        return {"schema": SCHEMA, "task": jsonable(self.task), "space": jsonable(self.space),
+                "estimator": self.estimator, "loss": self.loss.to_dict(), "diagnostics": jsonable(self.diagnostics),
+                "fit": None if self.fit is None else self.fit.to_dict(),
+                "members": None if self.members is None else self.members.to_dict(),
                 "timings": jsonable(self.timings), "version": self.version,
                 "warnings": list(self.warnings), "results": [r.to_dict() for r in self.results]}
 
@@ -255,17 +331,21 @@ class MeasureResult:
 
     @classmethod
     def from_dict(cls, data: dict) -> "MeasureResult":
-        diagnostics = dict(data.get("diagnostics", {}))
-        fit = _record_from_dict(FitReport, diagnostics) if "requested_estimator" in diagnostics else None
-        members = _record_from_dict(MemberReport, diagnostics) if "members_used" in diagnostics else None
-        for record in (fit, members):
-            if record is not None:
-                for f in fields(record):
-                    diagnostics.pop(f.name, None)
+        diagnostics = dict(data.get("diagnostics") or {})
+        if "schema" in data:
+            fit = None if data.get("fit") is None else FitReport.from_dict(data["fit"])
+            members = None if data.get("members") is None else MemberReport.from_dict(data["members"])
+        else:  # schema 1: the records were flattened into diagnostics
+            fit = FitReport.from_dict(diagnostics) if "requested_estimator" in diagnostics else None
+            members = _record_from_dict(MemberReport, diagnostics) if "members_used" in diagnostics else None
+            for record in (fit, members):
+                if record is not None:
+                    for f in fields(record):
+                        diagnostics.pop(f.name, None)
         return cls(task=data["task"], space=data["space"], estimator=data["estimator"],
                    results=tuple(TargetResult.from_dict(r) for r in data["results"]),
-                   loss=data.get("loss", {}), diagnostics=diagnostics, timings=data.get("timings", {}),
-                   version=data.get("version", ""), fit=fit, members=members,
+                   loss=LossSummary.from_dict(data.get("loss")), diagnostics=diagnostics,
+                   timings=data.get("timings", {}), version=data.get("version", ""), fit=fit, members=members,
                    warnings=tuple(data.get("warnings", ())))
 
     @classmethod
@@ -273,3 +353,14 @@ class MeasureResult:
         import json
 
         return cls.from_dict(json.loads(text))
+
+    def to_frame(self, name: str | None = None):
+        """One row per ε as a pandas DataFrame (:func:`inductive_bias.reports.frames.measure_frame`)."""
+        from .reports.frames import measure_frame
+
+        return measure_frame(self, name)
+
+    def _repr_html_(self) -> str:
+        from .reports.frames import measure_html
+
+        return measure_html(self)

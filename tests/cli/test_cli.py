@@ -43,7 +43,7 @@ def test_measure_table_and_plot_on_digits(tmp_path, capsys):
     png = tmp_path / "curve.png"
     assert main(["measure", "--target-error", "1.05", "0.5", "--plot", str(png), "--hypotheses", "300"]) == 0
     out = capsys.readouterr().out
-    assert "digits" in out and "Chernoff bound" in out
+    assert "digits" in out and "Chernoff lower bound" in out
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -55,11 +55,12 @@ def test_fit_reads_text_and_npy(tmp_path, capsys):
     np.save(npy, losses)
     outputs = []
     for path in (text, npy):
-        assert main(["fit", "--losses", str(path), "-e", "0.3", "--bootstrap", "4", "--json"]) == 0
+        assert main(["fit", "--losses", str(path), "-e", "0.3", "--bootstrap", "20", "--json"]) == 0
         outputs.append(json.loads(capsys.readouterr().out))
     assert outputs[0]["results"][0]["bits"] == pytest.approx(outputs[1]["results"][0]["bits"], rel=1e-9)
-    # The default, "sampled", is the moment-matched generalized chi-square when only losses are known.
-    assert outputs[0]["estimator"] == "gchi2-moments" and outputs[0]["diagnostics"]["goodness_of_fit"]
+    # The default, "sampled", is the direct count: no law, no goodness of fit, a figure of kind count or bound.
+    assert outputs[0]["estimator"] == "count" and outputs[0]["fit"]["requested_estimator"] == "sampled"
+    assert outputs[0]["results"][0]["kind"] in ("count", "bound")
 
 
 @pytest.mark.parametrize("make_args, expect", [

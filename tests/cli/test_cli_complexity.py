@@ -95,7 +95,7 @@ def test_compare_with_a_losses_file(capsys, tmp_path):
     path = tmp_path / "draws.txt"
     np.savetxt(path, losses)
     out = run_json(capsys, "compare", "--n-train", "100", "--n-test", "60", "--target-error", "1.0", "0.95",
-                   "--losses", f"gp draws={path}", "--bootstrap", "5", "--json")
+                   "--losses", f"gp draws={path}", "--bootstrap", "20", "--json")
     assert out["target_errors"] == [1.0, 0.95]
     exact = measure(task, space, [1.0, 0.95])
     assert [row["gp rbf (exact)"]["bits"] for row in out["rows"]] == exact.bits.tolist()
@@ -103,9 +103,9 @@ def test_compare_with_a_losses_file(capsys, tmp_path):
     bounds = [estimate_geometry(task, seed=0).bound(e).bits for e in (1.0, 0.95)]
     assert [row["upper_bound"]["bits"] for row in out["rows"]] == bounds
     assert main(["compare", "--n-train", "100", "--n-test", "60", "--target-error", "1.0",
-                 "--losses", str(path), "--bootstrap", "5"]) == 0
+                 "--losses", str(path), "--bootstrap", "20"]) == 0
     text = capsys.readouterr().out
-    assert "upper bound (SPEC §5)" in text and "draws.txt (sampled)" in text and "gp rbf (exact)" in text
+    assert "upper bound (docs/method.md §5)" in text and "draws.txt (sampled)" in text and "gp rbf (exact)" in text
 
 
 def test_compare_bad_losses_file_is_exit_2(capsys, tmp_path):
@@ -119,14 +119,14 @@ def test_compare_measures_the_spaces_of_a_store(capsys, tmp_path):
                  "--hypotheses", "12", "--store", str(store)]) == 0
     capsys.readouterr()
     assert main(["compare", "--data", "digits", "-e", "0.03", "0.02", "--store", str(store),
-                 "--bootstrap", "4", "--json"]) == 0
+                 "--bootstrap", "20", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     names = [name for name in data["spaces"]]
     assert any(name.startswith("extra_trees") for name in names)
     stored = next(v for k, v in data["spaces"].items() if k.startswith("extra_trees"))
     assert [r["target_error"] for r in stored["results"]] == [0.03, 0.02]
     # Without -e the comparison settles the default ε once, and the stored space is measured there.
-    assert main(["compare", "--data", "digits", "--store", str(store), "--bootstrap", "2", "--json"]) == 0
+    assert main(["compare", "--data", "digits", "--store", str(store), "--bootstrap", "20", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     stored = next(v for k, v in data["spaces"].items() if k.startswith("extra_trees"))
     assert [r["target_error"] for r in stored["results"]] == data["target_errors"]

@@ -21,21 +21,23 @@ def sampled(tmp_path):
     return paths, losses
 
 
-def test_sampled_with_predictions_is_function_gaussian(sampled, capsys, tmp_path):
+def test_function_gaussian_reads_the_predictions_and_sampled_is_the_count(sampled, capsys, tmp_path):
     paths, losses = sampled
     eps = str(float(np.quantile(losses, 0.1)))
     args = ["fit", "--losses", str(paths["losses"]), "--predictions", str(paths["predictions"]),
-            "--targets", str(paths["targets"]), "--estimator", "sampled", "-e", eps, "--bootstrap", "5", "--json",
-            "--qq", str(tmp_path / "qq.png")]
+            "--targets", str(paths["targets"]), "--estimator", "function-gaussian", "-e", eps, "--bootstrap", "20",
+            "--json", "--qq", str(tmp_path / "qq.png")]
     assert main(args) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["estimator"] == "function-gaussian" and out["diagnostics"]["requested_estimator"] == "sampled"
-    assert out["diagnostics"]["interval"] == "basic"
+    assert out["estimator"] == "function-gaussian" and out["fit"]["requested_estimator"] == "function-gaussian"
+    assert out["fit"]["interval"] == "basic" and out["results"][0]["kind"] == "model"
     assert (tmp_path / "qq.png").stat().st_size > 1000
-    # with losses alone "sampled" is the loss-only default
-    assert main(["fit", "--losses", str(paths["losses"]), "--estimator", "sampled", "-e", eps, "--bootstrap", "0",
-                 "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["estimator"] == "gchi2-moments"
+    # "sampled" is the direct count, with predictions or without
+    for extra in ([], ["--predictions", str(paths["predictions"]), "--targets", str(paths["targets"])]):
+        assert main(["fit", "--losses", str(paths["losses"]), "--estimator", "sampled", "-e", eps, "--json",
+                     *extra]) == 0
+        out = json.loads(capsys.readouterr().out)
+        assert out["estimator"] == "count" and out["results"][0]["kind"] == "count"
 
 
 @pytest.mark.parametrize("extra, argument", [

@@ -355,7 +355,7 @@ def test_hf_loading_script_is_refused_unrun(tmp_path, capsys):
     (["sample", "--space", "random_forest", "--n-estimators", str(10**9)], "--n-estimators: 1000000000 needs at least 931 GiB"),
     (["sample", "--space", "random_forest", "--n-jobs", "100000"], "--n-jobs: 100000 is more than 4 x the"),
     (["sample", "--space", "cnn", "--filter-size", "99"], "--filter-size: 99 is wider than a filter on 8x8 images can use"),
-    (["fit", "--losses", "x.txt", "--bootstrap", str(10**11)], "argument --bootstrap: 100000000000 needs at least 745 GiB"),
+    (["fit", "--losses", "x.txt", "--bootstrap", str(10**11)], "argument --bootstrap: must be at most 100,000"),
     (["measure", "-e", "0.5", "--lengthscale", "ml", "--restarts", str(10**12)],
      "--restarts: 1000000000000 needs at least 1.32 years"),
 ])
@@ -364,7 +364,8 @@ def test_sizes_are_refused_before_the_work_with_the_limit(tmp_path, capsys, monk
     if argv[0] == "sample":
         argv = [*argv, "--hypotheses", "1", "--store", "s.db", *SMALL]
     line = one_line_error(argv, capsys, expect)
-    assert line.endswith(("16 GiB is available", "the limit is 7 days")) or "usable cores" in line or "8x8" in line
+    assert (line.endswith(("16 GiB is available", "the limit is 7 days")) or "usable cores" in line or "8x8" in line
+            or "at most 100,000" in line)
 
 
 def test_address_space_limit_is_read(tmp_path):
@@ -460,7 +461,7 @@ def _server(kind):
 @pytest.mark.parametrize("kind", ["silent", "http"])
 def test_dask_address_of_another_service_is_one_line_within_30_s(capsys, monkeypatch, kind):
     pytest.importorskip("distributed")
-    monkeypatch.setattr("inductive_bias.spaces._dask_backend.PROBE_TIMEOUT", 2.0)
+    monkeypatch.setattr("inductive_bias.spaces.gaussian._dask.PROBE_TIMEOUT", 2.0)
     with _server(kind) as address:
         started = time.monotonic()
         line = one_line_error(["measure", "-e", "0.5", *SMALL, "--dask-address", address], capsys,
@@ -470,7 +471,7 @@ def test_dask_address_of_another_service_is_one_line_within_30_s(capsys, monkeyp
 
 
 def test_dask_probe_at_its_default_timeout_stays_under_30_s():
-    from inductive_bias.spaces._dask_backend import PROBE_TIMEOUT, probe_scheduler
+    from inductive_bias.spaces.gaussian._dask import PROBE_TIMEOUT, probe_scheduler
 
     assert PROBE_TIMEOUT <= 20
     with pytest.raises(InputError, match="must be host:port"):
@@ -528,13 +529,13 @@ def test_a_task_that_differs_says_how(tmp_path, capsys):
 def test_toml_boolean_for_a_valued_key(tmp_path, capsys):
     (tmp_path / "e.toml").write_text("[task]\nn_train = true\n[[space]]\nspace = 'gp'\n")
     one_line_error(["experiment", str(tmp_path / "e.toml"), "--store", ":memory:"], capsys,
-                   "task.n_train: takes an integer, not true")
+                   "task.n_train: must be an integer, not true")
 
 
 @pytest.mark.parametrize("table, expect", [
-    ("[measure]\nbootstrap = 100000000000\n", "measure.bootstrap: 100000000000 needs at least 745 GiB"),
+    ("[measure]\nbootstrap = 100000000000\n", "measure.bootstrap: must lie in [0, 100000]"),
     ("[measure]\nhypotheses = 1000000000000\n", "measure.hypotheses: 1000000000000 needs at least 58.2 TiB"),
-    ("[measure]\nseed = -1\n", "measure.seed: must be an integer from 0 to"),
+    ("[measure]\nseed = -1\n", "measure.seed: must lie in [0, 9223372036854775807]"),
 ])
 def test_toml_sizes_and_seeds(tmp_path, capsys, sixteen_gib, table, expect):
     (tmp_path / "e.toml").write_text(table + "[[space]]\nspace = 'gp'\n")

@@ -1,4 +1,4 @@
-"""``inductive-bias measure --space nngp|ntk``: the exact bits of infinite-width networks (SPEC §7)."""
+"""``inductive-bias measure --space nngp|ntk``: the exact bits of infinite-width networks (docs/method.md §7)."""
 
 import json
 
@@ -41,7 +41,7 @@ def test_measure_table_and_plot(npz, tmp_path, capsys):
     png = tmp_path / "ntk.png"
     assert main(["measure", "--data", str(npz), "--space", "ntk", "-e", "0.2", "--plot", str(png)]) == 0
     out = capsys.readouterr().out
-    assert "ntk" in out and "Chernoff bound" in out
+    assert "ntk" in out and "Chernoff lower bound" in out
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

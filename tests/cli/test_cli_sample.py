@@ -48,9 +48,9 @@ def test_sample_runs_measure(tmp_path, capsys):
                     "--estimator", "empirical", "--json")
     assert by_id[0] == by_flags[0] == 0
     a, b = json.loads(by_id[1]), json.loads(by_flags[1])
-    assert a["results"] == b["results"] and a["diagnostics"]["members"] == 8
-    assert a["diagnostics"]["fit_threshold_rule"].startswith("1% of the training targets' variance")
-    assert len(a["diagnostics"]["train_losses"]) == 8
+    assert a["results"] == b["results"] and a["members"]["members"] == 8
+    assert a["members"]["fit_threshold_rule"].startswith("1% of the training targets' variance")
+    assert len(a["members"]["train_losses"]) == 8
     png = tmp_path / "bits.png"
     code, out, _ = _run(capsys, "measure", "--store", store, "--space-id", sampled["space_id"][:6], "-e", "0.03",
                         "--estimator", "empirical", "--plot", str(png))
@@ -62,8 +62,8 @@ def test_measure_trains_in_memory_without_a_store(capsys):
     code, out, _ = _run(capsys, "measure", *TASK, "--space", "extra_trees", "--n-estimators", "3",
                         "--hypotheses", "4", "-e", "0.05", "--estimator", "empirical", "--json")
     result = json.loads(out)
-    assert code == 0 and result["diagnostics"]["members"] == 4 and result["diagnostics"]["store"] is None  # trained in memory
-    assert result["diagnostics"]["fit_share"] == 1.0  # extra trees interpolate the training data
+    assert code == 0 and result["members"]["members"] == 4 and result["members"]["store"] is None  # trained in memory
+    assert result["members"]["fit_share"] == 1.0  # extra trees interpolate the training data
 
 
 @pytest.mark.parametrize("space, flags", [("decision_tree", ["--splitter", "random"]),
@@ -72,12 +72,12 @@ def test_new_model_classes_through_the_cli(capsys, space, flags):
     code, out, _ = _run(capsys, "measure", *TASK, "--space", space, *flags, "--hypotheses", "4", "-e", "0.2",
                         "--estimator", "empirical", "--json")
     result = json.loads(out)
-    assert code == 0 and result["space"]["space"] == space and result["diagnostics"]["members"] == 4
-    assert len(set(result["diagnostics"]["test_losses"])) > 1           # a distribution, not a point mass
+    assert code == 0 and result["space"]["space"] == space and result["members"]["members"] == 4
+    assert len(set(result["members"]["test_losses"])) > 1           # a distribution, not a point mass
     if space == "linear":
         assert (result["space"]["epochs"], result["space"]["step_size"], result["space"]["init_std"]) == (50, 0.5, 2.0)
     else:
-        assert result["space"]["splitter"] == "random" and result["diagnostics"]["fit_share"] == 1.0
+        assert result["space"]["splitter"] == "random" and result["members"]["fit_share"] == 1.0
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -268,11 +268,11 @@ def test_measure_refuses_flags_of_the_other_kind_of_space(capsys, argv, message)
      {"dim": 16, "depth": 3, "heads": 2, "patch_size": 4, "mlp_dim": 24}),
 ])
 def test_architecture_options_are_flags(argv, expected):
-    from inductive_bias.cli.space_args import build_trained_space
+    from inductive_bias.cli.space_args import build_space_from_args
     from inductive_bias.cli.main import build_parser
 
     args = build_parser().parse_args(["sample", *argv, "--store", "unused.db", "--hypotheses", "1"])
-    spec = build_trained_space(args).spec()
+    spec = build_space_from_args(args, args.space).spec()
     assert {key: spec[key] for key in expected} == expected
 
 

@@ -1,4 +1,4 @@
-"""Accuracy of the generalized chi-square tail against independent computations (SPEC §2).
+"""Accuracy of the generalized chi-square tail against independent computations (docs/method.md §2).
 
 Golden values come from mpmath at 40 digits: the central case is a regularized incomplete gamma
 function, the equal-weight noncentral case a Poisson mixture of them. Between methods we compare

@@ -1,4 +1,4 @@
-"""Sample-based estimators (SPEC §3): recovery of known laws, Sankaran's z, intervals, failures.
+"""Sample-based estimators (docs/method.md §3): recovery of known laws, Sankaran's z, intervals, failures.
 
 Monte Carlo tolerances were set from the spread of each estimator over repeated samples of the
 same size, measured once (8-30 seeds): the tolerance is at least 4 of those standard deviations.
@@ -15,7 +15,7 @@ from inductive_bias import GaussianProcess, GeneralizedChiSquare, Task, measure,
 from inductive_bias._validation import InputError
 from inductive_bias.estimators import (ESTIMATORS, ExtrapolationWarning, FitError, FunctionSpaceGaussian,
                                        SampleEstimator, clopper_pearson_bits, dkw_bits, estimate_bits,
-                                       get_estimator, goodness_of_fit, resolve_estimator, sankaran_z)
+                                       get_estimator, goodness_of_fit, sankaran_z)
 from inductive_bias.estimators import estimate as estimate_module
 from inductive_bias.reports import qq_points
 
@@ -83,7 +83,7 @@ def test_function_space_gaussian_shrinks_when_rank_deficient():
     assert 0 < law.params["shrinkage_intensity"] <= 1
 
 
-# -- Sankaran's z (SPEC §3) -----------------------------------------------------------------------
+# -- Sankaran's z (docs/method.md §3) -----------------------------------------------------------------------
 def test_sankaran_z_matches_the_formula_and_the_cdf():
     df, nc, x = 50.0, 20.0, 35.0
     h = 1 - (2 / 3) * (df + nc) * (df + 3 * nc) / (df + 2 * nc) ** 2
@@ -120,9 +120,11 @@ def test_bootstrap_is_seeded_and_narrows_with_n():
     assert a.interval[0, 0] <= a.bits[0] <= a.interval[0, 1]
 
 
-def test_no_bootstrap_gives_nan_interval():
-    est = estimate_bits(CHI.sample(200, seed=1), 0.3, "gchi2-moments", n_bootstrap=0)
-    assert np.isnan(est.interval).all() and np.isfinite(est.bits).all()
+def test_too_few_bootstrap_refits_are_refused_for_a_law_not_for_the_count():
+    with pytest.raises(InputError, match="n_bootstrap: must be at least 20"):
+        estimate_bits(CHI.sample(200, seed=1), 0.3, "gchi2-moments", n_bootstrap=5)
+    est = estimate_bits(CHI.sample(200, seed=1), 0.3, "count", n_bootstrap=0)  # its interval is exact
+    assert est.n_bootstrap == 0 and np.isfinite(est.interval[0, 0])
 
 
 def test_clopper_pearson_against_beta_quantiles():
@@ -157,20 +159,28 @@ class _Failing(SampleEstimator):
         return get_estimator("gchi2-moments").fit(losses)
 
 
-def test_fit_failure_is_reported(monkeypatch):
+def test_fit_failure_is_reported_and_the_count_is_shown(monkeypatch):
     monkeypatch.setitem(estimate_module.ESTIMATORS, "failing", lambda: _Failing(every=1))
-    est = estimate_bits(CHI.sample(200, seed=1), [0.3, 0.35], "failing", n_bootstrap=5)
-    assert est.failure == "synthetic failure" and np.isnan(est.bits).all()
-    result = measure_losses(CHI.sample(200, seed=1), [0.3], estimator="failing", n_bootstrap=5)
-    assert math.isnan(result.bits[0]) and "the fit failed: synthetic failure" in result.results[0].reason
-    assert result.to_dict()["results"][0]["failed"] is True
+    losses = CHI.sample(200, seed=1)
+    eps = [float(np.quantile(losses, 0.3)), float(losses.min()) / 2]
+    est = estimate_bits(losses, eps, "failing", n_bootstrap=20)
+    count = estimate_bits(losses, eps, "count")
+    assert est.failure == "synthetic failure" and est.kinds == ("count", "bound")
+    np.testing.assert_array_equal(est.bits, count.bits)
+    result = measure_losses(losses, eps, estimator="failing", n_bootstrap=20)
+    assert result.fit.failure == "synthetic failure" and "could not be fitted" in result.warnings[0]
+    assert result.to_dict()["results"][0]["kind"] == "count"
 
 
 def test_bootstrap_failures_are_counted(monkeypatch):
+    monkeypatch.setitem(estimate_module.ESTIMATORS, "failing", lambda: _Failing(every=3))
+    est = estimate_bits(CHI.sample(200, seed=1), [0.3], "failing", n_bootstrap=30)
+    # calls 3, 6, ..., 30 fail: the full fit is call 1, refits are calls 2..31
+    assert est.bootstrap_failures == 10 and est.bootstrap_failure_reasons == ("synthetic failure",)
+    assert est.failure is None and est.kinds == ("model",)
     monkeypatch.setitem(estimate_module.ESTIMATORS, "failing", lambda: _Failing(every=2))
-    est = estimate_bits(CHI.sample(200, seed=1), [0.3], "failing", n_bootstrap=10)
-    # calls 2, 4, ... fail: the full fit is call 1, refits are calls 2..11
-    assert est.bootstrap_failures == 5 and est.bootstrap_failure_reasons == ("synthetic failure",)
+    half = estimate_bits(CHI.sample(200, seed=1), [0.3], "failing", n_bootstrap=30)
+    assert half.failure == "only 15 of 30 bootstrap refits succeeded" and half.kinds == ("count",)
 
 
 def test_function_gaussian_needs_predictions():
@@ -182,10 +192,9 @@ def test_function_gaussian_needs_predictions():
 
 
 # -- "sampled", goodness of fit, extrapolation warning ------------------------------------------------
-def test_sampled_resolves_by_what_is_given():
-    assert "sampled" in ESTIMATORS
-    assert resolve_estimator("sampled", True).name == "function-gaussian"
-    assert resolve_estimator("sampled", False).name == "gchi2-moments"
+def test_sampled_is_the_direct_count_whatever_is_given():
+    assert "sampled" in ESTIMATORS and get_estimator("sampled").name == "count"
+    assert get_estimator("empirical").name == "count"  # the older name
 
 
 def _small_task():
@@ -195,15 +204,17 @@ def _small_task():
     return Task.from_arrays(X[:50], Y[:50], X[50:], Y[50:], name="small")
 
 
-def test_measure_sampled_on_a_gp_uses_predictions_and_compares_with_exact():
+def test_measure_function_gaussian_on_a_gp_compares_with_exact():
     task, space = _small_task(), GaussianProcess("rbf", "median")
     exact = measure(task, space, estimator="exact")
-    eps = exact.target_errors[:2]  # 1 and 2 sd below the mean
+    law = exact.law
+    eps = np.array([law.mean - law.std, law.mean - 2 * law.std])
+    exact = measure(task, space, eps, estimator="exact")
     with warnings.catch_warnings():
-        warnings.simplefilter("error", ExtrapolationWarning)  # 1-2 sd is well within trust
-        result = measure(task, space, eps, estimator="sampled", hypotheses=2000, seed=3, n_bootstrap=5)
-    assert result.estimator == "function-gaussian"
-    assert result.fit.requested_estimator == "sampled"
+        warnings.simplefilter("error", ExtrapolationWarning)  # 1-2 sd below the mean: inside the sample
+        result = measure(task, space, eps, estimator="function-gaussian", hypotheses=2000, seed=3, n_bootstrap=20)
+    assert result.estimator == "function-gaussian" and result.kinds == ("model", "model")
+    assert result.fit.requested_estimator == "function-gaussian"
     # exact 2.66 and 5.59 bits; over 8 seeds the estimate's sd was 0.04 and 0.08 bits (bias +0.03,
     # +0.05): allow about 4 sd
     assert np.all(np.abs(result.bits - exact.bits[:2]) < [0.2, 0.4])
@@ -222,14 +233,18 @@ def test_goodness_of_fit_tells_good_from_bad_and_qq_lies_on_the_line():
     assert np.max(np.abs(fitted[inner] - empirical[inner])) < 0.15
 
 
-def test_extrapolation_beyond_trust_warns_and_says_why():
+def test_a_model_figure_below_the_sample_is_labelled_an_extrapolation():
     x = CHI.sample(500, seed=2) + 0.5
-    deep = float(x.min() - 1.5 * x.std())
+    deep = float(x.min() - 0.2 * x.std())
     with pytest.warns(ExtrapolationWarning, match="gchi2-moments"):
-        result = measure_losses(x, [float(np.median(x)), deep], estimator="gchi2-moments", n_bootstrap=0)
-    assert result.results[0].reason is None
-    assert "untrusted" in result.results[1].reason and "extrapolated" in result.results[1].reason
-    assert result.fit.depth_below_min_sd[1] == pytest.approx(1.5, rel=0.01)
+        result = measure_losses(x, [float(np.median(x)), deep], estimator="gchi2-moments", n_bootstrap=20)
+    assert result.kinds == ("model", "model")
+    assert result.results[0].reason.startswith("model figure") and not result.results[0].extrapolated
+    assert result.results[1].extrapolated and "model extrapolation" in result.results[1].reason
+    assert not result.results[1].reliable
+    count = measure_losses(x, [deep])  # the default says only what the sample supports
+    assert count.kinds == ("bound",) and count.results[0].interval[1] == math.inf
+    assert count.results[0].bits == pytest.approx(-math.log2(1 - 0.025 ** (1 / 500)))
 
 
 def test_function_gaussian_uses_the_basic_bootstrap_interval():
@@ -240,18 +255,16 @@ def test_function_gaussian_uses_the_basic_bootstrap_interval():
     losses = np.mean((preds - targets) ** 2, axis=(1, 2))
     eps = [float(np.quantile(losses, 0.05))]
     est = estimate_bits(losses, eps, "function-gaussian", n_bootstrap=30, seed=1, predictions=preds, targets=targets)
-    assert est.interval_kind == "basic" and np.isfinite(est.bootstrap_bias).all()
-    # the basic interval is the percentile interval reflected about the estimate, so it holds the
-    # bias-corrected estimate bits - (mean replicate - bits), which lies between the reflected quantiles
+    assert est.interval_kind == "basic"
     low, high = est.interval[0]
-    assert low <= est.bits[0] - est.bootstrap_bias[0] <= high
-    assert estimate_bits(losses, eps, "gchi2-moments", n_bootstrap=5, seed=1).interval_kind == "percentile"
+    assert low <= est.bits[0] <= high  # a point always lies inside its interval
+    assert estimate_bits(losses, eps, "gchi2-moments", n_bootstrap=20, seed=1).interval_kind == "percentile"
 
 
-def test_sampled_keeps_the_function_space_gaussian_only_where_it_fits():
+def test_a_law_that_contradicts_the_count_is_rejected():
     """Gaussian predictions keep function-gaussian; predictions whose losses are bimodal (a mixture
-    of two kinds of hypothesis, as a trained space can be) send "sampled" to the loss-only fit,
-    and the result says why."""
+    of two kinds of hypothesis, as a trained space can be) make its figures disagree with the direct
+    count inside the sample: the law is rejected and the count's figures are reported, with why."""
     rng = np.random.default_rng(4)
     N, m, k = 1000, 30, 2
     targets = rng.standard_normal((m, k))
@@ -262,11 +275,13 @@ def test_sampled_keeps_the_function_space_gaussian_only_where_it_fits():
     def losses(p):
         return np.mean((p - targets) ** 2, axis=(1, 2))
 
-    kept = estimate_bits(losses(gaussian), [0.5], "sampled", n_bootstrap=0, predictions=gaussian, targets=targets)
-    assert kept.estimator == "function-gaussian" and kept.params["sampled_choice"].startswith("function-gaussian")
-    switched = estimate_bits(losses(mixture), [0.5], "sampled", n_bootstrap=0, predictions=mixture, targets=targets)
-    assert switched.estimator == "gchi2-moments"
-    assert "misfits these losses (KS p = " in switched.params["sampled_choice"]
-    # asked for by name, function-gaussian is used as asked, misfit or not
-    assert estimate_bits(losses(mixture), [0.5], "function-gaussian", n_bootstrap=0, predictions=mixture,
-                         targets=targets).estimator == "function-gaussian"
+    eps = [float(np.quantile(losses(gaussian), 0.1))]
+    kept = estimate_bits(losses(gaussian), eps, "function-gaussian", n_bootstrap=20, predictions=gaussian,
+                         targets=targets)
+    assert kept.rejection is None and kept.kinds == ("model",)
+    eps = [float(np.quantile(losses(mixture), 0.1))]
+    rejected = estimate_bits(losses(mixture), eps, "function-gaussian", n_bootstrap=20, predictions=mixture,
+                             targets=targets)
+    assert rejected.rejection is not None and "outside the count's 99.9% interval" in rejected.rejection
+    assert rejected.kinds == ("count",)
+    np.testing.assert_array_equal(rejected.bits, estimate_bits(losses(mixture), eps, "count").bits)

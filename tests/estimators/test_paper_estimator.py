@@ -1,4 +1,4 @@
-"""The published estimator (SPEC §3), kept exactly as published but in bits."""
+"""The published estimator (docs/method.md §3), kept exactly as published but in bits."""
 
 import math
 
@@ -23,7 +23,7 @@ def test_fit_is_scipys_maximum_likelihood_with_location_zero():
 
 
 def test_sankaran_z_is_the_spec_formula():
-    # SPEC §3, evaluated term by term.
+    # docs/method.md §3, evaluated term by term.
     x, df, nc = 3.0, 7.0, 2.5
     h = 1 - 2 / 3 * (df + nc) * (df + 3 * nc) / (df + 2 * nc) ** 2
     p = (df + 2 * nc) / (df + nc) ** 2
@@ -49,17 +49,21 @@ def test_estimate_reports_interval_fit_and_goodness_of_fit():
     rng = np.random.default_rng(1)
     losses = 0.01 * rng.noncentral_chisquare(40, 4, size=300)
     eps = [0.3, 0.25]
-    est = estimate_bits(losses, eps, "paper", n_bootstrap=8, seed=3)
-    assert est.n_samples == 300 and est.n_bootstrap == 8
+    est = estimate_bits(losses, eps, "paper", n_bootstrap=20, seed=3)
+    assert est.n_samples == 300 and est.n_bootstrap == 20 and est.kinds == ("model", "model")
+    assert np.all((est.interval[:, 0] <= est.bits) & (est.bits <= est.interval[:, 1]))
     assert np.all(est.interval[:, 0] <= est.interval[:, 1])
     assert set(est.goodness_of_fit) == {"ks_statistic", "ks_pvalue", "anderson_darling"}
     assert est.goodness_of_fit["ks_statistic"] < 0.1  # a law of the fitted family fits
-    again = estimate_bits(losses, eps, "paper", n_bootstrap=8, seed=3)
+    again = estimate_bits(losses, eps, "paper", n_bootstrap=20, seed=3)
     np.testing.assert_array_equal(est.interval, again.interval)
 
 
-def test_empirical_fraction():
+def test_direct_count_and_its_bound():
     losses = np.arange(1, 101) / 100.0
-    est = estimate_bits(losses, [0.1, 0.5, 0.005], "empirical", n_bootstrap=0)
+    est = estimate_bits(losses, [0.1, 0.5, 0.005], "count")
     np.testing.assert_allclose(est.bits[:2], [-math.log2(0.1), 1.0])
-    assert np.isinf(est.bits[2])
+    assert est.kinds == ("count", "count", "bound")
+    # none of 100 reaches 0.005: only I > -log2(1 - 0.025^(1/100)), the Clopper-Pearson upper end of P
+    assert est.bits[2] == pytest.approx(-math.log2(1 - 0.025 ** (1 / 100)), rel=1e-12)
+    assert est.interval[2, 1] == math.inf

@@ -13,7 +13,7 @@ from inductive_bias.experiment import relative_bits
 from inductive_bias.experiment.grid import default_grid
 
 # The issue's schema on a tiny task: digits 100/100, 16 members of a small MLP and forest.
-# fitted_only = false: 5 epochs do not fit the data (SPEC §8), and this test is about the plumbing.
+# fitted_only = false: 5 epochs do not fit the data (docs/method.md §8), and this test is about the plumbing.
 SCHEMA = """
 [task]
 data = "digits"
@@ -111,11 +111,16 @@ def test_relative_bits_are_the_difference_of_the_per_space_bits(two_runs):
         if base["bits"] is None or space["bits"] is None:
             continue
         compared += 1
+        low, high = (math.inf if v is None else v for v in row["interval"])
+        s_low, s_high = (math.inf if v is None else v for v in space["interval"])
+        if space["kind"] == "bound":
+            # I_space > s_low only: the baseline (exact) needs at most base - s_low more bits
+            assert row["kind"] == "at most" and row["bits"] == pytest.approx(base["bits"] - s_low, rel=1e-12)
+            continue
+        assert row["kind"] == "difference"
         assert row["bits"] == pytest.approx(base["bits"] - space["bits"], rel=1e-12, abs=1e-9)
-        low, high = row["interval"]
         assert low <= row["bits"] <= high
         # the baseline is exact (no interval): the difference's interval is the space's, reflected
-        s_low, s_high = space["interval"]
         assert low == pytest.approx(base["bits"] - s_high, rel=1e-9, abs=1e-9)
         assert high == pytest.approx(base["bits"] - s_low, rel=1e-9, abs=1e-9)
     assert compared >= 2
@@ -130,7 +135,7 @@ def test_relative_interval_is_the_root_sum_of_squares_for_symmetric_intervals():
     # two normal estimates with standard errors 1 and 2 and 95% intervals ±1.96 se: the
     # difference's standard error is sqrt(1 + 4) (independent), so its interval is ±1.96 sqrt(5)
     z = 1.959963984540054
-    d, (low, high) = relative_bits(10.0, (10 - z, 10 + z), 4.0, (4 - 2 * z, 4 + 2 * z))
+    d, (low, high), _ = relative_bits(10.0, (10 - z, 10 + z), 4.0, (4 - 2 * z, 4 + 2 * z))
     assert d == 6.0
     assert low == pytest.approx(6 - z * math.sqrt(5), rel=1e-12)
     assert high == pytest.approx(6 + z * math.sqrt(5), rel=1e-12)
@@ -138,13 +143,33 @@ def test_relative_interval_is_the_root_sum_of_squares_for_symmetric_intervals():
 
 def test_relative_interval_keeps_asymmetry_and_exact_figures():
     # an exact baseline (no interval): the space's interval, reflected
-    assert relative_bits(10.0, None, 4.0, (3.0, 7.0)) == (6.0, (3.0, 7.0))
-    # +inf for the space: minus infinity bits saved, an interval unbounded below
-    d, (low, high) = relative_bits(10.0, None, math.inf, (12.0, math.inf))
+    assert relative_bits(10.0, None, 4.0, (3.0, 7.0)) == (6.0, (3.0, 7.0), "difference")
+    # +inf for the space (an exact law nothing reaches): minus infinity, an interval unbounded below
+    d, (low, high), _ = relative_bits(10.0, None, math.inf, (12.0, math.inf))
     assert d == -math.inf and low == -math.inf and high == pytest.approx(-2.0)
     # neither reaches: undefined
-    d, interval = relative_bits(math.inf, None, math.inf, None)
-    assert math.isnan(d) and interval is None
+    d, interval, kind = relative_bits(math.inf, None, math.inf, None)
+    assert math.isnan(d) and interval is None and kind == "undefined"
+
+
+def test_relative_bits_with_a_bound_are_a_bound():
+    # the space's figure is a lower bound (none of its members reaches ε): I_A > 6, so
+    # I_B - I_A < 11 - 6 (the baseline's upper end): at most 5 bits fewer than the baseline
+    assert relative_bits(10.0, (9.0, 11.0), 6.0, (6.0, math.inf), space_kind="bound") == \
+        (5.0, (-math.inf, 5.0), "at most")
+    # the baseline is the bound: I_B > 8, so I_B - I_A > 8 - 5 = 3 (the space's upper end 5)
+    assert relative_bits(8.0, (8.0, math.inf), 4.0, (3.0, 5.0), baseline_kind="bound") == \
+        (3.0, (3.0, math.inf), "at least")
+    # both bounds: nothing is known
+    d, interval, kind = relative_bits(8.0, (8.0, math.inf), 6.0, (6.0, math.inf), baseline_kind="bound",
+                                      space_kind="bound")
+    assert math.isnan(d) and interval is None and kind == "undefined"
+
+
+def test_relative_interval_never_excludes_its_point():
+    # a point at an end of its interval (a count of the whole sample, a one-sided model interval)
+    d, (low, high), _ = relative_bits(10.0, (10.0, 11.0), 4.0, (3.0, 4.0))
+    assert low <= d <= high
 
 
 def test_relative_interval_coverage_by_monte_carlo():
@@ -155,17 +180,22 @@ def test_relative_interval_coverage_by_monte_carlo():
     z, covered, reps = 1.959963984540054, 0, 2000
     for _ in range(reps):
         a, b = rng.normal(3.0, 0.5), rng.normal(5.0, 1.5)
-        _, (low, high) = relative_bits(b, (b - z * 1.5, b + z * 1.5), a, (a - z * 0.5, a + z * 0.5))
+        _, (low, high), _ = relative_bits(b, (b - z * 1.5, b + z * 1.5), a, (a - z * 0.5, a + z * 0.5))
         covered += low <= 2.0 <= high
     assert 0.93 <= covered / reps <= 0.97
 
 
-def test_default_grid_spans_every_space_range_log_spaced():
-    grid, rule = default_grid([(0.02, 0.05), (0.01, 0.03), (0.2, 0.4)], 5)
-    assert grid[0] == pytest.approx(0.4) and grid[-1] == pytest.approx(0.01)
+def test_default_grid_is_rungs_of_the_task_ladder_spanning_every_space_range():
+    grid, rule = default_grid([(0.02, 0.05), (0.01, 0.03), (0.2, 0.4)], 5, reference=0.4)
+    assert grid[0] == pytest.approx(0.4) and grid[-1] >= 0.01 and len(grid) <= 5
     ratios = grid[:-1] / grid[1:]
-    assert np.allclose(ratios, ratios[0], rtol=0.01)  # rounded to 3 digits
-    assert "log" in rule
+    assert np.allclose(ratios, ratios[0], rtol=0.01)  # rungs 0.4 · 2^(-j/2), every 2nd: ratio 2
+    assert "constant predictor" in rule
+    # the same task (reference) gives the same rungs whatever the spaces: a rung of one grid is a rung
+    # of the other
+    other, _ = default_grid([(0.05, 0.3)], 8, reference=0.4)
+    ladder = {float(f"{0.4 * 2 ** (-j / 2):.3g}") for j in range(40)}
+    assert set(grid) <= ladder and set(other) <= ladder
 
 
 def test_sweeps_name_one_space_per_value_and_pair_with_the_baseline_on_the_same_task(tmp_path):
@@ -177,7 +207,7 @@ n_test = 40
 [measure]
 hypotheses = 4
 target_error = [0.2]
-bootstrap = 0
+bootstrap = 20
 fitted_only = false   # depth-limited bootstrapped trees do not fit; here every member is used
 [[space]]
 name = "gp"

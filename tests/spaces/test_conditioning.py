@@ -38,7 +38,7 @@ def test_backward_error_is_the_normwise_formula():
 
 
 def _independent_mean_loss(task, noise):
-    """E[L] of SPEC §2 with K + σ²I (+ the default jitter), by numpy's dense solve."""
+    """E[L] of docs/method.md §2 with K + σ²I (+ the default jitter), by numpy's dense solve."""
     ell = float(np.median(pdist(task.X_train)))
     k = lambda A, B: np.exp(-cdist(A, B, "sqeuclidean") / (2 * ell**2))  # noqa: E731
     A = k(task.X_train, task.X_train) + (noise + 1e-10) * np.eye(task.n_train)
@@ -80,8 +80,8 @@ def test_noise_makes_them_trustworthy_and_the_loss_rises_with_dimension(syntheti
             warnings.simplefilter("error", ConditioningWarning)
             result = measure(task, GaussianProcess("rbf", "median", noise=1e-3), [0.1])
         assert result.warnings == () and result.results[0].reliable
-        assert result.loss["mean"] == pytest.approx(_independent_mean_loss(task, 1e-3), rel=1e-6)
-        means.append(result.loss["mean"])
+        assert result.loss.mean == pytest.approx(_independent_mean_loss(task, 1e-3), rel=1e-6)
+        means.append(result.loss.mean)
     np.testing.assert_allclose(means, [0.0238, 0.0308, 0.0833, 0.2077], rtol=3e-3)
     assert np.all(np.diff(means) > 0)
 
@@ -137,7 +137,7 @@ def test_sampled_figures_of_an_ill_conditioned_space_carry_the_warning_too(synth
     reports it in the result, per target and in the JSON, like the exact road."""
     with pytest.warns(ConditioningWarning):
         result = measure(synthetic_tasks[2], GaussianProcess("rbf", "median"), [0.1], estimator="gchi2-moments",
-                         hypotheses=50, n_bootstrap=5, seed=0)
+                         hypotheses=50, n_bootstrap=20, seed=0)
     assert any("ill-conditioned" in w for w in result.warnings)
     assert all(r.reliable is False and "unreliable" in r.reason for r in result.results)
     assert json.loads(result.to_json())["results"][0]["reliable"] is False
@@ -148,6 +148,6 @@ def test_a_well_conditioned_sampled_space_has_no_warning(small_digits):
         warnings.simplefilter("error", ConditioningWarning)
         warnings.simplefilter("ignore", ExtrapolationWarning)  # the target's depth is not what is tested
         result = measure(small_digits, GaussianProcess("rbf", "median"), [0.05], estimator="gchi2-moments",
-                         hypotheses=50, n_bootstrap=5, seed=0)
+                         hypotheses=50, n_bootstrap=20, seed=0)
     assert not any("ill-conditioned" in w for w in result.warnings)
-    assert all(r.reliable for r in result.results)
+    assert all(r.reliable or r.extrapolated for r in result.results)  # only a model extrapolation is not

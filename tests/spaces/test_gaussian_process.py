@@ -1,5 +1,5 @@
 """The GP space against independent computations: a naive posterior by explicit solves, and Monte
-Carlo over hypotheses formed from that naive posterior (SPEC §2)."""
+Carlo over hypotheses formed from that naive posterior (docs/method.md §2)."""
 
 import math
 

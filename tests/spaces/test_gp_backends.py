@@ -1,4 +1,4 @@
-"""The GP posterior's backends (SPEC §2) against the in-memory numpy path: out of core on tiles on
+"""The GP posterior's backends (docs/method.md §2) against the in-memory numpy path: out of core on tiles on
 disk (a tiny memory limit forces many ragged tiles on a small task), and torch float64 on the CPU.
 
 Tolerances: the tasks here are well conditioned (5-D Gaussian inputs, ℓ = 1.5: the smallest
@@ -172,7 +172,7 @@ def test_dask_cluster_gives_the_in_memory_law(dask_scheduler):
 
 def test_dask_address_that_answers_nothing_is_an_input_error(monkeypatch):
     pytest.importorskip("distributed", reason="the Dask backend needs dask and distributed (the dask extra)")
-    from inductive_bias.spaces import _dask_backend
+    from inductive_bias.spaces.gaussian import _dask as _dask_backend
 
     monkeypatch.setattr(_dask_backend, "CONNECT_TIMEOUT", "2s")
     space = GaussianProcess(dask_address="tcp://127.0.0.1:9")
@@ -208,7 +208,7 @@ def test_blocked_median_with_ties_and_through_the_space():
 
 @pytest.mark.parametrize("backend", ["out-of-core", "torch"])
 def test_observation_noise_and_median_lengthscale_through_every_backend(backend):
-    """Noise is part of the model (K + σ²I, SPEC §2): each backend conditions on the same diagonal
+    """Noise is part of the model (K + σ²I, docs/method.md §2): each backend conditions on the same diagonal
     as the in-memory path and gives its law to 1e-9; only that path carries the conditioning
     diagnostics (the others report null, as documented)."""
     task = task_of(n=90, m=40, seed=5)

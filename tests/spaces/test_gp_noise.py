@@ -1,4 +1,4 @@
-"""Observation noise and the jitter of GP spaces (SPEC §2, "Observation noise"), checked against
+"""Observation noise and the jitter of GP spaces (docs/method.md §2, "Observation noise"), checked against
 posteriors computed independently here (kernel by scipy's cdist, dense solves by numpy)."""
 
 import json
@@ -18,7 +18,7 @@ def _rbf(A, B, ell):
 
 
 def _independent_posterior(task, ell, amplitude, noise, jitter):
-    """M and Σ of SPEC §2 with a²K + σ²I + δI, by numpy's dense solve (LU), not Cholesky."""
+    """M and Σ of docs/method.md §2 with a²K + σ²I + δI, by numpy's dense solve (LU), not Cholesky."""
     a2 = amplitude**2
     A = a2 * _rbf(task.X_train, task.X_train, ell) + (noise + jitter) * np.eye(task.n_train)
     Ks = a2 * _rbf(task.X_test, task.X_train, ell)
@@ -78,7 +78,7 @@ def digits_task():
 
 @pytest.mark.parametrize("jitter", [1e-3, 1e-2, 0.1])
 def test_a_user_jitter_does_not_pin_real_variance(digits_task, jitter):
-    """SPEC §2: pinning may change the law's mean only by round-off, whatever the jitter. Before
+    """docs/method.md §2: pinning may change the law's mean only by round-off, whatever the jitter. Before
     this fix, jitter 1e-2 on digits (median lengthscale) pinned 488 of 500 directions and gave a law
     mean of 0.013 for a true 0.033."""
     space = GaussianProcess("rbf", "median", jitter=jitter)
@@ -94,7 +94,7 @@ def test_a_user_jitter_does_not_pin_real_variance(digits_task, jitter):
 def test_bits_with_a_user_jitter_match_the_posterior_it_computed(digits_task):
     """`--jitter 1e-3` at ε = 0.02 gave 47.5 bits where its own posterior gives 106.2: the law is
     checked here against one built from an independent posterior, evaluated by exponential tilting
-    (SPEC §2, independent of the tail integrals; 4000 draws: a few percent in P, < 0.1 bit)."""
+    (docs/method.md §2, independent of the tail integrals; 4000 draws: a few percent in P, < 0.1 bit)."""
     space = GaussianProcess("rbf", "median", jitter=1e-3)
     result = measure(digits_task, space, [0.02])
     M, S = _independent_posterior(digits_task, result.diagnostics["lengthscale"], 1.0, 0.0, 1e-3)
@@ -116,7 +116,7 @@ def test_a_broken_tail_method_is_failed_not_impossible(digits_task):
     is a method failure (NaN, reason "failed"), never "impossible" (which means ε <= c0)."""
     result = measure(digits_task, GaussianProcess("rbf", 1.0), [1e-5], method="imhof")
     r = result.results[0]
-    assert 1e-5 > result.loss["offset"]
+    assert 1e-5 > result.loss.offset
     assert math.isnan(r.bits) and not r.impossible and r.failed
     assert r.reason.startswith("failed") and r.bits_lower_bound > 1000
     data = json.loads(result.to_json())["results"][0]

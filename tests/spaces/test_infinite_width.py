@@ -1,12 +1,12 @@
-"""Infinite-width network spaces (SPEC §7): dual maps, kernels and the exact law of the loss.
+"""Infinite-width network spaces (docs/method.md §7): dual maps, kernels and the exact law of the loss.
 
 Independent computations used here:
 - dual maps: the closed forms (relu, erf) against Monte Carlo and against the Gauss–Hermite rule
   forced on them; the quadrature-only activations (tanh, gelu) against Monte Carlo;
-- kernels: a scalar, per-pair re-derivation of SPEC §7 (math module, no arrays); Monte Carlo of
+- kernels: a scalar, per-pair re-derivation of docs/method.md §7 (math module, no arrays); Monte Carlo of
   wide random torch networks (NNGP), and inner products of parameter gradients of random networks
   at width 2048 in the NTK parameterisation (NTK);
-- the exact bits: a dense re-derivation of SPEC §7's M and Σ (np.linalg.solve, the direct formula)
+- the exact bits: a dense re-derivation of docs/method.md §7's M and Σ (np.linalg.solve, the direct formula)
   whose generalized chi-square is evaluated by Imhof's integral (P > 1e-10) and by exponential
   tilting (deeper), against the space's own road (Cholesky, inversion).
 """
@@ -78,7 +78,7 @@ def test_relu_diagonal_is_half_the_variance_and_dual_maps_keep_shape():
         dual_maps("swish", 1.0, 1.0, 0.0)
 
 
-# -- kernels: a scalar re-derivation of SPEC §7 ---------------------------------------------------
+# -- kernels: a scalar re-derivation of docs/method.md §7 ---------------------------------------------------
 
 
 def _scalar_dual(activation, k11, k22, k12):
@@ -92,7 +92,7 @@ def _scalar_dual(activation, k11, k22, k12):
 
 
 def _scalar_kernels(x, y, depth, activation, sw2, sb2):
-    """K^{L+1}(x, y), Θ^{L+1}(x, y) by the recursion of SPEC §7, one pair at a time."""
+    """K^{L+1}(x, y), Θ^{L+1}(x, y) by the recursion of docs/method.md §7, one pair at a time."""
     d = len(x)
     kxx = sw2 * sum(a * a for a in x) / d + sb2
     kyy = sw2 * sum(b * b for b in y) / d + sb2
@@ -126,7 +126,7 @@ def test_mlp_kernels_match_a_scalar_rederivation(activation, depth, sw2, sb2):
 
 
 def _random_mlp_outputs(torch, X, depth, activation, sw2, sb2, width, draws, seed, chunk=100):
-    """Outputs (draws, n) of independent random MLPs in the NTK parameterisation (SPEC §7)."""
+    """Outputs (draws, n) of independent random MLPs in the NTK parameterisation (docs/method.md §7)."""
     act = {"relu": torch.relu, "erf": torch.erf, "tanh": torch.tanh,
            "gelu": torch.nn.functional.gelu}[activation]
     gen = torch.Generator().manual_seed(seed)
@@ -210,7 +210,7 @@ def test_ntk_matches_parameter_gradients_of_wide_networks():
     assert np.all(empirical.std(axis=0) < 0.1 * np.abs(theta))
 
 
-# -- the exact law: a dense re-derivation of SPEC §7 ------------------------------------------------
+# -- the exact law: a dense re-derivation of docs/method.md §7 ------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -220,8 +220,8 @@ def small_task():
 
 
 def _dense_law(task, kind, depth, activation, sw2, sb2):
-    """SPEC §7 written out directly: kernels pair by pair, M and Σ by np.linalg.solve, the
-    generalized chi-square of SPEC §2 assembled here (no pinned directions: test ≠ train)."""
+    """docs/method.md §7 written out directly: kernels pair by pair, M and Σ by np.linalg.solve, the
+    generalized chi-square of docs/method.md §2 assembled here (no pinned directions: test ≠ train)."""
     Xtr, Xte = task.X_train, task.X_test
     n, m = len(Xtr), len(Xte)
     X = np.vstack([Xtr, Xte])
@@ -339,7 +339,7 @@ def test_one_pixel_images_with_one_by_one_filters_are_the_mlp(readout, architect
 
 @pytest.mark.parametrize("activation", ["relu", "erf"])
 def test_cnn_with_flatten_readout_is_the_lcn(activation):
-    """Novak et al. 2019 (SPEC §7): CNN-flatten NNGP (and NTK) == LCN's. The CNN side is computed
+    """Novak et al. 2019 (docs/method.md §7): CNN-flatten NNGP (and NTK) == LCN's. The CNN side is computed
     by the full recursion over every pair of positions (p, p'), the LCN side by the recursion on
     the position-diagonal; pooling breaks the identity. (Closed-form activations: with a quadrature
     activation the roads differ by the rule's own error, ~1e-7 for tanh, because the rule is not

@@ -1,4 +1,4 @@
-"""GP hyperparameters fitted by marginal likelihood (spaces/marginal_likelihood.py, SPEC §2),
+"""GP hyperparameters fitted by marginal likelihood (spaces/marginal_likelihood.py, docs/method.md §2),
 checked against scikit-learn's GaussianProcessRegressor and against finite differences."""
 
 import json

@@ -1,4 +1,4 @@
-"""Neural-network hypothesis spaces (SPEC §4): batched ensembles against plain PyTorch training.
+"""Neural-network hypothesis spaces (docs/method.md §4): batched ensembles against plain PyTorch training.
 
 Tolerances: training runs in float32; the batched computation (bmm over members, fused Adam)
 rounds differently from one network trained alone with autograd, and a few dozen optimiser steps
@@ -155,7 +155,7 @@ def test_losses_accuracy_and_predictions(task):
     for m in members:
         pred = m.predictions
         assert pred.shape == (task.n_test, task.n_outputs)
-        # SPEC §1: the mean over all m test points and k outputs, not a mean of batch means
+        # docs/method.md §1: the mean over all m test points and k outputs, not a mean of batch means
         assert math.isclose(m.test_loss, float(np.mean((pred - task.Y_test) ** 2)), rel_tol=1e-12)
         assert m.test_accuracy == pytest.approx(np.mean(pred.argmax(1) == task.Y_test.argmax(1)))
         assert 0 < m.train_loss < np.inf and m.seconds > 0
@@ -304,7 +304,7 @@ def test_bad_seeds_and_task(task):
     assert tiny().train_members(task, []) == []
 
 
-# -- training until fit (SPEC §8) -----------------------------------------------------------------
+# -- training until fit (docs/method.md §8) -----------------------------------------------------------------
 def until_fit(**options):
     settings = dict(hidden=(64,), batch_size=8, lr=3e-3, max_epochs=400)
     if options.get("epochs") is not None:
@@ -314,7 +314,7 @@ def until_fit(**options):
 
 
 def test_default_trains_each_member_until_it_fits(task):
-    from inductive_bias._measure import target_variance
+    from inductive_bias._fit_rule import target_variance
 
     threshold = 0.01 * target_variance(task)
     members = until_fit().train_members(task, SEEDS)
@@ -379,16 +379,16 @@ def test_epoch_budget_and_spec(task):
 def test_measure_uses_fitting_members_and_refuses_a_figure_when_too_few_fit(task):
     from inductive_bias import measure
 
-    fitted = measure(task, until_fit(), [0.05], hypotheses=6, n_bootstrap=5, seed=1)
+    fitted = measure(task, until_fit(), [0.05], hypotheses=6, n_bootstrap=20, seed=1)
     assert fitted.members.fitted_only and fitted.members.members_fit == 6 and np.isfinite(fitted.bits[0])
-    starved = measure(task, until_fit(max_epochs=1), [0.05], hypotheses=6, n_bootstrap=5, seed=1)
+    starved = measure(task, until_fit(max_epochs=1), [0.05], hypotheses=6, n_bootstrap=20, seed=1)
     assert starved.members.members_fit == 0 and math.isnan(starved.bits[0])
     assert "only 0 of 6 members fit" in starved.results[0].reason and not starved.results[0].reliable
     # asked for every member, the estimate is made (and says the members do not fit)
-    every = measure(task, until_fit(max_epochs=1), [0.05], hypotheses=6, n_bootstrap=5, seed=1, fitted_only=False)
+    every = measure(task, until_fit(max_epochs=1), [0.05], hypotheses=6, n_bootstrap=20, seed=1, fitted_only=False)
     assert np.isfinite(every.bits[0]) and every.members.fit_share == 0.0
     # fixed-epoch spaces keep every member unless asked
-    assert not measure(task, tiny(), [0.05], hypotheses=4, n_bootstrap=5).members.fitted_only
+    assert not measure(task, tiny(), [0.05], hypotheses=4, n_bootstrap=20).members.fitted_only
 
 
 @pytest.mark.parametrize("fused", [True, False])

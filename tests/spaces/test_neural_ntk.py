@@ -1,4 +1,4 @@
-"""Finite networks in the NTK parameterisation (SPEC §7): an option of the ``mlp`` and ``cnn`` spaces.
+"""Finite networks in the NTK parameterisation (docs/method.md §7): an option of the ``mlp`` and ``cnn`` spaces.
 
 - At initialisation each output of a ReLU MLP in this parameterisation has variance K^{L+1}(x, x)
   of the NNGP recursion, computed here independently in closed form (the arc-cosine kernel). For
@@ -34,7 +34,7 @@ def task():
 
 
 def relu_nngp(X, depth, weight_var, bias_var):
-    """K^{L+1} of SPEC §7 for ReLU by the arc-cosine closed form, float64."""
+    """K^{L+1} of docs/method.md §7 for ReLU by the arc-cosine closed form, float64."""
     X = np.asarray(X, dtype=np.float64)
     K = weight_var * X @ X.T / X.shape[1] + bias_var
     for _ in range(depth):

@@ -1,4 +1,4 @@
-"""Wide networks trained by gradient descent against the exact ``ntk`` law (SPEC §7).
+"""Wide networks trained by gradient descent against the exact ``ntk`` law (docs/method.md §7).
 
 Sixteen ReLU MLPs of width 512 (one hidden layer, NTK parameterisation, σw² = 2, σb² = 0.1) are
 trained by full-batch gradient descent on the mean MSE of 30 digits (pixels in [0, 1]) for 1000

@@ -17,7 +17,7 @@ def task():
 
 
 def test_member_is_the_model_fitted_with_its_seed(task):
-    """Losses and accuracy against an independent fit and the SPEC §1 formula written out."""
+    """Losses and accuracy against an independent fit and the docs/method.md §1 formula written out."""
     from sklearn.ensemble import RandomForestRegressor
 
     seed = 2**40 + 17  # member seeds run to 2**63: beyond scikit-learn's int range
@@ -151,9 +151,9 @@ def test_exact_estimator_is_refused_for_trained_spaces(task):
 
 def test_measure_samples_a_trained_space(task):
     result = measure(task, ScikitLearnSpace("extra_trees", n_estimators=5), [0.02], estimator="empirical",
-                     hypotheses=6, seed=0, n_bootstrap=5)
-    assert result.loss["samples"] == 6
-    assert result.loss["train_max"] == 0.0  # extra trees without bootstrap interpolate their training data
+                     hypotheses=6, seed=0, n_bootstrap=20)
+    assert result.loss.samples == 6
+    assert result.loss.train_max == 0.0  # extra trees without bootstrap interpolate their training data
 
 
 # -- decision_tree and linear: distributions, not point masses ------------------------------------
@@ -201,7 +201,7 @@ def test_linear_gradient_descent_is_the_closed_form_of_its_iteration(task):
 
 def test_linear_members_differ_and_fit_where_a_linear_model_can():
     """More features than training points: a linear model can interpolate, and gradient descent
-    gets there (train MSE below the SPEC §8 threshold); members keep their random initial weights
+    gets there (train MSE below the docs/method.md §8 threshold); members keep their random initial weights
     along the directions the data do not determine, so their test predictions differ."""
     small = digits(30, 60, seed=2)                         # 65 weights per output, 30 rows
     with warnings.catch_warnings():

@@ -11,7 +11,8 @@ import pytest
 from inductive_bias import digits, measure_losses
 from inductive_bias._random import member_seeds
 from inductive_bias._validation import InputError
-from inductive_bias.store import (SampleStore, SamplingInterrupted, measure_store, sample_into_store, space_id_for,
+from inductive_bias import measure_store
+from inductive_bias.store import (SampleStore, SamplingInterrupted, sample_into_store, space_id_for,
                                  store_summary, task_identity)
 from inductive_bias._progress import ProgressBar
 from inductive_bias.spaces.base import Member, MemberSpace
@@ -222,25 +223,25 @@ def test_measure_store_matches_measure_losses_and_reports_fit(tmp_path, task):
         variance = store.space(run.space_id).target_variance
     test = np.array([m.test_loss for m in members])
     train = np.array([m.train_loss for m in members])
-    result = measure_store(path, run.space_id, [0.102, 0.101], n_bootstrap=4, seed=3)
-    direct = measure_losses(test, [0.102, 0.101], n_bootstrap=4, seed=3)
+    result = measure_store(path, run.space_id, [0.102, 0.101], n_bootstrap=20, seed=3)
+    direct = measure_losses(test, [0.102, 0.101], n_bootstrap=20, seed=3)
     np.testing.assert_array_equal(result.bits, direct.bits)
     assert [r.interval for r in result.results] == [r.interval for r in direct.results]
     threshold = 0.01 * float(np.mean(np.var(task.Y_train, axis=0)))
     assert variance == pytest.approx(float(np.mean(np.var(task.Y_train, axis=0))), rel=1e-15)
-    d = result.to_dict()["diagnostics"]  # the JSON shape of 0.1.0
+    d = result.to_dict()["members"]
     assert d["fit_threshold"] == pytest.approx(threshold, rel=1e-15)
     assert d["members_fit"] == int(np.sum(train <= threshold)) and 0 < d["members_fit"] < 40
-    assert d["fit_share"] == d["members_fit"] / 40 == result.loss["fit_share"]
-    assert d["train_losses"] == train.tolist() and result.loss["train_max"] == train.max()
+    assert d["fit_share"] == d["members_fit"] / 40 == result.loss.fit_share
+    assert d["train_losses"] == train.tolist() and result.loss.train_max == train.max()
     assert result.space["space_id"] == run.space_id
 
-    fitted = measure_store(path, run.space_id, [0.102], estimator="empirical", n_bootstrap=5, fitted_only=True,
+    fitted = measure_store(path, run.space_id, [0.102], estimator="empirical", n_bootstrap=20, fitted_only=True,
                            fit_threshold=1e-3)
-    assert fitted.loss["samples"] == int(np.sum(train <= 1e-3)) == fitted.members.members_used
+    assert fitted.loss.samples == int(np.sum(train <= 1e-3)) == fitted.members.members_used
     assert fitted.members.fit_threshold_rule == "given"
-    first = measure_store(path, run.space_id[:5], [0.102], estimator="empirical", n_bootstrap=0, hypotheses=10)
-    assert first.loss["samples"] == 10
+    first = measure_store(path, run.space_id[:5], [0.102], estimator="empirical", n_bootstrap=20, hypotheses=10)
+    assert first.loss.samples == 10
     with pytest.raises(InputError, match="^hypotheses: space .* holds 40 members"):
         measure_store(path, run.space_id, hypotheses=41)
     with pytest.raises(InputError, match="^estimator: 'exact' needs a space whose loss law is known"):
@@ -283,15 +284,17 @@ def test_progress_callback_counts_members(task):
 
 
 def test_diverged_members_are_kept_and_left_out_of_the_estimate(tmp_path, task):
-    """A member whose test loss is NaN (training diverged) is stored and counted, not estimated from."""
+    """A member whose test loss is NaN (training diverged) is stored and counted as a member that
+    reaches no target error: 2 of 5 reach 0.115, not 2 of 4."""
     path = tmp_path / "s.db"
     with SampleStore(path) as store:
         sid = store.open_space({"space": "fake"}, task_identity(task), 0, target_variance=0.09)
         for i, loss in enumerate([0.1, 0.12, math.nan, 0.11, 0.13]):
             store.add_member(sid, i, _member(i, loss), {})
-    result = measure_store(path, sid, [0.115], estimator="empirical", n_bootstrap=0)
-    assert result.members.non_finite_members == 1 and result.loss["samples"] == 4
-    assert result.bits[0] == pytest.approx(-math.log2(2 / 4), abs=1e-12)
+    result = measure_store(path, sid, [0.115], estimator="empirical", n_bootstrap=20)
+    assert result.members.non_finite_members == 1 and result.loss.samples == 5
+    assert result.bits[0] == pytest.approx(-math.log2(2 / 5), abs=1e-12)
+    assert result.loss.mean == pytest.approx(np.mean([0.1, 0.12, 0.11, 0.13]), rel=1e-12)  # of the finite ones
     summary, = store_summary(path)
     assert summary["test_loss_mean"] == pytest.approx(np.mean([0.1, 0.12, 0.11, 0.13]), rel=1e-12)
 
@@ -305,13 +308,13 @@ def test_stored_predictions_feed_the_function_space_estimator(tmp_path):
     predictions = np.stack([m.predictions for m in members]).astype(np.float64)
     losses = np.array([m.test_loss for m in members])
     eps = [float(np.quantile(losses, 0.3))]
-    direct = measure_losses(losses, eps, estimator="function-gaussian", n_bootstrap=0,
+    direct = measure_losses(losses, eps, estimator="function-gaussian", n_bootstrap=20,
                             predictions=predictions, targets=task.Y_test)
-    stored = measure_store(store, run.space_id, eps, estimator="function-gaussian", n_bootstrap=0, task=task)
+    stored = measure_store(store, run.space_id, eps, estimator="function-gaussian", n_bootstrap=20, task=task)
     assert stored.bits[0] == pytest.approx(direct.bits[0], rel=1e-12)
     assert stored.estimator == "function-gaussian"
     # Another task's targets are refused; without a task the estimator has no predictions to use.
     with pytest.raises(InputError, match="task"):
         measure_store(store, run.space_id, eps, estimator="function-gaussian", task=digits(120, 60, seed=2))
     with pytest.raises(InputError):
-        measure_store(store, run.space_id, eps, estimator="function-gaussian", n_bootstrap=0)
+        measure_store(store, run.space_id, eps, estimator="function-gaussian", n_bootstrap=20)

@@ -1,4 +1,4 @@
-"""5-way 1-shot Omniglot episodes from a folder tree of PNGs written here (SPEC §6)."""
+"""5-way 1-shot Omniglot episodes from a folder tree of PNGs written here (docs/method.md §6)."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""``inductive-bias compare``: the upper bound of SPEC §5 beside the exact GP inductive bias and
+"""``inductive-bias compare``: the upper bound of docs/method.md §5 beside the exact GP inductive bias and
 sample-based estimates from loss files, at the same target errors."""
 
 from __future__ import annotations
@@ -9,23 +9,22 @@ from pathlib import Path
 from ..exceptions import InputError
 from ..complexity.compare import compare
 from ..reports import format_comparison
-from ..estimators import ESTIMATORS
+from ..estimators import ESTIMATOR_NAMES
 from ._common import add_target_error, bootstrap_count
 from .task_args import add_task_arguments, task_from_args
 from .complexity_cmd import add_geometry_arguments, geometry_from_args
 from .fit_cmd import read_losses
-from .space_args import add_gp_arguments, build_gp_space
+from .space_args import add_space_arguments, build_space_from_args
 
 
 def add_parser(sub):
     p = sub.add_parser(
         "compare", help="the model-agnostic upper bound beside measured inductive bias, at the same ε",
-        description="For one task and each target error ε: the upper bound of SPEC §5 (from the task's "
-                    "geometry), the exact inductive bias of a GP space (SPEC §2), and sample-based estimates "
-                    "(SPEC §3) from files of test losses of other spaces.")
+        description="For one task and each target error ε: the upper bound of docs/method.md §5 (from the task's "
+                    "geometry), the exact inductive bias of a GP space (docs/method.md §2), and sample-based estimates "
+                    "(docs/method.md §3) from files of test losses of other spaces.")
     add_task_arguments(p)
-    space = p.add_argument_group("GP space (measured exactly)")
-    add_gp_arguments(space)
+    add_space_arguments(p, ["gp"], title="GP space (measured exactly)")
     other = p.add_argument_group("other spaces")
     other.add_argument("--losses", nargs="+", default=[], metavar="[NAME=]FILE",
                        help="test losses of another space's hypotheses (one per line, or .npy); "
@@ -34,7 +33,7 @@ def add_parser(sub):
                        help="a sample store (see `sample`): its spaces trained on this task are measured too")
     other.add_argument("--space-id", nargs="+", metavar="ID",
                        help="only these stored spaces (default: every space of --store trained on this task)")
-    other.add_argument("--estimator", default="sampled", choices=list(ESTIMATORS),
+    other.add_argument("--estimator", default="sampled", choices=list(ESTIMATOR_NAMES),
                        help="sample-based estimator for --losses and --store (default sampled)")
     other.add_argument("--bootstrap", type=bootstrap_count, default=50, metavar="B",
                        help="bootstrap refits for the intervals of --losses estimates (default 50)")
@@ -64,7 +63,7 @@ def _stored(args, task, store) -> dict:
     """The stored spaces to compare: name -> a function measuring that space at the comparison's ε."""
     if store is None:
         return {}
-    from ..store import measure_store
+    from ..measuring import measure_store
 
     if args.space_id:
         records = [store.resolve(prefix, task) for prefix in args.space_id]
@@ -83,7 +82,7 @@ def _stored(args, task, store) -> dict:
 def run(args) -> int:
     losses = _named_losses(args.losses)
     task = task_from_args(args)
-    space = build_gp_space(args)
+    space = build_space_from_args(args, "gp", spaces=["gp"])
     if args.space_id and not args.store:
         raise InputError("space_id", "needs --store")
     from ..store import SampleStore

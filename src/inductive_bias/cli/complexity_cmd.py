@@ -1,4 +1,4 @@
-"""``inductive-bias complexity``: the model-agnostic upper bound of SPEC §5, from explicit inputs,
+"""``inductive-bias complexity``: the model-agnostic upper bound of docs/method.md §5, from explicit inputs,
 a published preset, or a task whose inputs are estimated."""
 
 from __future__ import annotations
@@ -42,10 +42,10 @@ def geometry_from_args(task, args):
 def add_parser(sub):
     p = sub.add_parser(
         "complexity", help="model-agnostic upper bound (bits) on the inductive bias a task requires",
-        description="The inductive bias complexity of SPEC §5 (ICML 2023): an upper bound, in bits, from the "
+        description="The inductive bias complexity of docs/method.md §5 (ICML 2023): an upper bound, in bits, from the "
                     "task's geometry alone. Give the inputs (--n --m --R --delta --classes --error), a published "
                     "--preset, or a task (--data) whose inputs are estimated.")
-    explicit = p.add_argument_group("explicit inputs (SPEC §5)")
+    explicit = p.add_argument_group("explicit inputs (docs/method.md §5)")
     explicit.add_argument("--preset", choices=list(PRESETS),
                           help="a published setting; explicit inputs given beside it replace its values")
     explicit.add_argument("--n", type=float, help="training points")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import warnings
 from pathlib import Path
 
@@ -9,20 +10,20 @@ import numpy as np
 
 from ..exceptions import InputError
 from .._validation import check_input_file, check_numpy_magic
-from ..estimators import ESTIMATORS
-from .._measure import measure_losses
-from ._common import add_estimation, add_output, add_target_error, emit, file_name
+from ..estimators import ESTIMATOR_NAMES
+from ..measuring import measure_losses
+from ._common import add_estimation, add_output, add_target_error, emit, figure_style, file_name, plot_path
 
 
 def add_parser(sub):
     p = sub.add_parser("fit", help="I(ε) from test losses you measured (one number per line, or .npy)",
-                       description="Run a sample-based estimator (SPEC §3) on a file of test losses.")
+                       description="Run a sample-based estimator (docs/method.md §3) on a file of test losses.")
     p.add_argument("--losses", required=True, metavar="FILE", help="text file, one loss per line, or .npy")
     p.add_argument("--predictions", metavar="NPY", help="the hypotheses' test predictions, shape (N, m, k), for "
                    "--estimator function-gaussian (and sampled, which then means it)")
     p.add_argument("--targets", metavar="NPY", help="the test targets, shape (m, k), with --predictions")
     add_target_error(p)
-    add_estimation(p, list(ESTIMATORS), default="sampled")
+    add_estimation(p, list(ESTIMATOR_NAMES), default="sampled")
     add_output(p)
     p.add_argument("--qq", metavar="PNG", type=file_name, help="write a QQ plot of the losses against the fitted law to this PNG file")
     return p
@@ -64,6 +65,8 @@ def read_array(path: str, argument: str) -> np.ndarray:
 def run(args) -> int:
     from ..reports.plot import check_figure_path
 
+    if args.plot:
+        args.plot = plot_path(args)
     for argument in ("plot", "qq"):  # before the work, not after it
         if getattr(args, argument):
             check_figure_path(getattr(args, argument), argument)
@@ -76,6 +79,12 @@ def run(args) -> int:
                             seed=args.seed, task={"name": Path(args.losses).name, "source": args.losses},
                             space={"space": "losses from file"}, predictions=predictions, targets=targets)
     emit(result, args)
+    if not args.json:
+        from .measure_cmd import caution_lines
+
+        cautions = caution_lines(result).strip("\n")
+        if cautions:
+            sys.stdout.write(cautions + "\n")
     if args.qq:
         if result.fit is None or result.fit.failure or result.law is None or \
                 result.law.log_cdf(result.members.used_losses[:1]) is None:
@@ -87,5 +96,6 @@ def run(args) -> int:
     if args.plot:
         from ..reports import plot_result
 
-        plot_result(result, args.plot)
+        suffix = args.plot.rsplit(".", 1)[-1].lower()
+        plot_result(result, args.plot, figure_style(args, suffix if suffix in ("png", "pdf", "svg") else "png"))
     return 0

@@ -40,13 +40,13 @@ def run(args) -> int:
         sys.stdout.write(f"{args.store} holds no spaces yet\n")
         return 0
     header = (f"{'space id':<16}  {'members':>7}  {'seed':>5}  {'test loss':>10}  {'train loss':>10}  "
-              f"{'accuracy':>8}  task / space")
+              f"{'accuracy':>8}  space (task beneath)")
     lines = [header, "-" * len(header)]
     for s in spaces:
         holes = f" ({s['missing_below_last']} missing below {s['last_index']})" if s["missing_below_last"] else ""
-        shape = "/".join(str(v) for v in s["task_shape"]) + (", features permuted" if s.get("permuted_features") else "")
         lines.append(f"{s['space_id']:<16}  {s['members']:>7}  {s['run_seed']:>5}  "
                      f"{_number(s['test_loss_mean'], '10.6f')}  {_number(s['train_loss_mean'], '10.6f')}  "
-                     f"{_number(s['test_accuracy_mean'], '8.4f')}  {s['task']} ({shape}) / {s['summary']}{holes}")
+                     f"{_number(s['test_accuracy_mean'], '8.4f')}  {s['summary']}{holes}")
+        lines.append(f"{'':<16}  task {s['task_line']}")
     sys.stdout.write("\n".join(lines) + "\n")
     return 0

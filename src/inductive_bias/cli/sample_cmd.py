@@ -11,7 +11,8 @@ from ..exceptions import InputError
 from ..store.sample_store import MAX_SEED, check_store_path
 from ..store.runner import REPRODUCIBILITY
 from ..store import SampleStore, SamplingInterrupted, sample_into_store, spec_summary, store_summary
-from .space_args import add_trained_space_arguments, build_trained_space, trained_spaces
+from ..tasks import task_line
+from .space_args import add_space_arguments, build_space_from_args, trained_spaces
 from .task_args import add_task_arguments, task_from_args
 
 
@@ -22,7 +23,7 @@ def add_parser(sub):
                                    "rerun the same command to resume, or raise --hypotheses to add members.")
     add_task_arguments(p)
     p.add_argument("--space", required=True, choices=trained_spaces(), help="the trained hypothesis space")
-    add_trained_space_arguments(p, kernel_flags=True)
+    add_space_arguments(p, trained_spaces())
     run = p.add_argument_group("run")
     run.add_argument("--hypotheses", type=int, required=True, metavar="N", help="members wanted in total")
     run.add_argument("--store", required=True, metavar="FILE", help="the sample store (created if missing)")
@@ -36,6 +37,8 @@ def add_parser(sub):
                      help="with --executor ray: a running Ray cluster (e.g. ray://head:10001 or auto); "
                           "default: a local cluster started for the run")
     run.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
+    run.add_argument("--quiet", "-q", action="store_true",
+                     help="no progress on stderr (default: a bar on a terminal, else a line at most every 10 s)")
     return p
 
 
@@ -55,13 +58,14 @@ def run(args) -> int:
     check_memory("hypotheses", args.hypotheses, 64.0 * args.hypotheses, "the list of members to train")
     task = task_from_args(args)
     notes: list = []
-    space = build_trained_space(args, notes)
+    space = build_space_from_args(args, args.space, notes, spaces=trained_spaces())
     with SampleStore(args.store) as store:
         for note in notes:  # once the store is known good, so that an error stays one line
             print(f"inductive-bias sample: note: {note}", file=sys.stderr)
         try:
             outcome = sample_into_store(task, space, store, args.hypotheses, args.seed, predictions=args.predictions,
-                                        executor=args.executor, ray_address=args.ray_address)
+                                        executor=args.executor, ray_address=args.ray_address,
+                                        progress=False if args.quiet else None)
         except SamplingInterrupted as stop:
             print(f"inductive-bias sample: {stop}", file=sys.stderr)
             return 130
@@ -78,7 +82,7 @@ def run(args) -> int:
     accuracy = summary["test_accuracy_mean"]
     lines = [
         f"space  {outcome.space_id}  {spec_summary(space.spec())}",
-        f"task   {task.name}: {task.n_train} train / {task.n_test} test, run seed {args.seed}",
+        f"task   {task_line(task.describe())}; run seed {args.seed}",
         f"store  {args.store}: {outcome.stored} of {outcome.requested} members present "
         f"({outcome.present_before} before, {outcome.trained} trained in {outcome.seconds:.1f} s"
         + (f", {outcome.skipped} committed meanwhile by another process" if outcome.skipped else "") + ")",

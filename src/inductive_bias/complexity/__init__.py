@@ -1,4 +1,4 @@
-"""The model-agnostic upper bound on inductive bias (SPEC §5) and estimators of its inputs."""
+"""The model-agnostic upper bound on inductive bias (docs/method.md §5) and estimators of its inputs."""
 
 from .bound import OMNIGLOT_BACKGROUND_CHARACTERS, PRESETS, ComplexityBound, complexity_bound, omniglot_setting
 from .compare import Comparison, compare

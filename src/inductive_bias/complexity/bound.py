@@ -1,4 +1,4 @@
-"""The model-agnostic upper bound on the inductive bias a task requires (SPEC §5).
+"""The model-agnostic upper bound on the inductive bias a task requires (docs/method.md §5).
 
     M   = 2π R / δ                                   maximum frequency
     K   = (√((m-1)^2 + 4 M^2) - (m-1)) / 2
@@ -41,7 +41,7 @@ __all__ = ["ComplexityBound", "OMNIGLOT_BACKGROUND_CHARACTERS", "PRESETS", "comp
 
 LN2 = math.log(2.0)
 
-#: Published settings (SPEC §5): ε, n, m, R, δ and the number of classes.
+#: Published settings (docs/method.md §5): ε, n, m, R, δ and the number of classes.
 PRESETS = {
     "mnist": {"target_error": 0.001, "n": 60000, "m": 14, "R": 17.179045827183984,
               "delta": 2.3987084824335305, "classes": 10},
@@ -63,7 +63,7 @@ OMNIGLOT_BACKGROUND_CHARACTERS = (20, 29, 26, 41, 40, 24, 46, 14, 26, 34, 33, 22
 
 @dataclass(frozen=True)
 class ComplexityBound:
-    """The bound of SPEC §5 and every intermediate quantity, for reporting and checking.
+    """The bound of docs/method.md §5 and every intermediate quantity, for reporting and checking.
 
     Attributes
     ----------
@@ -73,7 +73,7 @@ class ComplexityBound:
         the radius of the hypothesis space), ``reason`` saying which. +inf only where the value
         exceeds the float range (``log10_bits`` still holds it).
     formula_bits : float
-        The formula's value dim · bracket as SPEC §5 writes it, whatever its sign.
+        The formula's value dim · bracket as docs/method.md §5 writes it, whatever its sign.
     log10_bits : float or None
         log10 of ``bits`` where ``bits`` > 0 (finite even beyond the float range).
     target_error, n, m, R, delta, outputs, combinations, output_bound : float
@@ -171,7 +171,7 @@ def _log_expm1(x: float) -> float:
 def complexity_bound(target_error, n, m, R, delta, classes=None, *, outputs=None, combinations=None,
                      output_bound: float = 1.0) -> ComplexityBound:
     """The inductive bias complexity of a task: an upper bound, in bits, on the inductive bias
-    needed to reach error ε, from the task's geometry alone (SPEC §5; Boopathy et al., ICML 2023).
+    needed to reach error ε, from the task's geometry alone (docs/method.md §5; Boopathy et al., ICML 2023).
 
     Parameters
     ----------
@@ -282,16 +282,16 @@ def complexity_bound(target_error, n, m, R, delta, classes=None, *, outputs=None
 def omniglot_setting(characters=OMNIGLOT_BACKGROUND_CHARACTERS, *, ways: int = 20, m_within: float = 22,
                      m_across: float = 29, R: float = 49.4064773081425, delta: float = 5.477225575051661,
                      target_error: float = 0.01) -> dict:
-    """The published Omniglot meta-learning setting as inputs of :func:`complexity_bound` (SPEC §5, §6).
+    """The published Omniglot meta-learning setting as inputs of :func:`complexity_bound` (docs/method.md §5, §6).
 
     An input is an episode of ``ways`` images, one per character of one alphabet; the output says
-    which pairs share a class. The published construction maps it onto SPEC §5 as follows:
+    which pairs share a class. The published construction maps it onto docs/method.md §5 as follows:
 
     - n = Σ_alphabets C(max(c, ways), ways) · ways^ways episodes (c characters per alphabet: the
       characters chosen, then one of ``ways`` drawings of each; alphabets with fewer than ``ways``
       characters count once, as in the published script);
     - m = m_across + (ways - 1) · m_within, R = √ways · R_image, P = 1;
-    - D = 2 · ways · (ways - 1) · E_within, E_within the eigenfunction count of SPEC §5 for one image
+    - D = 2 · ways · (ways - 1) · E_within, E_within the eigenfunction count of docs/method.md §5 for one image
       (m_within, R_image, δ): the output is a function of every image pair;
     - B = √(ways (ways - 1)).
 

@@ -1,12 +1,12 @@
-"""The upper bound of SPEC §5 beside measured inductive bias, at the same target errors.
+"""The upper bound of docs/method.md §5 beside measured inductive bias, at the same target errors.
 
 :func:`compare` puts, for one task and each ε, the model-agnostic bound (what the task requires
 at most, from its geometry) next to the exact inductive bias a Gaussian-process space requires
-(SPEC §2) and any other measurements (sample-based estimates of other spaces, SPEC §3-4), each a
+(docs/method.md §2) and any other measurements (sample-based estimates of other spaces, docs/method.md §3-4), each a
 :class:`~inductive_bias.results.MeasureResult` at the same ε.
 
 Caution on units: the bound's ε is the published bound's "error", which the published code
-set to a classification error rate; the measured figures use ε as the test MSE of SPEC §1. The
+set to a classification error rate; the measured figures use ε as the test MSE of docs/method.md §1. The
 comparison plugs the same number into both, as asked; read the bound as an order of magnitude.
 """
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..exceptions import InputError
-from .._measure import measure, measure_losses
+from ..measuring import measure, measure_losses
 from .._json import dumps, jsonable
 from ..results import MeasureResult
 from ..tasks import Task
@@ -93,9 +93,9 @@ def _check_measured(name, result, eps):
 
 
 def compare(task: Task, target_error=None, *, space=None, measured: Mapping | None = None,
-            losses: Mapping | None = None, estimator: str = "sampled", n_bootstrap: int = 50,
+            losses: Mapping | None = None, estimator: str = "sampled", n_bootstrap: int = 200,
             geometry: TaskGeometry | None = None, output_bound: float = 1.0, seed=0) -> Comparison:
-    """The bound of SPEC §5 next to the exact GP inductive bias and other measurements, per ε.
+    """The bound of docs/method.md §5 next to the exact GP inductive bias and other measurements, per ε.
 
     Parameters
     ----------
@@ -115,7 +115,7 @@ def compare(task: Task, target_error=None, *, space=None, measured: Mapping | No
         :func:`~inductive_bias.measure_losses` with ``estimator`` at these ε.
     estimator : str, default "sampled"
         The sample-based estimator for ``losses``.
-    n_bootstrap : int, default 50
+    n_bootstrap : int, default 200
     geometry : TaskGeometry, optional
         The bound's inputs; default :func:`estimate_geometry` (task, seed=seed).
     output_bound : float, default 1

@@ -1,4 +1,4 @@
-"""Intrinsic dimension m by the Levina–Bickel maximum-likelihood estimator (SPEC §5).
+"""Intrinsic dimension m by the Levina–Bickel maximum-likelihood estimator (docs/method.md §5).
 
 Around a point x, model the data as a Poisson process of constant rate on an m-dimensional ball.
 With T_j(x) the distance to the j-th nearest neighbour, the log ratios log(T_k/T_j), j < k, then

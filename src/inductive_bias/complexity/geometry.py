@@ -1,4 +1,4 @@
-"""The inputs of the bound (SPEC §5) estimated from a task's training data: n, R, m, δ, P, D."""
+"""The inputs of the bound (docs/method.md §5) estimated from a task's training data: n, R, m, δ, P, D."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ class TaskGeometry:
         return self.separation.delta
 
     def bound(self, target_error, *, output_bound: float = 1.0) -> ComplexityBound:
-        """The bound of SPEC §5 at ε = ``target_error`` with these inputs."""
+        """The bound of docs/method.md §5 at ε = ``target_error`` with these inputs."""
         return complexity_bound(target_error, self.n, self.m, self.R, self.delta, self.classes,
                                 output_bound=output_bound)
 
@@ -70,7 +70,7 @@ class TaskGeometry:
 def estimate_geometry(task: Task, *, k: int = 10, queries: int = 1000, delta_method: str = "auto",
                       sample: int = 5000, pairs: int = 200_000, min_distance: float = 0.0,
                       seed=0, progress=None) -> TaskGeometry:
-    """Estimate the bound's inputs from a classification task's training data (SPEC §5).
+    """Estimate the bound's inputs from a classification task's training data (docs/method.md §5).
 
     R is the largest norm of a training input; m the Levina–Bickel estimate over ``k`` neighbours
     (:func:`intrinsic_dimension`); δ the minimum distance between differently labelled training

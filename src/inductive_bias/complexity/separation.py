@@ -1,4 +1,4 @@
-"""δ, the minimum distance between differently labelled inputs (SPEC §5).
+"""δ, the minimum distance between differently labelled inputs (docs/method.md §5).
 
 Two estimators:
 
@@ -107,7 +107,7 @@ def _check_inputs(X, labels, min_distance):
 
 
 def class_separation(X, labels, *, sample: int = 5000, min_distance: float = 0.0, seed=0) -> SeparationEstimate:
-    """δ as the minimum distance between differently labelled points of a sample (SPEC §5).
+    """δ as the minimum distance between differently labelled points of a sample (docs/method.md §5).
 
     Parameters
     ----------

@@ -1,9 +1,9 @@
-"""The law of the test loss of Gaussian hypotheses, from a mean and a covariance (SPEC §2, §7).
+"""The law of the test loss of Gaussian hypotheses, from a mean and a covariance (docs/method.md §2, §7).
 
-Every space whose hypotheses are Gaussian at the test inputs — a GP posterior (SPEC §2), an
-infinite-width network (NNGP or NTK, SPEC §7), or a Gaussian fitted to sampled predictions (the
-function-space estimator, SPEC §3) — has h_c = M_c + Σ^{1/2} z_c with z_c ~ N(0, I_m) for each
-output c < k. With Σ = U Λ U^T and B = U^T (M - Y_test) the test loss (SPEC §1) is
+Every space whose hypotheses are Gaussian at the test inputs — a GP posterior (docs/method.md §2), an
+infinite-width network (NNGP or NTK, docs/method.md §7), or a Gaussian fitted to sampled predictions (the
+function-space estimator, docs/method.md §3) — has h_c = M_c + Σ^{1/2} z_c with z_c ~ N(0, I_m) for each
+output c < k. With Σ = U Λ U^T and B = U^T (M - Y_test) the test loss (docs/method.md §1) is
 
     L = c0 + sum_i (λ_i/(m k)) χ²_k(ν_i),     ν_i = ||B_i||² / λ_i,
 
@@ -86,7 +86,7 @@ def gaussian_loss_law(mean: np.ndarray, eigenvalues: np.ndarray, eigenvectors: n
 
 def draw_hypotheses(mean: np.ndarray, eigenvalues: np.ndarray, eigenvectors: np.ndarray, n: int, rng,
                     *, chunk_bytes: int = 50_000_000) -> np.ndarray:
-    """n hypotheses h = M + U Λ^{1/2} Z at the test inputs, Z standard normal (m, k) each (SPEC §2):
+    """n hypotheses h = M + U Λ^{1/2} Z at the test inputs, Z standard normal (m, k) each (docs/method.md §2):
     the predictions whose losses :func:`gaussian_loss_law` describes. Drawn in chunks of about
     ``chunk_bytes`` of normals; returns (n, m, k)."""
     root = eigenvectors * np.sqrt(eigenvalues)  # U Λ^{1/2}

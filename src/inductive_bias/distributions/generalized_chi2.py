@@ -1,4 +1,4 @@
-"""The generalized chi-square law of a GP hypothesis's test loss (SPEC §2).
+"""The generalized chi-square law of a GP hypothesis's test loss (docs/method.md §2).
 
     L = c0 + sum_i w_i * chi2_{d_i}(nu_i),        w_i > 0
 
@@ -10,14 +10,14 @@ The lower tail P[L <= eps] has several methods, chosen explicitly (``method=``):
     the saddlepoint, Re s = ŝ. The factor exp(K(ŝ) - ŝ eps) is taken out analytically and the
     remaining integral is O(1), so the relative accuracy (~1e-9) holds at any depth of the tail.
 ``"saddlepoint"``
-    Lugannani–Rice (SPEC §2), in log space. Fast; its error is O(1/(number of terms)).
+    Lugannani–Rice (docs/method.md §2), in log space. Fast; its error is O(1/(number of terms)).
 ``"imhof"``
     Gil-Pelaez/Imhof inversion of the characteristic function on the imaginary axis. Absolute
-    accuracy ~1e-13, so it is only meaningful where P is well above that (SPEC: P > ~1e-10).
+    accuracy ~1e-13, so it is only meaningful where P is well above that (docs/method.md §2.7: P > ~1e-10).
 
 Below the mean every method works in u = ln(-ŝ) with ŝ²K''(ŝ) and K(ŝ) - ŝ eps summed from O(1)
 terms (``_lower_tail_terms``), so eps down to the smallest subnormal float gives bits: there ŝ
-itself overflows and K''(ŝ) underflows (SPEC §2; checked against the small-ball asymptotic
+itself overflows and K''(ŝ) underflows (docs/method.md §2; checked against the small-ball asymptotic
 ln P ~ (D/2) ln(eps - c0) and mpmath in tests/test_generalized_chi2.py).
 
 ``chernoff_bits`` is the rigorous lower bound (ŝ eps - K(ŝ)) / ln 2 on the bits, and
@@ -180,7 +180,7 @@ class GeneralizedChiSquare:
         """K(s) is finite for s < 1 / (2 max w)."""
         return 0.5 / self.weights[0]
 
-    # -- the cumulant generating function (SPEC §2) --------------------------------------------
+    # -- the cumulant generating function (docs/method.md §2) --------------------------------------------
     def cgf(self, s):
         """K(s) = s c0 + sum_i [-(d_i/2) ln(1 - 2 s w_i) + nu_i w_i s / (1 - 2 s w_i)]; s may be
         complex (principal logarithm: Re(1 - 2 s w) > 0 on the domain)."""
@@ -202,7 +202,7 @@ class GeneralizedChiSquare:
         return K, K1, K2
 
     def _lower_tail_terms(self, u: float, log_target: float) -> "_LowerTail":
-        """The lower tail at s = -e^u, in log space (SPEC §2, Lugannani–Rice and Chernoff).
+        """The lower tail at s = -e^u, in log space (docs/method.md §2, Lugannani–Rice and Chernoff).
 
         With a_i = 1 - 2 s w_i = 1 + 2 e^u w_i and b_i = 2 e^u w_i / a_i in (0, 1):
         K'(s) - c0 = sum_i (d_i + nu_i / a_i) w_i / a_i, s² K''(s) = sum_i (d_i / 2 + nu_i / a_i) b_i²
@@ -305,11 +305,11 @@ class GeneralizedChiSquare:
         return float(self._unit().log_cdf(scaled, method)[0])
 
     def bits(self, eps, method: str = "auto") -> np.ndarray:
-        """I(eps) = -log2 P[L <= eps] (SPEC §1); +inf where eps <= offset."""
+        """I(eps) = -log2 P[L <= eps] (docs/method.md §1); +inf where eps <= offset."""
         return -self.log_cdf(eps, method) / LN2 + 0.0  # + 0.0: never print -0.0 bits
 
     def chernoff_bits(self, eps) -> np.ndarray:
-        """A rigorous lower bound on I(eps): (ŝ eps - K(ŝ)) / ln 2 with ŝ <= 0 (SPEC §2, Chernoff).
+        """A rigorous lower bound on I(eps): (ŝ eps - K(ŝ)) / ln 2 with ŝ <= 0 (docs/method.md §2, Chernoff).
         0 for eps at or above the mean, +inf at or below the offset."""
         out = []
         for e in np.atleast_1d(np.asarray(eps, dtype=np.float64)):
@@ -357,7 +357,7 @@ class GeneralizedChiSquare:
         return math.log1p(-max(Q, 0.0))
 
     def _log_cdf_inversion(self, eps: float) -> float:
-        """Inversion of the MGF along Re s = c (SPEC §2, exact; see module docstring).
+        """Inversion of the MGF along Re s = c (docs/method.md §2, exact; see module docstring).
 
         For c < 0:  P[L <= eps] = -(1/pi) int_0^inf Re[ e^{K(c+it) - (c+it) eps} / (c+it) ] dt
         For c > 0:  P[L >  eps] = +(1/pi) int_0^inf Re[ ... ] dt
@@ -450,7 +450,7 @@ class GeneralizedChiSquare:
 
     # -- importance sampling check and sampling -------------------------------------------------
     def tilted_log_cdf(self, eps: float, n_samples: int = 4000, seed=None) -> tuple[float, float]:
-        """ln P[L <= eps] by exponential tilting (SPEC §2), with its standard error (in ln units).
+        """ln P[L <= eps] by exponential tilting (docs/method.md §2), with its standard error (in ln units).
 
         Under the tilt by e^{ŝL}, term i is (w_i/a_i) chi2_{d_i}(nu_i/a_i) with a_i = 1 - 2ŝw_i,
         and P = E_tilt[1{L <= eps} exp(K(ŝ) - ŝ L)].

@@ -1,4 +1,4 @@
-"""Sample-based estimators (SPEC §3): from N sampled test losses to I(ε), with an uncertainty and
+"""Sample-based estimators (docs/method.md §3): from N sampled test losses to I(ε), with an uncertainty and
 a goodness-of-fit statistic for every figure."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
-from ..exceptions import ExtrapolationWarning, FitError, InputError
+from ..exceptions import ExtrapolationWarning, FitError, InputError  # noqa: F401 (re-exported)
 from .._validation import check_array
 
 LN2 = math.log(2.0)
@@ -43,25 +43,19 @@ class SampleEstimator:
     Estimators with ``uses_predictions = True`` are fitted to the hypotheses' test predictions
     instead, by ``fit_predictions(predictions, targets, counts=None)``.
 
-    ``trusted_depth_at(n)`` is how far below the smallest of n sampled losses, in standard
-    deviations of the sampled losses, a target error may lie before the estimate carries an
-    :class:`ExtrapolationWarning`. It is set from the ground-truth benchmark
-    (benchmarks/estimators_vs_exact.md): 0 for the loss-only fits, whose errors at the first
-    benchmark target below the sample (about 3 sd below its minimum, N = 1000) reached 21-33 %.
+    A fitted law reads I(ε) below the sample too; such figures are model extrapolations (docs/method.md §3),
+    labelled as such by :func:`~inductive_bias.estimators.estimate_bits`, which also rejects a law
+    that contradicts the direct count inside the sample.
     """
 
     name = "estimator"
     uses_predictions = False
-    #: whether the estimate comes from a fitted law, which reads I(ε) below the sample too; a
-    #: direct count (the empirical fraction) does not, and says so instead
+    #: whether the estimate comes from a fitted law, which reads I(ε) below the sample too; the
+    #: direct count does not: it gives a bound there instead
     fits_a_law = True
-    trusted_depth = 0.0
     #: "percentile" (the replicates' quantiles) or "basic" (2·estimate minus them, which corrects for
     #: a bias the bootstrap reproduces); see :func:`estimate_bits`.
     bootstrap_interval = "percentile"
-
-    def trusted_depth_at(self, n: int) -> float:
-        return self.trusted_depth
 
     def fit(self, losses: np.ndarray, start: FittedLaw | None = None) -> FittedLaw:
         raise NotImplementedError

@@ -1,8 +1,8 @@
-"""The function-space Gaussian estimator (SPEC §3, "function-gaussian").
+"""The function-space Gaussian estimator (docs/method.md §3, "function-gaussian").
 
 Each sampled hypothesis contributes its test predictions h_n (m x k), not just its loss. The
 hypotheses are modelled as Gaussian in function space with a covariance shared by the k outputs,
-as a GP space is exactly (SPEC §2):
+as a GP space is exactly (docs/method.md §2):
 
     h_c ~ N(M_c, Σ)   independently for c < k,
 
@@ -10,7 +10,7 @@ with M the sample mean and Σ the pooled sample covariance (N k - k degrees of f
 
     Σ̂ = 1/(k (N-1)) sum_n sum_c (h_nc - M̂_c)(h_nc - M̂_c)^T.
 
-The loss law then follows exactly as in SPEC §2: with Σ̂ = U Λ U^T and B = U^T (M̂ - Y_test),
+The loss law then follows exactly as in docs/method.md §2: with Σ̂ = U Λ U^T and B = U^T (M̂ - Y_test),
 L = c0 + sum_i (λ_i/(mk)) χ²_k(ν_i), ν_i = ||B_i||²/λ_i - k/N (the -k/N removes the expected
 inflation of ||B_i||² by the noise of M̂, λ_i k/N; clipped at 0), and I(ε) is read off by the
 generalized chi-square inversion.
@@ -67,12 +67,6 @@ class FunctionSpaceGaussian(SampleEstimator):
     # so percentile intervals sit on the wrong side of the truth: on the benchmark they covered the
     # exact bits 10 times in 36 at N = 1000. The basic interval reflects them about the estimate.
     bootstrap_interval = "basic"
-
-    def trusted_depth_at(self, n: int) -> float:
-        """12 sd below the smallest loss from N = 1000 hypotheses on (the benchmark's 15-sd targets lie
-        11.2-12.3 sd below the sample there, with errors within 3.8 %); at fewer hypotheses errors
-        of 20-30 % were seen just below the sample, so nothing below it is trusted."""
-        return 12.0 if n >= 1000 else 0.0
 
     def __init__(self, shrinkage: str = "auto"):
         if shrinkage not in SHRINKAGE:

@@ -1,4 +1,4 @@
-"""Finite-sample intervals on I(ε) from the sample alone (SPEC §3: every figure with its
+"""Finite-sample intervals on I(ε) from the sample alone (docs/method.md §3: every figure with its
 uncertainty), valid whatever the loss law.
 
 Assumption: the N losses are independent draws from the space's loss law (true of GP samples and

@@ -1,5 +1,5 @@
-"""Fitted loss laws shared by the sample-based estimators (SPEC §3): a shifted generalized
-chi-square read off exactly by the machinery of SPEC §2, and the normal law."""
+"""Fitted loss laws shared by the sample-based estimators (docs/method.md §3): a shifted generalized
+chi-square read off exactly by the machinery of docs/method.md §2, and the normal law."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ _GRID = 129  # points at which the CDF is evaluated for goodness of fit, then in
 class GeneralizedChiSquareLaw(FittedLaw):
     """L = shift + G, G a :class:`GeneralizedChiSquare` (``shift`` may be negative).
 
-    :meth:`bits` uses the exact inversion of SPEC §2 (relative accuracy ~1e-9 at any depth);
+    :meth:`bits` uses the exact inversion of docs/method.md §2 (relative accuracy ~1e-9 at any depth);
     :meth:`log_cdf` and :meth:`log_sf`, used only for goodness of fit, use the saddlepoint on a grid
     of at most 129 points and interpolate (their error, O(1/terms), is far below a KS statistic's
     sampling noise).

@@ -1,4 +1,4 @@
-"""A generalized chi-square fitted by moments (SPEC §3, "gchi2-moments").
+"""A generalized chi-square fitted by moments (docs/method.md §3, "gchi2-moments").
 
 The family is the one-term generalized chi-square with an offset, c + a·χ²_d, matched to the
 sample mean μ, standard deviation σ and skewness γ of the losses:
@@ -6,7 +6,7 @@ sample mean μ, standard deviation σ and skewness γ of the losses:
     d = 8/γ²,   a = σγ/4,   c = μ - a d = μ - 2σ/γ.
 
 It is the law of a GP space's loss when all posterior weights are equal and the noncentralities
-small (SPEC §2), and the Pearson type III approximation otherwise. Its left end c lies 2/γ
+small (docs/method.md §2), and the Pearson type III approximation otherwise. Its left end c lies 2/γ
 standard deviations below the mean, so the deep tail is set by the sample skewness alone: its
 standard error, about sqrt(6/N), is what limits this estimator (see docs/estimators.md).
 Where the sample skewness is not positive the fit is the normal law (the d → ∞ limit), and the

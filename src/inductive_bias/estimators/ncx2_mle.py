@@ -1,4 +1,4 @@
-"""Scaled noncentral chi-square fitted by a converged maximum likelihood (SPEC §3).
+"""Scaled noncentral chi-square fitted by a converged maximum likelihood (docs/method.md §3).
 
 ``"ncx2-mle"``: the paper's family, loc + scale·χ²_df(nc) with loc = 0, but with the optimiser
 run to the likelihood's maximum (``scipy.stats.ncx2.fit(losses, floc=0)``, kept as "paper", often
@@ -10,7 +10,7 @@ Both maximise the log-likelihood by Powell's method in unconstrained coordinates
 moment fit and restarted from its own result until the log-likelihood stops rising by more than
 1e-3 (at most 3 runs of 600 evaluations; a fit still gaining 0.5 is a FitError). Bootstrap
 refits start from the full-sample fit. I(ε) is read off the fitted law exactly
-through the generalized chi-square machinery of SPEC §2 (a one-term generalized chi-square),
+through the generalized chi-square machinery of docs/method.md §2 (a one-term generalized chi-square),
 so it never underflows.
 """
 

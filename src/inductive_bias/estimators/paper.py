@@ -1,4 +1,4 @@
-"""The published estimator (SPEC §3, "paper"): a scaled noncentral chi-square with location 0,
+"""The published estimator (docs/method.md §3, "paper"): a scaled noncentral chi-square with location 0,
 fitted by maximum likelihood, read off at ε; where its CDF underflows, Sankaran's normal
 approximation of the noncentral chi-square lower tail.
 
@@ -19,7 +19,7 @@ from .base import LN2, FitError, FittedLaw, SampleEstimator
 
 
 def sankaran_z(x, df: float, nc: float) -> np.ndarray:
-    """Sankaran's normalising transform of a noncentral chi-square at x (SPEC §3)."""
+    """Sankaran's normalising transform of a noncentral chi-square at x (docs/method.md §3)."""
     x = np.asarray(x, dtype=np.float64)
     h = 1 - (2 / 3) * (df + nc) * (df + 3 * nc) / (df + 2 * nc) ** 2
     p = (df + 2 * nc) / (df + nc) ** 2

@@ -1,4 +1,4 @@
-"""Experiments: hypothesis spaces compared on a task, from a TOML file or Python (SPEC §8).
+"""Experiments: hypothesis spaces compared on a task, from a TOML file or Python (docs/method.md §8).
 
 :class:`Experiment` reads an experiment file (:mod:`.schema` lists its keys), trains what a sample
 store lacks, measures every space at shared target errors and reports the bits each space saves

@@ -1,28 +1,31 @@
 """The target errors shared by every space of an experiment when the file gives none.
 
-Relative bits need every space measured at the same ε, so one grid serves all. Each space
-contributes the range of test losses where its figure rests on evidence:
+Relative bits need every space measured at the same ε, so one grid serves all, and it is drawn
+from the task's ladder of absolute values (:mod:`inductive_bias.measuring.targets`: rungs
+c · 2^(-j/2) below the constant predictor's test MSE c), the same rungs a separate ``measure`` of
+any of these spaces on the task uses. Each space contributes the range of test losses where its
+figures rest on evidence:
 
-* an exact (GP) space, from its law (SPEC §2): from max(c0, mean − 4 sd) up to its mean — I(ε)
+* an exact space (docs/method.md §2, §7), from its law: from max(c0, mean − 4 sd) up to its mean — I(ε)
   runs from about 1 bit at the mean into the tail, and nothing reaches below the offset c0;
-* a sampled space, from its members used (those that fit, SPEC §8): from the smallest sampled
-  loss (below it the estimate is an extrapolation, flagged ``extrapolated``) up to the median
-  (about 1 bit).
+* a sampled space, from its members used (those that fit, docs/method.md §8): from its smallest loss (below
+  it the sample gives only a lower bound) up to its median (about 1 bit).
 
-The grid runs from the lowest lower end to the highest upper end over all spaces, ``points``
-values evenly spaced on a log scale (the spaces' losses often differ by a factor of ten), rounded to three significant digits so that a table reads them easily.
-The better spaces thus get ε where the worse ones need many bits (or none reaches), which is
-what a comparison asks; every figure outside a space's own range keeps its flags.
+The grid spans the union of the ranges, at most ``points`` rungs. At ε below a sampled space's
+smallest loss that space's figure is a lower bound (none of its members reaches ε), which is what
+a comparison with a better space honestly says.
 
 >>> from inductive_bias.experiment.grid import default_grid, loss_range
->>> grid, rule = default_grid([(0.02, 0.03), (0.05, 0.08)], 4)
+>>> grid, rule = default_grid([(0.02, 0.03), (0.05, 0.08)], 4, reference=0.09)
 >>> grid.tolist()
-[0.08, 0.0504, 0.0317, 0.02]
+[0.0636, 0.045, 0.0318, 0.0225]
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from ..measuring.targets import ladder_targets
 
 __all__ = ["default_grid", "loss_range"]
 
@@ -35,23 +38,21 @@ def loss_range(*, exact=None, sampled=None) -> tuple[float, float]:
         low = max(float(exact.offset), float(exact.mean) - EXACT_DEPTH_SD * float(exact.std))
         return low, float(exact.mean)
     losses = np.asarray(sampled, dtype=float)
+    losses = losses[np.isfinite(losses)]
     return float(losses.min()), float(np.median(losses))
 
 
-def _round(x: float) -> float:
-    return float(f"{x:.3g}")
-
-
-def default_grid(ranges, points: int = 8) -> tuple[np.ndarray, str]:
-    """``points`` target errors spanning the union of ``ranges``, largest first, and the rule's text."""
+def default_grid(ranges, points: int = 8, *, reference: float | None = None) -> tuple[np.ndarray, str]:
+    """At most ``points`` rungs of the task's ladder (anchored at ``reference``, the constant
+    predictor's test MSE; 1.0 where unknown) spanning the union of ``ranges``, largest first, and
+    the rule's text."""
     ranges = [(lo, hi) for lo, hi in ranges if np.isfinite(lo) and np.isfinite(hi) and hi > 0]
     if not ranges:
         return np.array([]), "no space has a loss range (no members fit)"
     low = min(lo for lo, _ in ranges)
     high = max(hi for _, hi in ranges)
-    if high <= low:
-        high = low * 1.1
-    low = max(low, high * 1e-6)
-    grid = sorted({_round(e) for e in np.geomspace(low, high, points) if e > 0}, reverse=True)
-    return np.array(grid), (f"{points} values, evenly spaced in log ε, from {low:.3g} (the lowest loss any space's figures rest on) to "
-                            f"{high:.3g} (the highest typical loss: a GP's mean, a sampled space's median)")
+    grid = ladder_targets(reference if reference else 1.0, low, high, points)
+    anchor = (f"the constant predictor's test MSE {reference:.3g}" if reference else "1")
+    return grid, (f"at most {points} rungs c·2^(-j/2) below c = {anchor}, from {low:.3g} (the lowest loss any "
+                  f"space's figures rest on) to {high:.3g} (the highest typical loss: a GP's mean, a sampled space's "
+                  "median)")

@@ -75,7 +75,8 @@ class SpaceOutcome:
                "fit_threshold": self._fit("fit_threshold"),
                "members_used": None if m is None else m.members_used,
                "space_id": self.space_id, "reason": self.reason,
-               "loss": {} if r is None else jsonable(r.loss),
+               "loss": {} if r is None else r.loss.to_dict(),
+               "fit": None if r is None or r.fit is None else r.fit.to_dict(),
                "results": [self.target(j).to_dict() for j in range(len(self.target_errors))],
                "warnings": list(self.warnings) + ([] if r is None else list(r.warnings)),
                "seconds": self.seconds}
@@ -86,8 +87,11 @@ class SpaceOutcome:
 
 @dataclass(frozen=True)
 class RelativeResult:
-    """I_baseline(ε) − I_space(ε) bits (SPEC §8) with an interval from both figures' intervals
-    (:func:`~inductive_bias.experiment.relative.relative_bits`)."""
+    """I_baseline(ε) − I_space(ε) bits (docs/method.md §8): how many fewer bits the space needs than the
+    baseline (negative: more), with an interval from both figures' intervals
+    (:func:`~inductive_bias.experiment.relative.relative_bits`). ``kind`` is "difference", or "at
+    most" / "at least" where a side is only a lower bound (``bits`` is then that end), or
+    "undefined" (NaN, ``reason`` says why)."""
 
     space: str
     baseline: str
@@ -96,11 +100,17 @@ class RelativeResult:
     interval: tuple | None
     reason: str | None = None
     extrapolated: bool = False
+    kind: str = "difference"
+
+    @property
+    def needs_beyond(self) -> float:
+        """Bits the space needs beyond the baseline: −bits (for a reader, no double negative)."""
+        return -self.bits
 
     def to_dict(self) -> dict:
         out = {"space": self.space, "baseline": self.baseline, "target_error": self.target_error,
-               "bits": number(self.bits), "interval": None if self.interval is None else [number(v) for v in
-                                                                                         self.interval],
+               "bits": number(self.bits), "kind": self.kind,
+               "interval": None if self.interval is None else [number(v) for v in self.interval],
                "extrapolated": self.extrapolated}
         if math.isinf(self.bits):
             out["infinite"] = "+inf" if self.bits > 0 else "-inf"
@@ -149,9 +159,22 @@ class ExperimentResult:
     def to_json(self, indent: int | None = 2) -> str:
         return dumps(self.to_dict(), indent)
 
-    def write_report(self, path):
-        """Write the self-contained HTML report, its PNG figures and the CSV of every row
-        (:func:`inductive_bias.reports.html_report.write_report`); returns their paths."""
+    def write_report(self, path, style=None):
+        """Write the self-contained HTML report, its figures (PNG, or ``style.format``) and the CSV
+        of every row (:func:`inductive_bias.reports.html_report.write_report`); returns their paths."""
         from ..reports.html_report import write_report
 
-        return write_report(self, path)
+        return write_report(self, path, style)
+
+    def to_frame(self, kind: str = "space"):
+        """One row per (space, ε) as a pandas DataFrame, every column of the report's CSV;
+        ``kind="relative"`` the bits saved over the baseline, ``"all"`` both
+        (:func:`inductive_bias.reports.frames.experiment_frame`)."""
+        from ..reports.frames import experiment_frame
+
+        return experiment_frame(self, kind)
+
+    def _repr_html_(self) -> str:
+        from ..reports.frames import experiment_html
+
+        return experiment_html(self)

@@ -1,27 +1,32 @@
 """Run an experiment file: every space measured on its task at shared target errors, the trained
-ones through a sample store (resumable), and the bits relative to a baseline (SPEC §8)."""
+ones through a sample store (resumable), and the bits relative to a baseline (docs/method.md §8)."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import time
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 
-from .._measure import EXACT, choose_estimator, fit_threshold_for, measure, measure_law
+from .._fit_rule import fit_rule
 from .._version import __version__
 from ..distributions.generalized_chi2 import TAIL_METHODS
-from ..estimators import ESTIMATORS, resolve_estimator
 from .._memory import check_memory
-from .._validation import check_bootstrap
+from ..estimators import ESTIMATOR_NAMES
+from ..estimators.estimate import MAX_BOOTSTRAP
 from ..exceptions import ConditioningWarning, InputError
-from ..store.sample_store import MAX_SEED
+from ..measuring import EXACT, measure, measure_law, measure_store, plan_measurement
+from ..measuring.plan import DEFAULT_BOOTSTRAP
+from ..measuring.targets import constant_mse
+from ..parameters import NON_NEGATIVE, POSITIVE, Parameter, Spelling, read_table
 from ..spaces.base import MemberSpace
-from ..store import SampleStore, measure_store, sample_into_store
-from ._argv import KeyParser, parse_table
+from ..spaces.registry import build_space
+from ..store import SampleStore, sample_into_store
+from ..store.sample_store import MAX_SEED
+from ..tasks.registry import task_from_options
 from .grid import default_grid, loss_range
 from .relative import relative_bits
 from .results import ExperimentResult, RelativeResult, SpaceOutcome
@@ -30,75 +35,39 @@ from .schema import ExperimentPlan, plan_experiment, read_experiment_file
 __all__ = ["Experiment"]
 
 DEFAULT_HYPOTHESES = 64
-MEASURE_KEYS = "the keys of [measure] (target_error, hypotheses, seed, baseline, estimator, bootstrap, " \
-               "fit_threshold, fitted_only, method, grid_points)"
 
-
-def _measure_parser() -> KeyParser:
-    p = KeyParser()
-    p.add_argument("--target-error", type=float, nargs="+")
-    p.add_argument("--hypotheses", type=int, default=DEFAULT_HYPOTHESES)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--baseline")
-    p.add_argument("--estimator", choices=[EXACT, *ESTIMATORS])
-    p.add_argument("--bootstrap", type=int, default=50)
-    p.add_argument("--fit-threshold", type=float)
-    p.add_argument("--fitted-only", action=argparse.BooleanOptionalAction, default=True)
-    p.add_argument("--method", choices=TAIL_METHODS, default="auto")
-    p.add_argument("--grid-points", type=int, default=8)
-    return p
-
-
-def _task_parser() -> KeyParser:
-    from ..cli.task_args import add_task_arguments
-
-    p = KeyParser()
-    add_task_arguments(p)
-    return p
-
-
-def _space_parser() -> KeyParser:
-    from ..cli.space_args import (INFINITE_WIDTH_SPACES, add_gp_arguments, add_infinite_width_arguments,
-                                   add_trained_space_arguments, trained_spaces)
-
-    p = KeyParser()
-    group = p.add_argument_group("hypothesis space")
-    group.add_argument("--space", default="gp", choices=["gp", *INFINITE_WIDTH_SPACES, *trained_spaces()])
-    add_gp_arguments(group, shared_with_kernel_ridge=True)
-    add_infinite_width_arguments(p)
-    add_trained_space_arguments(p, kernel_flags=False)
-    return p
-
-
-def _renamed(error: InputError, table: str) -> InputError:
-    """An error of the CLI's builders, naming the TOML key (``--intrinsic-dim`` -> task.intrinsic_dim)."""
-    argument = error.argument
-    if argument.startswith(table + ".") or argument.startswith(table + "["):
-        return error
-    key = argument[2:].replace("-", "_") if argument.startswith("--") else argument
-    return InputError(f"{table}.{key}", error.detail.replace("--space ", "space = ").replace("--data ", "data = "))
+#: the keys of [measure], declared once (type, constraint, default)
+MEASURE_PARAMETERS = (
+    Parameter("target_error", float, None, "target test MSEs ε (default: one grid shared by all spaces)",
+              length="+", **POSITIVE),
+    Parameter("hypotheses", int, DEFAULT_HYPOTHESES, "members per trained space", low=2),
+    # the largest integer a store holds: 2**63 was an OverflowError from SQLite
+    Parameter("seed", int, 0, "run seed of the members and the bootstrap", high=MAX_SEED, **NON_NEGATIVE),
+    Parameter("baseline", str, None, "the space relative bits are reported against (default: the first)"),
+    Parameter("estimator", str, None, "how I(ε) is obtained (default: exact where known, else sampled: the "
+              "direct count)", choices=(EXACT, *ESTIMATOR_NAMES)),
+    Parameter("bootstrap", int, DEFAULT_BOOTSTRAP, "bootstrap refits of a fitted law's interval (at least 20; the "
+              "count needs none)", high=MAX_BOOTSTRAP, **NON_NEGATIVE),
+    Parameter("fit_threshold", float, None, "training MSE at or below which a member fits", **NON_NEGATIVE),
+    Parameter("fitted_only", bool, True, "estimate from the members that fit the training data only (docs/method.md §8)"),
+    Parameter("method", str, "auto", "tail evaluation of an exact law", choices=TAIL_METHODS),
+    Parameter("grid_points", int, 8, "target errors of the default grid", low=2),
+)
 
 
 def _build_task(options: dict, table: str = "task"):
-    from ..cli.task_args import task_from_args
-
-    args = parse_table(_task_parser(), table, options, what="the task options of `inductive-bias measure`")
-    try:
-        return task_from_args(args)
-    except InputError as error:
-        raise _renamed(error, table) from None
+    options = dict(options)
+    return task_from_options(options.pop("data", None), options, spelling=Spelling.table(table))
 
 
 def _build_space(options: dict, table: str, seed: int = 0):
-    from ..cli.space_args import build_space
-
-    args = parse_table(_space_parser(), table, options, what="the space options of `inductive-bias measure`")
-    args.seed = seed  # seeds the restarts of hyperparameters fitted by marginal likelihood ("ml")
+    """The space of a [[space]] table (``space`` names it, default gp) and the notes it gave; the
+    run seed seeds the restarts of hyperparameters fitted by marginal likelihood ("ml")."""
+    options = dict(options)
     notes: list = []
-    try:
-        return build_space(args, notes), notes
-    except InputError as error:
-        raise _renamed(error, table) from None
+    space = build_space(options.pop("space", "gp"), options, spelling=Spelling.table(table),
+                        context={"seed": seed}, notes=notes)
+    return space, notes
 
 
 class Experiment:
@@ -131,19 +100,13 @@ class Experiment:
     def __init__(self, document: dict, *, source: str | None = None):
         self.source = source
         self.plan: ExperimentPlan = plan_experiment(document)
-        self.settings = parse_table(_measure_parser(), "measure", self.plan.measure, what=MEASURE_KEYS)
-        s = self.settings
-        for key in ("hypotheses", "bootstrap", "grid_points"):
-            if getattr(s, key) < (2 if key != "bootstrap" else 0):
-                raise InputError(f"measure.{key}", f"must be >= {2 if key != 'bootstrap' else 0}; "
-                                                   f"got {getattr(s, key)}")
-        check_bootstrap("measure.bootstrap", s.bootstrap)
+        settings = read_table(MEASURE_PARAMETERS, self.plan.measure, Spelling.table("measure"),
+                              what="the keys of [measure]")
+        if settings["target_error"] is not None:
+            settings["target_error"] = list(settings["target_error"])
+        self.settings = s = SimpleNamespace(**settings)
+        # the list of members to train must fit in memory before anything is trained
         check_memory("measure.hypotheses", s.hypotheses, 64.0 * s.hypotheses, "the list of members to train")
-        if not 0 <= s.seed <= MAX_SEED:
-            raise InputError("measure.seed", f"must be an integer from 0 to {MAX_SEED} (the largest integer a store "
-                                             f"holds); got {s.seed}")
-        if s.target_error is not None and any(not (math.isfinite(e) and e > 0) for e in s.target_error):
-            raise InputError("measure.target_error", f"must be finite and > 0; got {s.target_error}")
         tasks: dict[str, object] = {}
         self.tasks, self.spaces, self.notes = [], [], []
         for i, plan in enumerate(self.plan.spaces):
@@ -158,10 +121,10 @@ class Experiment:
                                                 or not isinstance(plan.hypotheses, int) or plan.hypotheses < 2):
                 raise InputError(f"space[{plan.base}].hypotheses", f"must be an integer >= 2; got {plan.hypotheses!r}")
             try:  # checked now, so that a wrong estimator stops the run before anything is trained
-                choose_estimator(plan.estimator or self.settings.estimator, space)
+                self._estimator(plan, space)
             except InputError as error:
                 key = f"space[{plan.base}].estimator" if plan.estimator is not None else "measure.estimator"
-                raise InputError(key, error.detail) from None
+                raise InputError("measure.bootstrap" if error.argument == "n_bootstrap" else key, error.detail) from None
         self.baseline = self._baseline()
 
     @classmethod
@@ -236,7 +199,8 @@ class Experiment:
             if s.target_error is not None:
                 grid, rule = np.array(sorted(s.target_error, reverse=True)), "given"
             else:
-                grid, rule = default_grid([p["range"] for p in prepared if p["range"] is not None], s.grid_points)
+                grid, rule = default_grid([p["range"] for p in prepared if p["range"] is not None], s.grid_points,
+                                          reference=constant_mse(self.tasks[0]))
             outcomes = []
             for plan, task, space, ready in zip(self.plan.spaces, self.tasks, self.spaces, prepared):
                 outcomes.append(self._measure(plan, task, space, ready, grid, handle))
@@ -255,13 +219,15 @@ class Experiment:
             tasks=tuple(self.tasks))
 
     def _estimator(self, plan, space):
-        return choose_estimator(plan.estimator or self.settings.estimator, space)
+        """The experiment's one decision of how a space is measured (a MeasurePlan)."""
+        return plan_measurement(plan.estimator or self.settings.estimator, has_exact_law=space.has_exact_law,
+                                space_name=space.name, n_bootstrap=self.settings.bootstrap)
 
     def _prepare(self, plan, task, space, store, display) -> dict:
         """Train the missing members (trained spaces) or build the law (exact); the loss range."""
         choice = self._estimator(plan, space)
         n = plan.hypotheses or self.settings.hypotheses
-        if choice == EXACT:  # the law, built once: the grid may need its range, _measure its bits
+        if choice.exact:  # the law, built once: the grid may need its range, _measure its bits
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConditioningWarning)  # issued again where it is measured
                 law, info = space.loss_distribution(task)
@@ -269,17 +235,12 @@ class Experiment:
                     "trained": None, "members": None, "law": (law, info)}
         if not isinstance(space, MemberSpace):  # a GP measured from its samples: drawn, not stored
             return {"kind": "drawn", "range": None, "trained": None, "members": n}
-        predictions = resolve_estimator(choice, True).uses_predictions
-        run = sample_into_store(task, space, store, n, self.settings.seed, predictions=predictions,
+        run = sample_into_store(task, space, store, n, self.settings.seed, predictions=choice.uses_predictions,
                                 progress=display.enabled)
         display.trained(run.trained, run.present_before, n)
         samples = store.samples(run.space_id, limit=n)
-        threshold, _ = fit_threshold_for(space.spec(), store.space(run.space_id).target_variance,
-                                         self.settings.fit_threshold)
-        losses = samples.losses[np.isfinite(samples.losses)]
-        if self.settings.fitted_only and threshold is not None and samples.train_losses is not None:
-            fits = samples.train_losses <= threshold
-            losses = samples.losses[fits & np.isfinite(samples.losses)]
+        rule = self._fit_rule(space, store, run.space_id)
+        losses = samples.losses[rule.used(samples.losses, samples.train_losses) & np.isfinite(samples.losses)]
         return {"kind": "stored", "range": loss_range(sampled=losses) if losses.size >= 2 else None,
                 "trained": run.trained, "members": n, "space_id": run.space_id, "seconds": run.seconds}
 
@@ -297,10 +258,11 @@ class Experiment:
                         warnings.warn(line, ConditioningWarning)
                     result = measure_law(task, space, law, info, grid, s.method)
                 elif ready["kind"] == "drawn":
-                    result = measure(task, space, grid, estimator=choice, hypotheses=ready["members"], seed=s.seed,
-                                     n_bootstrap=s.bootstrap)
+                    result = measure(task, space, grid, estimator=choice, hypotheses=ready["members"],
+                                     seed=s.seed, n_bootstrap=choice.n_bootstrap)
                 else:
-                    result = measure_store(store, ready["space_id"], grid, estimator=choice, n_bootstrap=s.bootstrap,
+                    result = measure_store(store, ready["space_id"], grid, estimator=choice,
+                                           n_bootstrap=choice.n_bootstrap,
                                            seed=s.seed, hypotheses=ready["members"], fit_threshold=s.fit_threshold,
                                            fitted_only=s.fitted_only, task=task)
             except InputError as error:
@@ -317,14 +279,19 @@ class Experiment:
 
     def _too_few(self, store, ready, space) -> tuple[str, dict]:
         samples = store.samples(ready["space_id"], limit=ready["members"])
-        threshold, rule = fit_threshold_for(space.spec(), store.space(ready["space_id"]).target_variance,
-                                            self.settings.fit_threshold)
-        fits = int(np.sum(samples.train_losses <= threshold)) if threshold is not None else 0
+        fit = self._fit_rule(space, store, ready["space_id"])
+        threshold, rule = fit.threshold, fit.rule
+        fits = int(np.sum(fit.fits(samples.train_losses))) if threshold is not None else 0
         counts = {"members_fit": fits, "fit_share": fits / len(samples) if len(samples) else None,
                   "fit_threshold": threshold, "train_losses": samples.train_losses.tolist()}
         return (f"too few members fit the training data to estimate: {fits} of {len(samples)} have a training MSE "
-                f"<= {threshold:.3g} ({rule}; SPEC §8); where members train iteratively, train longer (epochs, "
+                f"<= {threshold:.3g} ({rule}; docs/method.md §8); where members train iteratively, train longer (epochs, "
                 "lr); or set measure.fitted_only = false to use every member"), counts
+
+    def _fit_rule(self, space, store, space_id):
+        """The fit rule a stored space's members are measured with (the same as measure_store's)."""
+        return fit_rule(space.spec(), store.space(space_id).target_variance, fit_threshold_=self.settings.fit_threshold,
+                        fitted_only=self.settings.fitted_only)
 
     def _relative(self, outcomes) -> list:
         by_name = {o.name: o for o in outcomes}
@@ -336,13 +303,16 @@ class Experiment:
             base = by_name[base_plan.name]
             for j, eps in enumerate(outcome.target_errors):
                 b, a = base.target(j), outcome.target(j)
-                bits, interval = relative_bits(b.bits, b.interval, a.bits, a.interval)
+                bits, interval, kind = relative_bits(b.bits, b.interval, a.bits, a.interval,
+                                                     baseline_kind=b.kind, space_kind=a.kind)
                 why = None
                 if base.result is None or outcome.result is None:
                     why = (base if base.result is None else outcome).reason
                 elif math.isnan(bits):
-                    why = "neither space reaches this target error" if math.isinf(a.bits) else "a figure failed"
+                    why = ("no member of either space reaches this target error: both figures are lower bounds"
+                           if a.kind == b.kind == "bound" else
+                           "neither space reaches this target error" if math.isinf(a.bits) else "a figure failed")
                 out.append(RelativeResult(space=outcome.name, baseline=base.name, target_error=float(eps),
-                                          bits=bits, interval=interval, reason=why,
+                                          bits=bits, interval=interval, reason=why, kind=kind,
                                           extrapolated=bool(a.extrapolated or b.extrapolated)))
         return out

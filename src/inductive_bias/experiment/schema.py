@@ -1,19 +1,22 @@
 """The experiment file: what it may say, and the plan it expands to.
 
-An experiment file is TOML with these tables (every key of ``[task]`` and ``[[space]]`` is an
-option of ``inductive-bias measure`` with underscores; see :mod:`._argv`)::
+An experiment file is TOML with these tables. A ``[task]`` key is a task option
+(:data:`inductive_bias.tasks.registry.TASK_OPTIONS`) and a ``[[space]]`` key a parameter of the
+space its ``space`` names (:data:`inductive_bias.spaces.registry.SPACES`): the names of the
+command line's flags, with underscores. Each table is a dict passed to the factory of tasks or of
+spaces, which checks every key against its declaration::
 
     [task]                      # the task, as `--data digits --n-train 200 ...`
     data = "digits"
     n_train = 200
-    seed = 0                    # the task's seed (--task-seed)
+    seed = 0                    # the task's seed (task_seed; --task-seed)
 
     [measure]                   # how every space is measured
     target_error = [0.03, 0.02] # optional; default: one grid shared by all spaces
     hypotheses = 64             # members per trained space
     seed = 0                    # run seed of the members and the bootstrap
     baseline = "gp"             # relative bits I_baseline - I_space are reported against it
-    # estimator, bootstrap, fit_threshold, fitted_only (default true, SPEC §8), method
+    # estimator, bootstrap, fit_threshold, fitted_only (default true, docs/method.md §8), method
 
     [[space]]                   # one table per space; `name` labels it (default: its `space`)
     name = "mlp"

@@ -1,4 +1,4 @@
-"""A readable table of a :class:`~inductive_bias.complexity.Comparison`: the upper bound (SPEC §5)
+"""A readable table of a :class:`~inductive_bias.complexity.Comparison`: the upper bound (docs/method.md §5)
 beside each space's bits, per target error."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ def format_comparison(comparison) -> str:
     lines = [
         f"task   {task.get('name', '?')}: {task.get('n_train')} train / {task.get('n_test')} test, "
         f"{task.get('n_features')} features, {g['classes']} classes",
-        f"bound inputs (SPEC §5): n {g['n']}, R {g['R']:.6g}, m {g['m']:.4g} "
+        f"bound inputs (docs/method.md §5): n {g['n']}, R {g['R']:.6g}, m {g['m']:.4g} "
         f"[{dim['interval'][0]:.4g}, {dim['interval'][1]:.4g}], δ {g['delta']:.6g} ({sep['method']}), "
         f"P {g['combinations']}, D {g['outputs']}",
         "",
@@ -25,7 +25,7 @@ def format_comparison(comparison) -> str:
     for j, eps in enumerate(comparison.target_errors):
         bound = comparison.bounds[j]
         low, high = comparison.bound_ranges[j]
-        rows.append((f"{eps:.6g}", "upper bound (SPEC §5)", format_bits(bound.bits),
+        rows.append((f"{eps:.6g}", "upper bound (docs/method.md §5)", format_bits(bound.bits),
                      f"[{format_bits(low)}, {format_bits(high)}]", bound.reason or ""))
         for name, result in comparison.spaces.items():
             r = result.results[j]

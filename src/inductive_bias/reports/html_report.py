@@ -1,9 +1,9 @@
 """One self-contained HTML file for an experiment: its figures embedded as base64 PNG, no script,
 no stylesheet or font fetched from anywhere (it opens offline), the exact JSON at the end. The same
-figures are written beside it as PNG, and every row as CSV.
+figures are written beside it (PNG, or PDF or SVG for a paper), and every row as CSV.
 
 ``write_report(result, "out/report.html")`` writes ``out/report.html``, ``out/report.csv`` and
-``out/report-<figure>.png``.
+``out/report-<figure>.png``; ``style=FigureStyle(format="pdf")`` writes ``out/report-<figure>.pdf``.
 """
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ from __future__ import annotations
 import base64
 import csv
 import html
-import io
 import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..exceptions import InputError
-from .experiment_figures import curves_figure, fit_figure, relative_figure, sweep_figures
+from ._style import FigureStyle, figure_bytes, point_kind
+from .experiment_figures import experiment_figures
 from .table import format_bits
 
 __all__ = ["ReportFiles", "check_report_path", "csv_safe", "write_report", "upper_bound_curve"]
@@ -32,7 +32,7 @@ class ReportFiles:
 
 
 def upper_bound_curve(result):
-    """(ε, bits, geometry dict) of the upper bound of SPEC §5 on the experiment's task, or
+    """(ε, bits, geometry dict) of the upper bound of docs/method.md §5 on the experiment's task, or
     (None, why) where it does not apply (a regression task, a task swept over its data, no grid)."""
     from ..exceptions import InputError
 
@@ -53,14 +53,9 @@ def upper_bound_curve(result):
     return (list(result.target_errors), bits, geometry.to_dict()), None
 
 
-def _png(fig) -> bytes:
-    import matplotlib.pyplot as plt
-
-    buffer = io.BytesIO()
+def _png(fig, close: bool = True) -> bytes:
     # no "Software" text chunk: it would carry matplotlib's web address into the file
-    fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
-    plt.close(fig)
-    return buffer.getvalue()
+    return figure_bytes(fig, "png", dpi=110, close=close)
 
 
 def _cell(x) -> str:
@@ -88,13 +83,14 @@ def csv_rows(result) -> list[dict]:
                          "interval_high": None if t.interval is None else t.interval[1],
                          "estimator": s.estimator or "", "members": s.members, "members_trained": s.members_trained,
                          "fit_share": s.fit_share, "extrapolated": t.extrapolated,
-                         "sweep": json.dumps(s.sweep, default=str) if s.sweep else "", "reason": t.reason or ""})
+                         "sweep": json.dumps(s.sweep, default=str) if s.sweep else "", "reason": t.reason or "",
+                         "point_kind": point_kind(t, s.estimator) if s.result is not None else ""})
     for r in result.relative:
         rows.append({"kind": "relative", "space": r.space, "baseline": r.baseline, "target_error": r.target_error,
                      "bits": r.bits, "interval_low": None if r.interval is None else r.interval[0],
                      "interval_high": None if r.interval is None else r.interval[1], "estimator": "",
                      "members": None, "members_trained": None, "fit_share": None, "extrapolated": r.extrapolated,
-                     "sweep": "", "reason": r.reason or ""})
+                     "sweep": "", "reason": r.reason or "", "point_kind": point_kind(r)})
     return rows
 
 
@@ -107,11 +103,11 @@ pre{background:#f7f7f7;padding:1em;overflow-x:auto;font-size:12px}.note{color:#5
 REPORT_SUFFIXES = (".html", ".htm")
 
 
-def check_report_path(path, argument: str = "report") -> Path:
-    """An HTML report path that can be written, with the CSV and PNG files beside it, checked
+def check_report_path(path, argument: str = "report", figure_format: str = "png") -> Path:
+    """An HTML report path that can be written, with the CSV and figures beside it, checked
     before any work (as ``--plot`` is): not empty, not a folder (``out/`` would have written a
     file ``out``), ending in .html, in an existing folder where the report, ``STEM.csv`` and
-    ``STEM-curves.png`` can be created."""
+    ``STEM-curves.FORMAT`` can be created."""
     text = str(path)
     if text == "":
         raise InputError(argument, "is empty; give a file name such as runs/report.html")
@@ -123,7 +119,7 @@ def check_report_path(path, argument: str = "report") -> Path:
     if not file.parent.is_dir():
         raise InputError(argument, f"directory {file.parent} does not exist")
     stem = file.with_suffix("")
-    for target in (file, stem.with_suffix(".csv"), Path(f"{stem}-curves.png")):
+    for target in (file, stem.with_suffix(".csv"), Path(f"{stem}-curves.{figure_format}")):
         if target.is_dir():
             raise InputError(argument, f"{target} is a folder; the report writes a file there")
         try:
@@ -150,21 +146,24 @@ def csv_safe(value):
     return value
 
 
-def write_report(result, path) -> ReportFiles:
-    """Write the HTML report, its figures as PNG and the CSV; returns their paths."""
-    path = check_report_path(path)
+def write_report(result, path, style: FigureStyle | None = None) -> ReportFiles:
+    """Write the HTML report, its figures (``style.format``: png, pdf or svg; the page embeds PNG)
+    and the CSV; returns their paths. The path is checked as :func:`check_report_path` does (a
+    missing folder is an error, not created)."""
+    style = style or FigureStyle()
+    path = check_report_path(path, figure_format=style.format)
     stem = path.with_suffix("")
     bound, bound_why = upper_bound_curve(result)
-    figures = {"curves": curves_figure(result, None if bound is None else bound[:2]),
-               "relative": relative_figure(result),
-               **{f"sweep-{k}": v for k, v in sweep_figures(result).items()}, "fit": fit_figure(result)}
+    figures = experiment_figures(result, None if bound is None else bound[:2], style=style)
     images, written = {}, []
     for name, fig in figures.items():
-        if fig is None:
-            continue
-        data = _png(fig)
-        target = Path(f"{stem}-{name}.png")
-        target.write_bytes(data)
+        data = _png(fig, close=style.format == "png")
+        if style.format != "png":
+            data_file = figure_bytes(fig, style.format)
+        else:
+            data_file = data
+        target = Path(f"{stem}-{name}.{style.format}")
+        target.write_bytes(data_file)
         written.append(target)
         images[name] = base64.b64encode(data).decode("ascii")
 
@@ -198,7 +197,7 @@ def write_report(result, path) -> ReportFiles:
         [(s.name, s.estimator, s.members, s.members_trained,
           None if s.fit_share is None else f"{s.fit_share:.0%}",
           None if s.fit_threshold is None else f"{s.fit_threshold:.3g}",
-          None if s.result is None else f"{s.result.loss.get('mean', math.nan):.4g}", f"{s.seconds:.1f}",
+          None if s.result is None else f"{(s.result.loss.mean if s.result.loss.mean is not None else math.nan):.4g}", f"{s.seconds:.1f}",
           s.reason or "") for s in result.spaces]))
     parts.append("<h2>Inductive bias I(ε)</h2>" + figure("curves", "I(ε) of every space; band: 95% interval"))
     parts.append(_table(["ε (test MSE)", *[s.name for s in result.spaces]],
@@ -209,7 +208,7 @@ def write_report(result, path) -> ReportFiles:
                  f"{html.escape(result.target_error_rule)}.</p>")
     if result.relative:
         parts.append(f"<h2>Bits saved over the baseline ({html.escape(result.baseline)})</h2>"
-                     + figure("relative", "I_baseline(ε) − I_space(ε) with 95% intervals (SPEC §8)")
+                     + figure("relative", "I_baseline(ε) − I_space(ε) with 95% intervals (docs/method.md §8)")
                      + _table(["space", "baseline", "ε", "bits", "95% interval", "note"],
                               [(r.space, r.baseline, f"{r.target_error:.4g}", format_bits(r.bits),
                                 _interval(r.interval), r.reason or "") for r in result.relative])
@@ -219,9 +218,9 @@ def write_report(result, path) -> ReportFiles:
     if sweeps:
         parts.append("<h2>Sweeps</h2>" + "".join(figure(k, f"bits against {k[6:]}") for k in sweeps))
     if "fit" in images:
-        parts.append("<h2>Fitting the training data (SPEC §8)</h2>"
+        parts.append("<h2>Fitting the training data (docs/method.md §8)</h2>"
                      + figure("fit", "share of members that fit, and each member's training MSE"))
-    parts.append("<h2>Upper bound (SPEC §5)</h2>")
+    parts.append("<h2>Upper bound (docs/method.md §5)</h2>")
     if bound is None:
         parts.append(f"<p class='note'>Not drawn: {html.escape(bound_why)}.</p>")
     else:

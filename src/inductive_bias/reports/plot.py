@@ -13,16 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from ..exceptions import InputError
-
-
-def _figure():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 6.5), sharex=True, height_ratios=[2.2, 1])
-    return plt, fig, top, bottom
+from ._style import (MARKERS, PALETTE, FigureStyle, SpaceStyle, bits_axis, draw_points, kind_handles,
+                     legend_outside, plain_number, point_kind, pyplot, save_figure)
 
 
 # What matplotlib's Agg canvas writes, by file suffix.
@@ -51,11 +43,12 @@ def check_figure_path(path, argument: str = "plot") -> Path:
     return file
 
 
-def _save(plt, fig, path, argument: str = "plot") -> None:
+def _save(plt, fig, path, argument: str = "plot", style=None) -> None:
     path = check_figure_path(path, argument)
-    fig.tight_layout()
+    if style is None or style.size is None:
+        fig.tight_layout()
     try:
-        fig.savefig(path, dpi=120)
+        save_figure(fig, path, dpi=120 if style is None else style.dpi)
     except OSError as error:  # a disk that filled up meanwhile
         raise InputError(argument, f"cannot write {path}: {error.strerror or error}") from None
     finally:
@@ -68,57 +61,71 @@ def _title(result) -> str:
     return f"{result.task.get('name')}: {result.space.get('space')} {shown}"[:110]
 
 
-def _measured_points(top, result) -> None:
-    finite = [r for r in result.results if math.isfinite(r.bits)]
-    if not finite:
-        return
-    x = np.array([r.target_error for r in finite])
-    y = np.array([r.bits for r in finite])
-    intervals = [r.interval for r in finite]
-    if all(iv is not None and all(math.isfinite(v) for v in iv) for iv in intervals):
-        low = np.array([iv[0] for iv in intervals])
-        high = np.array([iv[1] for iv in intervals])
-        top.errorbar(x, y, yerr=[np.maximum(y - low, 0), np.maximum(high - y, 0)], fmt="o", color="tab:blue",
-                     capsize=3, label=f"measured ({result.estimator}) with interval")
-    else:
-        top.plot(x, y, "o", color="tab:blue", label=f"measured ({result.estimator})")
+def _measured_points(top, result, colour: str, marker: str) -> None:
+    points = result.results
+    x = np.array([r.target_error for r in points], dtype=float)
+    y = np.array([r.bits if math.isfinite(r.bits) else math.nan for r in points], dtype=float)
+    low = np.array([math.nan if r.interval is None else r.interval[0] for r in points], dtype=float)
+    high = np.array([math.nan if r.interval is None else r.interval[1] for r in points], dtype=float)
+    kinds = [point_kind(r, result.estimator) for r in points]
+    draw_points(top, x, y, low, high, kinds, SpaceStyle(colour, marker), f"measured ({result.estimator})",
+                line=False, errorbars=True)
 
 
-def plot_result(result, path) -> None:
+def plot_result(result, path, style: FigureStyle | None = None) -> None:
     """I(ε) of ``result`` against ε, and the distribution of the test loss beneath.
 
     Exact results draw the law's curve, its Chernoff lower bound and its density; sample-based
     results the fitted law's curve over the sample's range (where the estimator fits a law) and
-    the histogram of the losses used.
+    the histogram of the losses used. Points are drawn by kind (exact, counted with an interval,
+    lower bound, model extrapolation: :mod:`inductive_bias.reports._style`).
     """
     from ..distributions import GeneralizedChiSquare
 
-    plt, fig, top, bottom = _figure()
+    style = style or FigureStyle()
+    plt = pyplot()
     law = result.law
     eps = result.target_errors
-    if isinstance(law, GeneralizedChiSquare) and result.estimator == "exact":
-        lo = max(min(eps.min(), law.mean - 6 * law.std), law.offset + 1e-9 * law.std)
-        grid = np.linspace(lo, law.mean + 3 * law.std, 300)
-        top.plot(grid, law.bits(grid), color="black", lw=2, label="exact (generalized chi-square)")
-        top.plot(grid, law.chernoff_bits(grid), color="gray", lw=1, ls=":", label="Chernoff lower bound")
-        with np.errstate(over="ignore"):
-            cdf = np.exp2(-law.bits(grid))
-        bottom.plot(grid, np.gradient(cdf, grid), color="tab:gray")
-        bottom.set_ylabel("density of the loss")
-    else:
-        losses = result.members.used_losses if result.members is not None else np.array([])
-        if losses.size:
-            grid = np.linspace(min(eps.min(), losses.min()), losses.max(), 200)
-            if law is not None and getattr(law, "log_cdf", None) is not None and law.log_cdf(losses[:1]) is not None:
-                top.plot(grid, law.bits(grid), color="tab:orange", lw=1.5, label=f"{result.estimator} fit")
-            bottom.hist(losses, bins=60, color="tab:gray")
-        bottom.set_ylabel("sampled hypotheses")
-    _measured_points(top, result)
-    top.set_yscale("log")
-    top.set_ylabel("inductive bias I(ε) [bits]")
-    top.set_title(_title(result))
-    if top.get_legend_handles_labels()[0]:
-        top.legend()
-    top.grid(alpha=0.3, which="both")
-    bottom.set_xlabel("test loss ε (MSE)")
-    _save(plt, fig, path)
+    colour, marker = PALETTE[0], MARKERS[0]
+    with style.context():
+        fig, (top, bottom) = plt.subplots(2, 1, figsize=style.figsize((7.5, 6.5)), sharex=True,
+                                          height_ratios=[2.2, 1])
+        drawn = [*result.bits]
+        if isinstance(law, GeneralizedChiSquare) and result.estimator == "exact":
+            lo = max(min(eps.min(), law.mean - 6 * law.std), law.offset + 1e-9 * law.std)
+            grid = np.linspace(lo, law.mean + 3 * law.std, 300)
+            curve, chernoff = law.bits(grid), law.chernoff_bits(grid)
+            top.plot(grid, curve, color=colour, lw=2, label="exact (generalized chi-square)")
+            top.plot(grid, chernoff, color="0.4", lw=1, ls=":", label="Chernoff lower bound")
+            drawn += [*curve, *chernoff]
+            with np.errstate(over="ignore"):
+                cdf = np.exp2(-law.bits(grid))
+            bottom.plot(grid, np.gradient(cdf, grid), color="0.4")
+            bottom.set_ylabel("density of the loss")
+        else:
+            losses = result.members.used_losses if result.members is not None else np.array([])
+            if losses.size:
+                grid = np.linspace(min(eps.min(), losses.min()), losses.max(), 200)
+                if law is not None and getattr(law, "log_cdf", None) is not None and law.log_cdf(losses[:1]) is not None:
+                    curve = law.bits(grid)
+                    top.plot(grid, curve, color=colour, lw=1.5, alpha=0.7, label=f"{result.estimator} fit")
+                    drawn += [v for v in curve if math.isfinite(v) and v <= 10 * max(
+                        [b for b in result.bits if math.isfinite(b)] or [1.0])]
+                bottom.hist(losses, bins=60, color="0.6")
+            bottom.set_ylabel("sampled hypotheses")
+        _measured_points(top, result, colour, marker)
+        for r in result.results:
+            if r.interval is not None:
+                drawn += [v for v in r.interval if v is not None]
+        bits_axis(top, drawn)
+        top.set_ylabel("inductive bias I(ε) [bits]")
+        top.set_title(_title(result), fontsize="medium")
+        handles, labels = top.get_legend_handles_labels()
+        extra = [h for h in kind_handles({point_kind(r, result.estimator) for r in result.results
+                                          if math.isfinite(r.bits)}) if h.get_label() not in ("95% interval", "exact law")]
+        legend_outside(top, handles + extra, labels + [h.get_label() for h in extra])
+        top.grid(alpha=0.3)
+        bottom.set_xlabel("test loss ε (MSE)")
+        bottom.xaxis.set_major_formatter(__import__("matplotlib").ticker.FuncFormatter(
+            lambda v, _: plain_number(v)))
+        _save(plt, fig, path, style=style)

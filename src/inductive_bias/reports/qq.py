@@ -1,4 +1,4 @@
-"""Quantile–quantile plot of sampled losses against a fitted law (SPEC §3, goodness of fit)."""
+"""Quantile–quantile plot of sampled losses against a fitted law (docs/method.md §3, goodness of fit)."""
 
 from __future__ import annotations
 

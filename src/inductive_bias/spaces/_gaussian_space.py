@@ -1,5 +1,5 @@
 """What every space whose hypotheses are Gaussian at the test inputs shares: the exact law of the
-test loss from the posterior's M and Σ (SPEC §2; SPEC §7 for the infinite-width spaces), its
+test loss from the posterior's M and Σ (docs/method.md §2; docs/method.md §7 for the infinite-width spaces), its
 conditioning warnings, and hypotheses drawn from that posterior."""
 
 from __future__ import annotations
@@ -14,25 +14,26 @@ from ..exceptions import ConditioningWarning
 from ..tasks import Task
 from .base import HypothesisSamples, HypothesisSpace
 from .conditioning import GP_REMEDY
+from .gaussian import GaussianPosterior
 
 
 class GaussianPosteriorSpace(HypothesisSpace):
-    """A space whose :meth:`posterior` gives, at the test inputs, the mean ``mean``, the
-    eigendecomposition ``eigenvalues``/``eigenvectors`` of Σ, ``jitter``, ``zero_tolerance``,
-    ``conditioning`` (or None) and ``timings``. ``remedy`` is what its conditioning warnings tell
-    the user to change; :meth:`_posterior_info` adds the subclass's own facts to ``info``."""
+    """A space whose :meth:`posterior` gives the :class:`~.gaussian.GaussianPosterior` at the test
+    inputs, computed by :func:`~.gaussian.posterior` from the space's kernels. ``remedy`` is what
+    its conditioning warnings tell the user to change; :meth:`_posterior_info` adds the subclass's
+    own facts to ``info``."""
 
     offers_predictions = True
     remedy = GP_REMEDY
 
-    def posterior(self, task: Task):
+    def posterior(self, task: Task) -> GaussianPosterior:
         raise NotImplementedError
 
     def _posterior_info(self, post) -> dict:
         return {}
 
     def loss_distribution(self, task: Task) -> tuple[GeneralizedChiSquare, dict]:
-        """The exact law of the test loss (SPEC §2):
+        """The exact law of the test loss (docs/method.md §2):
         L = c0 + sum_i (λ_i/(mk)) χ²_k(||B_i||²/λ_i),  B = U^T (M - Y_test).
 
         ``info`` holds the split of the law, the space's own facts (hyperparameters used, the
@@ -45,14 +46,14 @@ class GaussianPosteriorSpace(HypothesisSpace):
         split = gaussian_loss_law(post.mean, post.eigenvalues, post.eigenvectors, task.Y_test,
                                   tolerance=post.zero_tolerance)
         law = split.law
-        post.timings["law"] = time.perf_counter() - tic
+        timings = {**post.timings, "law": time.perf_counter() - tic}
         checks = post.conditioning
         info = {"jitter": post.jitter, "pinned_directions": split.pinned_directions,
                 "zero_tolerance": post.zero_tolerance, "loss_offset": law.offset, "loss_mean": law.mean,
                 "loss_std": law.std, **self._posterior_info(post),
                 "conditioning": None if checks is None else checks.to_dict(),
                 "warnings": [] if checks is None else checks.warnings(self.remedy),
-                "timings": dict(post.timings)}
+                "timings": timings}
         for line in info["warnings"]:
             warnings.warn(line, ConditioningWarning, stacklevel=2)
         return law, info

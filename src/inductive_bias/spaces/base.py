@@ -22,10 +22,10 @@ class HypothesisSamples:
 
     Attributes
     ----------
-    losses : ndarray (N,)                   test MSE of each hypothesis (SPEC §1); NaN where diverged
+    losses : ndarray (N,)                   test MSE of each hypothesis (docs/method.md §1); NaN where diverged
     train_losses : ndarray (N,) or None     training MSE (None where fitting is exact by construction)
     predictions : ndarray (N, m, k) or None test predictions, where asked for
-    seeds : tuple of int or None            each trained member's seed (SPEC §4)
+    seeds : tuple of int or None            each trained member's seed (docs/method.md §4)
     test_accuracy : tuple or None           each member's test accuracy (None for regression targets)
     task_identity : dict or None            the task's identity (data fingerprint) where known
     extra : dict                            other per-space records (timings)
@@ -44,7 +44,7 @@ class HypothesisSamples:
 
 
 class HypothesisSpace:
-    """A distribution over hypotheses that fit the training data (SPEC §1).
+    """A distribution over hypotheses that fit the training data (docs/method.md §1).
 
     Subclasses implement :meth:`spec` (a JSON-ready identity) and :meth:`sample`; spaces whose
     loss law is known exactly also implement :meth:`loss_distribution`.
@@ -72,9 +72,9 @@ class HypothesisSpace:
 
 @dataclass(frozen=True)
 class Member:
-    """One trained hypothesis of a :class:`MemberSpace`: its seed and what it scored (SPEC §4).
+    """One trained hypothesis of a :class:`MemberSpace`: its seed and what it scored (docs/method.md §4).
 
-    ``test_loss`` and ``train_loss`` are MSE over the whole set and all outputs (SPEC §1);
+    ``test_loss`` and ``train_loss`` are MSE over the whole set and all outputs (docs/method.md §1);
     ``test_accuracy`` is None for regression targets; ``predictions`` (m, k) only where asked for;
     ``epochs`` the passes over the training data an iteratively trained member took (in memory
     only, not stored).

@@ -1,6 +1,6 @@
-"""Can the numbers of a Gaussian-process solve be trusted? Diagnostics of SPEC §2's Cholesky solves.
+"""Can the numbers of a Gaussian-process solve be trusted? Diagnostics of docs/method.md §2's Cholesky solves.
 
-The posterior mean M = K* A^-1 Y_train (A = a²K + σ²I + δI, SPEC §2) is computed through a
+The posterior mean M = K* A^-1 Y_train (A = a²K + σ²I + δI, docs/method.md §2) is computed through a
 Cholesky factor of A. Cholesky is backward stable: the computed α = A^-1 Y solves a system near
 A, but a nearby system can have a very different solution when A is ill-conditioned (dense inputs,
 a long rbf lengthscale, no noise). Three checks tell whether the result means anything:

@@ -1,4 +1,4 @@
-"""Stationary kernels of SPEC §2, as functions of the distance r = ||x - x'||.
+"""Stationary kernels of docs/method.md §2, as functions of the distance r = ||x - x'||.
 
 A kernel matrix is built in row blocks, one matrix product each (BLAS) followed by in-place
 elementwise passes, on as many threads as there are cores: numpy releases the GIL in both, and
@@ -104,7 +104,7 @@ def _refuse_overflow(A, B, lengthscale: float):
 
 
 def median_lengthscale(X: np.ndarray) -> float:
-    """The median pairwise distance of the training inputs (SPEC §2, "median")."""
+    """The median pairwise distance of the training inputs (docs/method.md §2, "median")."""
     if len(X) < 2:
         raise InputError("lengthscale", "'median' needs at least 2 training points")
     with np.errstate(over="ignore"):

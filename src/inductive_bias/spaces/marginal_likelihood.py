@@ -1,4 +1,4 @@
-"""GP hyperparameters fitted by maximising the log marginal likelihood of the training data (SPEC §2).
+"""GP hyperparameters fitted by maximising the log marginal likelihood of the training data (docs/method.md §2).
 
 With A = a²K + σ²I + δI (n × n; δ the numerical jitter) and k independent outputs Y (n × k),
 
@@ -36,11 +36,11 @@ from scipy.spatial.distance import pdist, squareform
 from .._random import check_random_state
 from .._memory import check_time
 from ..exceptions import InputError
+from .gaussian import DEFAULT_RELATIVE_JITTER
 from .kernels import KERNELS, median_lengthscale
 
 __all__ = ["MarginalLikelihoodFit", "fit_hyperparameters", "log_marginal_likelihood"]
 
-DEFAULT_RELATIVE_JITTER = 1e-10
 #: Bounds, as factors of the scale each hyperparameter is measured against (lengthscale: the median
 #: pairwise distance; amplitude² and noise: the training targets' mean square).
 LENGTHSCALE_BOUNDS = (1e-3, 1e3)
@@ -50,7 +50,7 @@ _NAMES = ("lengthscale", "amplitude", "noise")
 
 
 def _kernel_and_derivative(kernel: str, distances: np.ndarray, ell: float) -> tuple[np.ndarray, np.ndarray]:
-    """κ(r) and ∂κ/∂ log ℓ for the kernels of SPEC §2, from the pairwise distances r."""
+    """κ(r) and ∂κ/∂ log ℓ for the kernels of docs/method.md §2, from the pairwise distances r."""
     if kernel == "rbf":
         q = (distances / ell) ** 2
         K = np.exp(-0.5 * q)

@@ -1,4 +1,4 @@
-"""scikit-learn regressors as trained hypothesis spaces (SPEC §1, §4).
+"""scikit-learn regressors as trained hypothesis spaces (docs/method.md §1, §4).
 
 A member is the regressor fitted to (X_train, Y_train one-hot) with ``random_state`` set to the
 member's seed, so the space's distribution p_H is the law of the fitted model over its internal
@@ -26,33 +26,85 @@ from .._memory import check_memory, check_time
 from .._validation import check_choice, check_positive
 from .base import Member, MemberSpace
 from .kernels import KERNELS, kernel_matrix, median_lengthscale
+from ..parameters import NON_NEGATIVE, NUMBER, POSITIVE, Parameter, defaults_of
 
-__all__ = ["ScikitLearnSpace", "PointMassWarning", "SKLEARN_MODELS", "linear_gradient_descent"]
+__all__ = ["ScikitLearnSpace", "PointMassWarning", "SKLEARN_MODELS", "SKLEARN_PARAMETERS", "linear_gradient_descent"]
 
 
-# name -> (deterministic, {parameter: default}); the defaults are scikit-learn's except where noted
-SKLEARN_MODELS = {
-    "random_forest": (False, {"n_estimators": 100, "max_depth": None, "max_features": 1.0,
-                              "min_samples_leaf": 1, "bootstrap": True}),
-    "extra_trees": (False, {"n_estimators": 100, "max_depth": None, "max_features": 1.0,
-                            "min_samples_leaf": 1, "bootstrap": False}),
+def _trees(bootstrap: bool, *, max_features=1.0, max_depth=None) -> tuple[Parameter, ...]:
+    return (
+        Parameter("n_estimators", int, 100, "trees", **POSITIVE),
+        _max_depth(max_depth),
+        Parameter("max_features", NUMBER, max_features, "features tried per split: a fraction, a count, sqrt "
+                  "or log2", special=("sqrt", "log2"), **POSITIVE),
+        Parameter("min_samples_leaf", int, 1, "minimum samples per leaf", **POSITIVE),
+        # not a flag: the command line's --bootstrap is the number of bootstrap refits of an estimate
+        Parameter("bootstrap", bool, bootstrap, "each tree sees a bootstrap sample of the rows", flag=False),
+    )
+
+
+def _max_depth(default) -> Parameter:
+    return Parameter("max_depth", int, default, "tree depth" + (" (default: unlimited)" if default is None else ""),
+                     **POSITIVE)
+
+
+_N_JOBS = Parameter("n_jobs", int, None, "worker processes of tree ensembles (not part of the space's identity)",
+                    **POSITIVE)
+
+# name -> (deterministic, its parameters); the defaults are scikit-learn's except where noted
+SKLEARN_PARAMETERS = {
+    "random_forest": (False, _trees(True)),
+    "extra_trees": (False, _trees(False)),
     # subsample 0.8 (scikit-learn: 1.0): stochastic gradient boosting, so that members differ by
     # more than tie-breaking between equally good splits.
-    "gradient_boosting": (False, {"n_estimators": 100, "learning_rate": 0.1, "max_depth": 3,
-                                  "subsample": 0.8}),
+    "gradient_boosting": (False, (
+        Parameter("n_estimators", int, 100, "boosting stages", **POSITIVE),
+        Parameter("lr", float, 0.1, "learning rate (shrinkage of each stage)", keyword="learning_rate", **POSITIVE),
+        _max_depth(3),
+        Parameter("subsample", float, 0.8, "fraction of rows per stage", low=0, high=1, low_open=True),
+    )),
     # one tree; max_features "sqrt" (scikit-learn: all features): a random feature subset at each
     # split, as in a random forest, so that members differ; fully grown, it fits the training data
-    "decision_tree": (False, {"max_depth": None, "max_features": "sqrt", "min_samples_leaf": 1,
-                              "splitter": "best"}),
-    "knn": (True, {"n_neighbors": 5, "weights": "uniform"}),
-    # the kernels of the GP spaces (SPEC §2), so that kernel ridge is the GP posterior mean with
+    "decision_tree": (False, (
+        _max_depth(None),
+        Parameter("max_features", NUMBER, "sqrt", "features tried per split: a fraction, a count, sqrt or log2",
+                  special=("sqrt", "log2"), **POSITIVE),
+        Parameter("min_samples_leaf", int, 1, "minimum samples per leaf", **POSITIVE),
+        Parameter("splitter", str, "best", "best split of the features tried, or a random threshold",
+                  choices=("best", "random")),
+    )),
+    "knn": (True, (
+        Parameter("n_neighbors", int, 5, "neighbours", **POSITIVE),
+        Parameter("weights", str, "uniform", "how neighbours are weighted", choices=("uniform", "distance")),
+    )),
+    # the kernels of the GP spaces (docs/method.md §2), so that kernel ridge is the GP posterior mean with
     # noise variance alpha (relative to the unit prior variance)
-    "kernel_ridge": (True, {"kernel": "rbf", "lengthscale": 1.0, "alpha": 1.0}),
+    "kernel_ridge": (True, (
+        Parameter("kernel", str, "rbf", "kernel", choices=tuple(KERNELS)),
+        Parameter("lengthscale", float, 1.0, "lengthscale: a number or 'median'", special=("median",), **POSITIVE),
+        Parameter("alpha", float, 1.0, "regularisation", **POSITIVE),
+    )),
     # alpha 0: least squares (LinearRegression); alpha > 0: ridge
-    "least_squares": (True, {"alpha": 0.0}),
+    "least_squares": (True, (
+        Parameter("alpha", float, 0.0, "ridge penalty (0: least squares)", **NON_NEGATIVE),
+    )),
     # gradient descent from a random initialisation (linear_gradient_descent)
-    "linear": (False, {"epochs": 1000, "step_size": 1.0, "init_std": 1.0}),
+    "linear": (False, (
+        Parameter("epochs", int, 1000, "full-batch gradient-descent steps", **POSITIVE),
+        Parameter("step_size", float, 1.0, "gradient-descent step times 1/(largest curvature); larger steps "
+                  "diverge", metavar="S", low=0, high=2, low_open=True, high_open=True),
+        Parameter("init_std", float, 1.0, "initial weights N(0, SD^2/(features+1))", metavar="SD", **NON_NEGATIVE),
+    )),
 }
+
+# name -> (deterministic, {parameter keyword: default})
+SKLEARN_MODELS = {name: (deterministic, defaults_of(declared))
+                  for name, (deterministic, declared) in SKLEARN_PARAMETERS.items()}
+
+
+def parameters_of(model: str) -> tuple[Parameter, ...]:
+    """Every parameter of a named model's space (``n_jobs`` included)."""
+    return SKLEARN_PARAMETERS[model][1] + (_N_JOBS,)
 
 
 def _check_n_jobs(n_jobs):
@@ -69,56 +121,19 @@ def _check_n_jobs(n_jobs):
 
 
 def _check_params(model: str, params: dict) -> dict:
-    """Validate the main parameters of a named model; the argument named is the parameter."""
-    out = dict(params)
-    for name in ("n_estimators", "min_samples_leaf", "n_neighbors", "epochs"):
-        if name in out:
-            out[name] = check_positive(name, out[name], integer=True)
-    if "n_estimators" in out:
+    """Validate the parameters of a named model by their declarations; the argument named is the
+    parameter's keyword."""
+    declared = {p.argument: p for p in SKLEARN_PARAMETERS[model][1]}
+    out = {k: v if v is None else declared[k].check(v) for k, v in params.items()}
+    value = out.get("max_features")
+    if isinstance(value, float) and value > 1:
+        raise InputError("max_features", f"a fraction must lie in (0, 1] (or give an integer count); got {value!r}")
+    if out.get("n_estimators") is not None:
         # Measured lower bounds for the smallest tree scikit-learn fits (one split of 10 points):
         # over 1 KB of Python objects and arrays, and over 0.1 ms, per tree of each member.
         n = out["n_estimators"]
         check_memory("n_estimators", n, 1000.0 * n, f"{n} fitted trees of each member (at least 1 KB each)")
         check_time("n_estimators", n, 1e-4 * n, f"{n} trees of each member (at least 0.1 ms each)")
-    if out.get("max_depth") is not None:
-        out["max_depth"] = check_positive("max_depth", out["max_depth"], integer=True)
-    if "max_features" in out:
-        value = out["max_features"]
-        if value in ("sqrt", "log2"):
-            pass
-        elif isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-            out["max_features"] = check_positive("max_features", value, integer=True)
-        else:
-            value = check_positive("max_features", value)
-            if value > 1:
-                raise InputError("max_features", "a fraction must lie in (0, 1] (or give an integer count); "
-                                                 f"got {value!r}")
-            out["max_features"] = value
-    if "learning_rate" in out:
-        out["learning_rate"] = check_positive("learning_rate", out["learning_rate"])
-    if "subsample" in out:
-        out["subsample"] = check_positive("subsample", out["subsample"])
-        if out["subsample"] > 1:
-            raise InputError("subsample", f"must lie in (0, 1]; got {out['subsample']!r}")
-    if "alpha" in out:
-        out["alpha"] = check_positive("alpha", out["alpha"], allow_zero=model == "least_squares")
-    if "step_size" in out:
-        out["step_size"] = check_positive("step_size", out["step_size"])
-        if out["step_size"] >= 2:
-            raise InputError("step_size", f"must lie in (0, 2): gradient descent with a larger step (times the "
-                                          f"inverse curvature) diverges; got {out['step_size']!r}")
-    if "init_std" in out:
-        out["init_std"] = check_positive("init_std", out["init_std"], allow_zero=True)
-    if "splitter" in out:
-        check_choice("splitter", out["splitter"], ("best", "random"))
-    if "bootstrap" in out and not isinstance(out["bootstrap"], (bool, np.bool_)):
-        raise InputError("bootstrap", f"must be True or False; got {out['bootstrap']!r}")
-    if "weights" in out:
-        check_choice("weights", out["weights"], ("uniform", "distance"))
-    if "kernel" in out:
-        check_choice("kernel", out["kernel"], KERNELS)
-    if "lengthscale" in out and out["lengthscale"] != "median":
-        out["lengthscale"] = check_positive("lengthscale", out["lengthscale"])
     return out
 
 
@@ -143,7 +158,7 @@ def _jsonable(value):
 
 
 class ScikitLearnSpace(MemberSpace):
-    """Fitted scikit-learn regressors, one ``random_state`` per member (SPEC §4).
+    """Fitted scikit-learn regressors, one ``random_state`` per member (docs/method.md §4).
 
     Parameters
     ----------
@@ -301,7 +316,7 @@ class ScikitLearnSpace(MemberSpace):
         return estimator.predict(task.X_train), estimator.predict(task.X_test)
 
     def train_members(self, task, seeds, *, predictions: bool = False, progress=None) -> list[Member]:
-        """Fit one model per seed and score it (SPEC §1 losses, accuracy for classification).
+        """Fit one model per seed and score it (docs/method.md §1 losses, accuracy for classification).
 
         Parameters
         ----------
@@ -341,7 +356,7 @@ def linear_gradient_descent(X, Y, seed: int, *, epochs: int = 1000, step_size: f
                             init_std: float = 1.0) -> np.ndarray:
     """Weights ``(d + 1, k)`` (bias last) of a linear model trained by full-batch gradient descent.
 
-    The loss is the training MSE over all rows and outputs (SPEC §1),
+    The loss is the training MSE over all rows and outputs (docs/method.md §1),
     ``L(W) = |X~ W - Y|^2 / (n k)`` with ``X~ = [X, 1]``, whose gradient is ``H W - G`` with
     ``H = 2 X~'X~ / (n k)`` and ``G = 2 X~'Y / (n k)``. The initial weights are independent
     ``N(0, init_std^2 / (d + 1))`` (unit-scale outputs for unit-scale inputs), drawn from the

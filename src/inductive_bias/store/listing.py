@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..tasks.task import task_line
 from .sample_store import SampleStore
 
 __all__ = ["store_summary", "spec_summary"]
@@ -45,7 +46,10 @@ def store_summary(store) -> list[dict]:
                 "summary": spec_summary(record.spec),
                 "task": record.task.get("name"),
                 "task_shape": [record.task.get("n_train"), record.task.get("n_test")],
-                "permuted_features": bool(record.task.get("permuted_features", False)),
+                # every field of the task's identity, so that a permuted and an unpermuted task differ
+                "task_identity": dict(record.task),
+                "permute_features": bool(record.task.get("permuted_features", False)),
+                "task_line": task_line(record.task),
                 "run_seed": record.run_seed,
                 "members": len(members),
                 "first_index": min(indices) if indices else None,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._measure import target_variance
+from .._fit_rule import target_variance
 from .._memory import check_memory
 from .._random import member_seeds
 from ..exceptions import InputError
@@ -76,7 +76,7 @@ def sample_into_store(task: Task, space: MemberSpace, store, n: int, seed: int =
 
     Member indices already stored are skipped; the missing ones are trained ``chunk`` at a time
     with :meth:`MemberSpace.train_members` and each member is committed in its own transaction
-    as soon as its chunk returns. Member i has seed ``member_seeds(seed, i, 1)[0]`` (SPEC §4), so
+    as soon as its chunk returns. Member i has seed ``member_seeds(seed, i, 1)[0]`` (docs/method.md §4), so
     an interrupted or extended run gives the same members as one uninterrupted run.
 
     Parameters

@@ -90,7 +90,7 @@ def task_identity(task) -> dict:
     for array in (task.X_train, task.Y_train, task.X_test, task.Y_test):
         digest.update(repr(array.shape).encode())
         digest.update(np.ascontiguousarray(array, dtype=np.float64).tobytes())
-    identity = {k: v for k, v in task.describe().items() if k != "source"}
+    identity = {k: v for k, v in task.describe().items() if k not in ("source", "constant_mse")}
     identity["data_sha256"] = digest.hexdigest()
     return identity
 
@@ -293,7 +293,7 @@ class SpaceRecord:
 
 @dataclass(frozen=True)
 class StoredMember:
-    """One committed member (losses are MSE as in SPEC §1; NaN where training diverged)."""
+    """One committed member (losses are MSE as in docs/method.md §1; NaN where training diverged)."""
 
     index: int
     seed: int

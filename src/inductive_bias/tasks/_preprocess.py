@@ -2,7 +2,7 @@
 n_test points, grayscale, resize, scaling to [0, 1], flattening and PCA to d dimensions.
 
 Every step is recorded in words, so that a task can say how it was made (``Task.info``, carried
-into every result, SPEC §1).
+into every result, docs/method.md §1).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@
 
 A single table is split, seeded, into test points (by default a quarter) and training points;
 stratified by class where the labels are classes. Integer or word labels become one-hot targets
-(SPEC §1); non-integer numbers are regression targets (one output).
+(docs/method.md §1); non-integer numbers are regression targets (one output).
 """
 
 from __future__ import annotations

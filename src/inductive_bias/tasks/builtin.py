@@ -16,7 +16,7 @@ DEFAULT_SIZE = 500
 
 def digits(n_train: int | None = None, n_test: int | None = None, *, seed=0) -> Task:
     """scikit-learn's 8x8 digits (1,797 images, 10 classes), raw pixel values 0..16 as in the
-    published experiments (SPEC §2), split at random into ``n_train`` and ``n_test`` points.
+    published experiments (docs/method.md §2), split at random into ``n_train`` and ``n_test`` points.
 
     Each size defaults to 500, or to what the other leaves where fewer (with a
     ``DefaultSizeWarning``); explicit sizes beyond the 1,797 images are an ``InputError``."""

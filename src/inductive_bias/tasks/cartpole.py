@@ -1,4 +1,4 @@
-"""Inverted-pendulum (cart-pole) control as a classification task (SPEC §6).
+"""Inverted-pendulum (cart-pole) control as a classification task (docs/method.md §6).
 
 Dynamics: the frictionless cart-pole of Florian (2007), with the constants and the explicit Euler
 step of gymnasium's ``CartPole`` environment. With state s = (x, ẋ, θ, θ̇) (θ = 0 upright,
@@ -123,7 +123,7 @@ class CartPole:
 
 def load_cartpole(n_train: int = 500, n_test: int = 500, *, seed=0, noise: float = 0.1, start_range: float = 0.05,
                   episode_steps: int = 200) -> Task:
-    """Cart-pole control: state -> the LQR expert's action, one-hot (SPEC §6).
+    """Cart-pole control: state -> the LQR expert's action, one-hot (docs/method.md §6).
 
     Parameters
     ----------

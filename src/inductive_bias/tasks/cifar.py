@@ -1,4 +1,4 @@
-"""CIFAR-10 from its binary distribution (SPEC §6), read as raw bytes (never unpickled).
+"""CIFAR-10 from its binary distribution (docs/method.md §6), read as raw bytes (never unpickled).
 
 ``cifar-10-batches-bin/`` holds ``data_batch_1.bin`` .. ``data_batch_5.bin`` and ``test_batch.bin``:
 records of 1 + 3072 bytes, a label byte 0..9 then a 32x32 image, the 1024 red values first, then
@@ -73,7 +73,7 @@ DEFAULT_SIZES = (1000, 1000)
 def load_cifar10(data_dir=None, *, n_train: int | None = None, n_test: int | None = None, classes=None, seed=0,
                  download: bool = False, scale: bool = True, grayscale: bool = False, resize=None,
                  pca: int | None = None) -> Task:
-    """CIFAR-10 (32x32 colour images, 10 classes) from the binary distribution (SPEC §6).
+    """CIFAR-10 (32x32 colour images, 10 classes) from the binary distribution (docs/method.md §6).
 
     Parameters
     ----------

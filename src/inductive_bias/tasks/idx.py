@@ -1,4 +1,4 @@
-"""MNIST and Fashion-MNIST from their IDX files (SPEC §6), gzipped or not.
+"""MNIST and Fashion-MNIST from their IDX files (docs/method.md §6), gzipped or not.
 
 The IDX format: two zero bytes, a type byte (0x08 unsigned byte, 0x09 signed byte, 0x0B int16,
 0x0C int32, 0x0D float32, 0x0E float64), a byte giving the number of dimensions, one big-endian
@@ -138,7 +138,7 @@ DEFAULT_SIZES = (1000, 1000)
 def load_mnist(data_dir=None, *, n_train: int | None = None, n_test: int | None = None, classes=None, seed=0,
                download: bool = False, scale: bool = True, grayscale: bool = False, resize=None,
                pca: int | None = None) -> Task:
-    """MNIST (28x28 handwritten digits, 10 classes) from its four IDX files (SPEC §6).
+    """MNIST (28x28 handwritten digits, 10 classes) from its four IDX files (docs/method.md §6).
 
     Parameters
     ----------

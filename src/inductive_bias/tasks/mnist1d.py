@@ -1,5 +1,5 @@
 """MNIST-1D (Greydanus 2020): ten 1-D templates, shifted, scaled, sheared, padded and noised into
-40-sample signals; a small benchmark on which locality and translation matter (SPEC §6).
+40-sample signals; a small benchmark on which locality and translation matter (docs/method.md §6).
 
 The data are generated, never downloaded: :func:`mnist1d.data.make_dataset` with the package's
 default arguments (5,000 signals, its own seed 42, 4,000 train / 1,000 test, centred to mean 0
@@ -8,7 +8,7 @@ drawn from those splits as every loader draws them (stratified by class, from th
 The generator seeds Python's and numpy's global generators; their states are restored after it,
 so loading this task changes no caller's random numbers. Needs the optional ``mnist1d`` package
 (``pip install inductive-bias[mnist1d]``). The task records ``image_shape`` (1, 40), a one-row
-image, so that the infinite-width CNN and LCN kernels (SPEC §7) convolve along the signal.
+image, so that the infinite-width CNN and LCN kernels (docs/method.md §7) convolve along the signal.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""5-way 1-shot Omniglot episodes from the image folders (SPEC §6).
+"""5-way 1-shot Omniglot episodes from the image folders (docs/method.md §6).
 
 The distribution unpacks to ``images_background/<alphabet>/<character>/<drawing>.png`` (30
 alphabets) and ``images_evaluation/...`` (20 alphabets), 20 drawings of each character, 105x105
@@ -106,7 +106,7 @@ def _episodes(characters: list[list[Path]], n: int, ways: int, rng: np.random.Ge
 def load_omniglot(data_dir=None, *, n_train: int = 500, n_test: int = 500, ways: int = 5, seed=0,
                   download: bool = False, scale: bool = True, resize=28,
                   pca: int | None = None) -> Task:
-    """5-way 1-shot Omniglot episodes (SPEC §6): training episodes from the background alphabets,
+    """5-way 1-shot Omniglot episodes (docs/method.md §6): training episodes from the background alphabets,
     test episodes from the evaluation alphabets.
 
     Parameters

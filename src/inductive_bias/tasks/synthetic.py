@@ -1,4 +1,4 @@
-"""Synthetic classification tasks whose intrinsic dimension is set (SPEC §6).
+"""Synthetic classification tasks whose intrinsic dimension is set (docs/method.md §6).
 
 The inputs lie on an m-dimensional manifold in a fixed ambient space R^D, so that m can change
 while the number of features stays D:

@@ -1,4 +1,4 @@
-"""A task: training and test data and the loss of SPEC §1."""
+"""A task: training and test data and the loss of docs/method.md §1."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 from ..exceptions import InputError
 from .._validation import check_array
 
-__all__ = ["Task", "TARGET_READINGS"]
+__all__ = ["Task", "TARGET_READINGS", "task_line"]
 
 TARGET_READINGS = ("auto", "classes", "regression")
 
@@ -31,7 +31,7 @@ def _is_label_vector(y: np.ndarray) -> bool:
 class Task:
     """Training and test data; targets are always 2-D float arrays of shape (rows, k).
 
-    Build one with :meth:`from_arrays`, which turns integer labels into one-hot rows (SPEC §1).
+    Build one with :meth:`from_arrays`, which turns integer labels into one-hot rows (docs/method.md §1).
 
     Attributes
     ----------
@@ -126,9 +126,9 @@ class Task:
     def n_outputs(self) -> int:
         return self.Y_train.shape[1]
 
-    # -- the loss of SPEC §1 -------------------------------------------------------------------
+    # -- the loss of docs/method.md §1 -------------------------------------------------------------------
     def test_loss(self, predictions) -> np.ndarray:
-        """Test MSE over all m test points and k outputs (SPEC §1) of predictions shaped
+        """Test MSE over all m test points and k outputs (docs/method.md §1) of predictions shaped
         (..., m, k); leading axes index hypotheses."""
         return _mse(np.asarray(predictions, dtype=np.float64), self.Y_test, "predictions")
 
@@ -136,8 +136,22 @@ class Task:
         """Training MSE, the same average over the training set."""
         return _mse(np.asarray(predictions, dtype=np.float64), self.Y_train, "predictions")
 
+    def __repr__(self) -> str:
+        """A line, not the arrays: ``Task(digits: 200 train / 200 test, 64 features, 10 classes; seed 0)``
+        (:func:`task_line` says everything that identifies it)."""
+        return f"Task({task_line(self.describe(), short=True)})"
+
+    def _repr_html_(self) -> str:
+        """A table of what the task is (its description and shapes), for a notebook."""
+        from ..reports.frames import task_html
+
+        return task_html(self)
+
     def describe(self) -> dict:
-        """A JSON-ready description: name, shapes, classes and how the task was made."""
+        """A JSON-ready description: name, shapes, classes, how the task was made, and the test MSE of
+        the constant predictor (the mean training target), which anchors the default target errors
+        (docs/method.md §1)."""
+        constant = float(np.mean((self.Y_test - np.mean(self.Y_train, axis=0)) ** 2))
         return {
             "name": self.name,
             "n_train": self.n_train,
@@ -146,7 +160,44 @@ class Task:
             "n_outputs": self.n_outputs,
             "classes": None if self.classes is None else [_jsonable(c) for c in self.classes],
             **{key: value for key, value in self.info.items() if key not in {"name"}},
+            "constant_mse": constant,
         }
+
+
+# Facts of a description that the shape part of a task line already says, or that say where the data
+# were read from rather than what they are.
+# not part of the line: the shape (said first), where it was read from, and what follows from the data
+_SHAPE_KEYS = ("name", "n_train", "n_test", "n_features", "n_outputs", "classes", "source", "data_sha256",
+               "constant_mse")
+
+
+def task_line(description: dict, short: bool = False) -> str:
+    """One line naming everything that identifies a task (:meth:`Task.describe`, or a store's
+    record of it): ``digits: 200 train / 200 test, 64 features, 10 classes; seed 0, features
+    permuted, split uniform random, preprocessing raw pixels 0..16``. Two tasks that differ in any
+    of these differ in their line. ``short``: the shape, the seed and a permutation only."""
+    d = description
+    shape = f"{d.get('name', '?')}: {d.get('n_train', '?')} train / {d.get('n_test', '?')} test"
+    if d.get("n_features") is not None:
+        shape += f", {d['n_features']} features"
+    classes = d.get("classes")
+    if classes:
+        shape += f", {len(classes)} classes"
+    elif d.get("n_outputs") is not None:
+        shape += f", {d['n_outputs']} output{'s' if d['n_outputs'] != 1 else ''}"
+    facts = []
+    for key, value in d.items():
+        if key in _SHAPE_KEYS or value is None or (short and key not in ("seed", "permuted_features")):
+            continue
+        if key == "permuted_features":
+            facts.append("features permuted" if value else "features in their own order")
+        elif key == "preprocessing":  # the permutation is said once, above
+            text = ", ".join(step for step in str(value).split(", ") if not step.startswith("features permuted"))
+            if text:
+                facts.append(f"preprocessing {text}")
+        else:
+            facts.append(f"{key} {value}")
+    return shape + ("; " + ", ".join(facts) if facts else "")
 
 
 def _one_hot(labels: np.ndarray, index: dict, name: str) -> np.ndarray:

@@ -1,11 +1,11 @@
-"""Dual maps of an activation φ: the Gaussian expectations an infinite layer propagates (SPEC §7).
+"""Dual maps of an activation φ: the Gaussian expectations an infinite layer propagates (docs/method.md §7).
 
 For (u, v) ~ N(0, [[k11, k12], [k12, k22]]) a layer needs
 
     T(k11, k22, k12)  = E[φ(u) φ(v)]        (the NNGP recursion)
     T'(k11, k22, k12) = E[φ'(u) φ'(v)]      (the NTK recursion)
 
-ReLU and erf have closed forms (SPEC §7; Cho & Saul 2009, Williams 1997); identity is exact
+ReLU and erf have closed forms (docs/method.md §7; Cho & Saul 2009, Williams 1997); identity is exact
 (T = k12, T' = 1). The others (gelu, tanh, sigmoid) are computed by a tensor-product
 Gauss–Hermite rule over the two standard normals of u = √k11 z1, v = √k22 (ρ z1 + √(1-ρ²) z2),
 ρ = k12/√(k11 k22); the rule can also be forced on the closed-form activations, which is how the
@@ -82,7 +82,7 @@ def _correlation(k11, k22, k12):
 
 
 def _relu(k11, k22, k12):
-    """Arc-cosine kernel of degree 1 (SPEC §7): T = √(k11 k22)/(2π) (sin θ + (π − θ) cos θ),
+    """Arc-cosine kernel of degree 1 (docs/method.md §7): T = √(k11 k22)/(2π) (sin θ + (π − θ) cos θ),
     T' = (π − θ)/(2π), θ = arccos ρ."""
     rho, scale = _correlation(k11, k22, k12)
     sin = np.multiply(rho, rho, out=np.empty_like(rho))
@@ -99,7 +99,7 @@ def _relu(k11, k22, k12):
 
 
 def _erf(k11, k22, k12):
-    """SPEC §7: T = (2/π) arcsin(2 k12/√((1+2k11)(1+2k22))),
+    """docs/method.md §7: T = (2/π) arcsin(2 k12/√((1+2k11)(1+2k22))),
     T' = (4/π)/√((1+2k11)(1+2k22) − 4 k12²)."""
     a = (1.0 + 2.0 * k11) * (1.0 + 2.0 * k22)
     t = (2.0 / math.pi) * np.arcsin(np.clip(2.0 * k12 / np.sqrt(a), -1.0, 1.0))

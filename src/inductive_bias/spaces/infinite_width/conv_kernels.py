@@ -1,4 +1,4 @@
-"""NNGP and NTK kernels of infinitely wide convolutional networks (SPEC §7), float64, by pairs.
+"""NNGP and NTK kernels of infinitely wide convolutional networks (docs/method.md §7), float64, by pairs.
 
 An input is an image x of shape (C, H, W) (the flat row reshaped channel-first, as the neural
 spaces do). The network has L convolutional layers of infinitely many channels, each a 'same'
@@ -86,7 +86,8 @@ def conv_variances(images: np.ndarray, depth: int, activation: str, weight_var: 
 
 def conv_kernels(X1: np.ndarray, X2: np.ndarray, image_shape, depth: int, activation: str, weight_var: float,
                  bias_var: float, *, filter_size: int = 3, readout: str = "flatten", weight_sharing: bool = True,
-                 ntk: bool = True, block_entries: int = _BLOCK_ENTRIES):
+                 ntk: bool = True, block_entries: int = _BLOCK_ENTRIES, backend: str = "auto", device=None,
+                 dtype=None, progress: bool | None = None):
     """K(X1, X2) and Θ(X1, X2) (Θ None unless ``ntk``) of a CNN (``weight_sharing``) or LCN.
 
     Parameters
@@ -105,6 +106,20 @@ def conv_kernels(X1: np.ndarray, X2: np.ndarray, image_shape, depth: int, activa
     ntk : bool
     block_entries : int
         Numbers per block (pairs x positions), bounding the memory.
+    backend : {"auto", "numba", "torch", "numpy"}
+        How the CNN with pooling (every pair of positions) is computed: "numba", the fused
+        kernel of :mod:`._fused` on a thread pool (needs the optional numba; relu, erf and
+        identity); "torch", the position-pair tensor of a block of image pairs on ``device``;
+        "numpy", a block of image pairs by numpy operations. "auto": numba where it is
+        installed and applies, else numpy. The other architectures and read-outs ignore it.
+    device : torch device or str, optional
+        backend "torch" only (e.g. "cuda"); default the CPU.
+    dtype : torch dtype, optional
+        backend "torch" only: the precision of the recursion (default float64; torch.float32 is
+        faster, to about 1e-6 relative).
+    progress : bool or None
+        A progress bar over the image pairs of a pooled kernel that takes more than a few
+        seconds; None: when stderr is a terminal.
 
     Returns
     -------
@@ -117,13 +132,55 @@ def conv_kernels(X1: np.ndarray, X2: np.ndarray, image_shape, depth: int, activa
     var_b = var_a if B is A else conv_variances(B, depth, activation, weight_var, bias_var, filter_size)
     args = (A, B, var_a, var_b, depth, activation, weight_var, bias_var, filter_size, ntk)
     if readout == "gap" and weight_sharing:
-        K, theta = _all_positions(*args, readout=readout, block_entries=min(block_entries, _POOLED_BLOCK_ENTRIES))
+        K, theta = _pooled(args, backend, device, dtype, progress, block_entries)
     else:
         K, theta = _position_diagonal(*args, pooled=readout == "gap", block_entries=block_entries)
     if B is A:
         K = 0.5 * (K + K.T)
         theta = 0.5 * (theta + theta.T) if ntk else None
     return K, theta
+
+
+_BACKENDS = ("auto", "numba", "torch", "numpy")
+# position pairs x layers above which a pooled kernel shows a progress bar (~ a few seconds)
+_PROGRESS_WORK = 2e9
+
+
+def _pooled(args, backend, device, dtype, progress, block_entries):
+    """The CNN with global average pooling: every pair of positions, by the backend asked."""
+    from ..._progress import ProgressBar
+    from ..._validation import check_choice
+    from ...exceptions import InputError
+    from . import _fused
+
+    A, B, var_a, var_b, depth, activation, sw2, sb2, F, ntk = args
+    backend = check_choice("backend", backend, _BACKENDS)
+    fusable = activation in _fused.FUSED_ACTIVATIONS
+    if backend == "auto":
+        backend = "numba" if fusable and _fused.have_numba() else "numpy"
+    if backend == "numba" and not (fusable and _fused.have_numba()):
+        raise InputError("backend", "numba needs the numba package (pip install numba) and a closed-form "
+                                    f"activation ({', '.join(_fused.FUSED_ACTIVATIONS)}); got {activation}")
+    if backend == "torch" and not fusable:
+        raise InputError("backend", f"torch computes the closed-form activations {_fused.FUSED_ACTIVATIONS}; "
+                                    f"got {activation}")
+    n_pairs = len(A) * (len(A) + 1) // 2 if B is A else len(A) * len(B)
+    positions = (A.shape[2] * A.shape[3]) ** 2
+    bar = None
+    if n_pairs * positions * depth > _PROGRESS_WORK and progress is not False:
+        bar = ProgressBar(n_pairs, label="pooled CNN kernel ", unit="pairs", enabled=progress)
+    try:
+        if backend == "numba":
+            return _fused.pooled_numba(*args, progress=bar)
+        if backend == "torch":
+            return _fused.pooled_torch(*args, device=device, dtype=dtype, block_entries=block_entries, progress=bar)
+        K, theta = _all_positions(*args, readout="gap", block_entries=min(block_entries, _POOLED_BLOCK_ENTRIES))
+        if bar is not None:
+            bar.update(n_pairs)
+        return K, theta
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _position_diagonal(A, B, var_a, var_b, depth, activation, sw2, sb2, F, ntk, *, pooled, block_entries):

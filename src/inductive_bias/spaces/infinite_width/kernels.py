@@ -1,6 +1,6 @@
-"""NNGP and NTK kernels of infinitely wide fully connected networks (SPEC §7), float64, by rows.
+"""NNGP and NTK kernels of infinitely wide fully connected networks (docs/method.md §7), float64, by rows.
 
-With L hidden layers, weight variance σw² and bias variance σb² (NTK parameterisation, SPEC §7):
+With L hidden layers, weight variance σw² and bias variance σb² (NTK parameterisation, docs/method.md §7):
 
     K^1(x,x') = σw² x·x'/d + σb²,                    Θ^1 = K^1
     K^{l+1}   = σw² T(K^l) + σb²,                    Θ^{l+1} = K^{l+1} + σw² T'(K^l) Θ^l

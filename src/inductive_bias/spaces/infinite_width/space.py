@@ -1,87 +1,106 @@
 """Infinite-width network spaces: the exact law of the test loss of an NNGP or an NTK-trained
-network (SPEC §7), through the shared Gaussian-loss law (SPEC §2).
+network (docs/method.md §7), through the shared Gaussian-loss law (docs/method.md §2).
 
 Both hypothesis distributions are Gaussian at the test inputs with a mean M and a covariance Σ:
 
-- ``nngp``: the GP posterior of SPEC §2 with κ = K (amplitude 1):
+- ``nngp``: the GP posterior of docs/method.md §2 with κ = K (amplitude 1):
   M = K* K^-1 Y,  Σ = K** − K* K^-1 K*^T.
-- ``ntk``: an infinite network trained to convergence by gradient descent on MSE (SPEC §7,
+- ``ntk``: an infinite network trained to convergence by gradient descent on MSE (docs/method.md §7,
   Lee et al. 2019 eq. 16): M = Θ* Θ^-1 Y and
   Σ = K** + R K R^T − (R K*^T + K* R^T),  R = Θ* Θ^-1.
+- ``ntk`` with a finite ``training_time`` T (Lee et al. 2019, eqs. 14-16): the same network
+  stopped after gradient flow for a time T, R = Θ* Θ^-1 (I − e^{−τΘ}) with τ = 2T/(n k)
+  (:func:`training_time_scale`); T = 0 is the initial network (M = 0, Σ = K**), T → ∞ the above.
 
-We evaluate the NTK covariance as the NNGP posterior plus a positive semidefinite correction,
-
-    Σ = (K** − K* K^-1 K*^T) + G G^T,    G = R L_K − K* L_K^-T,   K = L_K L_K^T,
-
-which is the same matrix (expand G G^T = R K R^T − R K*^T − K* R^T + K* K^-1 K*^T) but is
-positive semidefinite by construction, so that rounding cannot produce negative variances.
+Both are computed by the one Gaussian road, :func:`..gaussian.posterior`: this space supplies only
+its kernels K and Θ.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 
 import numpy as np
-from scipy import linalg
-from scipy.linalg.blas import dsyrk
 
 from ..._validation import check_choice, check_positive
-from ...distributions import eigen_decomposition
 from ...exceptions import InputError
+from ...parameters import NON_NEGATIVE, POSITIVE, Parameter, defaults_of
 from ...tasks import Task
 from .._gaussian_space import GaussianPosteriorSpace
-from ..conditioning import Conditioning, diagnose
+from ..gaussian import GaussianPosterior, posterior
 from .activations import ACTIVATIONS, CLOSED_FORM
 from .conv_kernels import conv_kernels
 from .kernels import mlp_kernels, mlp_variances
+from .layers import layer_kernels, parse_layers
 
-__all__ = ["InfiniteWidthNetwork", "NetworkPosterior", "KINDS", "ARCHITECTURES", "READOUTS"]
+__all__ = ["InfiniteWidthNetwork", "NetworkPosterior", "KINDS", "ARCHITECTURES", "READOUTS", "training_time_scale"]
 
 KINDS = ("nngp", "ntk")
 ARCHITECTURES = ("mlp", "cnn", "lcn")
 READOUTS = ("flatten", "gap")
-DEFAULT_RELATIVE_JITTER = 1e-10  # as SPEC §2: times the mean diagonal of the matrix inverted
+#: The name of :class:`..gaussian.GaussianPosterior` before every Gaussian space shared it.
+NetworkPosterior = GaussianPosterior
 
 
-class NetworkPosterior:
-    """The Gaussian law of the hypotheses at the test inputs, diagonalised: Σ = U diag(λ) U^T.
+#: σw² and σb² of the NTK parameterisation (docs/method.md §7): of the infinite-width spaces, and of finite
+#: networks with ``parameterization="ntk"`` (:mod:`..neural`), declared once for both.
+WEIGHT_VAR = Parameter("weight_var", float, 2.0, "weight variance σw² of the NTK parameterisation (docs/method.md §7)",
+                       metavar="SW2", **POSITIVE)
+BIAS_VAR = Parameter("bias_var", float, 0.1, "bias variance σb² of the NTK parameterisation (docs/method.md §7)",
+                     metavar="SB2", **NON_NEGATIVE)
 
-    Attributes
-    ----------
-    mean : ndarray (m, k)
-    eigenvalues : ndarray (m,)      ascending, negative rounding clipped to 0
-    eigenvectors : ndarray (m, m)
-    jitter : float                  δ added to the diagonal of K (nngp) or Θ (ntk)
-    kernel_jitter : float or None   ntk only: δ added to K, whose Cholesky factor builds Σ
-    zero_tolerance : float          eigenvalues at or below it count as pinned by the data
-    timings : dict                  seconds per stage
-    conditioning : Conditioning     diagnostics of the solve that forms the mean (K for nngp, Θ for ntk)
-    """
+#: The parameters of ``nngp`` and ``ntk`` (the ``kind``), declared once: the constructor's defaults,
+#: the command line's flags and experiment tables read them.
+PARAMETERS = (
+    Parameter("architecture", str, "mlp", "network architecture", choices=ARCHITECTURES),
+    Parameter("depth", int, 2, "hidden layers L (convolutional layers for cnn and lcn, at least 1 there)",
+              metavar="D", **NON_NEGATIVE),
+    Parameter("activation", str, "relu", "activation function", choices=tuple(ACTIVATIONS)),
+    WEIGHT_VAR,
+    BIAS_VAR,
+    Parameter("readout", str, "flatten", "read-out of cnn and lcn: a weight per position (flatten) or global "
+              "average pooling (gap)", choices=READOUTS),
+    Parameter("channels", int, None, "the input images' channels, cnn and lcn (default: the task's recorded "
+              "image shape, else 1 channel of square images)", metavar="C", **POSITIVE),
+    Parameter("filter_size", int, 3, "filter size, odd", metavar="F", **POSITIVE),
+    Parameter("jitter", float, None, "added to the diagonal of K (nngp) or Θ (ntk) for numerical stability only "
+              "(default 1e-10 times its mean diagonal)", **NON_NEGATIVE),
+    Parameter("layers", str, None, "the network as layers, replacing architecture and depth: a preset (mlp, cnn, "
+              "cnn-flatten, lcn, myrtle5, myrtle7, myrtle10, resnet) or a layer string such as "
+              "conv3-relu-avgpool2-gap-dense", metavar="LAYERS"),
+    Parameter("training_time", float, None, "ntk: the law after gradient descent on the mean MSE for T = learning "
+              "rate x steps (gradient flow; default: trained to convergence); or give --lr and --steps",
+              metavar="T", **NON_NEGATIVE),
+    Parameter("lr", float, None, "ntk: with --steps, the gradient-descent step size whose product is the training "
+              "time", keyword="learning_rate", **POSITIVE),
+    Parameter("steps", int, None, "ntk: gradient-descent steps of size --lr (with --lr: --training-time)",
+              **NON_NEGATIVE),
+)
+_DEFAULT = defaults_of(PARAMETERS)
+#: finite training time is a property of the ntk law only
+_NTK_ONLY = ("training_time", "lr", "steps")
 
-    __slots__ = ("mean", "eigenvalues", "eigenvectors", "jitter", "kernel_jitter", "zero_tolerance", "timings",
-                 "conditioning")
 
-    def __init__(self, mean, eigenvalues, eigenvectors, jitter, kernel_jitter, zero_tolerance, timings,
-                 conditioning: Conditioning | None = None):
-        self.mean, self.eigenvalues, self.eigenvectors = mean, eigenvalues, eigenvectors
-        self.jitter, self.kernel_jitter, self.zero_tolerance = jitter, kernel_jitter, zero_tolerance
-        self.timings = timings
-        self.conditioning = conditioning
+def parameters_of(kind: str) -> tuple:
+    """The declared parameters of ``kind`` ("nngp" or "ntk")."""
+    return PARAMETERS if kind == "ntk" else tuple(p for p in PARAMETERS if p.name not in _NTK_ONLY)
 
-    @property
-    def covariance(self) -> np.ndarray:
-        return (self.eigenvectors * self.eigenvalues) @ self.eigenvectors.T
+
 
 
 # what the conditioning warnings of a network space tell the user to change
 _NETWORK_REMEDY = ("increase --bias-var or --jitter, scale the inputs (e.g. pixels to [0, 1]), or remove "
                    "near-duplicate training inputs")
+# ... and where K or Θ fails to factor (after the jitter)
+_NOT_POSITIVE_DEFINITE_REMEDY = ("increase --bias-var, scale the inputs (e.g. pixels to [0, 1]), or remove duplicate "
+                                 "training inputs")
 
 
 class InfiniteWidthNetwork(GaussianPosteriorSpace):
     """Infinitely wide networks of a given architecture: Bayesian (``nngp``) or trained by gradient
-    descent to convergence (``ntk``), SPEC §7. Each output is independent; the loss law is exact.
+    descent to convergence (``ntk``), docs/method.md §7. Each output is independent; the loss law is exact.
 
     Parameters
     ----------
@@ -95,7 +114,7 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
         Hidden layers L (convolutional layers for cnn and lcn; at least 1 there).
     activation : {"relu", "erf", "identity", "gelu", "tanh", "sigmoid"}, default "relu"
     weight_var, bias_var : float, default 2.0, 0.1
-        σw² and σb² of the NTK parameterisation (SPEC §7); σb² may be 0.
+        σw² and σb² of the NTK parameterisation (docs/method.md §7); σb² may be 0.
     readout : {"flatten", "gap"}, cnn and lcn only, default "flatten"
         A weight per channel and position, or global average pooling then a weight per channel.
     channels : int, cnn and lcn only, default None
@@ -104,6 +123,15 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
     jitter : float or None, default None
         δ added to the diagonal of K (nngp) or Θ (ntk) for numerical stability only; None means
         1e-10 times its mean diagonal. The value used is reported.
+    training_time : float or None, ntk only, default None
+        T = learning rate × steps of full-batch gradient descent on the mean squared error over the
+        n training points and k outputs, L = ||f(X) − Y||² / (n k) (the loss the project's finite
+        networks minimise, :class:`~inductive_bias.NeuralNetworks`), taken as gradient flow: the
+        law of the infinitely wide network stopped at T (Lee et al. 2019, eqs. 14-16). None (or
+        inf): trained to convergence, the ``ntk`` law of docs/method.md §7; 0: the initial network's law.
+    learning_rate, steps : float, int, ntk only
+        The same thing given as T = ``learning_rate`` × ``steps`` (both, instead of
+        ``training_time``). Gradient flow is the small-learning-rate limit of those steps.
 
     Examples
     --------
@@ -116,27 +144,41 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
 
     remedy = _NETWORK_REMEDY
 
-    def __init__(self, kind: str = "nngp", architecture: str = "mlp", depth: int = 2, activation: str = "relu",
-                 weight_var: float = 2.0, bias_var: float = 0.1, *, readout: str | None = None,
-                 channels: int | None = None, filter_size: int | None = None, jitter: float | None = None):
+    def __init__(self, kind: str = "nngp", architecture: str = _DEFAULT["architecture"], depth: int = _DEFAULT["depth"],
+                 activation: str = _DEFAULT["activation"], weight_var: float = _DEFAULT["weight_var"],
+                 bias_var: float = _DEFAULT["bias_var"], *, readout: str | None = None, channels: int | None = None,
+                 filter_size: int | None = None, jitter: float | None = _DEFAULT["jitter"],
+                 training_time: float | None = None, learning_rate: float | None = None, steps: int | None = None,
+                 layers=None):
+        declared = {p.name: p for p in PARAMETERS}
         self.kind = check_choice("kind", kind, KINDS)
-        self.architecture = check_choice("architecture", architecture, ARCHITECTURES)
-        self.depth = check_positive("depth", depth, integer=True, allow_zero=self.architecture == "mlp")
+        self.architecture = declared["architecture"].check(architecture)
+        self.depth = declared["depth"].check(depth)
+        if self.architecture != "mlp" and self.depth < 1:
+            raise InputError("depth", f"must be >= 1 for architecture {self.architecture}; got {self.depth}")
         if self.architecture == "mlp":
-            for name, value in (("readout", readout), ("channels", channels), ("filter_size", filter_size)):
+            for name, value in (("readout", readout), ("channels", None if layers is not None else channels),
+                                ("filter_size", filter_size)):
                 if value is not None:
                     raise InputError(name, "applies to architecture cnn and lcn, not mlp")
-        else:
-            readout = check_choice("readout", "flatten" if readout is None else readout, READOUTS)
-            channels = None if channels is None else check_positive("channels", channels, integer=True)
-            filter_size = check_positive("filter_size", 3 if filter_size is None else filter_size, integer=True)
+            channels = None if channels is None else declared["channels"].check(channels)
+        else:  # None: the declared default of an image architecture
+            readout = declared["readout"].check(_DEFAULT["readout"] if readout is None else readout)
+            channels = None if channels is None else declared["channels"].check(channels)
+            filter_size = declared["filter_size"].check(_DEFAULT["filter_size"] if filter_size is None else filter_size)
             if filter_size % 2 == 0:
                 raise InputError("filter_size", f"must be odd ('same' padding keeps the image size); got {filter_size}")
         self.readout, self.channels, self.filter_size = readout, channels, filter_size
-        self.activation = check_choice("activation", activation, ACTIVATIONS)
-        self.weight_var = check_positive("weight_var", weight_var)
-        self.bias_var = check_positive("bias_var", bias_var, allow_zero=True)
-        self.jitter = None if jitter is None else check_positive("jitter", jitter, allow_zero=True)
+        self.activation = declared["activation"].check(activation)
+        self.weight_var = declared["weight_var"].check(weight_var)
+        self.bias_var = declared["bias_var"].check(bias_var)
+        self.jitter = None if jitter is None else declared["jitter"].check(jitter)
+        self.training_time = _training_time(self.kind, training_time, learning_rate, steps)
+        # composable layers (a preset, a layer string or layer objects) replace architecture/depth
+        if layers is not None and self.architecture != "mlp":
+            raise InputError("architecture", f"the layers replace the architecture; got {self.architecture} with layers")
+        self.layers = None if layers is None else parse_layers(layers)
+        self.layer_string = layers if isinstance(layers, str) else (None if layers is None else repr(self.layers))
         self.name = self.kind
 
     def spec(self) -> dict:
@@ -144,7 +186,12 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
                 "activation": self.activation, "weight_var": self.weight_var, "bias_var": self.bias_var}
         if self.architecture != "mlp":
             spec.update(readout=self.readout, channels=self.channels, filter_size=self.filter_size)
+        if self.layers is not None:  # the layers replace architecture, depth and activation
+            del spec["architecture"], spec["depth"], spec["activation"]
+            spec["layers"] = self.layer_string
         spec["jitter"] = self.jitter
+        if self.training_time is not None:
+            spec["training_time"] = self.training_time
         return spec
 
     def __repr__(self) -> str:
@@ -152,7 +199,8 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
                 if self.architecture != "mlp" else "")
         return (f"InfiniteWidthNetwork({self.kind!r}, {self.architecture!r}, depth={self.depth}, "
                 f"activation={self.activation!r}, weight_var={self.weight_var!r}, bias_var={self.bias_var!r}"
-                f"{conv}, jitter={self.jitter!r})")
+                f"{conv}, jitter={self.jitter!r}"
+                + ("" if self.training_time is None else f", training_time={self.training_time!r}") + ")")
 
     def image_shape(self, n_features: int) -> tuple[int, int, int]:
         """(channels, H, W) of flat channel-first inputs with ``n_features`` (square images)."""
@@ -165,7 +213,7 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
 
     def _inputs(self, task: Task):
         """The task's inputs as the kernels read them (images channel-first) and their image shape."""
-        if self.architecture == "mlp":
+        if self.architecture == "mlp" and self.layers is None:
             return task.X_train, task.X_test, None
         recorded = (task.info or {}).get("image_shape")
         if recorded is not None and len(recorded) in (2, 3) and math.prod(recorded) == task.n_features:
@@ -180,69 +228,43 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
             return first(task.X_train), first(task.X_test), (C, H, W)
         return task.X_train, task.X_test, self.image_shape(task.n_features)
 
-    # -- SPEC §7 kernels -------------------------------------------------------------------------
+    # -- docs/method.md §7 kernels -------------------------------------------------------------------------
     def kernels(self, X1: np.ndarray, X2: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
         """NNGP K(X1, X2) and, for ``ntk``, the NTK Θ(X1, X2) (else None); X2 None means X1.
         Images (cnn, lcn) are flat rows read channel-first (:meth:`image_shape`)."""
         X2 = X1 if X2 is None else X2
-        shape = None if self.architecture == "mlp" else self.image_shape(np.shape(X1)[1])
+        shape = None if self.architecture == "mlp" and self.layers is None else self.image_shape(np.shape(X1)[1])
         return self._kernels(X1, X2, shape, ntk=self.kind == "ntk")
 
     def _kernels(self, X1, X2, shape, *, ntk: bool):
+        if self.layers is not None:
+            return layer_kernels(X1, X2, shape, self.layers, self.weight_var, self.bias_var, ntk=ntk)
         if self.architecture == "mlp":
             return mlp_kernels(X1, X2, self.depth, self.activation, self.weight_var, self.bias_var, ntk=ntk)
         return conv_kernels(X1, X2, shape, self.depth, self.activation, self.weight_var,
                             self.bias_var, filter_size=self.filter_size, readout=self.readout,
                             weight_sharing=self.architecture == "cnn", ntk=ntk)
 
-    # -- SPEC §7: mean and covariance at the test inputs -----------------------------------------
-    def posterior(self, task: Task) -> NetworkPosterior:
-        """M and Σ of SPEC §7 at the test inputs, by Cholesky solves in float64, diagonalised."""
-        timings = {}
+    # -- docs/method.md §7: mean and covariance at the test inputs -----------------------------------------
+    def posterior(self, task: Task) -> GaussianPosterior:
+        """M and Σ of docs/method.md §7 at the test inputs, by :func:`..gaussian.posterior` (Cholesky solves
+        in float64, diagonalised) from this architecture's kernels."""
         tic = time.perf_counter()
         X_train, X_test, shape = self._inputs(task)
-        ntk = self.kind == "ntk"
-        K, theta = self._kernels(X_train, X_train, shape, ntk=ntk)
-        K_star, theta_star = self._kernels(X_test, X_train, shape, ntk=ntk)
-        K_starstar, _ = self._kernels(X_test, X_test, shape, ntk=False)
-        timings["kernel"] = time.perf_counter() - tic
+        inputs = time.perf_counter() - tic
 
-        tic = time.perf_counter()
-        scale_K = float(np.mean(np.diag(K)))
-        jitter_K = (DEFAULT_RELATIVE_JITTER * scale_K if (ntk or self.jitter is None) else self.jitter)
-        hint = self._scale_hint(task.X_train)
-        L_K = _cholesky(K, jitter_K, "K", hint)
-        V = linalg.solve_triangular(L_K, K_star.T, lower=True, check_finite=False)  # L_K^-1 K*^T
-        # Σ_nngp = K** − V^T V: dsyrk fills the lower triangle only, which is all eigh reads
-        cov = dsyrk(-1.0, V, beta=1.0, c=K_starstar, trans=1, lower=1, overwrite_c=1)
-        if not ntk:
-            mean = V.T @ linalg.solve_triangular(L_K, task.Y_train, lower=True, check_finite=False)
-            jitter, kernel_jitter, scale_theta = jitter_K, None, scale_K
-        else:
-            scale_theta = float(np.mean(np.diag(theta)))
-            jitter = DEFAULT_RELATIVE_JITTER * scale_theta if self.jitter is None else self.jitter
-            L_theta = _cholesky(theta, jitter, "Θ", hint)
-            R_T = linalg.cho_solve((L_theta, True), theta_star.T, check_finite=False)  # Θ^-1 Θ*^T = R^T
-            mean = R_T.T @ task.Y_train
-            G_T = L_K.T @ R_T - V  # (R L_K − K* L_K^-T)^T
-            cov = dsyrk(1.0, G_T, beta=1.0, c=cov, trans=1, lower=1, overwrite_c=1)
-            kernel_jitter = jitter_K
-        timings["solve"] = time.perf_counter() - tic
+        def kernels(X1, X2, tangent):
+            return self._kernels(X1, X2, shape, ntk=tangent)
 
-        tic = time.perf_counter()
-        matrix, factor, cross, delta = (theta, L_theta, theta_star, jitter) if ntk else (K, L_K, K_star, jitter_K)
-        conditioning = _diagnose(matrix, factor, cross, delta, mean, task)
-        timings["conditioning"] = time.perf_counter() - tic
+        def remedy():
+            return _NOT_POSITIVE_DEFINITE_REMEDY + self._scale_hint(task.X_train)
 
-        tic = time.perf_counter()
-        lam, U = eigen_decomposition(cov, overwrite=True)
-        timings["eigh"] = time.perf_counter() - tic
-        # Σ is resolved to about the jitter (δ on K moves it by O(δ); δ on Θ moves R, hence Σ, by
-        # O(δ) relative to Θ's scale) plus the rounding of the Cholesky-based products,
-        # ~ max(n, m) · eps · the kernel's scale. Directions below that are pinned by the data.
-        tolerance = (10.0 * jitter_K + (10.0 * jitter * scale_K / scale_theta if ntk else 0.0)
-                     + 16.0 * max(task.n_train, task.n_test) * np.finfo(float).eps * scale_K)
-        return NetworkPosterior(mean, lam, U, jitter, kernel_jitter, tolerance, timings, conditioning)
+        tau = None if self.training_time is None else training_time_scale(task) * self.training_time
+        post = posterior(kernels, X_train, task.Y_train, X_test, task.Y_test, tangent=self.kind == "ntk",
+                         training_time=tau, jitter=self.jitter, remedy=remedy, owner=self.kind)
+        timings = dict(post.timings)
+        timings["kernel"] = timings.get("kernel", 0.0) + inputs
+        return dataclasses.replace(post, timings=timings, training_time=self.training_time)
 
     def _scale_hint(self, X: np.ndarray) -> str:
         """Why a kernel of a quadrature activation may fail to be positive definite: at large
@@ -256,30 +278,40 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
                 "accurate for preactivation variances of order 1: scale the inputs (e.g. pixels to [0, 1])"
                 if variance > 5.0 else "")
 
-    def _posterior_info(self, post: NetworkPosterior) -> dict:
-        """ntk: the jitter added to K, whose Cholesky factor builds Σ, beside Θ's."""
-        return {} if post.kernel_jitter is None else {"kernel_jitter": post.kernel_jitter}
+    def _posterior_info(self, post: GaussianPosterior) -> dict:
+        """ntk: the jitter added to K, whose Cholesky factor builds Σ, beside Θ's; the training time."""
+        info = {} if post.kernel_jitter is None else {"kernel_jitter": post.kernel_jitter}
+        if post.training_time is not None:
+            info["training_time"] = post.training_time
+        return info
 
 
-
-def _diagnose(matrix, factor, cross, delta, mean, task) -> Conditioning:
-    """The checks of :mod:`..conditioning` for the solve (matrix + δI) α = Y_train behind the mean."""
-    alpha = linalg.cho_solve((factor, True), task.Y_train, check_finite=False)
-    residual = matrix @ alpha + delta * alpha - task.Y_train
-    # the norms of matrix + δI without forming it (the kernels' diagonals are positive)
-    one_norm = float(np.max(np.sum(np.abs(matrix), axis=0))) + delta
-    frobenius = math.sqrt(float(np.sum(matrix * matrix)) + 2.0 * delta * float(np.trace(matrix))
-                          + matrix.shape[0] * delta**2)
-    return diagnose(factor, one_norm, frobenius, residual, alpha, task.Y_train, float(np.linalg.norm(cross)), mean,
-                    task.Y_test, added_diagonal=delta)
+def training_time_scale(task: Task) -> float:
+    """τ / T: gradient descent with learning rate η on L = ||f(X) − Y||² / (n k), the mean over the
+    n training points and k outputs, moves the infinitely wide network's outputs by
+    ḟ = −(2η / (n k)) Θ (f − Y) (the NTK parameterisation, docs/method.md §7), which is gradient flow on
+    ½||f(X) − Y||² for the time τ = 2T / (n k), T = η × steps."""
+    return 2.0 / (task.n_train * task.n_outputs)
 
 
-def _cholesky(matrix: np.ndarray, jitter: float, label: str, hint: str = "") -> np.ndarray:
-    """Lower Cholesky factor of matrix + jitter·I (matrix left untouched)."""
-    A = matrix.copy()
-    A[np.diag_indices_from(A)] += jitter
-    try:
-        return linalg.cholesky(A, lower=True, overwrite_a=True, check_finite=False)
-    except linalg.LinAlgError:
-        raise InputError("jitter", f"the training {label} matrix plus jitter {jitter:.3g} is not positive definite; "
-                                   "increase the jitter, add bias variance, or remove duplicate training inputs" + hint) from None
+def _training_time(kind: str, training_time, learning_rate, steps) -> float | None:
+    """T from ``training_time`` or ``learning_rate`` × ``steps`` (ntk only); None: converged."""
+    given = [name for name, value in (("training_time", training_time), ("learning_rate", learning_rate),
+                                      ("steps", steps)) if value is not None]
+    if not given:
+        return None
+    if kind != "ntk":
+        raise InputError(given[0], f"applies to kind ntk (a network trained by gradient descent), not {kind}")
+    if training_time is not None:
+        if len(given) > 1:
+            raise InputError(given[1], "gives the training time again: give training_time, or learning_rate "
+                                       "and steps")
+        if not isinstance(training_time, bool) and isinstance(training_time, (int, float)) \
+                and training_time == math.inf:
+            return None  # trained to convergence
+        return check_positive("training_time", training_time, allow_zero=True)
+    if learning_rate is None or steps is None:
+        missing = "steps" if steps is None else "learning_rate"
+        raise InputError(missing, f"is needed with {given[0]}: the training time is learning_rate × steps")
+    rate = check_positive("learning_rate", learning_rate)
+    return rate * check_positive("steps", steps, integer=True, allow_zero=True)

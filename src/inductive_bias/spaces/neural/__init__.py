@@ -1,11 +1,13 @@
-"""Neural-network hypothesis spaces trained as batched ensembles (SPEC §4).
+"""Neural-network hypothesis spaces trained as batched ensembles (docs/method.md §4).
 
 torch is imported only when a network space is used (``NeuralNetworks``, ``ARCHITECTURES``):
 the names of the built-in architectures are known without it.
 """
 
-#: the built-in architectures (their options: ``ARCHITECTURES``)
-ARCHITECTURE_NAMES = ("mlp", "cnn", "lcn", "vit")
+from .parameters import ARCHITECTURE_PARAMETERS
+
+#: the built-in architectures (their options: ``ARCHITECTURES``; declared in :mod:`.parameters`)
+ARCHITECTURE_NAMES = tuple(ARCHITECTURE_PARAMETERS)
 
 __all__ = ["ARCHITECTURES", "ARCHITECTURE_NAMES", "NeuralNetworks"]
 

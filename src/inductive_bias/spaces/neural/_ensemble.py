@@ -1,5 +1,5 @@
 """Batched ensembles: E members of one architecture as stacked parameters (leading axis E),
-trained together by one computation per step (SPEC §4).
+trained together by one computation per step (docs/method.md §4).
 
 Three implementations of the same computation:
 
@@ -86,7 +86,7 @@ class BatchedMLP:
     def __init__(self, weights, biases, activation: str, scales=None):
         """``weights`` in ``nn.Linear``'s layout ``(E, out, in)``, ``biases`` ``(E, out)``;
         ``scales``: per layer ``(weight_scale, bias_scale)``, a layer computing
-        ``weight_scale · x W + bias_scale · b`` (the NTK parameterisation, SPEC §7); None: 1 and 1."""
+        ``weight_scale · x W + bias_scale · b`` (the NTK parameterisation, docs/method.md §7); None: 1 and 1."""
         self.scales = [(1.0, 1.0)] * len(weights) if scales is None else [(float(a), float(b)) for a, b in scales]
         self.transposed = [w.shape[1] >= self.NARROW for w in weights]   # stored as (E, in, out)
         self.weights = [(w.transpose(1, 2) if t else w).contiguous() for w, t in zip(weights, self.transposed)]
@@ -329,7 +329,7 @@ def train_chunk(model, generators, data, *, epochs: int, optimizer: str, lr: flo
     epochs : int
         The most epochs any member trains.
     stop_train_mse : float or None
-        A member whose training MSE (whole set, SPEC §1, evaluated in float64) is <= this after an
+        A member whose training MSE (whole set, docs/method.md §1, evaluated in float64) is <= this after an
         epoch stops there: its predictions are taken at that point, and it leaves the batched
         computation (its parameters and optimizer state are dropped from the stacks, so it is no
         longer updated and costs nothing), while the others go on. The members that go on draw

@@ -1,4 +1,4 @@
-"""Member-batched locally connected networks (``lcn``, SPEC §4), forward and backward written out.
+"""Member-batched locally connected networks (``lcn``, docs/method.md §4), forward and backward written out.
 
 ``torch.func.vmap`` of the per-member module turns each layer into one batched matmul over
 members, but with the member axis in front of a layout (``F.unfold``'s ``(batch, features,

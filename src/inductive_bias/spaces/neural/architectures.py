@@ -1,4 +1,4 @@
-"""Built-in architectures of neural-network hypothesis spaces (SPEC §4).
+"""Built-in architectures of neural-network hypothesis spaces (docs/method.md §4).
 
 Every builder takes the task's shape, ``(n_features, n_outputs)``, and returns a stateless
 ``torch.nn.Module`` (no running-statistics buffers) mapping flat inputs ``(batch, n_features)`` to
@@ -15,7 +15,7 @@ convolutional and locally connected weights and biases), drawn from an explicit
 ``torch.Generator`` in a fixed order by :func:`initialise`, so that a member's initial weights are
 a function of its seed alone.
 
-``mlp`` and ``cnn`` also come in the NTK parameterisation (SPEC §7; ``build(...,
+``mlp`` and ``cnn`` also come in the NTK parameterisation (docs/method.md §7; ``build(...,
 ntk=(weight_var, bias_var))``): every weight and bias is drawn N(0, 1) and a layer computes
 ``σ_w / sqrt(fan_in) · W x + σ_b · b`` (fan_in: inputs of a unit, ``C_in · k · k`` for a
 convolution), the parameterisation in which a wide network trained by gradient descent follows
@@ -36,8 +36,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from ...exceptions import InputError
-from ..._validation import check_choice, check_positive
-from . import ARCHITECTURE_NAMES
+from ..._validation import check_choice
+from .parameters import ARCHITECTURE_PARAMETERS, NTK_ARCHITECTURES
 
 __all__ = ["ACTIVATIONS", "ARCHITECTURES", "NTK_ARCHITECTURES", "LocallyConnected2d", "NTKConv2d", "NTKLinear",
            "VisionTransformer", "build", "image_shape_for", "initialise", "resolve_options"]
@@ -50,20 +50,11 @@ ACTIVATIONS = {
     "identity": nn.Identity,
 }
 
-# The options each built-in architecture takes, with their defaults.
-ARCHITECTURES = {
-    "mlp": {"hidden": (256, 256), "activation": "relu"},
-    "cnn": {"channels": (16, 32), "kernel_size": 3, "activation": "relu", "image_shape": None},
-    "lcn": {"channels": (16, 32), "kernel_size": 3, "activation": "relu", "image_shape": None},
-    "vit": {"patch_size": 2, "dim": 32, "depth": 2, "heads": 4, "mlp_dim": 64, "activation": "gelu",
-            "image_shape": None},
-}
+# The options each built-in architecture takes, with their defaults (declared in .parameters).
+ARCHITECTURES = {name: {p.argument: p.default for p in declared} for name, declared in ARCHITECTURE_PARAMETERS.items()}
 
 
-#: the architectures that have an NTK parameterisation (SPEC §7)
-NTK_ARCHITECTURES = ("mlp", "cnn")
 
-assert tuple(ARCHITECTURES) == ARCHITECTURE_NAMES, "the names the CLI offers are the architectures built here"
 
 
 # -- options ------------------------------------------------------------------------------------
@@ -86,49 +77,21 @@ def image_shape_for(n_features: int, image_shape) -> tuple[int, int, int]:
     return shape
 
 
-def _widths(name: str, value) -> tuple[int, ...]:
-    if isinstance(value, (int,)) and not isinstance(value, bool):
-        value = (value,)
-    try:
-        widths = tuple(value)
-    except TypeError:
-        raise InputError(name, f"must be a sequence of positive integers; got {value!r}") from None
-    return tuple(check_positive(name, w, integer=True) for w in widths)
-
-
 def resolve_options(architecture: str, options: dict) -> dict:
-    """The full, checked option set of a built-in architecture (defaults filled in)."""
-    defaults = ARCHITECTURES[architecture]
-    unknown = sorted(set(options) - set(defaults))
+    """The full, checked option set of a built-in architecture (defaults filled in); each option
+    checked by its declaration (:mod:`.parameters`), and then what ties options together."""
+    declared = {p.argument: p for p in ARCHITECTURE_PARAMETERS[architecture]}
+    unknown = sorted(set(options) - set(declared))
     if unknown:
         raise InputError(unknown[0], f"is not an option of architecture {architecture!r}; "
-                                     f"its options are {', '.join(defaults)}")
-    resolved = {**defaults, **options}
+                                     f"its options are {', '.join(declared)}")
+    resolved = {key: None if value is None else declared[key].check(value)
+                for key, value in {**ARCHITECTURES[architecture], **options}.items()}
     check_choice("activation", resolved["activation"], ACTIVATIONS)
-    if architecture == "mlp":
-        resolved["hidden"] = _widths("hidden", resolved["hidden"])
-    elif architecture in ("cnn", "lcn"):
-        resolved["channels"] = _widths("channels", resolved["channels"])
-        if not resolved["channels"]:
-            raise InputError("channels", "needs at least one layer")
-        k = check_positive("kernel_size", resolved["kernel_size"], integer=True)
-        if k % 2 == 0:
-            raise InputError("kernel_size", f"must be odd (padding keeps the image size); got {k}")
-        resolved["kernel_size"] = k
-    else:
-        for key in ("patch_size", "dim", "depth", "heads", "mlp_dim"):
-            resolved[key] = check_positive(key, resolved[key], integer=True)
-        if resolved["dim"] % resolved["heads"]:
-            raise InputError("heads", f"must divide dim={resolved['dim']}; got {resolved['heads']}")
-    if resolved.get("image_shape") is not None:
-        shape = resolved["image_shape"]
-        try:
-            valid = len(shape) == 3 and all(int(s) == s and s >= 1 for s in shape)
-        except TypeError:
-            valid = False
-        if not valid:
-            raise InputError("image_shape", f"must be (channels, height, width), 3 positive integers; got {shape!r}")
-        resolved["image_shape"] = tuple(int(s) for s in shape)
+    if architecture in ("cnn", "lcn") and resolved["kernel_size"] % 2 == 0:
+        raise InputError("kernel_size", f"must be odd (padding keeps the image size); got {resolved['kernel_size']}")
+    if architecture == "vit" and resolved["dim"] % resolved["heads"]:
+        raise InputError("heads", f"must divide dim={resolved['dim']}; got {resolved['heads']}")
     return resolved
 
 
@@ -167,7 +130,7 @@ class LocallyConnected2d(nn.Module):
 
 
 class NTKLinear(nn.Linear):
-    """A linear layer in the NTK parameterisation (SPEC §7): ``W``, ``b`` ~ N(0, 1) and
+    """A linear layer in the NTK parameterisation (docs/method.md §7): ``W``, ``b`` ~ N(0, 1) and
     ``y = sqrt(weight_var / in_features) · x Wᵀ + sqrt(bias_var) · b``."""
 
     def __init__(self, in_features: int, out_features: int, weight_var: float, bias_var: float):
@@ -297,7 +260,7 @@ def check_size(architecture: str, n_features: int, n_outputs: int, options: dict
 def build(architecture: str, n_features: int, n_outputs: int, options: dict, ntk=None) -> nn.Module:
     """The module of a built-in architecture for a task with ``n_features`` inputs and
     ``n_outputs`` outputs; ``options`` as returned by :func:`resolve_options`. ``ntk=(weight_var,
-    bias_var)``: the NTK parameterisation (``mlp`` and ``cnn``), σ_w² and σ_b² as in SPEC §7."""
+    bias_var)``: the NTK parameterisation (``mlp`` and ``cnn``), σ_w² and σ_b² as in docs/method.md §7."""
     act = ACTIVATIONS[options["activation"]]
     if ntk is not None and architecture not in NTK_ARCHITECTURES:
         raise InputError("parameterization", f"'ntk' is an option of {' and '.join(NTK_ARCHITECTURES)}, "

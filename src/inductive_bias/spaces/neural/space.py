@@ -1,4 +1,4 @@
-"""Neural-network hypothesis spaces: networks trained from random seeds (SPEC §4)."""
+"""Neural-network hypothesis spaces: networks trained from random seeds (docs/method.md §4)."""
 
 from __future__ import annotations
 
@@ -13,19 +13,18 @@ import torch
 from torch import nn
 
 from ..._cpu import usable_cores
-from ..._fit_rule import FIT_FRACTION, target_variance
+from ..._fit_rule import fit_threshold, target_variance
 from ...exceptions import InputError
-from ..._validation import check_choice, check_positive
 from ...tasks import Task
 from ..base import Member, MemberSpace
 from . import architectures as _arch
 from ._ensemble import BatchedMLP, VmappedModule, train_chunk
 from ._locally_connected import BatchedLCN
+from .parameters import TRAINING_DEFAULTS as _DEFAULT
+from .parameters import NTK_PARAMETERS, TRAINING_PARAMETERS
 
 __all__ = ["NeuralNetworks"]
 
-OPTIMIZERS = ("adam", "sgd")
-PARAMETERIZATIONS = ("standard", "ntk")
 _CPU_CHUNK_PER_WORKER = 16  # members per CPU worker in a chunk (see benchmarks/nn_throughput.md)
 _MEMORY_BUDGET = 2 << 30   # bytes a chunk may use on a CPU; on a GPU half the free memory
 # Bytes of training state (parameters, gradients, optimizer moments) of one batched computation on
@@ -33,19 +32,18 @@ _MEMORY_BUDGET = 2 << 30   # bytes a chunk may use on a CPU; on a GPU half the f
 # stays in the last-level cache (digits MLP 64-256-256-10: 6 members 61 GFLOP/s, 16 members 50;
 # benchmarks/nn_throughput.md).
 _CACHE_BUDGET = 8 << 20
-DEFAULT_MAX_EPOCHS = 1000  # the epoch budget of training until fit (docs/neural.md: what it takes)
 
 
 class NeuralNetworks(MemberSpace):
-    """Networks of one architecture trained on the task, one seed per member (SPEC §4).
+    """Networks of one architecture trained on the task, one seed per member (docs/method.md §4).
 
     A hypothesis is a network initialised and shown the training data in an order drawn from its
     seed, trained with ``optimizer`` on the MSE to the (one-hot) targets until it fits the training
-    data (SPEC §4, §8: training MSE at most ``fit_fraction`` of the training targets' variance),
+    data (docs/method.md §4, §8: training MSE at most ``fit_fraction`` of the training targets' variance),
     within ``max_epochs`` epochs; or, where ``epochs`` is given, for exactly that many epochs. Its
-    loss is the test MSE over the whole test set and all outputs (SPEC §1). A member that does not
+    loss is the test MSE over the whole test set and all outputs (docs/method.md §1). A member that does not
     fit within the budget is kept, with its training loss, and reported as not fitting (it is not
-    a sample of the space, SPEC §8). Members of one space are
+    a sample of the space, docs/method.md §8). Members of one space are
     trained together as a batched ensemble, ``chunk_size`` at a time; a member's numbers depend on
     its seed alone, not on which members it was trained with (to float rounding).
 
@@ -72,7 +70,7 @@ class NeuralNetworks(MemberSpace):
         The epoch budget of training until fit (``epochs=None``; an error with ``epochs``).
     fit_fraction : float, default 0.01
         Training until fit stops a member once its training MSE is at most this fraction of the
-        variance of the training targets (SPEC §8: 0.01, R² >= 0.99); ``measure`` applies the same
+        variance of the training targets (docs/method.md §8: 0.01, R² >= 0.99); ``measure`` applies the same
         rule to decide which members fit.
     batch_size : int or "full", default 32 ("full" with ``parameterization="ntk"``)
         Rows per step; "full": the whole training set (full-batch gradient descent).
@@ -80,13 +78,13 @@ class NeuralNetworks(MemberSpace):
         Stop a member after the first epoch at whose end its training MSE is <= this (an absolute
         threshold; with ``epochs=None`` it replaces the ``fit_fraction`` rule).
     parameterization : {"standard", "ntk"}, default "standard"
-        "ntk" (``mlp`` and ``cnn``): the NTK parameterisation of SPEC §7, weights and biases drawn
+        "ntk" (``mlp`` and ``cnn``): the NTK parameterisation of docs/method.md §7, weights and biases drawn
         N(0, 1), each layer ``σ_w/sqrt(fan_in) · W x + σ_b · b``. With the defaults sgd and
         full batch, members are networks trained by gradient descent, which approach the ``ntk``
-        law of SPEC §7 as the width grows (gradient descent on the mean MSE is stable for ``lr``
+        law of docs/method.md §7 as the width grows (gradient descent on the mean MSE is stable for ``lr``
         below ``n_train * n_outputs / λ_max(Θ)``, Θ the NTK Gram matrix of the training inputs).
     weight_var, bias_var : float, default 2.0 and 0.1
-        σ_w² and σ_b² of the NTK parameterisation (SPEC §7); only with ``parameterization="ntk"``.
+        σ_w² and σ_b² of the NTK parameterisation (docs/method.md §7); only with ``parameterization="ntk"``.
     device : str, default "cpu"
         "cpu", "cuda" or "cuda:N". Does not change which hypotheses are drawn.
     chunk_size : int or None, default None
@@ -113,11 +111,11 @@ class NeuralNetworks(MemberSpace):
     """
 
     def __init__(self, architecture="mlp", hidden=None, activation=None, optimizer: str | None = None,
-                 lr: float = 1e-3, epochs: int | None = None, batch_size: int | str | None = None,
-                 stop_train_mse: float | None = None, device: str = "cpu", chunk_size: int | None = None,
+                 lr: float = _DEFAULT["lr"], epochs: int | None = None, batch_size: int | str | None = None,
+                 stop_train_mse: float | None = None, device: str = _DEFAULT["device"], chunk_size: int | None = None,
                  max_epochs: int | None = None, fit_fraction: float | None = None,
-                 parameterization: str = "standard", weight_var: float | None = None,
-                 bias_var: float | None = None, compile: bool = False, **architecture_options):
+                 parameterization: str = _DEFAULT["parameterization"], weight_var: float | None = None,
+                 bias_var: float | None = None, compile: bool = _DEFAULT["compile"], **architecture_options):
         if callable(architecture):
             if architecture_options or hidden is not None or activation is not None:
                 given = sorted(architecture_options) or (["hidden"] if hidden is not None else ["activation"])
@@ -138,34 +136,33 @@ class NeuralNetworks(MemberSpace):
             self.options = _arch.resolve_options(architecture, architecture_options)
             self.name = architecture
         self.architecture = architecture
-        self.parameterization = check_choice("parameterization", parameterization, PARAMETERIZATIONS)
+        # each value checked by its declaration (.parameters); None: the declared default (None is
+        # how the command line and experiments say "not given")
+        declared = {p.name: p for p in TRAINING_PARAMETERS + NTK_PARAMETERS}
+        self.parameterization = declared["parameterization"].check(parameterization)
         self.ntk = _check_ntk(architecture, self.parameterization, weight_var, bias_var)
         full_batch = self.ntk is not None
-        self.optimizer = check_choice("optimizer", ("sgd" if full_batch else "adam") if optimizer is None else optimizer, OPTIMIZERS)
-        self.lr = check_positive("lr", lr)
-        self.epochs = None if epochs is None else check_positive("epochs", epochs, integer=True)
+        self.optimizer = declared["optimizer"].check(("sgd" if full_batch else "adam") if optimizer is None
+                                                     else optimizer)
+        self.lr = declared["lr"].check(lr)
+        self.epochs = None if epochs is None else declared["epochs"].check(epochs)
         if self.epochs is not None:
             for name, value in (("max_epochs", max_epochs), ("fit_fraction", fit_fraction)):
                 if value is not None:
                     raise InputError(name, f"applies to training until fit; epochs={self.epochs} fixes the number "
                                            "of epochs (leave one of them out)")
-        self.max_epochs = check_positive("max_epochs", DEFAULT_MAX_EPOCHS if max_epochs is None else max_epochs,
-                                         integer=True)
-        self.fit_fraction = check_positive("fit_fraction", FIT_FRACTION if fit_fraction is None else fit_fraction)
-        if batch_size is None:
-            batch_size = "full" if full_batch else 32
-        self.batch_size = ("full" if isinstance(batch_size, str) and batch_size == "full"
-                           else check_positive("batch_size", batch_size, integer=True))
-        self.stop_train_mse = None if stop_train_mse is None else check_positive(
-            "stop_train_mse", stop_train_mse, allow_zero=True)
+        self.max_epochs = declared["max_epochs"].check(_DEFAULT["max_epochs"] if max_epochs is None else max_epochs)
+        self.fit_fraction = declared["fit_fraction"].check(_DEFAULT["fit_fraction"] if fit_fraction is None
+                                                           else fit_fraction)
+        self.batch_size = declared["batch_size"].check(("full" if full_batch else 32) if batch_size is None
+                                                       else batch_size)
+        self.stop_train_mse = None if stop_train_mse is None else declared["stop_train_mse"].check(stop_train_mse)
         self.device = _check_device(device)
-        self.chunk_size = None if chunk_size is None else check_positive("chunk_size", chunk_size, integer=True)
-        if not isinstance(compile, bool):
-            raise InputError("compile", f"must be True or False; got {compile!r}")
+        self.chunk_size = None if chunk_size is None else declared["chunk_size"].check(chunk_size)
+        self.compile = declared["compile"].check(compile)
         if compile and architecture in ("mlp", "lcn"):
             raise InputError("compile", f"applies to cnn, vit and model factories; {architecture!r} has a "
                                         f"hand-written batched computation")
-        self.compile = compile
         self._cpu_workers = None   # None: one per core (see _workers); benchmarks set it to compare
 
     # -- identity ---------------------------------------------------------------------------------
@@ -191,12 +188,10 @@ class NeuralNetworks(MemberSpace):
     def stopping_rule(self, task: Task) -> tuple[int, float | None]:
         """(the most epochs a member trains, the training MSE at which it stops) on ``task``:
         ``(epochs, stop_train_mse)`` for a fixed count, else ``(max_epochs, stop_train_mse or
-        fit_fraction * variance of the training targets)`` (SPEC §8)."""
+        fit_fraction * variance of the training targets)`` (docs/method.md §8)."""
         if self.epochs is not None:
             return self.epochs, self.stop_train_mse
-        if self.stop_train_mse is not None:
-            return self.max_epochs, self.stop_train_mse
-        return self.max_epochs, self.fit_fraction * target_variance(task)
+        return self.max_epochs, fit_threshold(self.spec(), target_variance(task))[0]
 
     def __repr__(self) -> str:
         return f"NeuralNetworks({self.spec()})"
@@ -399,8 +394,9 @@ def _check_ntk(architecture, parameterization: str, weight_var, bias_var):
         name = "a model factory" if callable(architecture) else repr(architecture)
         raise InputError("parameterization", f"'ntk' is an option of architectures "
                                              f"{' and '.join(_arch.NTK_ARCHITECTURES)}, not {name}")
-    return (check_positive("weight_var", 2.0 if weight_var is None else weight_var),
-            check_positive("bias_var", 0.1 if bias_var is None else bias_var, allow_zero=True))
+    declared = {p.name: p for p in NTK_PARAMETERS}
+    return tuple(declared[name].check(declared[name].default if value is None else value)
+                 for name, value in (("weight_var", weight_var), ("bias_var", bias_var)))
 
 
 def _check_seeds(seeds) -> list[int]:

@@ -1,23 +1,23 @@
-"""I(ε) of a trained space from the members in a sample store (SPEC §3, §4, §8)."""
+"""I(ε) of a trained space from the members in a sample store (docs/method.md §3, §4, §8)."""
 
 from __future__ import annotations
 
-from .._measure import choose_estimator, measure_samples
 from .._random import split_seed
 from .._validation import check_positive, check_target_errors
-from ..estimators import resolve_estimator
 from ..exceptions import InputError
-from .._validation import check_interval_width
 from ..results import MeasureResult
-from .sample_store import SampleStore
+from ..store import SampleStore
+from .core import measure_samples
+from .plan import DEFAULT_BOOTSTRAP, DEFAULT_INTERVAL_WIDTH, plan_measurement
 
 __all__ = ["measure_store"]
 
 
-def measure_store(store, space_id: str, target_error=None, *, estimator="sampled", n_bootstrap: int = 50,
-                  seed=0, hypotheses: int | None = None, fit_threshold: float | None = None,
-                  fitted_only: bool | None = None, task=None, interval_width: float = 1.0) -> MeasureResult:
-    """Measure I(ε) of a stored space from its members (sample-based, SPEC §3): the store's
+def measure_store(store, space_id: str, target_error=None, *, estimator="sampled",
+                  n_bootstrap: int = DEFAULT_BOOTSTRAP, seed=0, hypotheses: int | None = None,
+                  fit_threshold: float | None = None, fitted_only: bool | None = None, task=None,
+                  interval_width: float = DEFAULT_INTERVAL_WIDTH) -> MeasureResult:
+    """Measure I(ε) of a stored space from its members (sample-based, docs/method.md §3): the store's
     samples, then :func:`~inductive_bias.measure_samples`, exactly as :func:`~inductive_bias.measure`
     does with members trained in memory (the same members and seed give the same result).
 
@@ -27,25 +27,27 @@ def measure_store(store, space_id: str, target_error=None, *, estimator="sampled
     space_id : str
         As listed by ``inductive-bias runs`` (a unique prefix of at least 4 digits will do).
     target_error : float or sequence of float, optional
-        Default: 1, 2, 4, 8, 16 standard deviations below the mean test loss.
+        Default: the task's ladder (:mod:`inductive_bias.measuring.targets`) over the members' losses.
     estimator : str or SampleEstimator, default "sampled"
-        "exact" is refused: a trained space's loss law is only known through its samples.
-    n_bootstrap : int, default 50
+        "sampled" is the direct count; "exact" is refused: a trained space's loss law is only known
+        through its samples.
+    n_bootstrap : int, default 200
     seed : int, default 0
         Split as :func:`~inductive_bias.measure` splits it; the bootstrap takes its second stream.
     hypotheses : int, optional
         Use the first ``hypotheses`` members (by index); default all stored.
     fit_threshold : float, optional
         Training MSE at or below which a member fits; default the space's ``stop_train_mse``,
-        else 1% of the training targets' variance (SPEC §8).
+        else 1% of the training targets' variance (docs/method.md §8).
     fitted_only : bool or None, default None
         Estimate from the members that fit only; None: the space's rule (yes for spaces trained
-        until fit, :func:`~inductive_bias._measure.fitted_only_for`).
+        until fit, docs/method.md §8).
     interval_width : float, default 1.0
         Sample-size planning: the interval width (bits) each target's ``members_needed`` is for.
     task : Task, optional
         The task the space was trained on (checked against the store). With it, members stored
-        with their test predictions feed the function-space estimator ("sampled" then means it).
+        with their test predictions can feed the function-space estimator, and the default target
+        errors are the task's ladder.
 
     Returns
     -------
@@ -53,8 +55,7 @@ def measure_store(store, space_id: str, target_error=None, *, estimator="sampled
         ``members`` records the store, space id, run seed, counts, fit rule and every member's
         training and test loss.
     """
-    interval_width = check_interval_width("interval_width", interval_width)
-    choice = choose_estimator(estimator, has_exact_law=False)
+    plan = plan_measurement(estimator, has_exact_law=False, n_bootstrap=n_bootstrap, interval_width=interval_width)
     if hypotheses is not None:
         hypotheses = check_positive("hypotheses", hypotheses, integer=True)
     eps = None if target_error is None else check_target_errors(target_error)
@@ -66,9 +67,9 @@ def measure_store(store, space_id: str, target_error=None, *, estimator="sampled
         if hypotheses is not None and hypotheses < 2 and not record.spec.get("deterministic"):
             raise InputError("hypotheses", f"{hypotheses}: a sample-based estimate needs at least 2 members (space "
                                            f"{record.space_id} holds {record.members})")
-        wants = task is not None and resolve_estimator(choice, True).uses_predictions
+        wants = plan.uses_predictions
         samples = store.samples(record.space_id, limit=hypotheses, predictions=wants)
-        if samples.predictions is not None:  # they are compared with this task's test targets
+        if task is not None:  # its test targets and constant predictor are used: it must be the stored one
             store.resolve(record.space_id, task)
         path = store.path
     finally:
@@ -84,8 +85,13 @@ def measure_store(store, space_id: str, target_error=None, *, estimator="sampled
         raise InputError("space_id", f"space {record.space_id} in {path} holds {len(samples)} member; a sample-based "
                                      "estimate needs at least 2 (inductive-bias sample ... --hypotheses N adds more)")
     space = {**record.spec, "space_id": record.space_id, "run_seed": record.run_seed}
-    return measure_samples(samples, eps, estimator=choice, n_bootstrap=n_bootstrap, seed=split_seed(seed)[1],
-                           task=record.task, targets=None if samples.predictions is None else task.Y_test, target_variance_=record.target_variance,
-                           space=space, fit_threshold=fit_threshold, fitted_only=fitted_only,
-                           run_seed=record.run_seed, store=path, space_id=record.space_id, recorded_seed=seed,
-                           interval_width=interval_width)
+    if wants and (task is None or samples.predictions is None):
+        raise InputError("task" if task is None else "estimator",
+                         f"{plan.name!r} reads the members' test predictions: " +
+                         ("give the task they were trained on" if task is None else
+                          f"space {record.space_id} was stored without them (`sample --predictions`)"))
+    return measure_samples(samples, eps, plan=plan, seed=split_seed(seed)[1],
+                           task=task if task is not None else record.task,
+                           target_variance_=record.target_variance, space=space, fit_threshold=fit_threshold,
+                           fitted_only=fitted_only, run_seed=record.run_seed, store=path, space_id=record.space_id,
+                           recorded_seed=seed)

@@ -1,4 +1,4 @@
-"""The GP posterior of SPEC §2 on a Dask cluster: the same mathematics as the numpy backend, as a
+"""The GP posterior of docs/method.md §2 on a Dask cluster: the same mathematics as the numpy backend, as a
 blocked Dask graph run by the cluster's workers (their memory, their spilling to disk).
 
 K, K* and K** are built block by block on the workers from the chunked inputs; the Cholesky
@@ -16,8 +16,8 @@ import time
 
 import numpy as np
 
-from ..exceptions import InputError
-from .kernels import kernel_matrix
+from ...exceptions import InputError
+from ._record import NotPositiveDefinite
 
 DEFAULT_BLOCK = 4096
 CONNECT_TIMEOUT = "20s"
@@ -72,18 +72,18 @@ def probe_scheduler(address: str, timeout: float | None = None) -> None:
                                          f"{header!r} are not a handshake)")
 
 
-def _kernel_block(a, b, kernel, lengthscale):
-    # a block on the diagonal gets the same object twice, so that its diagonal is exactly 1 as in
-    # the in-memory path (identical rows are at distance 0: the value there is 1 either way)
+def _kernel_block(a, b, kernel):
+    # a block on the diagonal gets the same object twice, so that its diagonal is formed as in the
+    # in-memory path (for the stationary kernels: exactly 1)
     if a.shape == b.shape and np.array_equal(a, b):
-        return kernel_matrix(kernel, a, a, lengthscale)
-    return kernel_matrix(kernel, a, b, lengthscale)
+        return kernel(a, a)
+    return kernel(a, b)
 
 
-def dask_posterior(kernel: str, X_train, Y_train, X_test, lengthscale: float, relative_jitter: float,
-                   address: str, block: int | None = None):
+def dask_posterior(kernel, X_train, Y_train, X_test, added: float, address: str, block: int | None = None):
     """(mean, lower-triangle-valid covariance Σ/a², timings, layout), computed on the cluster at
-    ``address`` (module docstring)."""
+    ``address`` (module docstring). ``kernel(A, B)`` gives a block of K (picklable: it travels to
+    the workers); ``added`` is what is added to K's diagonal (σ²/a² + δ/a²)."""
     try:
         import dask.array as da
         from distributed import Client
@@ -106,13 +106,13 @@ def dask_posterior(kernel: str, X_train, Y_train, X_test, lengthscale: float, re
 
         def gram(A, B):
             return da.blockwise(_kernel_block, "ij", A, "ik", B, "jk", dtype=np.float64, concatenate=True,
-                                kernel=kernel, lengthscale=lengthscale)
+                                kernel=kernel)
 
         # dask's Cholesky wants equal square blocks: pad K to a multiple of b with an identity
         # block, and K*^T, Y with zero rows. The factor is then [[L, 0], [0, I]] and the padded
         # rows of V and β are 0: M and Σ are exactly those of the unpadded problem.
         pad = -n % b
-        diagonal = np.concatenate([np.full(n, relative_jitter), np.ones(pad)])
+        diagonal = np.concatenate([np.full(n, added), np.ones(pad)])
         K = da.pad(gram(Xtr, Xtr), ((0, pad), (0, pad))).rechunk(b) + da.diag(da.from_array(diagonal, chunks=b))
         L = da.linalg.cholesky(K, lower=True)
         V = da.linalg.solve_triangular(L, da.pad(gram(Xte, Xtr).T, ((0, pad), (0, 0))).rechunk((b, -1)), lower=True)
@@ -122,9 +122,7 @@ def dask_posterior(kernel: str, X_train, Y_train, X_test, lengthscale: float, re
         mean, covariance = client.compute([mean, covariance], sync=True)
         timings["cluster"] = time.perf_counter() - tic
     except np.linalg.LinAlgError:
-        raise InputError("jitter", f"the kernel matrix plus jitter {relative_jitter:.3g} (relative to a^2) is not "
-                                   "positive definite; increase the jitter, change the lengthscale, or remove "
-                                   "duplicate training inputs") from None
+        raise NotPositiveDefinite("kernel matrix") from None
     finally:
         client.close()
     layout = {"dask_address": address, "block": b, "blocks": -(-n // b), "padded_rows": pad}

@@ -1,0 +1,499 @@
+"""The pooled CNN kernel fused and blocked: every pair of positions, every layer, in cache (docs/method.md §7).
+
+The convolutional recursion of :mod:`.conv_kernels` sums K^l over the same filter offset δ at
+both positions, K^{l+1}(p, p') = σw²/F² Σ_δ T(K^l)(p+δ, p'+δ) + σb², so it never changes the
+*offset* Δ = p' − p between the two positions. The (HW)² position pairs of one pair of images
+therefore split into (2H−1)(2W−1) independent problems, one per offset: on the rectangle
+R_Δ = {p : p and p + Δ inside the image} of (H−|Δy|) x (W−|Δx|) positions, the whole depth of
+the recursion is a plain 2-D F x F box sum (zero outside R_Δ, which is exactly 'same' padding
+at both positions) after an elementwise dual map. A tile holds K and Θ of one offset for 8 image
+pairs (one per lane of a vector register; 50 KiB each for 28 x 28); every layer passes over it
+once, a row at a time, its box sums drawn from a ring of F rows that stays in the L1 cache, and
+the global-average-pooling read-out only needs the sums of the last layer's rows.
+
+Two implementations of the same recursion:
+
+- :func:`pooled_numba` (CPU): one compiled loop nest per block of image pairs, the blocks run
+  on a thread pool (the compiled code releases the GIL). arccos/arcsin are evaluated inline by a
+  branch-free series that the compiler vectorises (:func:`asin_acos`), because the C library's
+  scalar arccos (18 ns here) would cost more than all the rest.
+- :func:`pooled_torch` (any torch device, e.g. a GPU): the position-pair tensor of a block of
+  image pairs held whole, the recursion as batched tensor operations.
+
+The read-outs: ``gap`` sums every offset; ``flatten`` reads the position-diagonal p = p', which
+is the offset Δ = 0 alone.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["FUSED_ACTIVATIONS", "asin_acos", "have_numba", "pooled_numba", "pooled_torch"]
+
+#: activations whose dual maps the fused kernels evaluate in closed form
+FUSED_ACTIVATIONS = ("relu", "erf", "identity")
+_CODES = {"relu": 0, "erf": 1, "identity": 2}
+
+# Taylor coefficients of arcsin: asin(x) = x + x Σ_{n>=1} c_n x^{2n},
+# c_n = (2n)! / (4^n (n!)² (2n+1)). Used for |x| <= 1/2 only (the larger arguments are reduced to
+# that range), where the n-th term is below 4^-n / (2n+1): 22 terms reach 2e-16 relative.
+_TERMS = 22
+
+
+def _asin_coefficients() -> np.ndarray:
+    c, out = 1.0, []
+    for n in range(1, _TERMS + 1):
+        c *= (2 * n - 1) / (2 * n)  # (2n)! / (4^n (n!)²), by its ratio
+        out.append(c / (2 * n + 1))
+    return np.array(out[::-1])  # highest power first, for Horner's rule
+
+
+_ASIN_C = _asin_coefficients()
+
+
+def have_numba() -> bool:
+    """True when numba can be imported (the optional ``fast`` extra)."""
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+_COMPILED = {}
+
+# image pairs computed together, one per lane of a vector register (8 float64 in 512 bits)
+_LANES = 8
+
+
+def _compiled():
+    """Compile (once per process; numba caches to disk) the fused kernel."""
+    if "pairs" in _COMPILED:
+        return _COMPILED["pairs"]
+    import numba
+
+    c = _ASIN_C[::-1].copy()  # c[k] multiplies z**k: a constant array frozen into the code
+    half_pi = 0.5 * math.pi
+    LANES = _LANES
+    # contract: fused multiply-adds; the others let the loops vectorise. No reassociation: the
+    # order of the sums is the one written (the results do not depend on the vector width).
+    flags = {"contract", "nnan", "ninf", "nsz", "arcp"}
+
+    @numba.njit(inline="always", fastmath=flags)
+    def series(z):
+        """Σ_k c[k] z^k by Estrin's scheme: Horner's 22 dependent multiply-adds would leave the
+        vector units waiting on their latency."""
+        z2 = z * z
+        z4 = z2 * z2
+        z8 = z4 * z4
+        p0 = c[0] + c[1] * z + (c[2] + c[3] * z) * z2
+        p1 = c[4] + c[5] * z + (c[6] + c[7] * z) * z2
+        p2 = c[8] + c[9] * z + (c[10] + c[11] * z) * z2
+        p3 = c[12] + c[13] * z + (c[14] + c[15] * z) * z2
+        p4 = c[16] + c[17] * z + (c[18] + c[19] * z) * z2
+        p5 = c[20] + c[21] * z
+        return p0 + p1 * z4 + (p2 + p3 * z4) * z8 + (p4 + p5 * z4) * (z8 * z8)
+
+    @numba.njit(inline="always", fastmath=flags)
+    def asin_acos(x):
+        """(arcsin x, arccos x) for x in [-1, 1], both branch-free: |x| <= 1/2 by the series,
+        larger |x| by asin|x| = π/2 − 2 asin √((1−|x|)/2) (1 − |x| exact for |x| >= 1/2)."""
+        a = abs(x)
+        big = a > 0.5
+        zb = 0.5 - 0.5 * a
+        root = math.sqrt(zb)
+        z = zb if big else a * a
+        s = root if big else a
+        r = s + s * z * series(z)  # asin s
+        asin_a = half_pi - 2.0 * r if big else r
+        acos_a = 2.0 * r if big else half_pi - r
+        neg = x < 0.0
+        return (-asin_a if neg else asin_a), (math.pi - acos_a if neg else acos_a)
+
+    # The F x F box of a layer is separable: a sum over F rows, then over F columns. A tile is
+    # computed a row at a time: the rows of the layer's elementwise map (the dual map, or the
+    # first layer's products) go into a ring of F rows, and as soon as the F rows around row o are
+    # in the ring, row o of the next layer is summed out of it, rows then columns, and written in
+    # place (row o of the input is no longer needed: the map of rows up to o + r is done). Each
+    # layer thus reads and writes K and Θ once; everything else stays in the L1 cache.
+
+    @numba.njit(inline="always", fastmath=flags)
+    def row_sum(ring, o, h, r, F, wl, buf, pad):
+        """buf[pad + m] = Σ_{|d| <= r, 0 <= o+d < h} ring[(o+d) % F, m], in the order d = 0, 1, −1, ..."""
+        slot = o % F
+        for m in range(wl):
+            buf[pad + m] = ring[slot, m]
+        for d in range(1, r + 1):
+            if o + d < h:
+                slot = (o + d) % F
+                for m in range(wl):
+                    buf[pad + m] += ring[slot, m]
+            if o - d >= 0:
+                slot = (o - d) % F
+                for m in range(wl):
+                    buf[pad + m] += ring[slot, m]
+
+    @numba.njit(inline="always", fastmath=flags)
+    def col_sum(buf, pad, wl, r, L, out, o):
+        """out[o, m] = Σ_{|e| <= r} buf[pad + m + e·L] (zeros padded), in the order e = 0, 1, −1, ...;
+        one vector loop per shift (a loop over e inside the loop over m would not vectorise)."""
+        for m in range(wl):
+            out[o, m] = buf[pad + m]
+        for e in range(1, r + 1):
+            for m in range(wl):
+                out[o, m] += buf[pad + m + e * L]
+            for m in range(wl):
+                out[o, m] += buf[pad + m - e * L]
+
+    @numba.njit(inline="always", fastmath=flags)
+    def dual_row(act, k, th, i, wl, rA, rB, sA, sB, ya, oa, yb, ob, ring_t, ring_d, slot):
+        """Row i of T(K) and T'(K) Θ into ring slot ``slot`` (one loop per activation: no branch
+        inside the vector loop)."""
+        inv2pi = 1.0 / (2.0 * math.pi)
+        if act == 0:  # relu: the arc-cosine kernel of degree 1
+            for m in range(wl):
+                rho = min(1.0, max(-1.0, k[i, m] * rA[ya + i, oa + m] * rB[yb + i, ob + m]))
+                _, theta = asin_acos(rho)
+                rest = math.pi - theta
+                scale = sA[ya + i, oa + m] * sB[yb + i, ob + m]
+                ring_t[slot, m] = scale * (math.sqrt(max(0.0, 1.0 - rho * rho)) + rest * rho) * inv2pi
+                ring_d[slot, m] = rest * inv2pi * th[i, m]
+        elif act == 1:  # erf: r = 1/√(1 + 2v), s = 1 + 2v
+            for m in range(wl):
+                kij = k[i, m]
+                arg = min(1.0, max(-1.0, 2.0 * kij * rA[ya + i, oa + m] * rB[yb + i, ob + m]))
+                angle, _ = asin_acos(arg)
+                ring_t[slot, m] = (2.0 / math.pi) * angle
+                gap = sA[ya + i, oa + m] * sB[yb + i, ob + m] - 4.0 * kij * kij
+                ring_d[slot, m] = (4.0 / math.pi) / math.sqrt(max(gap, 2.2250738585072014e-308)) * th[i, m]
+        else:  # identity
+            for m in range(wl):
+                ring_t[slot, m] = k[i, m]
+                ring_d[slot, m] = th[i, m]
+
+    @numba.njit(nogil=True, fastmath=flags)
+    def pairs(A, B, I, J, rA, rB, sA, sB, depth, act, sw2, sb2, F, same, flatten, ntk, outK, outT):
+        """K and Θ of the image pairs (A[I[q]], B[J[q]]) into outK[q], outT[q], LANES pairs at a
+        time: the pairs of a group share every tile's shape, so every pass over a tile row runs
+        over w positions x LANES pairs, a multiple of the vector width however small the tile.
+
+        rA, rB: (depth, n, H, W), 1/√K^l(x, p; x, p) (0 where it is 0) for relu, 1/√(1 + 2K^l)
+        for erf; sA, sB: √K^l (relu's scale) or 1 + 2K^l (erf)."""
+        C, H, W = A.shape[1], A.shape[2], A.shape[3]
+        L = LANES
+        r = F // 2
+        pad = r * L
+        c1 = sw2 / (C * F * F)
+        c2 = sw2 / (F * F)
+        k = np.empty((H, W * L))
+        th = np.empty((H, W * L))
+        ring_t = np.empty((F, W * L))
+        ring_d = np.empty((F, W * L))
+        buf_t = np.zeros(W * L + 2 * pad)  # a summed row with r zero positions on each side
+        buf_d = np.zeros(W * L + 2 * pad)
+        # the group's images and per-position factors, lane fastest
+        a_img = np.empty((C, H, W * L))
+        b_img = np.empty((C, H, W * L))
+        ra = np.empty((depth, H, W * L))
+        rb = np.empty((depth, H, W * L))
+        sa = np.empty((depth, H, W * L))
+        sb = np.empty((depth, H, W * L))
+        acc_t = np.empty(W * L)  # per-column partial sums of the read-out, in a fixed order
+        acc_d = np.empty(W * L)
+        same_image = np.zeros(L, dtype=np.bool_)
+        reach_y = 0 if flatten else H - 1
+        reach_x = 0 if flatten else W - 1
+        n = I.shape[0]
+        for start in range(0, n, L):
+            for l in range(L):
+                q = min(start + l, n - 1)  # a short last group repeats its last pair
+                a, b = I[q], J[q]
+                same_image[l] = same and a == b
+                for y in range(H):
+                    for x in range(W):
+                        for ch in range(C):
+                            a_img[ch, y, x * L + l] = A[a, ch, y, x]
+                            b_img[ch, y, x * L + l] = B[b, ch, y, x]
+                        for layer in range(depth):
+                            ra[layer, y, x * L + l] = rA[layer, a, y, x]
+                            rb[layer, y, x * L + l] = rB[layer, b, y, x]
+                            sa[layer, y, x * L + l] = sA[layer, a, y, x]
+                            sb[layer, y, x * L + l] = sB[layer, b, y, x]
+            acc_t[:] = 0.0
+            acc_d[:] = 0.0
+            for dy in range(-reach_y, reach_y + 1):
+                h = H - abs(dy)
+                ya = max(0, -dy)  # tile row i is row ya + i of image a and row yb + i of image b
+                yb = ya + dy
+                for dx in range(-reach_x, reach_x + 1):
+                    w = W - abs(dx)
+                    wl = w * L
+                    oa = max(0, -dx) * L
+                    ob = oa + dx * L
+                    origin = dy == 0 and dx == 0
+                    for m in range(wl, wl + pad):  # zeros right of the tile (the left pad stays 0)
+                        buf_t[pad + m] = 0.0
+                        buf_d[pad + m] = 0.0
+                    # layer 1: K = σw²/(C F²) box(Σ_c x_c x'_c) + σb², Θ = K
+                    for i in range(h + r):
+                        if i < h:
+                            slot = i % F
+                            for m in range(wl):
+                                ring_t[slot, m] = a_img[0, ya + i, oa + m] * b_img[0, yb + i, ob + m]
+                            for ch in range(1, C):
+                                for m in range(wl):
+                                    ring_t[slot, m] += a_img[ch, ya + i, oa + m] * b_img[ch, yb + i, ob + m]
+                        o = i - r
+                        if o >= 0:
+                            row_sum(ring_t, o, h, r, F, wl, buf_t, pad)
+                            col_sum(buf_t, pad, wl, r, L, k, o)
+                            for m in range(wl):
+                                k[o, m] = c1 * k[o, m] + sb2
+                                th[o, m] = k[o, m]
+                    for layer in range(depth):
+                        last = layer == depth - 1
+                        for i in range(h + (0 if last else r)):
+                            if i < h:
+                                slot = i % F
+                                dual_row(act, k, th, i, wl, ra[layer], rb[layer], sa[layer], sb[layer], ya, oa, yb,
+                                         ob, ring_t, ring_d, slot)
+                                if act == 0 and origin:
+                                    # an image with itself at one position: ρ = 1 exactly (the
+                                    # rounding of k·r·r' would put θ ~ 1e-8 off 0): T = v/2, T' = 1/2
+                                    for l in range(L):
+                                        if same_image[l]:
+                                            for x in range(w):
+                                                m = x * L + l
+                                                ring_t[slot, m] = 0.5 * sa[layer, i, m] * sb[layer, i, m]
+                                                ring_d[slot, m] = 0.5 * th[i, m]
+                                if last:
+                                    for m in range(wl):
+                                        acc_t[m] += ring_t[slot, m]
+                                        acc_d[m] += ring_d[slot, m]
+                            o = i - r
+                            if not last and o >= 0:
+                                row_sum(ring_t, o, h, r, F, wl, buf_t, pad)
+                                if ntk:
+                                    row_sum(ring_d, o, h, r, F, wl, buf_d, pad)
+                                col_sum(buf_t, pad, wl, r, L, k, o)
+                                for m in range(wl):
+                                    k[o, m] = c2 * k[o, m] + sb2
+                                if ntk:
+                                    col_sum(buf_d, pad, wl, r, L, th, o)
+                                    for m in range(wl):
+                                        th[o, m] = k[o, m] + c2 * th[o, m]
+            positions = 1.0 * H * W if flatten else 1.0 * (H * W) * (H * W)
+            for l in range(min(L, n - start)):
+                total_t = 0.0
+                total_d = 0.0
+                for x in range(W):
+                    total_t += acc_t[x * L + l]
+                    total_d += acc_d[x * L + l]
+                outK[start + l] = sw2 * total_t / positions + sb2
+                outT[start + l] = outK[start + l] + sw2 * total_d / positions
+
+    @numba.njit(nogil=True, fastmath=flags)
+    def vector_asin_acos(x, s, c):
+        for i in range(x.shape[0]):
+            s[i], c[i] = asin_acos(x[i])
+
+    _COMPILED["pairs"] = (pairs, vector_asin_acos)
+    return _COMPILED["pairs"]
+
+
+def asin_acos(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """arcsin and arccos of a float64 array by the fused kernels' inline rule (numba): for tests."""
+    _, vector = _compiled()
+    x = np.ascontiguousarray(x, dtype=np.float64).ravel()
+    s, c = np.empty_like(x), np.empty_like(x)
+    vector(x, s, c)
+    return s, c
+
+
+def _scales(variances: list, activation: str):
+    """rA (1/√v, 0 where v = 0) and sA (√v for relu, 1 + 2v for erf) per layer: (depth, n, H, W)."""
+    v = np.stack(variances)
+    inv = np.zeros_like(v)
+    np.divide(1.0, np.sqrt(v), out=inv, where=v > 0)
+    if activation == "erf":  # ρ-like argument 2k/√((1+2v)(1+2v')): "r" = 1/√(1+2v), "s" = 1+2v
+        s = 1.0 + 2.0 * v
+        return 1.0 / np.sqrt(s), s
+    return inv, np.sqrt(v)
+
+
+def pooled_numba(A, B, var_a, var_b, depth, activation, sw2, sb2, F, ntk, *, readout="gap", pairs=None,
+                 progress=None, threads=None, block_pairs=None):
+    """K and Θ (Θ None unless ``ntk``) of a CNN with global average pooling (or flatten) read-out
+    for the image pairs given, by the fused kernel on a thread pool.
+
+    Parameters
+    ----------
+    A, B : ndarray (n1, C, H, W), (n2, C, H, W), float64
+    var_a, var_b : lists of ``depth`` arrays (n, H, W)
+        K^l(x, p; x, p), from :func:`~.conv_kernels.conv_variances`.
+    pairs : (I, J) int arrays or None
+        The entries to compute; None: all of (n1, n2) (the lower triangle when B is A).
+    progress : ProgressBar or None
+        Advanced by the number of pairs of each finished block.
+    threads : int or None
+        Worker threads (None: the usable cores).
+    block_pairs : int or None
+        Image pairs per task: the unit of threading and of progress (the working memory is a
+        few tiles of H x W x 8 lanes per thread, whatever the block). None: a multiple of the 8
+        lanes giving each thread about 4 tasks, at most 64 pairs.
+
+    Returns
+    -------
+    K, Θ : ndarray (n1, n2) when ``pairs`` is None (symmetric when B is A), else (len(I),) each.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ..._cpu import usable_cores
+
+    kernel, _ = _compiled()
+    same = B is A
+    A = np.ascontiguousarray(A, dtype=np.float64)
+    B = A if same else np.ascontiguousarray(B, dtype=np.float64)
+    rA, sA = _scales(var_a, activation)
+    rB, sB = (rA, sA) if same else _scales(var_b, activation)
+    n1, n2 = len(A), len(B)
+    if pairs is None:
+        I, J = np.tril_indices(n1) if same else np.divmod(np.arange(n1 * n2), n2)
+    else:
+        I, J = pairs
+    I, J = np.ascontiguousarray(I, dtype=np.int64), np.ascontiguousarray(J, dtype=np.int64)
+    outK, outT = np.empty(len(I)), np.empty(len(I))
+    act = _CODES[activation]
+
+    def run(start):
+        sl = slice(start, start + block_pairs)
+        kernel(A, B, I[sl], J[sl], rA, rB, sA, sB, depth, act, sw2, sb2, F, same, readout == "flatten", ntk,
+               outK[sl], outT[sl])
+        return len(I[sl])
+
+    workers = usable_cores() if threads is None else threads
+    if block_pairs is None:
+        share = -(-len(I) // (4 * workers))
+        block_pairs = min(64, _LANES * max(1, -(-share // _LANES)))
+    starts = range(0, len(I), block_pairs)
+    if workers <= 1 or len(starts) <= 1:
+        for start in starts:
+            done = run(start)
+            if progress is not None:
+                progress.update(done)
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            for done in pool.map(run, starts):
+                if progress is not None:
+                    progress.update(done)
+    if pairs is not None:
+        return outK, (outT if ntk else None)
+    K = np.empty((n1, n2))
+    theta = np.empty((n1, n2)) if ntk else None
+    K[I, J] = outK
+    if ntk:
+        theta[I, J] = outT
+    if same:
+        K[J, I] = outK
+        if ntk:
+            theta[J, I] = outT
+    return K, theta
+
+
+def _torch_dual(torch, act, k, va, vb, exact=None):
+    """T(K), T'(K) for tensors (variances broadcast against k); ``exact`` marks entries with ρ = 1."""
+    if act == "relu":
+        scale = torch.sqrt(va * vb)
+        rho = torch.where(scale > 0, k / torch.where(scale > 0, scale, torch.ones_like(scale)), torch.zeros_like(k))
+        rho = rho.clamp(-1.0, 1.0)
+        if exact is not None:
+            rho = torch.where(exact, torch.ones_like(rho), rho)
+        rest = math.pi - torch.arccos(rho)
+        t = scale * (torch.sqrt((1.0 - rho * rho).clamp_min(0.0)) + rest * rho) / (2.0 * math.pi)
+        return t, rest / (2.0 * math.pi)
+    if act == "erf":
+        a = (1.0 + 2.0 * va) * (1.0 + 2.0 * vb)
+        t = (2.0 / math.pi) * torch.arcsin((2.0 * k / torch.sqrt(a)).clamp(-1.0, 1.0))
+        return t, (4.0 / math.pi) / torch.sqrt((a - 4.0 * k * k).clamp_min(torch.finfo(k.dtype).tiny))
+    return k.clone(), torch.ones_like(k)
+
+
+def _torch_box(x, F):
+    """Σ_δ x(p+δ, p'+δ) over the F x F offsets on the last four axes (p_y, p_x, p'_y, p'_x),
+    zero outside the image: F joint shifts along the rows of p and p', then along the columns."""
+    for axes in ((-4, -2), (-3, -1)):
+        out = x.clone()
+        n = x.shape[axes[0]]
+        for d in range(1, min(F // 2, n - 1) + 1):
+            lo, hi = [slice(None)] * x.ndim, [slice(None)] * x.ndim
+            for axis in axes:
+                lo[axis], hi[axis] = slice(0, n - d), slice(d, n)
+            out[tuple(lo)] += x[tuple(hi)]
+            out[tuple(hi)] += x[tuple(lo)]
+        x = out
+    return x
+
+
+def pooled_torch(A, B, var_a, var_b, depth, activation, sw2, sb2, F, ntk, *, readout="gap", device=None,
+                 dtype=None, block_entries=4_000_000, progress=None):
+    """The same kernels as :func:`pooled_numba` by torch tensor operations on ``device`` (e.g.
+    "cuda"): a block of image pairs at a time holds the whole position-pair tensor,
+    (pairs, H, W, H, W), with ``block_entries`` numbers per tensor bounding the memory.
+
+    ``dtype`` (a torch dtype, default float64) is the precision of the recursion; the results are
+    returned as float64 numpy arrays. Returns K, Θ (n1, n2) (symmetric when B is A).
+    """
+    import torch
+
+    dtype = torch.float64 if dtype is None else dtype
+    device = torch.device("cpu" if device is None else device)
+    same = B is A
+    n1, n2 = len(A), len(B)
+    C, H, W = A.shape[1:]
+    P = H * W
+    tA = torch.as_tensor(np.asarray(A), dtype=dtype, device=device)
+    tB = tA if same else torch.as_tensor(np.asarray(B), dtype=dtype, device=device)
+    vA = [torch.as_tensor(v, dtype=dtype, device=device) for v in var_a]
+    vB = vA if same else [torch.as_tensor(v, dtype=dtype, device=device) for v in var_b]
+    I, J = np.tril_indices(n1) if same else np.divmod(np.arange(n1 * n2), n2)
+    outK, outT = np.empty(len(I)), np.empty(len(I))
+    step = max(1, block_entries // (P * P))
+    eye = torch.eye(P, dtype=torch.bool, device=device).reshape(H, W, H, W)
+    for start in range(0, len(I), step):
+        i = torch.as_tensor(I[start:start + step], device=device)
+        j = torch.as_tensor(J[start:start + step], device=device)
+        k = torch.einsum("bcpq,bcrs->bpqrs", tA[i], tB[j])
+        k = sw2 / (C * F * F) * _torch_box(k, F) + sb2
+        exact = (i == j)[:, None, None, None, None] & eye if same else None
+        th = k.clone() if ntk else None
+        for layer in range(depth):
+            va = vA[layer][i][:, :, :, None, None]
+            vb = vB[layer][j][:, None, None, :, :]
+            t, dt = _torch_dual(torch, activation, k, va, vb, exact)
+            if layer < depth - 1:
+                k = sw2 / (F * F) * _torch_box(t, F) + sb2
+                if ntk:
+                    th = k + sw2 / (F * F) * _torch_box(dt * th, F)
+        if readout == "flatten":
+            t = torch.diagonal(t.reshape(-1, P, P), dim1=1, dim2=2)
+            d = torch.diagonal((dt * th).reshape(-1, P, P), dim1=1, dim2=2) if ntk else None
+        else:
+            d = dt * th if ntk else None
+        kk = sw2 * t.reshape(len(i), -1).mean(dim=1) + sb2
+        outK[start:start + step] = kk.double().cpu().numpy()
+        if ntk:
+            outT[start:start + step] = (kk + sw2 * d.reshape(len(i), -1).mean(dim=1)).double().cpu().numpy()
+        if progress is not None:
+            progress.update(len(i))
+    K = np.empty((n1, n2))
+    theta = np.empty((n1, n2)) if ntk else None
+    K[I, J] = outK
+    if ntk:
+        theta[I, J] = outT
+    if same:
+        K[J, I] = outK
+        if ntk:
+            theta[J, I] = outT
+    return K, theta

@@ -1,0 +1,379 @@
+"""Composable layers of infinitely wide networks: the NNGP and NTK of a stack of layers (docs/method.md §7).
+
+A network is a tuple of small frozen layer objects (or a compact string, or a preset name)::
+
+    conv3-relu-conv3-relu-avgpool2-gap-dense
+
+Each layer maps the covariance between the pre-activations of two inputs x, x', carried for every
+pair of positions (p, p') as a tensor (H, W, H, W) — NNGP K, and for the NTK Θ — to the next
+layer's, in the NTK parameterisation of docs/method.md §7 (weights and biases N(0, 1), scaled by σw/√fan-in
+and σb):
+
+- ``Conv(F, stride)``: 'same' convolution, K ← σw²/F² Σ_δ K(p+δ, p'+δ) + σb², Θ ← that of Θ + K
+  (the new K), then positions subsampled by the stride; the first layer sums channels too;
+- ``LocallyConnected(F)``: the same without weight sharing: positions untied, K(p, p') = 0 for
+  p ≠ p' (the LCN of docs/method.md §7);
+- ``Dense()``: a 1x1 convolution (per position, over channels); a fully connected layer is
+  ``Flatten()`` then ``Dense()``;
+- ``Flatten()``: K ← mean_p K(p, p) (every (channel, position) becomes a feature);
+- ``GlobalAvgPool()``: K ← mean_{p,p'} K(p, p');
+- ``AvgPool(window, stride)``: K ← mean over the window at p and, independently, at p' ('valid');
+- an activation (``relu``, ``erf``, ``identity``, ``gelu``, ``tanh``, ``sigmoid``): K ← T(K),
+  Θ ← T'(K) Θ (:mod:`.activations`);
+- ``Residual(branch)``: x + branch(x): K ← K + K_branch, Θ ← Θ + Θ_branch, exact because the
+  branch ends in a layer with fresh zero-mean weights (required), so that it is uncorrelated
+  with its input, and x is a Gaussian pre-activation (required, as for every activation: the
+  dual maps hold for Gaussian inputs only), so that the sum is Gaussian.
+
+Max pooling and batch normalisation have no closed-form kernel (the maximum of correlated
+Gaussians; statistics over a batch couple the inputs): asking for them is an error that says so.
+Layer normalisation and self-attention are not provided.
+
+The read-out must end the stack with one position and a ``Dense`` (``...-gap-dense``,
+``...-flatten-dense``): the output is one scalar per input, and its K and Θ are the kernels.
+The presets ``cnn`` (with ``flatten`` or ``gap``) reproduce :func:`~.conv_kernels.conv_kernels`.
+
+Examples
+--------
+>>> parse_layers("conv3-relu-avgpool2-gap-dense")
+(Conv(filter_size=3, stride=1), Activation(name='relu'), AvgPool(window=2, stride=2), GlobalAvgPool(), Dense())
+>>> parse_layers("maxpool2")
+Traceback (most recent call last):
+...
+inductive_bias.exceptions.InputError: layers: max pooling has no closed-form infinite-width kernel (the maximum of correlated Gaussians); use avgpool
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...exceptions import InputError
+from .activations import ACTIVATIONS, dual_maps
+
+__all__ = ["PRESETS", "Activation", "AvgPool", "Conv", "Dense", "Flatten", "GlobalAvgPool", "LocallyConnected",
+           "Residual", "layer_kernels", "parse_layers", "preset"]
+
+
+@dataclass(frozen=True)
+class Conv:
+    filter_size: int = 3
+    stride: int = 1
+
+    def __post_init__(self):
+        if self.filter_size < 1 or self.filter_size % 2 == 0:
+            raise InputError("layers", f"conv filter size must be odd and positive ('same' padding); got {self.filter_size}")
+        if self.stride < 1:
+            raise InputError("layers", f"conv stride must be positive; got {self.stride}")
+
+
+@dataclass(frozen=True)
+class LocallyConnected:
+    filter_size: int = 3
+
+    def __post_init__(self):
+        if self.filter_size < 1 or self.filter_size % 2 == 0:
+            raise InputError("layers", f"lc filter size must be odd and positive; got {self.filter_size}")
+
+
+@dataclass(frozen=True)
+class Dense:
+    pass
+
+
+@dataclass(frozen=True)
+class Flatten:
+    pass
+
+
+@dataclass(frozen=True)
+class GlobalAvgPool:
+    pass
+
+
+@dataclass(frozen=True)
+class AvgPool:
+    window: int = 2
+    stride: int | None = None
+
+    def __post_init__(self):
+        if self.stride is None:
+            object.__setattr__(self, "stride", self.window)
+        if self.window < 1 or self.stride < 1:
+            raise InputError("layers", f"avgpool window and stride must be positive; got {self.window}, {self.stride}")
+
+
+@dataclass(frozen=True)
+class Activation:
+    name: str
+
+    def __post_init__(self):
+        if self.name not in ACTIVATIONS:
+            raise InputError("layers", f"unknown activation {self.name!r}; one of {', '.join(ACTIVATIONS)}")
+
+
+@dataclass(frozen=True)
+class Residual:
+    branch: tuple
+
+    def __post_init__(self):
+        object.__setattr__(self, "branch", tuple(self.branch))
+        if not self.branch or not isinstance(self.branch[-1], (Conv, Dense, LocallyConnected)):
+            raise InputError("layers", "a residual branch must end with conv, lc or dense (fresh zero-mean weights "
+                                       "make it uncorrelated with the identity path)")
+        if any(isinstance(layer, (Flatten, GlobalAvgPool, AvgPool)) or getattr(layer, "stride", 1) != 1
+               for layer in self.branch):
+            raise InputError("layers", "a residual branch must keep the image shape (no pooling, flatten or stride)")
+
+
+_NO_CLOSED_FORM = {
+    "maxpool": "max pooling has no closed-form infinite-width kernel (the maximum of correlated Gaussians); use avgpool",
+    "batchnorm": "batch normalisation has no closed-form infinite-width kernel (batch statistics couple the inputs)",
+}
+
+PRESETS = {
+    "mlp": "flatten-dense-relu-dense-relu-dense",
+    "cnn": "conv3-relu-conv3-relu-gap-dense",
+    "cnn-flatten": "conv3-relu-conv3-relu-flatten-dense",
+    "lcn": "lc3-relu-lc3-relu-flatten-dense",
+    # Shankar et al. 2020 (as neural-tangents builds them): 3x3 'same' convolutions in three stages
+    # separated by 2x2 average pooling; the three final 2x2 poolings of 32x32 images are a global
+    # average, written as gap so that the presets apply to any image size
+    "myrtle5": "conv3-relu-conv3-relu-avgpool2-conv3-relu-avgpool2-conv3-relu-gap-dense",
+    "myrtle7": "conv3-relu-conv3-relu-conv3-relu-avgpool2-conv3-relu-conv3-relu-avgpool2-conv3-relu-conv3-relu-gap-dense",
+    "myrtle10": ("conv3-relu-conv3-relu-conv3-relu-conv3-relu-avgpool2-conv3-relu-conv3-relu-conv3-relu-avgpool2-"
+                 "conv3-relu-conv3-relu-conv3-relu-gap-dense"),
+    # pre-activation residual blocks (as neural-tangents' WideResnet): the identity carries the
+    # Gaussian pre-activations, so that the sum stays Gaussian
+    "resnet": "conv3-res(relu-conv3-relu-conv3)-res(relu-conv3-relu-conv3)-relu-gap-dense",
+}
+
+
+def preset(name: str) -> tuple:
+    """The layers of a preset (:data:`PRESETS`)."""
+    if name not in PRESETS:
+        raise InputError("layers", f"unknown preset {name!r}; one of {', '.join(PRESETS)}")
+    return parse_layers(PRESETS[name])
+
+
+def _split(text: str) -> list[str]:
+    """Split on '-' outside parentheses."""
+    parts, depth, current = [], 0, ""
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                raise InputError("layers", f"unbalanced parentheses in {text!r}")
+        if ch == "-" and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    if depth != 0:
+        raise InputError("layers", f"unbalanced parentheses in {text!r}")
+    return parts + [current]
+
+
+def parse_layers(layers) -> tuple:
+    """Layers from a preset name, a compact string ("conv3-relu-avgpool2-gap-dense"; conv3s2: stride
+    2; lc3: locally connected; res(...): a residual block) or a sequence of layer objects."""
+    if isinstance(layers, str):
+        text = layers.strip().lower()
+        if text in PRESETS:
+            return preset(text)
+        layers = tuple(_token(token, text) for token in _split(text))
+    layers = tuple(layers)
+    kinds = (Conv, LocallyConnected, Dense, Flatten, GlobalAvgPool, AvgPool, Activation, Residual)
+    for layer in layers:
+        if not isinstance(layer, kinds):
+            raise InputError("layers", f"not a layer: {layer!r}")
+    _check_gaussian(layers, False)
+    return layers
+
+
+def _check_gaussian(layers, gaussian: bool) -> bool:
+    """The dual maps T, T' hold for Gaussian inputs: an activation, and a residual block (whose sum
+    with its branch must stay Gaussian), must see the output of a layer with weights (averages of
+    it, by pooling, stay Gaussian). Returns whether the stack's output is Gaussian."""
+    for layer in layers:
+        if isinstance(layer, (Activation, Residual)) and not gaussian:
+            what = f"activation {layer.name}" if isinstance(layer, Activation) else "a residual block"
+            raise InputError("layers", f"{what} must follow a layer with weights (conv, lc, dense), possibly pooled: "
+                                       "its input must be Gaussian (put the activation inside the residual branch: "
+                                       "res(relu-conv3-relu-conv3))")
+        if isinstance(layer, Residual):
+            _check_gaussian(layer.branch, True)
+        gaussian = isinstance(layer, (Conv, LocallyConnected, Dense, Residual)) or (
+            gaussian and isinstance(layer, (AvgPool, GlobalAvgPool, Flatten)))
+    return gaussian
+
+
+def _token(token: str, text: str):
+    if token.startswith("res(") and token.endswith(")"):
+        inner = token[4:-1]
+        return Residual(tuple(_token(t, inner) for t in _split(inner)))
+    if token in ACTIVATIONS:
+        return Activation(token)
+    for name, why in _NO_CLOSED_FORM.items():
+        if token.startswith(name):
+            raise InputError("layers", why)
+    simple = {"dense": Dense(), "flatten": Flatten(), "gap": GlobalAvgPool()}
+    if token in simple:
+        return simple[token]
+    m = re.fullmatch(r"(conv|lc|avgpool)(\d+)(?:s(\d+))?", token)
+    if m:
+        kind, size, stride = m.group(1), int(m.group(2)), m.group(3)
+        if kind == "conv":
+            return Conv(size, int(stride) if stride else 1)
+        if kind == "lc":
+            if stride:
+                raise InputError("layers", f"lc takes no stride; got {token!r}")
+            return LocallyConnected(size)
+        return AvgPool(size, int(stride) if stride else None)
+    raise InputError("layers", f"unknown layer {token!r} in {text!r} (conv3, conv3s2, lc3, dense, flatten, gap, "
+                               f"avgpool2, res(...), an activation, or a preset: {', '.join(PRESETS)})")
+
+
+# -- the recursion --------------------------------------------------------------------------------
+
+
+def _box(x: np.ndarray, F: int) -> np.ndarray:
+    """Σ_δ x(p+δ, p'+δ) over the F x F offsets, zero outside the image, on the last four axes."""
+    for axes in ((-4, -2), (-3, -1)):
+        out = x.copy()
+        n = x.shape[axes[0]]
+        for d in range(1, min(F // 2, n - 1) + 1):
+            lo, hi = [slice(None)] * x.ndim, [slice(None)] * x.ndim
+            for axis in axes:
+                lo[axis], hi[axis] = slice(0, n - d), slice(d, n)
+            out[tuple(lo)] += x[tuple(hi)]
+            out[tuple(hi)] += x[tuple(lo)]
+        x = out
+    return x
+
+
+def _pool(x: np.ndarray, window: int, stride: int) -> np.ndarray:
+    """Mean over a window at p and at p' independently ('valid'), on each of the last four axes."""
+    for axis in (-4, -3, -2, -1):
+        n = x.shape[axis]
+        count = (n - window) // stride + 1
+        if count < 1:
+            raise InputError("layers", f"avgpool{window} does not fit an image side of {n}")
+        parts = [np.take(x, np.arange(d, d + stride * (count - 1) + 1, stride), axis=axis) for d in range(window)]
+        x = sum(parts[1:], parts[0]) / window
+    return x
+
+
+def _diagonal(K: np.ndarray) -> np.ndarray:
+    """K(p, p) of (n, H, W, H, W): (n, H, W)."""
+    n, H, W = K.shape[:3]
+    return np.diagonal(K.reshape(n, H * W, H * W), axis1=1, axis2=2).reshape(n, H, W)
+
+
+def _linear(layer, K, Th, sw2, sb2, ntk):
+    """A layer with weights: K ← σw² A(K) + σb², Θ ← σw² A(Θ) + K (A the layer's average)."""
+    if isinstance(layer, Conv):
+        F, s = layer.filter_size, layer.stride
+
+        def average(x):
+            return (_box(x, F) / (F * F))[:, ::s, ::s, ::s, ::s]
+    elif isinstance(layer, LocallyConnected):
+        F = layer.filter_size
+
+        def average(x):
+            out = _box(x, F) / (F * F)
+            n, H, W = out.shape[:3]
+            keep = np.eye(H * W, dtype=bool).reshape(1, H, W, H, W)
+            return np.where(keep, out, 0.0)
+    else:  # Dense: per position, over channels
+
+        def average(x):
+            return x
+
+    K_new = sw2 * average(K) + sb2
+    if isinstance(layer, LocallyConnected):  # untied biases too: none between different positions
+        n, H, W = K_new.shape[:3]
+        K_new = np.where(np.eye(H * W, dtype=bool).reshape(1, H, W, H, W), K_new, 0.0)
+    Th_new = sw2 * average(Th) + K_new if ntk else None
+    return K_new, Th_new
+
+
+def _run(layers, K, Ka, Kb, Th, sw2, sb2, ntk):
+    """Propagate (K(x, x'), K(x, x), K(x', x'), Θ(x, x')), each (pairs, H, W, H, W)."""
+    for layer in layers:
+        if isinstance(layer, Activation):
+            va, vb = _diagonal(Ka), _diagonal(Kb)
+            t, dt = dual_maps(layer.name, va[:, :, :, None, None], vb[:, None, None], K, derivative=ntk)
+            Ka = dual_maps(layer.name, va[:, :, :, None, None], va[:, None, None], Ka, derivative=False)[0]
+            Kb = dual_maps(layer.name, vb[:, :, :, None, None], vb[:, None, None], Kb, derivative=False)[0]
+            Th = dt * Th if ntk else None
+            K = t
+        elif isinstance(layer, (Conv, LocallyConnected, Dense)):
+            K, Th = _linear(layer, K, Th, sw2, sb2, ntk)
+            Ka = _linear(layer, Ka, None, sw2, sb2, False)[0]
+            Kb = _linear(layer, Kb, None, sw2, sb2, False)[0]
+        elif isinstance(layer, AvgPool):
+            K, Ka, Kb = (_pool(x, layer.window, layer.stride) for x in (K, Ka, Kb))
+            Th = _pool(Th, layer.window, layer.stride) if ntk else None
+        elif isinstance(layer, (GlobalAvgPool, Flatten)):
+            def reduce(x):
+                n = len(x)
+                if isinstance(layer, GlobalAvgPool):
+                    return x.reshape(n, -1).mean(axis=1).reshape(n, 1, 1, 1, 1)
+                return _diagonal(x).reshape(n, -1).mean(axis=1).reshape(n, 1, 1, 1, 1)
+            K, Ka, Kb = reduce(K), reduce(Ka), reduce(Kb)
+            Th = reduce(Th) if ntk else None
+        elif isinstance(layer, Residual):
+            K2, Ka2, Kb2, Th2 = _run(layer.branch, K, Ka, Kb, Th, sw2, sb2, ntk)
+            K, Ka, Kb = K + K2, Ka + Ka2, Kb + Kb2
+            Th = Th + Th2 if ntk else None
+    return K, Ka, Kb, Th
+
+
+def layer_kernels(X1, X2, image_shape, layers, weight_var: float, bias_var: float, *, ntk: bool = True,
+                  block_entries: int = 2_000_000):
+    """K(X1, X2) and Θ(X1, X2) (Θ None unless ``ntk``) of the network ``layers`` (see
+    :func:`parse_layers`), on flat channel-first images of ``image_shape`` (C, H, W); vectors are
+    images (d, 1, 1). Every pair of positions is carried (memory (H·W)² per pair, a block of pairs
+    at a time): meant for small images; the plain pooled CNN has a fused kernel
+    (:func:`~.conv_kernels.conv_kernels`)."""
+    layers = parse_layers(layers)
+    if not layers or not isinstance(layers[-1], Dense):
+        raise InputError("layers", "the network must end with dense (the read-out), after gap or flatten")
+    C, H, W = image_shape
+    A = np.asarray(X1, dtype=np.float64).reshape(-1, C, H, W)
+    same = X2 is X1
+    B = A if same else np.asarray(X2, dtype=np.float64).reshape(-1, C, H, W)
+    n1, n2 = len(A), len(B)
+    I, J = np.tril_indices(n1) if same else np.divmod(np.arange(n1 * n2), n2)
+    outK, outT = np.empty(len(I)), np.empty(len(I))
+    step = max(1, block_entries // (H * W) ** 2)
+    for start in range(0, len(I), step):
+        i, j = I[start:start + step], J[start:start + step]
+
+        def gram(P, Q):  # channel-mean products of every pair of positions
+            return np.einsum("bcpq,bcrs->bpqrs", P, Q) / C
+
+        Ka, Kb = gram(A[i], A[i]), gram(B[j], B[j])
+        K = gram(A[i], B[j])
+        K, Ka, Kb, Th = _run(layers, K, Ka, Kb, np.zeros_like(K) if ntk else None, weight_var, bias_var, ntk)  # the input has no parameters: Θ⁰ = 0
+        if K.shape[1:] != (1, 1, 1, 1):
+            raise InputError("layers", "the read-out must see one position: put gap or flatten before the last dense")
+        outK[start:start + step] = K.reshape(-1)
+        if ntk:
+            outT[start:start + step] = Th.reshape(-1)
+    K = np.empty((n1, n2))
+    K[I, J] = outK
+    theta = None
+    if ntk:
+        theta = np.empty((n1, n2))
+        theta[I, J] = outT
+    if same:
+        K[J, I] = outK
+        if ntk:
+            theta[J, I] = outT
+    return K, theta
