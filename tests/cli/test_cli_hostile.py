@@ -569,3 +569,47 @@ def test_coinciding_differently_labelled_points_name_the_data(tmp_path, capsys):
 
     with pytest.raises(InputError, match="data: every differently labelled pair of points coincides"):
         class_separation(np.ones((10, 2)), np.arange(10) % 2)
+
+
+# -- after the merge with the measuring package and the space registry ------------------------------
+
+@pytest.mark.parametrize("width", [1e-300, 1e-7, math.inf, -1.0])
+def test_interval_width_is_checked_by_the_plan_on_every_road(width):
+    from inductive_bias import measure_losses
+
+    with pytest.raises(InputError, match="interval_width: must"):
+        measure_losses(np.linspace(0.1, 1.0, 50), [0.5], interval_width=width)
+
+
+@pytest.mark.parametrize("size", ["1.8e308", "1e300TB"])
+def test_memory_limit_of_an_infinite_size_is_one_line(capsys, size):
+    one_line_error(["measure", "-e", "0.5", *SMALL, "--memory-limit", size], capsys,
+                   f"--memory-limit: must be a finite size such as 1GB, 500MB or 2GiB; got '{size}'")
+
+
+def test_noise_of_1e300_gives_a_number_without_numpy_warnings(capsys):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # the Frobenius norm overflowed in np.linalg.norm
+        status = main(["measure", "-e", "0.5", *SMALL, "--noise", "1e300", "--json"])
+    assert status == 0
+    bits = json.loads(capsys.readouterr().out)["results"][0]["bits"]
+    assert math.isfinite(bits) and bits > 0
+
+
+@pytest.mark.parametrize("scale", [1e300, 1e-300, 1.0])
+def test_scaled_norm_matches_the_norm_of_the_unscaled_entries(scale):
+    from inductive_bias.spaces.conditioning import scaled_norm
+
+    values = np.arange(1.0, 1201.0).reshape(40, 30)
+    assert scaled_norm(values * scale) == pytest.approx(scale * np.linalg.norm(values), rel=1e-14)
+    assert scaled_norm(np.asfortranarray(values.T) * scale) == pytest.approx(scale * np.linalg.norm(values), rel=1e-14)
+
+
+@pytest.mark.parametrize("space", ["nngp", "ntk"])
+def test_infinite_width_depth_beyond_the_limit_is_refused_before_the_work(capsys, space):
+    started = time.monotonic()
+    one_line_error(["measure", "--space", space, "--depth", "1000000", "-e", "0.5", *SMALL], capsys,
+                   "--depth: must lie in [0, 10000]; got 1000000")
+    assert time.monotonic() - started < 10

@@ -38,12 +38,33 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy.linalg import lapack
 
-__all__ = ["Conditioning", "condition_number", "backward_error", "diagnose"]
+__all__ = ["Conditioning", "condition_number", "backward_error", "diagnose", "scaled_norm"]
 
 #: The posterior mean's error bound may be at most this share of the targets' scale.
 MEAN_ERROR_SHARE = 0.01
 #: The posterior mean may predict the test targets at most this many times worse than zero.
 PRIOR_LOSS_FACTOR = 10.0
+
+
+def scaled_norm(x, block_rows: int = 256) -> float:
+    """||x||_F without overflow or underflow of the squares (entries of 1e300 with ``--noise
+    1e300``, of 1e-300 at tiny scales): the squares are summed after dividing by the largest
+    magnitude, a block of rows at a time (no copy of the whole array). Where the squares cannot
+    overflow or underflow, numpy's norm as it is."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.size == 0:
+        return 0.0
+    largest = max(float(np.max(x)), -float(np.min(x)))
+    if not math.isfinite(largest) or largest == 0.0:
+        return largest if math.isfinite(largest) else math.inf
+    if 1e-100 < largest < 1e100:
+        return float(np.linalg.norm(x))
+    rows = x.reshape(x.shape[0], -1) if x.ndim > 1 else x.reshape(1, -1)
+    total = 0.0
+    for start in range(0, rows.shape[0], block_rows):
+        block = rows[start:start + block_rows] / largest
+        total += float(np.sum(block * block))
+    return largest * math.sqrt(total)
 
 
 def condition_number(factor: np.ndarray, one_norm: float) -> float:
@@ -58,8 +79,8 @@ def condition_number(factor: np.ndarray, one_norm: float) -> float:
 def backward_error(residual: np.ndarray, matrix_norm: float, solution: np.ndarray, rhs: np.ndarray) -> float:
     """η = ||r||_F / (||A||_F ||x||_F + ||b||_F) for r = A x - b: the smallest relative change of A
     and b that makes the computed x exact (normwise, Frobenius)."""
-    denominator = matrix_norm * np.linalg.norm(solution) + np.linalg.norm(rhs)
-    return float(np.linalg.norm(residual) / denominator) if denominator > 0 else 0.0
+    denominator = matrix_norm * scaled_norm(solution) + scaled_norm(rhs)
+    return float(scaled_norm(residual) / denominator) if denominator > 0 else 0.0
 
 
 GP_REMEDY = ("add observation noise (noise= / --noise, e.g. 1e-3), shorten the lengthscale, or use a rougher "
@@ -132,7 +153,7 @@ def diagnose(factor: np.ndarray, one_norm: float, frobenius_norm: float, residua
     """
     kappa = condition_number(factor, one_norm)
     eta = backward_error(residual, frobenius_norm, alpha, train_targets)
-    bound = cross_norm * kappa * eta * float(np.linalg.norm(alpha)) if eta > 0 else 0.0
+    bound = cross_norm * kappa * eta * scaled_norm(alpha) if eta > 0 else 0.0
     m, k = test_targets.shape
     # the scale the mean is judged against: the training targets' root mean square, over m k entries
     scale = math.sqrt(m * k) * float(np.sqrt(np.mean(np.square(train_targets)))) if train_targets.size else 0.0

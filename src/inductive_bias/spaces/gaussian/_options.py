@@ -3,6 +3,7 @@ limit, a torch device, and the in-memory working set they are weighed against.""
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -21,7 +22,10 @@ def parse_memory_size(name: str, value) -> int:
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         size = int(value)
     elif isinstance(value, str) and (match := _SIZE.match(value)) and match.group(2).lower() in _UNITS:
-        size = int(float(match.group(1)) * _UNITS[match.group(2).lower()])
+        scaled = float(match.group(1)) * _UNITS[match.group(2).lower()]
+        if not math.isfinite(scaled):  # 1.8e308 (or 1e300TB) overflows to inf: int(inf) would raise
+            raise InputError(name, f"must be a finite size such as 1GB, 500MB or 2GiB; got {value!r}")
+        size = int(scaled)
     else:
         raise InputError(name, f"must be a size such as 1GB, 500MB or 2GiB; got {value!r}")
     if size <= 0:

@@ -42,7 +42,7 @@ from scipy.linalg.blas import dsymm, dsyrk
 from ..._memory import check_memory
 from ...distributions import eigen_decomposition
 from ...exceptions import InputError
-from ..conditioning import Conditioning, diagnose
+from ..conditioning import Conditioning, diagnose, scaled_norm
 from ._options import check_device, in_memory_bytes
 from ._record import (DEFAULT_RELATIVE_JITTER, GaussianPosterior, NotPositiveDefinite, not_positive_definite,
                       zero_tolerance)
@@ -176,7 +176,7 @@ def _factor_in_place(K: np.ndarray, added: float, label: str, *, keep_upper: boo
     K[np.diag_indices_from(K)] += added
     A = K.T
     one_norm = float(np.max(np.sum(np.abs(A), axis=0))) if keep_upper else math.nan
-    frobenius = float(np.linalg.norm(A)) if keep_upper else math.nan
+    frobenius = scaled_norm(A) if keep_upper else math.nan
     diagonal = A.diagonal().copy()
     factor, info = lapack.dpotrf(A, lower=1, clean=0 if keep_upper else 1, overwrite_a=1)
     if info != 0:
@@ -219,7 +219,7 @@ def _conditioned(K, K_star, K_starstar, Y_train, Y_test, added, a2, timings):
     V = linalg.solve_triangular(factor, K_star.T, lower=True, check_finite=False)
     beta = linalg.solve_triangular(factor, Y_train, lower=True, check_finite=False)
     mean = V.T @ beta  # K* A^-1 Y = (L^-1 K*^T)^T (L^-1 Y)
-    cross_norm = float(np.linalg.norm(K_star))
+    cross_norm = scaled_norm(K_star)
     del K_star
     # dsyrk fills the lower triangle only, which is all eigh reads
     cov = dsyrk(-1.0, V, beta=1.0, c=K_starstar, trans=1, lower=1, overwrite_c=1)
@@ -253,7 +253,7 @@ def _trained(K, K_star, K_starstar, theta, theta_star, Y_train, Y_test, kernel_j
     cov = dsyrk(1.0, G_T, beta=1.0, c=cov, trans=1, lower=1, overwrite_c=1)
     timings["solve"] = time.perf_counter() - tic
     if tau is None:
-        conditioning = _diagnose(factor, diagonal, one_norm, frobenius, float(np.linalg.norm(theta_star)), mean,
+        conditioning = _diagnose(factor, diagonal, one_norm, frobenius, scaled_norm(theta_star), mean,
                                  Y_train, Y_test, delta, timings)
     return mean, cov, conditioning
 

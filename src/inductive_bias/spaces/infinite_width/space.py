@@ -51,12 +51,17 @@ WEIGHT_VAR = Parameter("weight_var", float, 2.0, "weight variance σw² of the N
 BIAS_VAR = Parameter("bias_var", float, 0.1, "bias variance σb² of the NTK parameterisation (docs/method.md §7)",
                      metavar="SB2", **NON_NEGATIVE)
 
+#: The deepest network whose kernel recursion is run (a limit checked before any work).
+MAX_DEPTH = 10_000
+
 #: The parameters of ``nngp`` and ``ntk`` (the ``kind``), declared once: the constructor's defaults,
 #: the command line's flags and experiment tables read them.
 PARAMETERS = (
     Parameter("architecture", str, "mlp", "network architecture", choices=ARCHITECTURES),
-    Parameter("depth", int, 2, "hidden layers L (convolutional layers for cnn and lcn, at least 1 there)",
-              metavar="D", **NON_NEGATIVE),
+    # The limit up front: each layer is one pass of the kernel recursion over every pair of
+    # inputs, and depth 10**6 ran for minutes before failing; deep kernels converge to a constant.
+    Parameter("depth", int, 2, f"hidden layers L (convolutional layers for cnn and lcn, at least 1 there; at most "
+              f"{MAX_DEPTH:,})", metavar="D", high=MAX_DEPTH, **NON_NEGATIVE),
     Parameter("activation", str, "relu", "activation function", choices=tuple(ACTIVATIONS)),
     WEIGHT_VAR,
     BIAS_VAR,
