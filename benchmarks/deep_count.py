@@ -193,18 +193,25 @@ def clopper_pearson_bits(k: int, n: int, level: float = Z95) -> tuple[float, flo
 
 
 def targets_for(losses: np.ndarray, depths) -> list[dict]:
-    """ε at each depth d: between the k-th and (k+1)-th smallest of all M losses, k = round(M 2^-d),
-    so that exactly k members reach it; the truth is -log2(k/M) with its Clopper-Pearson interval
-    (the population is itself a sample of the space)."""
+    """ε at each depth d: midway between two consecutive distinct losses, where the count k of
+    members at or below ε is nearest (in log2) to M 2^-d; the truth is -log2(k/M) with its
+    Clopper-Pearson interval (the population is itself a sample of the space). Losses with ties
+    (a tree's predictions are 0/1, so its loss counts test errors) make the truth near, not at,
+    d; a depth whose nearest ε is a shallower depth's is left out."""
     ordered = np.sort(losses)
-    out = []
+    values = np.unique(ordered)
+    cuts = 0.5 * (values[:-1] + values[1:])
+    counts = np.searchsorted(ordered, cuts, side="right")
+    out, used = [], set()
     for d in depths:
-        k = int(round(ordered.size * 2.0 ** -d))
-        if k < 1:
+        aim = np.log2(ordered.size) - d
+        i = int(np.argmin(np.abs(np.log2(counts) - aim)))
+        if i in used or abs(np.log2(counts[i]) - aim) > 0.5:
             continue
-        eps = 0.5 * (ordered[k - 1] + ordered[k])
+        used.add(i)
+        k = int(counts[i])
         lo, hi = clopper_pearson_bits(k, ordered.size)
-        out.append({"depth": d, "eps": float(eps), "k": k, "truth": float(-np.log2(k / ordered.size)),
+        out.append({"depth": d, "eps": float(cuts[i]), "k": k, "truth": float(-np.log2(k / ordered.size)),
                     "truth_interval": [lo, hi]})
     return out
 
@@ -224,29 +231,36 @@ def _target_record(t) -> dict:
     return rec
 
 
-def evaluate_cell(losses, targets, estimator: str, n: int, subsets: int, n_bootstrap: int, seed: int) -> dict:
+def evaluate_cell(losses, targets, estimator: str, n: int, subsets: int, n_bootstrap: int, seed: int,
+                  cell: dict | None = None, deadline: float | None = None) -> dict:
     """``subsets`` random subsets of ``n`` members, each measured at every target by the public
-    road ``measure_losses``; per target, what was printed."""
+    road ``measure_losses``; per target, what was printed. ``cell``: a partial cell to go on
+    with (subset j is always the same draw); ``deadline`` (``time.perf_counter()``): measure no
+    new subset after it."""
     import warnings
 
     from inductive_bias import measure_losses
 
     rng = np.random.default_rng([seed, n])
+    draws = [rng.choice(losses.size, size=n, replace=False) for _ in range(subsets)]
     eps = [t["eps"] for t in targets]
-    rows, errors, tic = [], [], time.perf_counter()
-    for j in range(subsets):
-        sub = losses[rng.choice(losses.size, size=n, replace=False)]
+    cell = cell or {"estimator": estimator, "n": n, "subsets": subsets, "n_bootstrap": n_bootstrap, "seed": seed,
+                    "seconds": 0.0, "errors": [], "rows": []}
+    for j in range(len(cell["rows"]), subsets):
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        tic = time.perf_counter()
+        sub = losses[draws[j]]
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 result = measure_losses(sub, eps, estimator=estimator, n_bootstrap=n_bootstrap, seed=int(seed) + j)
+            cell["rows"].append([dict(_target_record(t), subset_min=float(sub.min())) for t in result.results])
         except Exception as error:                       # recorded and counted, never hidden
-            errors.append(f"{type(error).__name__}: {str(error).splitlines()[0][:200]}")
-            rows.append(None)
-            continue
-        rows.append([dict(_target_record(t), subset_min=float(sub.min())) for t in result.results])
-    return {"estimator": estimator, "n": n, "subsets": subsets, "n_bootstrap": n_bootstrap, "seed": seed,
-            "seconds": round(time.perf_counter() - tic, 1), "errors": errors, "rows": rows}
+            cell["errors"].append(f"{type(error).__name__}: {str(error).splitlines()[0][:200]}")
+            cell["rows"].append(None)
+        cell["seconds"] = round(cell["seconds"] + time.perf_counter() - tic, 1)
+    return cell
 
 
 def summarise(cell: dict, targets: list[dict]) -> list[dict]:
@@ -320,15 +334,19 @@ def evaluate(*, estimators=None, sizes=(64, 256, 1000, 4000), subsets=40, n_boot
                 if n > losses.size:
                     continue
                 path = _cell_path(dataset, name, n, subsets, n_bootstrap, seed)
-                if path.exists():
-                    cell = json.loads(path.read_text())
-                elif budget is not None and time.perf_counter() - start > budget:
-                    missing += 1
-                    continue
-                else:
-                    cell = evaluate_cell(losses, targets, name, n, subsets, n_bootstrap, seed)
+                cell = json.loads(path.read_text()) if path.exists() else None
+                if cell is None or len(cell["rows"]) < subsets:
+                    deadline = None if budget is None else start + budget
+                    if deadline is not None and time.perf_counter() > deadline:
+                        missing += 1
+                        continue
+                    cell = evaluate_cell(losses, targets, name, n, subsets, n_bootstrap, seed, cell, deadline)
                     path.write_text(json.dumps(cell, default=_json_default))
-                    print(f"{dataset} {name} N={n}: {cell['seconds']} s, {len(cell['errors'])} failed", flush=True)
+                    print(f"{dataset} {name} N={n}: {len(cell['rows'])} of {subsets} subsets, {cell['seconds']} s, "
+                          f"{len(cell['errors'])} failed", flush=True)
+                    if len(cell["rows"]) < subsets:
+                        missing += 1
+                        continue
                 entry["cells"].append({"estimator": name, "n": n, "seconds": cell["seconds"],
                                        "errors": sorted(set(cell["errors"])), "by_depth": summarise(cell, targets)})
     settings = {"estimators": names, "sizes": list(sizes), "subsets": subsets, "n_bootstrap": n_bootstrap,
@@ -385,7 +403,7 @@ def render(report: dict) -> str:
             lines.append(f"| {t['depth']} | {t['eps']:.6g} | {t['k']} | {t['truth']:.3f} "
                          f"[{t['truth_interval'][0]:.3f}, {t['truth_interval'][1]:.3f}] |")
         depths = [t["depth"] for t in entry["targets"]]
-        lines += ["", "| estimator | N | " + " | ".join(f"{d} bits" for d in depths) + " | s |",
+        lines += ["", "| estimator | N | " + " | ".join(f"{t['truth']:.1f} bits" for t in entry["targets"]) + " | s |",
                   "|---|---|" + "---|" * (len(depths) + 1)]
         for cell in entry["cells"]:
             parts = []

@@ -96,6 +96,13 @@ def plain_loop(task: Task, seeds, hidden=(64, 32), lr=1e-3, max_epochs=1000):
     return epochs, float(np.mean(epochs >= 0))
 
 
+def step_flops(n_rows: int, widths) -> float:
+    """FLOPs of one full-batch step of one member: forward and weight gradients of every layer
+    (2 n in out each) and input gradients of every layer but the first."""
+    layers = list(zip(widths[:-1], widths[1:]))
+    return 2.0 * n_rows * (2 * sum(a * b for a, b in layers) + sum(a * b for a, b in layers[1:]))
+
+
 def sampler(task: Task, seeds, hidden=(64, 32)):
     space = NeuralNetworks("mlp", hidden=hidden, batch_size="full", chunk_size=len(seeds))
     space._cpu_workers = 1
@@ -124,6 +131,8 @@ def main(argv=None):
         profile.disable()
         pstats.Stats(profile).sort_stats("tottime").print_stats(18)
         return
+    flops = step_flops(task.n_train, [task.n_features, 64, 32, task.n_outputs])
+    print(f"# {flops / 1e6:.2f} MFLOP per member and step (full batch of {task.n_train})")
     rates = {"plain": [], "sampler": []}
     for repeat in range(args.repeats):
         line = []
@@ -132,7 +141,9 @@ def main(argv=None):
             epochs, fitted = run(task, seeds)
             rate = args.members / (time.perf_counter() - tic)
             rates[name].append(rate)
-            line.append(f"{name} {rate:6.1f} members/s (fit {fitted:.1%}, mean epochs {epochs[epochs >= 0].mean():.1f})")
+            gflops = flops * np.where(epochs < 0, 1000, epochs).sum() * rate / args.members / 1e9
+            line.append(f"{name} {rate:6.1f} members/s {gflops:5.1f} GFLOP/s (fit {fitted:.1%}, "
+                        f"mean epochs {epochs[epochs >= 0].mean():.1f})")
         print(f"repeat {repeat}: " + "; ".join(line), flush=True)
     plain, ours = statistics.median(rates["plain"]), statistics.median(rates["sampler"])
     print(f"median: plain {plain:.1f} members/s, sampler {ours:.1f} members/s, sampler / plain = {ours / plain:.2f}")
