@@ -296,6 +296,8 @@ def summarise(cell: dict, targets: list[dict]) -> list[dict]:
                     inside += (np.isfinite(bits) and lo <= bits <= hi)
         done = len(cell["rows"]) - fails
         out.append({"depth": t["depth"], "measured": done, "failed": fails,
+                    "holds": (covered + held) / (two + bounds) if two + bounds else None,
+                    "bound_share": bounds / (two + bounds) if two + bounds else None,
                     "two_sided": two, "coverage": covered / two if two else None,
                     "point_inside": inside / two if two else None,
                     "bounds": bounds, "bound_holds": held / bounds if bounds else None,
@@ -386,11 +388,13 @@ def render(report: dict) -> str:
              f"{','.join(s['estimators'])} --sizes {','.join(map(str, s['sizes']))} --subsets {s['subsets']} "
              f"--bootstrap {s['n_bootstrap']} --seed {s['seed']}`" + (
                  f" ({s['cells_missing']} cells not yet computed)" if s["cells_missing"] else ""), "",
-             "Each cell: the share of subsets whose printed 95 % interval (two-sided) covers the truth, "
-             "or, marked `≥`, the share of one-sided bounds (upper end +inf) that hold (lower end <= "
-             "truth) where most figures are bounds; then the median error of the point (bits - truth); "
-             "`b` the share of subsets in which ε lay below every member, `∞` the share of +inf/NaN "
-             "points, `!` failed calls.", ""]
+             "Each cell, over the subsets: the % whose printed 95 % claim holds (a two-sided interval "
+             "that covers the true I(ε), or a one-sided bound, an interval whose upper end is +inf, "
+             "whose lower end is <= the truth); the median error of the point (bits - truth, finite "
+             "points); `≥k`: k % of the claims were one-sided bounds; `↓k`: ε lay below every member "
+             "in k % of the subsets; `∞k`: the point was +inf or NaN in k %; `!k`: k calls failed. "
+             "Columns: the true I(ε) from all members. Two-sided coverage and bounds separately, and "
+             "every printed field, are in the JSON beside this file.", ""]
     for dataset, entry in report["datasets"].items():
         m, pop = entry["meta"], entry["population"]
         lines += [f"## {dataset}", "",
@@ -411,14 +415,13 @@ def render(report: dict) -> str:
                 if c["measured"] == 0:
                     parts.append(f"!{c['failed']}")
                     continue
-                if c["bounds"] > c["two_sided"]:
-                    cov = "≥" + _pct(c["bound_holds"]).strip()
-                else:
-                    cov = _pct(c["coverage"]).strip()
+                cov = _pct(c.get("holds")).strip()
                 err = "–" if c["median_error"] is None else f"{c['median_error']:+.1f}"
                 extra = ""
+                if c.get("bound_share"):
+                    extra += f" ≥{_pct(c['bound_share']).strip()}"
                 if c["below_all"]:
-                    extra += f" b{_pct(c['below_all']).strip()}"
+                    extra += f" ↓{_pct(c['below_all']).strip()}"
                 if c["inf_nan"]:
                     extra += f" ∞{_pct(c['inf_nan']).strip()}"
                 if c["failed"]:

@@ -12,7 +12,9 @@ figures taken side by side compare):
   (fused), the loss of the forward pass as the fit check (no second pass over the data), and the
   members that fit dropped from the stacks (parameters and Adam moments) as they finish;
 - ``sampler``: ``NeuralNetworks("mlp", hidden=(64, 32), batch_size="full").train_members`` (one
-  worker), the road every command takes.
+  worker), the road every command takes;
+- ``before``: the same with the fit check of mini-batch training (a separate pass over the
+  training set after every epoch), as the sampler trained full batches before.
 
 It prints members/s of each repeat, their medians and the ratio, the share of members that fit
 and their mean epochs (the same rule, so the two roads do the same amount of training).
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import os
 import platform
 import pstats
 import statistics
@@ -37,7 +40,7 @@ from torch import nn
 from inductive_bias import digits
 from inductive_bias._fit_rule import FIT_FRACTION, target_variance
 from inductive_bias._random import member_seeds
-from inductive_bias.spaces.neural import NeuralNetworks
+from inductive_bias.spaces.neural import NeuralNetworks, _ensemble
 from inductive_bias.tasks import Task
 
 
@@ -103,7 +106,8 @@ def step_flops(n_rows: int, widths) -> float:
     return 2.0 * n_rows * (2 * sum(a * b for a, b in layers) + sum(a * b for a, b in layers[1:]))
 
 
-def sampler(task: Task, seeds, hidden=(64, 32)):
+def sampler(task: Task, seeds, hidden=(64, 32), check_in_step: bool = True):
+    _ensemble._FULL_BATCH_CHECK_IN_STEP = check_in_step
     space = NeuralNetworks("mlp", hidden=hidden, batch_size="full", chunk_size=len(seeds))
     space._cpu_workers = 1
     members = space.train_members(task, seeds)
@@ -122,7 +126,7 @@ def main(argv=None):
     task = scaled_digits(200, 200)
     seeds = member_seeds(0, 0, args.members)
     print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}  {platform.processor() or platform.machine()}, "
-          f"torch {torch.__version__}, 1 thread")
+          f"torch {torch.__version__}, 1 thread, load average {os.getloadavg()[0]:.2f} at start")
     print(f"# 64-32-10 MLP, digits 200/200 in [0, 1], full-batch Adam lr 1e-3 until fit, {args.members} members")
     if args.profile:
         profile = cProfile.Profile()
@@ -133,20 +137,28 @@ def main(argv=None):
         return
     flops = step_flops(task.n_train, [task.n_features, 64, 32, task.n_outputs])
     print(f"# {flops / 1e6:.2f} MFLOP per member and step (full batch of {task.n_train})")
-    rates = {"plain": [], "sampler": []}
+    rates = {"plain": [], "sampler": [], "before": []}
+    cpu_rates = {name: [] for name in rates}
+    roads = (("plain", plain_loop), ("sampler", sampler),
+             ("before", lambda task, seeds: sampler(task, seeds, check_in_step=False)))
     for repeat in range(args.repeats):
         line = []
-        for name, run in (("plain", plain_loop), ("sampler", sampler)):
-            tic = time.perf_counter()
+        for name, run in roads:
+            tic, cpu = time.perf_counter(), time.process_time()
             epochs, fitted = run(task, seeds)
             rate = args.members / (time.perf_counter() - tic)
+            cpu_rate = args.members / (time.process_time() - cpu)
             rates[name].append(rate)
+            cpu_rates[name].append(cpu_rate)
             gflops = flops * np.where(epochs < 0, 1000, epochs).sum() * rate / args.members / 1e9
-            line.append(f"{name} {rate:6.1f} members/s {gflops:5.1f} GFLOP/s (fit {fitted:.1%}, "
+            line.append(f"{name} {rate:6.1f} members/s ({cpu_rate:5.1f} per CPU-s) {gflops:5.1f} GFLOP/s (fit {fitted:.1%}, "
                         f"mean epochs {epochs[epochs >= 0].mean():.1f})")
         print(f"repeat {repeat}: " + "; ".join(line), flush=True)
-    plain, ours = statistics.median(rates["plain"]), statistics.median(rates["sampler"])
-    print(f"median: plain {plain:.1f} members/s, sampler {ours:.1f} members/s, sampler / plain = {ours / plain:.2f}")
+    for label, table in (("per CPU second", cpu_rates), ("per wall second", rates)):
+        med = {name: statistics.median(values) for name, values in table.items()}
+        print(f"median members {label}: plain {med['plain']:.1f}, sampler {med['sampler']:.1f}, before "
+              f"{med['before']:.1f}; sampler / plain {med['sampler'] / med['plain']:.2f}, sampler / before "
+              f"{med['sampler'] / med['before']:.2f}")
 
 
 if __name__ == "__main__":
