@@ -175,6 +175,24 @@ CACHE = HERE / "out" / "deep_count_eval"
 Z95 = 0.95
 
 
+def saved_predictions(dataset: str, members: int):
+    """The test predictions (members, m, k) float16 of members 0 .. members-1, from the saved
+    pieces (kept for the MLPs only, and not committed); None where they are not all here."""
+    pieces = _done(dataset)
+    parts, expected = [], 0
+    for first in sorted(pieces):
+        if first != expected or expected >= members:
+            break
+        z = np.load(pieces[first])
+        if "predictions" not in z.files:
+            return None
+        parts.append(z["predictions"])
+        expected += len(z["test"])
+    if expected < members:
+        return None
+    return np.concatenate(parts)[:members]
+
+
 def population(data: dict) -> np.ndarray:
     """The test losses of the members that fit the training data (SPEC §8: the members a
     measurement uses), as float64 from the stored float32."""
@@ -232,11 +250,13 @@ def _target_record(t) -> dict:
 
 
 def evaluate_cell(losses, targets, estimator: str, n: int, subsets: int, n_bootstrap: int, seed: int,
-                  cell: dict | None = None, deadline: float | None = None) -> dict:
+                  cell: dict | None = None, deadline: float | None = None, predictions=None,
+                  test_targets=None) -> dict:
     """``subsets`` random subsets of ``n`` members, each measured at every target by the public
     road ``measure_losses``; per target, what was printed. ``cell``: a partial cell to go on
     with (subset j is always the same draw); ``deadline`` (``time.perf_counter()``): measure no
-    new subset after it."""
+    new subset after it; ``predictions`` (members, m, k) and ``test_targets`` (m, k): passed
+    with each subset's losses (the road of a user who has them)."""
     import warnings
 
     from inductive_bias import measure_losses
@@ -254,7 +274,10 @@ def evaluate_cell(losses, targets, estimator: str, n: int, subsets: int, n_boots
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                result = measure_losses(sub, eps, estimator=estimator, n_bootstrap=n_bootstrap, seed=int(seed) + j)
+                extra = {} if predictions is None else {
+                    "predictions": predictions[draws[j]].astype(np.float64), "targets": test_targets}
+                result = measure_losses(sub, eps, estimator=estimator, n_bootstrap=n_bootstrap, seed=int(seed) + j,
+                                        **extra)
             cell["rows"].append([dict(_target_record(t), subset_min=float(sub.min())) for t in result.results])
         except Exception as error:                       # recorded and counted, never hidden
             cell["errors"].append(f"{type(error).__name__}: {str(error).splitlines()[0][:200]}")
@@ -307,18 +330,21 @@ def summarise(cell: dict, targets: list[dict]) -> list[dict]:
     return out
 
 
-def _cell_path(dataset, estimator, n, subsets, n_bootstrap, seed) -> Path:
-    return CACHE / f"{dataset}__{estimator}__n{n}_s{subsets}_b{n_bootstrap}_seed{seed}.json"
+def _cell_path(dataset, estimator, n, subsets, n_bootstrap, seed, with_predictions=False) -> Path:
+    tag = "_pred" if with_predictions else ""
+    return CACHE / f"{dataset}__{estimator}{tag}__n{n}_s{subsets}_b{n_bootstrap}_seed{seed}.json"
 
 
 def evaluate(*, estimators=None, sizes=(64, 256, 1000, 4000), subsets=40, n_bootstrap=50,
              depths=range(2, 13), datasets=None, seed=0, output=HERE / "deep_count", budget=None,
-             packed=PACKED) -> dict:
+             packed=PACKED, with_predictions=False) -> dict:
     """The deep-count table: every estimator (default: every name in
     ``inductive_bias.estimators.ESTIMATORS``, read now) x N x depth on every packed dataset.
     Cells already computed with the same settings are read back from the cache (so a long
     evaluation runs in pieces); ``budget`` seconds: start no new cell after that. Writes
-    ``output``.md and ``output``.json; returns the summary."""
+    ``output``.md and ``output``.json; returns the summary. ``with_predictions``: also pass the
+    members' test predictions (where the saved pieces have them, under benchmarks/out/), as a
+    user who has them does; such cells are marked "+predictions"."""
     from inductive_bias.estimators import ESTIMATORS
 
     names = list(ESTIMATORS) if estimators is None else list(estimators)
@@ -331,25 +357,34 @@ def evaluate(*, estimators=None, sizes=(64, 256, 1000, 4000), subsets=40, n_boot
         targets = targets_for(losses, depths)
         entry = summary[dataset] = {"meta": data[dataset]["meta"], "population": _shape(losses),
                                     "targets": targets, "cells": []}
+        preds = test_targets = None
+        if with_predictions:
+            everything = saved_predictions(dataset, data[dataset]["meta"]["members"])
+            if everything is None:
+                continue
+            preds = everything[data[dataset]["train"] <= data[dataset]["meta"]["fit_threshold"]]
+            test_targets = make_task(dataset.split("-")[1]).Y_test
         for name in names:
             for n in sizes:
                 if n > losses.size:
                     continue
-                path = _cell_path(dataset, name, n, subsets, n_bootstrap, seed)
+                path = _cell_path(dataset, name, n, subsets, n_bootstrap, seed, with_predictions)
                 cell = json.loads(path.read_text()) if path.exists() else None
                 if cell is None or len(cell["rows"]) < subsets:
                     deadline = None if budget is None else start + budget
                     if deadline is not None and time.perf_counter() > deadline:
                         missing += 1
                         continue
-                    cell = evaluate_cell(losses, targets, name, n, subsets, n_bootstrap, seed, cell, deadline)
+                    cell = evaluate_cell(losses, targets, name, n, subsets, n_bootstrap, seed, cell, deadline,
+                                         preds, test_targets)
                     path.write_text(json.dumps(cell, default=_json_default))
                     print(f"{dataset} {name} N={n}: {len(cell['rows'])} of {subsets} subsets, {cell['seconds']} s, "
                           f"{len(cell['errors'])} failed", flush=True)
                     if len(cell["rows"]) < subsets:
                         missing += 1
                         continue
-                entry["cells"].append({"estimator": name, "n": n, "seconds": cell["seconds"],
+                entry["cells"].append({"estimator": name + (" +predictions" if with_predictions else ""), "n": n,
+                                       "seconds": cell["seconds"],
                                        "errors": sorted(set(cell["errors"])), "by_depth": summarise(cell, targets)})
     settings = {"estimators": names, "sizes": list(sizes), "subsets": subsets, "n_bootstrap": n_bootstrap,
                 "depths": list(depths), "seed": seed, "cells_missing": missing}
@@ -452,6 +487,8 @@ def main(argv=None):
     e.add_argument("--datasets", default=None)
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--output", default=str(HERE / "deep_count"))
+    e.add_argument("--with-predictions", action="store_true",
+                   help="also pass the members' test predictions (MLP datasets, from benchmarks/out/)")
     e.add_argument("--seconds", type=float, default=None,
                    help="stop starting new (dataset, estimator, N) cells after this long; rerun to go on")
     args = parser.parse_args(argv)
@@ -468,7 +505,7 @@ def main(argv=None):
              sizes=[int(v) for v in args.sizes.split(",")], subsets=args.subsets, n_bootstrap=args.bootstrap,
              depths=[int(v) for v in args.depths.split(",")],
              datasets=None if args.datasets is None else args.datasets.split(","), seed=args.seed,
-             output=args.output, budget=args.seconds)
+             output=args.output, budget=args.seconds, with_predictions=args.with_predictions)
 
 
 if __name__ == "__main__":
