@@ -294,6 +294,7 @@ def summarise(cell: dict, targets: list[dict]) -> list[dict]:
     for i, t in enumerate(targets):
         truth = t["truth"]
         two, covered, bounds, held, errs, below_all, inf_nan, inside, fails = 0, 0, 0, 0, [], 0, 0, 0, 0
+        widths = []
         kinds = {}
         for row in cell["rows"]:
             if row is None:
@@ -316,6 +317,7 @@ def summarise(cell: dict, targets: list[dict]) -> list[dict]:
                 else:
                     two += 1
                     covered += lo <= truth <= hi
+                    widths.append(hi - lo)
                     inside += (np.isfinite(bits) and lo <= bits <= hi)
         done = len(cell["rows"]) - fails
         out.append({"depth": t["depth"], "measured": done, "failed": fails,
@@ -323,6 +325,7 @@ def summarise(cell: dict, targets: list[dict]) -> list[dict]:
                     "bound_share": bounds / (two + bounds) if two + bounds else None,
                     "two_sided": two, "coverage": covered / two if two else None,
                     "point_inside": inside / two if two else None,
+                    "median_width": float(np.median(widths)) if widths else None,
                     "bounds": bounds, "bound_holds": held / bounds if bounds else None,
                     "median_error": float(np.median(errs)) if errs else None,
                     "below_all": below_all / done if done else None,
@@ -426,7 +429,7 @@ def render(report: dict) -> str:
              "Each cell, over the subsets: the % whose printed 95 % claim holds (a two-sided interval "
              "that covers the true I(ε), or a one-sided bound, an interval whose upper end is +inf, "
              "whose lower end is <= the truth); the median error of the point (bits - truth, finite "
-             "points); `≥k`: k % of the claims were one-sided bounds; `↓k`: ε lay below every member "
+             "points); `w`: the median width (bits) of the two-sided intervals; `≥k`: k % of the claims were one-sided bounds; `↓k`: ε lay below every member "
              "in k % of the subsets; `∞k`: the point was +inf or NaN in k %; `!k`: k calls failed. "
              "Columns: the true I(ε) from all members. Two-sided coverage and bounds separately, and "
              "every printed field, are in the JSON beside this file.", ""]
@@ -452,7 +455,7 @@ def render(report: dict) -> str:
                     continue
                 cov = _pct(c.get("holds")).strip()
                 err = "–" if c["median_error"] is None else f"{c['median_error']:+.1f}"
-                extra = ""
+                extra = "" if c.get("median_width") is None else f" w{c['median_width']:.1f}"
                 if c.get("bound_share"):
                     extra += f" ≥{_pct(c['bound_share']).strip()}"
                 if c["below_all"]:
