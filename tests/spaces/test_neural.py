@@ -447,7 +447,7 @@ def test_full_batch_until_fit_stops_where_the_epoch_by_epoch_check_stops(task, m
     # predictions. The members must be, to the bit, those of the separate check after every
     # epoch (same chunk, so the same batched products); each stops at the first epoch that fits
     # (not one epoch earlier), and members stop apart.
-    from inductive_bias._measure import target_variance
+    from inductive_bias._fit_rule import target_variance
     from inductive_bias.spaces.neural import _ensemble
 
     task = Task.from_arrays(task.X_train / 16, task.Y_train.argmax(1), task.X_test / 16, task.Y_test.argmax(1))
