@@ -61,20 +61,19 @@ def test_every_experiment_file_prints_every_point_inside_its_interval(tmp_path, 
 @pytest.mark.skipif(not DEEP_COUNT.is_file(), reason="the deep-count losses (benchmarks/deep_count.py) are not here")
 @pytest.mark.parametrize("name", sorted(n for n in ESTIMATORS if not get_estimator(n).uses_predictions))
 def test_deep_count_subsets_print_every_point_inside_its_interval(name):
-    """Random subsets of N = 64 members of each deep-count population, at ε from the
-    population's quantiles (2-12 bits deep): every estimator's figures hold their points."""
+    """A random subset of N = 64 members of each deep-count population (trees, and MLPs on two
+    tasks), at ε from the population's quantiles (2-12 bits deep): every figure holds its point.
+    The maximum-likelihood fits take seconds each on these tied losses: one population for them."""
     data = np.load(DEEP_COUNT)
     rng = np.random.default_rng(7)
-    for key in sorted(k for k in data.files if not k.endswith("train")):
+    populations = sorted(k for k in data.files if k.endswith("/test"))
+    if name.startswith("ncx2"):
+        populations = populations[:1]
+    assert populations
+    for key in populations:
         losses = np.asarray(data[key], dtype=float)
         losses = losses[np.isfinite(losses)]
-        if losses.ndim != 1 or losses.size < 1000:
-            continue
         eps = [float(np.quantile(losses, 2.0 ** -d)) for d in (2, 4, 8, 12)]
-        eps = [e for e in eps if e > 0] or [float(losses.min())]
-        for n in (64,):
-            subset = rng.choice(losses, n, replace=False)
-            if np.all(subset == subset[0]):
-                continue
-            result = measure_losses(subset, eps, estimator=name, n_bootstrap=20, seed=int(rng.integers(1 << 30)))
-            _check(result, f"{key} N={n} {name}")
+        subset = rng.choice(losses, 64, replace=False)
+        result = measure_losses(subset, eps, estimator=name, n_bootstrap=20, seed=int(rng.integers(1 << 30)))
+        assert _check(result, f"{key} N=64 {name}") == len(eps)

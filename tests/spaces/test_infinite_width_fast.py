@@ -112,5 +112,10 @@ def test_backend_errors_and_progress(monkeypatch, capsys):
 
     ck = sys.modules["inductive_bias.spaces.infinite_width.conv_kernels"]  # the package re-exports the function
     monkeypatch.setattr(ck, "_PROGRESS_WORK", 0)
+    import inductive_bias._progress as progress_module
+
+    # outside a terminal, progress is a log line at most every LOG_EVERY seconds: make every update due
+    monkeypatch.setattr(progress_module.ProgressBar.__init__, "__kwdefaults__",
+                        {**progress_module.ProgressBar.__init__.__kwdefaults__, "every": 0.0})
     conv_kernels(X, X, shape, 2, "relu", 2.0, 0.1, readout="gap", progress=True)
     assert "pooled CNN kernel" in capsys.readouterr().err

@@ -440,3 +440,29 @@ def _step_both(opt, reference, ours, theirs, steps, generator):
             b.grad = a.grad.clone()
         opt.step()
         reference.step()
+
+
+def test_full_batch_until_fit_stops_where_the_epoch_by_epoch_check_stops(task, monkeypatch):
+    # Full batch: the fit check is the forward pass of the next step, confirmed by the separate
+    # predictions. The members must be, to the bit, those of the separate check after every
+    # epoch (same chunk, so the same batched products); each stops at the first epoch that fits
+    # (not one epoch earlier), and members stop apart.
+    from inductive_bias._fit_rule import target_variance
+    from inductive_bias.spaces.neural import _ensemble
+
+    task = Task.from_arrays(task.X_train / 16, task.Y_train.argmax(1), task.X_test / 16, task.Y_test.argmax(1))
+    threshold = 0.01 * target_variance(task)
+    full = dict(batch_size="full", lr=1e-2, chunk_size=4)
+    fused = until_fit(**full).train_members(task, SEEDS, predictions=True)
+    monkeypatch.setattr(_ensemble, "_FULL_BATCH_CHECK_IN_STEP", False)
+    separate = until_fit(**full).train_members(task, SEEDS, predictions=True)
+    epochs = [m.epochs for m in fused]
+    assert all(m.train_loss <= threshold for m in fused) and len(set(epochs)) > 1
+    for a, b in zip(fused, separate):
+        assert (a.epochs, a.test_loss, a.train_loss) == (b.epochs, b.test_loss, b.train_loss)
+        np.testing.assert_array_equal(a.predictions, b.predictions)
+    for i, seed in enumerate(SEEDS[:2]):
+        before = until_fit(epochs=epochs[i] - 1, **full).train_members(task, [seed])[0]
+        exact = until_fit(epochs=epochs[i], **full).train_members(task, [seed])[0]
+        assert before.train_loss > threshold
+        np.testing.assert_allclose(exact.test_loss, fused[i].test_loss, rtol=1e-5)

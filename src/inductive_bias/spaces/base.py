@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from .._progress import ProgressBar
-from .._random import member_seeds
-from .._validation import check_positive
 from ..exceptions import InputError
 
 __all__ = ["HypothesisSpace", "HypothesisSamples", "Member", "MemberSpace", "samples_from_members"]
@@ -28,7 +25,6 @@ class HypothesisSamples:
     seeds : tuple of int or None            each trained member's seed (docs/method.md §4)
     test_accuracy : tuple or None           each member's test accuracy (None for regression targets)
     task_identity : dict or None            the task's identity (data fingerprint) where known
-    extra : dict                            other per-space records (timings)
     """
 
     losses: np.ndarray
@@ -37,7 +33,6 @@ class HypothesisSamples:
     seeds: tuple | None = None
     test_accuracy: tuple | None = None
     task_identity: dict | None = None
-    extra: dict = field(default_factory=dict)
 
     def __len__(self) -> int:
         return int(np.asarray(self.losses).size)
@@ -111,24 +106,17 @@ class MemberSpace(HypothesisSpace):
         into a store), so that the same seeds give bit-identical members."""
         return int(getattr(self, "chunk_size", None) or self.members_per_call or 64)
 
-    def sample(self, task, n: int, seed=0, *, predictions: bool = False, progress: bool | None = None,
-               **options) -> HypothesisSamples:
+    def sample(self, task, n: int, seed=0, *, predictions: bool = False, progress: bool | None = None
+               ) -> HypothesisSamples:
         """Train members 0 .. n-1 of the run with integer seed ``seed`` (member i has seed
-        ``member_seeds(seed, i, 1)[0]``), in memory; a progress bar on a terminal."""
-        n = check_positive("hypotheses", n, integer=True)
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise InputError("seed", f"a trained space needs a non-negative integer run seed; got {seed!r}")
-        seeds = member_seeds(int(seed), 0, n)
-        step = self.call_size()
-        bar = ProgressBar(n, label=f"{self.name} ", enabled=progress)
-        members = []
-        try:
-            for start in range(0, n, step):
-                members += self.train_members(task, seeds[start:start + step], predictions=predictions, **options)
-                bar.update(len(seeds[start:start + step]))
-        finally:
-            bar.close()
-        return samples_from_members(members)
+        ``member_seeds(seed, i, 1)[0]``), in memory: through the store runner
+        (:func:`inductive_bias.sample_into_store`) into a store that lives in memory, the one road by
+        which members are trained, so that a member is the same whichever way it was asked for."""
+        from ..store import SampleStore, sample_into_store  # above the spaces: imported when used
+
+        with SampleStore(":memory:") as store:
+            run = sample_into_store(task, self, store, n, seed, predictions=predictions, progress=progress)
+            return store.samples(run.space_id, predictions=predictions, limit=n)
 
 
 def samples_from_members(members, task_identity: dict | None = None) -> HypothesisSamples:
@@ -141,5 +129,4 @@ def samples_from_members(members, task_identity: dict | None = None) -> Hypothes
         seeds=tuple(int(m.seed) for m in members),
         test_accuracy=tuple(m.test_accuracy for m in members),
         task_identity=task_identity,
-        extra={"seconds": [m.seconds for m in members]},
     )

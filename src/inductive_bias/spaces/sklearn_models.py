@@ -334,11 +334,9 @@ class ScikitLearnSpace(MemberSpace):
             train_pred, test_pred = self._fit_predict(task, int(seed))
             train_pred = np.asarray(train_pred, dtype=np.float64).reshape(task.Y_train.shape)
             test_pred = np.asarray(test_pred, dtype=np.float64).reshape(task.Y_test.shape)
-            accuracy = None
-            if task.classes is not None:
-                accuracy = float(np.mean(np.argmax(test_pred, axis=1) == np.argmax(task.Y_test, axis=1)))
-            members.append(Member(seed=int(seed), test_loss=float(task.test_loss(test_pred)),
-                                  train_loss=float(task.train_loss(train_pred)), test_accuracy=accuracy,
+            test_loss, train_loss, accuracy = task.score(train_pred, test_pred)
+            members.append(Member(seed=int(seed), test_loss=float(test_loss), train_loss=float(train_loss),
+                                  test_accuracy=None if accuracy is None else float(accuracy),
                                   seconds=time.perf_counter() - tic,
                                   predictions=test_pred if predictions else None))
             if progress is not None:

@@ -668,7 +668,7 @@ class SampleStore:
             train_losses=np.array([m.train_loss for m in members], dtype=np.float64),
             predictions=(np.stack(preds).astype(np.float64) if preds and all(p is not None for p in preds) else None),
             seeds=tuple(m.seed for m in members), test_accuracy=tuple(m.test_accuracy for m in members),
-            task_identity=record.task_identity, extra={"seconds": [m.seconds for m in members]})
+            task_identity=record.task_identity)
 
     @_guarded
     def integrity_check(self) -> str:

@@ -136,6 +136,16 @@ class Task:
         """Training MSE, the same average over the training set."""
         return _mse(np.asarray(predictions, dtype=np.float64), self.Y_train, "predictions")
 
+    def score(self, train_predictions, test_predictions) -> tuple:
+        """How trained hypotheses did (docs/method.md §1, §4): (test MSE, training MSE, test accuracy
+        or None for regression targets), each with the predictions' leading axes (one value per
+        hypothesis). The one scoring every trained space uses."""
+        test = np.asarray(test_predictions, dtype=np.float64)
+        accuracy = None
+        if self.classes is not None:
+            accuracy = np.mean(test.argmax(axis=-1) == self.Y_test.argmax(axis=1), axis=-1)
+        return self.test_loss(test), self.train_loss(train_predictions), accuracy
+
     def __repr__(self) -> str:
         """A line, not the arrays: ``Task(digits: 200 train / 200 test, 64 features, 10 classes; seed 0)``
         (:func:`task_line` says everything that identifies it)."""

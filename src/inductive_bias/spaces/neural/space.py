@@ -269,10 +269,7 @@ class NeuralNetworks(MemberSpace):
     def _members(self, task, seeds, train_pred, test_pred, keep, seconds, epochs_trained):
         test = test_pred.detach().to("cpu", torch.float64).numpy()
         train = train_pred.detach().to("cpu", torch.float64).numpy()
-        test_loss = task.test_loss(test)
-        train_loss = task.train_loss(train)
-        accuracy = (None if task.classes is None else
-                    (test.argmax(axis=2) == task.Y_test.argmax(axis=1)).mean(axis=1))
+        test_loss, train_loss, accuracy = task.score(train, test)
         return [Member(seed=int(s), test_loss=float(test_loss[i]), train_loss=float(train_loss[i]),
                        test_accuracy=None if accuracy is None else float(accuracy[i]), seconds=seconds,
                        predictions=test[i] if keep else None, epochs=int(epochs_trained[i]))
