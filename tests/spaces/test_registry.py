@@ -3,6 +3,7 @@ experiment file, stored spec) building the same space from it, with errors that 
 parameter as the caller wrote it."""
 
 import ast
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -24,7 +25,9 @@ TRAINING = {"optimizer": "sgd", "lr": 0.01, "batch_size": 8, "device": "cpu", "c
 UNTIL_FIT = {"max_epochs": 40, "fit_fraction": 0.05}
 TABLES = [
     ("gp", {"kernel": "laplace", "lengthscale": "median", "amplitude": 2.0, "noise": 1e-3, "jitter": 1e-9,
-            "restarts": 3, "seed": 4, "memory_limit": "1GB", "scratch_dir": "scratch",
+            "restarts": 3, "seed": 4, "memory_limit": "1GB",
+            # an existing folder: the GP checks its scratch folder when it is built
+            "scratch_dir": tempfile.gettempdir(),
             "dask_address": "tcp://head:8786"}),
     ("gp", {"lengthscale": "ml", "amplitude": "ml", "noise": "ml", "device": "cpu"}),
     ("nngp", {"architecture": "cnn", "depth": 3, "activation": "erf", "weight_var": 1.5, "bias_var": 0.05,
