@@ -30,6 +30,8 @@ import math
 
 import numpy as np
 
+from .layers import _box
+
 __all__ = ["FUSED_ACTIVATIONS", "asin_acos", "have_numba", "pooled_numba", "pooled_torch"]
 
 #: activations whose dual maps the fused kernels evaluate in closed form
@@ -390,16 +392,7 @@ def pooled_numba(A, B, var_a, var_b, depth, activation, sw2, sb2, F, ntk, *, rea
                     progress.update(done)
     if pairs is not None:
         return outK, (outT if ntk else None)
-    K = np.empty((n1, n2))
-    theta = np.empty((n1, n2)) if ntk else None
-    K[I, J] = outK
-    if ntk:
-        theta[I, J] = outT
-    if same:
-        K[J, I] = outK
-        if ntk:
-            theta[J, I] = outT
-    return K, theta
+    return _scatter(outK, outT if ntk else None, I, J, n1, n2, same)
 
 
 def _torch_dual(torch, act, k, va, vb, exact=None):
@@ -420,20 +413,19 @@ def _torch_dual(torch, act, k, va, vb, exact=None):
     return k.clone(), torch.ones_like(k)
 
 
-def _torch_box(x, F):
-    """Σ_δ x(p+δ, p'+δ) over the F x F offsets on the last four axes (p_y, p_x, p'_y, p'_x),
-    zero outside the image: F joint shifts along the rows of p and p', then along the columns."""
-    for axes in ((-4, -2), (-3, -1)):
-        out = x.clone()
-        n = x.shape[axes[0]]
-        for d in range(1, min(F // 2, n - 1) + 1):
-            lo, hi = [slice(None)] * x.ndim, [slice(None)] * x.ndim
-            for axis in axes:
-                lo[axis], hi[axis] = slice(0, n - d), slice(d, n)
-            out[tuple(lo)] += x[tuple(hi)]
-            out[tuple(hi)] += x[tuple(lo)]
-        x = out
-    return x
+def _scatter(outK, outT, I, J, n1: int, n2: int, same: bool):
+    """The (n1, n2) kernel matrices from their entries at (I, J), mirrored where A is B (``same``:
+    only one triangle was computed); ``outT`` None where the NTK was not asked for."""
+    K = np.empty((n1, n2))
+    theta = None if outT is None else np.empty((n1, n2))
+    K[I, J] = outK
+    if theta is not None:
+        theta[I, J] = outT
+    if same:
+        K[J, I] = outK
+        if theta is not None:
+            theta[J, I] = outT
+    return K, theta
 
 
 def pooled_torch(A, B, var_a, var_b, depth, activation, sw2, sb2, F, ntk, *, readout="gap", device=None,
@@ -465,7 +457,7 @@ def pooled_torch(A, B, var_a, var_b, depth, activation, sw2, sb2, F, ntk, *, rea
         i = torch.as_tensor(I[start:start + step], device=device)
         j = torch.as_tensor(J[start:start + step], device=device)
         k = torch.einsum("bcpq,bcrs->bpqrs", tA[i], tB[j])
-        k = sw2 / (C * F * F) * _torch_box(k, F) + sb2
+        k = sw2 / (C * F * F) * _box(k, F) + sb2
         exact = (i == j)[:, None, None, None, None] & eye if same else None
         th = k.clone() if ntk else None
         for layer in range(depth):
@@ -473,9 +465,9 @@ def pooled_torch(A, B, var_a, var_b, depth, activation, sw2, sb2, F, ntk, *, rea
             vb = vB[layer][j][:, None, None, :, :]
             t, dt = _torch_dual(torch, activation, k, va, vb, exact)
             if layer < depth - 1:
-                k = sw2 / (F * F) * _torch_box(t, F) + sb2
+                k = sw2 / (F * F) * _box(t, F) + sb2
                 if ntk:
-                    th = k + sw2 / (F * F) * _torch_box(dt * th, F)
+                    th = k + sw2 / (F * F) * _box(dt * th, F)
         if readout == "flatten":
             t = torch.diagonal(t.reshape(-1, P, P), dim1=1, dim2=2)
             d = torch.diagonal((dt * th).reshape(-1, P, P), dim1=1, dim2=2) if ntk else None
@@ -487,13 +479,4 @@ def pooled_torch(A, B, var_a, var_b, depth, activation, sw2, sb2, F, ntk, *, rea
             outT[start:start + step] = (kk + sw2 * d.reshape(len(i), -1).mean(dim=1)).double().cpu().numpy()
         if progress is not None:
             progress.update(len(i))
-    K = np.empty((n1, n2))
-    theta = np.empty((n1, n2)) if ntk else None
-    K[I, J] = outK
-    if ntk:
-        theta[I, J] = outT
-    if same:
-        K[J, I] = outK
-        if ntk:
-            theta[J, I] = outT
-    return K, theta
+    return _scatter(outK, outT if ntk else None, I, J, n1, n2, same)

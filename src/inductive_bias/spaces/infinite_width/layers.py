@@ -241,10 +241,12 @@ def _token(token: str, text: str):
 # -- the recursion --------------------------------------------------------------------------------
 
 
-def _box(x: np.ndarray, F: int) -> np.ndarray:
-    """Σ_δ x(p+δ, p'+δ) over the F x F offsets, zero outside the image, on the last four axes."""
+def _box(x, F: int):
+    """Σ_δ x(p+δ, p'+δ) over the F x F offsets, zero outside the image, on the last four axes
+    (p_y, p_x, p'_y, p'_x): F joint shifts along the rows of p and p', then along the columns. ``x``
+    is a numpy array or a torch tensor (the fused kernel's torch road sums with it too)."""
     for axes in ((-4, -2), (-3, -1)):
-        out = x.copy()
+        out = x.clone() if hasattr(x, "clone") else x.copy()
         n = x.shape[axes[0]]
         for d in range(1, min(F // 2, n - 1) + 1):
             lo, hi = [slice(None)] * x.ndim, [slice(None)] * x.ndim
