@@ -18,24 +18,12 @@ import numpy as np
 import pytest
 
 from inductive_bias.cli.main import main
+
+from cli_checks import one_line_error
 from inductive_bias.exceptions import InputError
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 SMALL = ["--n-train", "50", "--n-test", "40"]
-
-
-def one_line_error(argv, capsys, expect):
-    """Run the CLI in-process; assert exit status 2 and one stderr line that contains ``expect``."""
-    try:
-        status = main(argv)
-    except SystemExit as exit_:  # argparse's own errors
-        status = exit_.code
-    err = capsys.readouterr().err
-    assert status == 2, err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert expect in lines[0], lines[0]
-    return lines[0]
 
 
 @pytest.fixture
