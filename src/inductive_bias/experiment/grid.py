@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..measuring.targets import ladder_targets
+from ..measuring.targets import ladder_targets, sampled_range
 
 __all__ = ["default_grid", "loss_range"]
 
@@ -37,9 +37,7 @@ def loss_range(*, exact=None, sampled=None) -> tuple[float, float]:
     if exact is not None:
         low = max(float(exact.offset), float(exact.mean) - EXACT_DEPTH_SD * float(exact.std))
         return low, float(exact.mean)
-    losses = np.asarray(sampled, dtype=float)
-    losses = losses[np.isfinite(losses)]
-    return float(losses.min()), float(np.median(losses))
+    return sampled_range(sampled)
 
 
 def default_grid(ranges, points: int = 8, *, reference: float | None = None) -> tuple[np.ndarray, str]:
