@@ -119,20 +119,17 @@ def measure(task: Task, space: HypothesisSpace, target_error=None, *, estimator=
     per_hypothesis = 8 * (4 + (task.Y_test.size if wants else 0))
     check_memory("hypotheses", hypotheses, hypotheses * per_hypothesis,
                  "the hypotheses' losses" + (" and test predictions" if wants else ""))
+    cautions = []
     if isinstance(space, MemberSpace):
-        # the one training road: the store runner, into a store that lives in memory
-        from ..store import SampleStore, sample_into_store
-
-        with SampleStore(":memory:") as store:
-            run = sample_into_store(task, space, store, hypotheses, seed, predictions=wants, progress=progress)
-            samples = store.samples(run.space_id, predictions=wants, limit=hypotheses)
+        # trained through the store runner (MemberSpace.sample); the integer run seed is the seed
+        # itself, so that the members are those a store holds for it
+        samples = space.sample(task, hypotheses, seed, predictions=wants, progress=progress)
         bootstrap, run_seed = split_seed(seed)[1], seed
     else:
         sampling, bootstrap = split_seed(seed)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConditioningWarning)
             samples = space.sample(task, hypotheses, sampling, predictions=wants)
-        cautions = []
         for w in caught:  # passed on; a conditioning warning also marks every figure drawn from these samples
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
             if issubclass(w.category, ConditioningWarning):
@@ -143,7 +140,7 @@ def measure(task: Task, space: HypothesisSpace, target_error=None, *, estimator=
                              fit_threshold=fit_threshold, fitted_only=fitted_only, run_seed=run_seed,
                              recorded_seed=seed, requested=hypotheses)
     timings = {"sample": sampled, **result.timings, "total": time.perf_counter() - tic}
-    if not isinstance(space, MemberSpace) and cautions:
+    if cautions:
         cautions = tuple(dict.fromkeys(cautions))
         results = tuple(_unreliable(r, cautions) for r in result.results)
         return replace(result, timings=timings, results=results, warnings=tuple(result.warnings) + cautions)
