@@ -85,10 +85,6 @@ class TargetResult:
     def impossible(self) -> bool:
         return math.isinf(self.bits) and self.bits > 0
 
-    @property
-    def is_bound(self) -> bool:
-        """Whether ``bits`` is only a lower bound on I(ε)."""
-        return self.kind == "bound"
 
     @property
     def failed(self) -> bool:

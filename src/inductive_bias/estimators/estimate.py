@@ -88,11 +88,6 @@ def get_estimator(estimator) -> SampleEstimator:
     return ESTIMATORS[_check_name(estimator)]()
 
 
-def uses_predictions(estimator) -> bool:
-    """Whether ``estimator`` (a name or an object) reads the hypotheses' test predictions."""
-    return bool(get_estimator(estimator).uses_predictions)
-
-
 def uses_bootstrap(estimator) -> bool:
     """Whether ``estimator`` draws bootstrap refits (a fitted law) or has an exact interval (the count)."""
     return bool(get_estimator(estimator).fits_a_law)

@@ -35,7 +35,7 @@ def _relative(r) -> str:
     """Bits the space needs beyond the baseline: I_space − I_baseline = −(docs/method.md §8's I_B − I_A)."""
     if r.kind == "undefined":
         return "-"
-    value = -r.bits
+    value = r.needs_beyond
     if r.kind == "at most":    # I_B − I_A <= end: the space needs at least −end beyond the baseline
         return f">= {format_bits(value)}"
     if r.kind == "at least":
