@@ -5,7 +5,7 @@ from __future__ import annotations
 from .._random import check_random_state
 from ..exceptions import InputError
 from .._validation import check_positive
-from ._preprocess import default_size
+from ._preprocess import check_resize, default_size, resize_images
 from .task import Task
 
 __all__ = ["digits"]
@@ -14,9 +14,12 @@ __all__ = ["digits"]
 DEFAULT_SIZE = 500
 
 
-def digits(n_train: int | None = None, n_test: int | None = None, *, seed=0) -> Task:
+def digits(n_train: int | None = None, n_test: int | None = None, *, seed=0, resize=None) -> Task:
     """scikit-learn's 8x8 digits (1,797 images, 10 classes), raw pixel values 0..16 as in the
     published experiments (docs/method.md §2), split at random into ``n_train`` and ``n_test`` points.
+
+    ``resize`` (N or (height, width)) resamples the images bilinearly, e.g. to 28 x 28 where an
+    architecture is to be measured at the size it was designed for; the values stay 0..16.
 
     Each size defaults to 500, or to what the other leaves where fewer (with a
     ``DefaultSizeWarning``); explicit sizes beyond the 1,797 images are an ``InputError``."""
@@ -36,12 +39,16 @@ def digits(n_train: int | None = None, n_test: int | None = None, *, seed=0) -> 
                           where=where.format(f"{n_train} training"))
     if n_train + n_test > total:
         raise InputError("n_train" if n_train > n_test else "n_test", f"n_train + n_test must be <= {total} for digits; got {n_train} + {n_test}")
+    size = check_resize(resize)
     rng = check_random_state(seed)
-    order = rng.permutation(total)
-    train, test = order[:n_train], order[n_train : n_train + n_test]
+    chosen = rng.permutation(total)[: n_train + n_test]  # the first n_train train, the rest test
+    X, y, preprocessing = data.data[chosen], data.target[chosen], "raw pixels 0..16"
+    if size is not None and size != (8, 8):
+        X = resize_images(X.reshape(-1, 8, 8), size).reshape(len(X), -1)
+        preprocessing += f", resized bilinearly to {size[0]}x{size[1]}"
     return Task.from_arrays(
-        data.data[train], data.target[train], data.data[test], data.target[test],
+        X[:n_train], y[:n_train], X[n_train:], y[n_train:],
         name="digits", classes=tuple(range(10)),
-        info={"source": "sklearn.datasets.load_digits", "preprocessing": "raw pixels 0..16",
+        info={"source": "sklearn.datasets.load_digits", "preprocessing": preprocessing,
               "split": "uniform random", "seed": seed if isinstance(seed, int) else None},
     )

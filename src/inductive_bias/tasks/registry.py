@@ -44,8 +44,8 @@ class TaskSource:
 
 
 TASKS: dict[str, TaskSource] = {source.name: source for source in (
-    TaskSource("digits", "built-in", "builtin:digits", ("n_train", "n_test", "seed"),
-               "scikit-learn's 8x8 digits, raw pixels 0..16, 10 classes (500/500)"),
+    TaskSource("digits", "built-in", "builtin:digits", ("n_train", "n_test", "seed", "resize"),
+               "scikit-learn's 8x8 digits, raw pixels 0..16, 10 classes, resized on request (500/500)"),
     TaskSource("cartpole", "built-in", "cartpole:load_cartpole",
                ("n_train", "n_test", "seed", "noise", "start_range", "episode_steps"),
                "cart-pole states -> LQR expert's push (left/right), Florian 2007 dynamics (500/500)"),
