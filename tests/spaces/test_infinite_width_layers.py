@@ -19,6 +19,7 @@ from inductive_bias.exceptions import InputError
 from inductive_bias.spaces.infinite_width import conv_kernels, mlp_kernels
 from inductive_bias.spaces.infinite_width.layers import (Activation, AvgPool, Conv, Dense, GlobalAvgPool, Residual,
                                                          layer_kernels, parse_layers)
+from inductive_bias.spaces.infinite_width.layers import _all_pairs, _plain_conv
 
 
 @pytest.mark.parametrize("activation", ["relu", "erf"])
@@ -33,9 +34,22 @@ def test_layer_stacks_reproduce_the_fixed_cnn_and_lcn_kernels(activation, text, 
     for B in (X, Y):
         ref = conv_kernels(X, B, shape, 2, activation, 2.0, 0.1, readout=readout, weight_sharing=sharing,
                            backend="numpy")
-        new = layer_kernels(X, B, shape, text.format(a=activation), 2.0, 0.1)
-        np.testing.assert_allclose(new[0], ref[0], rtol=1e-12)
-        np.testing.assert_allclose(new[1], ref[1], rtol=1e-12)
+        layers = parse_layers(text.format(a=activation))
+        # the road users take (a plain stack goes to conv_kernels' own roads) and the position-pair
+        # recursion of every other stack, forced
+        for new in (layer_kernels(X, B, shape, layers, 2.0, 0.1),
+                    _all_pairs(X, B, shape, layers, 2.0, 0.1, ntk=True, block_entries=10_000)):
+            np.testing.assert_allclose(new[0], ref[0], rtol=1e-12)
+            np.testing.assert_allclose(new[1], ref[1], rtol=1e-12)
+
+
+def test_only_plain_conv_stacks_take_the_fixed_roads():
+    assert _plain_conv(parse_layers("cnn")) == (2, "relu", 3, "gap", True)
+    assert _plain_conv(parse_layers("conv5-erf-conv5-erf-conv5-erf-flatten-dense")) == (3, "erf", 5, "flatten", True)
+    assert _plain_conv(parse_layers("lcn")) == (2, "relu", 3, "flatten", False)
+    for text in ("myrtle5", "resnet", "mlp", "conv3-relu-conv5-relu-gap-dense", "conv3-relu-conv3-erf-gap-dense",
+                 "conv3s2-relu-gap-dense", "conv3-relu-lc3-relu-gap-dense", "conv3-relu-avgpool2-gap-dense"):
+        assert _plain_conv(parse_layers(text)) is None, text
 
 
 def test_presets_mlp_and_cnn_are_todays_kernels():

@@ -336,16 +336,57 @@ def _run(layers, K, Ka, Kb, Th, sw2, sb2, ntk):
     return K, Ka, Kb, Th
 
 
+def _plain_conv(layers):
+    """(depth, activation, filter size, read-out, weight sharing) where ``layers`` is a plain stack
+    of stride-1 convolutions (or locally connected layers) of one filter size, each followed by
+    the same activation, then gap or flatten and the dense read-out: the network of
+    :func:`~.conv_kernels.conv_kernels`, whose roads (the fused kernel, the position diagonal)
+    need no position-pair tensor. None for any other stack."""
+    body, readout = layers[:-2], layers[-2:-1]
+    if len(body) < 2 or len(body) % 2 or not readout or not isinstance(layers[-1], Dense):
+        return None
+    convs, acts = body[0::2], body[1::2]
+    first = convs[0]
+    kind = type(first)
+    if kind not in (Conv, LocallyConnected) or any(c != first for c in convs):
+        return None
+    if kind is Conv and first.stride != 1:
+        return None
+    if not all(isinstance(a, Activation) and a == acts[0] for a in acts):
+        return None
+    if isinstance(readout[0], GlobalAvgPool):
+        name = "gap"
+    elif isinstance(readout[0], Flatten):
+        name = "flatten"
+    else:
+        return None
+    return len(convs), acts[0].name, first.filter_size, name, kind is Conv
+
+
 def layer_kernels(X1, X2, image_shape, layers, weight_var: float, bias_var: float, *, ntk: bool = True,
                   block_entries: int = 2_000_000):
     """K(X1, X2) and Θ(X1, X2) (Θ None unless ``ntk``) of the network ``layers`` (see
     :func:`parse_layers`), on flat channel-first images of ``image_shape`` (C, H, W); vectors are
-    images (d, 1, 1). Every pair of positions is carried (memory (H·W)² per pair, a block of pairs
-    at a time): meant for small images; the plain pooled CNN has a fused kernel
-    (:func:`~.conv_kernels.conv_kernels`)."""
+    images (d, 1, 1). A plain CNN or LCN (convolutions and one activation, then gap or flatten)
+    takes the roads of :func:`~.conv_kernels.conv_kernels` (the fused pooled kernel: a few ms per
+    pair of 28 x 28 images); any other stack carries every pair of positions (memory (H·W)² per
+    pair, a block of pairs at a time), which is meant for small images (Myrtle-5 on 32 x 32 x 3:
+    ~0.4 s per pair)."""
     layers = parse_layers(layers)
     if not layers or not isinstance(layers[-1], Dense):
         raise InputError("layers", "the network must end with dense (the read-out), after gap or flatten")
+    plain = _plain_conv(layers)
+    if plain is not None and len(image_shape) == 3 and image_shape[1:] != (1, 1):
+        from .conv_kernels import conv_kernels
+
+        depth, activation, F, readout, sharing = plain
+        return conv_kernels(X1, X2, image_shape, depth, activation, weight_var, bias_var, filter_size=F,
+                            readout=readout, weight_sharing=sharing, ntk=ntk)
+    return _all_pairs(X1, X2, image_shape, layers, weight_var, bias_var, ntk=ntk, block_entries=block_entries)
+
+
+def _all_pairs(X1, X2, image_shape, layers, weight_var, bias_var, *, ntk, block_entries):
+    """:func:`layer_kernels` by the position-pair tensor of every pair of images."""
     C, H, W = image_shape
     A = np.asarray(X1, dtype=np.float64).reshape(-1, C, H, W)
     same = X2 is X1
