@@ -304,22 +304,27 @@ def _linear(layer, K, Th, sw2, sb2, ntk):
     return K_new, Th_new
 
 
-def _run(layers, K, Ka, Kb, Th, sw2, sb2, ntk):
-    """Propagate (K(x, x'), K(x, x), K(x', x'), Θ(x, x')), each (pairs, H, W, H, W)."""
+def _run(layers, K, Th, sw2, sb2, ntk, variances, record=None):
+    """Propagate (K(x, x'), Θ(x, x')), each (pairs, H, W, H, W), through ``layers``.
+
+    An activation's dual map needs the variances K(x, p; x, p) and K(x', p'; x', p') of that
+    layer: ``variances`` yields them, (n, H, W) for x and for x', one pair per activation in the
+    order the layers meet them. With ``variances`` None, K is each image with itself (x = x'):
+    its diagonal gives them and they are appended to ``record``: that is how they are made, once
+    per image rather than once per pair of images."""
     for layer in layers:
         if isinstance(layer, Activation):
-            va, vb = _diagonal(Ka), _diagonal(Kb)
-            t, dt = dual_maps(layer.name, va[:, :, :, None, None], vb[:, None, None], K, derivative=ntk)
-            Ka = dual_maps(layer.name, va[:, :, :, None, None], va[:, None, None], Ka, derivative=False)[0]
-            Kb = dual_maps(layer.name, vb[:, :, :, None, None], vb[:, None, None], Kb, derivative=False)[0]
+            if variances is None:
+                va = vb = _diagonal(K)
+                record.append(va)
+            else:
+                va, vb = next(variances)
+            K, dt = dual_maps(layer.name, va[:, :, :, None, None], vb[:, None, None], K, derivative=ntk)
             Th = dt * Th if ntk else None
-            K = t
         elif isinstance(layer, (Conv, LocallyConnected, Dense)):
             K, Th = _linear(layer, K, Th, sw2, sb2, ntk)
-            Ka = _linear(layer, Ka, None, sw2, sb2, False)[0]
-            Kb = _linear(layer, Kb, None, sw2, sb2, False)[0]
         elif isinstance(layer, AvgPool):
-            K, Ka, Kb = (_pool(x, layer.window, layer.stride) for x in (K, Ka, Kb))
+            K = _pool(K, layer.window, layer.stride)
             Th = _pool(Th, layer.window, layer.stride) if ntk else None
         elif isinstance(layer, (GlobalAvgPool, Flatten)):
             def reduce(x):
@@ -327,13 +332,30 @@ def _run(layers, K, Ka, Kb, Th, sw2, sb2, ntk):
                 if isinstance(layer, GlobalAvgPool):
                     return x.reshape(n, -1).mean(axis=1).reshape(n, 1, 1, 1, 1)
                 return _diagonal(x).reshape(n, -1).mean(axis=1).reshape(n, 1, 1, 1, 1)
-            K, Ka, Kb = reduce(K), reduce(Ka), reduce(Kb)
+            K = reduce(K)
             Th = reduce(Th) if ntk else None
         elif isinstance(layer, Residual):
-            K2, Ka2, Kb2, Th2 = _run(layer.branch, K, Ka, Kb, Th, sw2, sb2, ntk)
-            K, Ka, Kb = K + K2, Ka + Ka2, Kb + Kb2
+            K2, Th2 = _run(layer.branch, K, Th, sw2, sb2, ntk, variances, record)
+            K = K + K2
             Th = Th + Th2 if ntk else None
-    return K, Ka, Kb, Th
+    return K, Th
+
+
+def _gram(P, Q, C: int):
+    """Channel-mean products of every pair of positions: (b, H, W, H, W)."""
+    return np.einsum("bcpq,bcrs->bpqrs", P, Q) / C
+
+
+def _variance_maps(A, layers, sw2, sb2, step: int) -> list:
+    """K(x, p; x, p) before each activation of ``layers``, (n, H, W) per activation, for the images
+    A (n, C, H, W): the recursion on each image with itself, ``step`` images at a time."""
+    maps = []
+    for start in range(0, len(A), step):
+        block = A[start:start + step]
+        record = []
+        _run(layers, _gram(block, block, A.shape[1]), None, sw2, sb2, False, None, record)
+        maps.append(record)
+    return [np.concatenate(parts) for parts in zip(*maps)]
 
 
 def _plain_conv(layers):
@@ -395,15 +417,14 @@ def _all_pairs(X1, X2, image_shape, layers, weight_var, bias_var, *, ntk, block_
     I, J = np.tril_indices(n1) if same else np.divmod(np.arange(n1 * n2), n2)
     outK, outT = np.empty(len(I)), np.empty(len(I))
     step = max(1, block_entries // (H * W) ** 2)
+    maps_a = _variance_maps(A, layers, weight_var, bias_var, step)
+    maps_b = maps_a if same else _variance_maps(B, layers, weight_var, bias_var, step)
     for start in range(0, len(I), step):
         i, j = I[start:start + step], J[start:start + step]
-
-        def gram(P, Q):  # channel-mean products of every pair of positions
-            return np.einsum("bcpq,bcrs->bpqrs", P, Q) / C
-
-        Ka, Kb = gram(A[i], A[i]), gram(B[j], B[j])
-        K = gram(A[i], B[j])
-        K, Ka, Kb, Th = _run(layers, K, Ka, Kb, np.zeros_like(K) if ntk else None, weight_var, bias_var, ntk)  # the input has no parameters: Θ⁰ = 0
+        K = _gram(A[i], B[j], C)
+        variances = ((va[i], vb[j]) for va, vb in zip(maps_a, maps_b))
+        # the input has no parameters: Θ⁰ = 0
+        K, Th = _run(layers, K, np.zeros_like(K) if ntk else None, weight_var, bias_var, ntk, variances)
         if K.shape[1:] != (1, 1, 1, 1):
             raise InputError("layers", "the read-out must see one position: put gap or flatten before the last dense")
         outK[start:start + step] = K.reshape(-1)
