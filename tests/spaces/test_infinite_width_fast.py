@@ -101,6 +101,21 @@ def test_torch_backend_on_the_cpu_matches_in_float64_and_float32():
             assert np.max(np.abs(low[0] - ref[0]) / np.abs(ref[0])) > 1e-12  # it did run in float32
 
 
+@pytest.mark.parametrize("activation", ["relu", "erf"])
+def test_numba_float32_is_within_float32_rounding(activation):
+    shape = (2, 6, 6)
+    X, Y = _images(7, 20, shape), _images(8, 3, shape)  # 210 pairs: a full 16-lane group and a short one
+    for B in (X, Y):
+        ref = conv_kernels(X, B, shape, 3, activation, 2.0, 0.1, readout="gap", backend="numba")
+        low = conv_kernels(X, B, shape, 3, activation, 2.0, 0.1, readout="gap", backend="numba", dtype="float32")
+        for a, b in zip(low, ref):
+            error = np.max(np.abs(a - b) / np.abs(b))
+            # ~1e-7 a rounding, a few hundred per entry, partly cancelling; float64 would be ~1e-15
+            assert 1e-9 < error < 2e-5
+    with pytest.raises(InputError, match="dtype"):
+        conv_kernels(X, X, shape, 3, "relu", 2.0, 0.1, readout="gap", backend="numba", dtype="float16")
+
+
 def test_backend_errors_and_progress(monkeypatch, capsys):
     shape = (1, 4, 4)
     X = _images(7, 3, shape)

@@ -75,19 +75,33 @@ def have_numba() -> bool:
 
 _COMPILED = {}
 
-# image pairs computed together, one per lane of a vector register (8 float64 in 512 bits)
-_LANES = 8
+# image pairs computed together, one per lane of a vector register (512 bits: 8 float64, 16 float32)
+_LANES = {"float64": 8, "float32": 16}
 
 
-def _compiled():
-    """Compile (once per process; numba caches to disk) the fused kernel."""
-    if "pairs" in _COMPILED:
-        return _COMPILED["pairs"]
+def _precision(dtype) -> str:
+    """"float64" or "float32" from a numpy or torch dtype, or its name (None: float64)."""
+    name = "float64" if dtype is None else str(dtype).replace("torch.", "")
+    if name not in _LANES:
+        from ...exceptions import InputError
+
+        raise InputError("dtype", f"the fused kernel computes in float64 or float32; got {dtype}")
+    return name
+
+
+def _compiled(precision: str = "float64"):
+    """Compile (once per process and precision) the fused kernel. In float32 every constant is a
+    float32 too: one float64 literal would promote the whole vector loop to float64."""
+    if precision in _COMPILED:
+        return _COMPILED[precision]
     import numba
 
-    c = _ASIN_C.copy()  # c[k] multiplies z**k: a constant array frozen into the code
-    half_pi = 0.5 * math.pi
-    LANES = _LANES
+    T = np.float32 if precision == "float32" else np.float64
+    c = _ASIN_C.astype(T)  # c[k] multiplies z**k: a constant array frozen into the code
+    ZERO, HALF, ONE, TWO, NEG = T(0.0), T(0.5), T(1.0), T(2.0), T(-1.0)
+    PI, HALF_PI, INV2PI = T(math.pi), T(0.5 * math.pi), T(1.0 / (2.0 * math.pi))
+    TWO_OVER_PI, FOUR_OVER_PI, TINY = T(2.0 / math.pi), T(4.0 / math.pi), T(np.finfo(T).tiny)
+    LANES = _LANES[precision]
     # contract: fused multiply-adds; the others let the loops vectorise. No reassociation: the
     # order of the sums is the one written (the results do not depend on the vector width).
     flags = {"contract", "nnan", "ninf", "nsz", "arcp"}
@@ -109,16 +123,16 @@ def _compiled():
         """(arcsin x, arccos x) for x in [-1, 1], both branch-free: |x| <= 1/2 by the series,
         larger |x| by asin|x| = π/2 − 2 asin √((1−|x|)/2) (1 − |x| exact for |x| >= 1/2)."""
         a = abs(x)
-        big = a > 0.5
-        zb = 0.5 - 0.5 * a
+        big = a > HALF
+        zb = HALF - HALF * a
         root = math.sqrt(zb)
         z = zb if big else a * a
         s = root if big else a
         r = s + s * z * series(z)  # asin s
-        asin_a = half_pi - 2.0 * r if big else r
-        acos_a = 2.0 * r if big else half_pi - r
-        neg = x < 0.0
-        return (-asin_a if neg else asin_a), (math.pi - acos_a if neg else acos_a)
+        asin_a = HALF_PI - TWO * r if big else r
+        acos_a = TWO * r if big else HALF_PI - r
+        neg = x < ZERO
+        return (-asin_a if neg else asin_a), (PI - acos_a if neg else acos_a)
 
     # The F x F box of a layer is separable: a sum over F rows, then over F columns. A tile is
     # computed a row at a time: the rows of the layer's elementwise map (the dual map, or the
@@ -193,26 +207,25 @@ def _compiled():
     def dual_row(act, k, th, i, wl, rA, rB, sA, sB, ya, oa, yb, ob, ring_t, ring_d, slot):
         """Row i of T(K) and T'(K) Θ into ring slot ``slot`` (one loop per activation: no branch
         inside the vector loop)."""
-        inv2pi = 1.0 / (2.0 * math.pi)
         kr, tr = k[i, :wl], th[i, :wl]
         ra, rb = rA[ya + i, oa:oa + wl], rB[yb + i, ob:ob + wl]
         sa, sb = sA[ya + i, oa:oa + wl], sB[yb + i, ob:ob + wl]
         out_t, out_d = ring_t[slot, :wl], ring_d[slot, :wl]
         if act == 0:  # relu: the arc-cosine kernel of degree 1
             for m in range(wl):
-                rho = min(1.0, max(-1.0, kr[m] * ra[m] * rb[m]))
+                rho = min(ONE, max(NEG, kr[m] * ra[m] * rb[m]))
                 _, theta = asin_acos(rho)
-                rest = math.pi - theta
-                out_t[m] = sa[m] * sb[m] * (math.sqrt(max(0.0, 1.0 - rho * rho)) + rest * rho) * inv2pi
-                out_d[m] = rest * inv2pi * tr[m]
+                rest = PI - theta
+                out_t[m] = sa[m] * sb[m] * (math.sqrt(max(ZERO, ONE - rho * rho)) + rest * rho) * INV2PI
+                out_d[m] = rest * INV2PI * tr[m]
         elif act == 1:  # erf: r = 1/√(1 + 2v), s = 1 + 2v
             for m in range(wl):
                 kij = kr[m]
-                arg = min(1.0, max(-1.0, 2.0 * kij * ra[m] * rb[m]))
+                arg = min(ONE, max(NEG, TWO * kij * ra[m] * rb[m]))
                 angle, _ = asin_acos(arg)
-                out_t[m] = (2.0 / math.pi) * angle
-                gap = sa[m] * sb[m] - 4.0 * kij * kij
-                out_d[m] = (4.0 / math.pi) / math.sqrt(max(gap, 2.2250738585072014e-308)) * tr[m]
+                out_t[m] = TWO_OVER_PI * angle
+                gap = sa[m] * sb[m] - TWO * TWO * kij * kij
+                out_d[m] = FOUR_OVER_PI / math.sqrt(max(gap, TINY)) * tr[m]
         else:  # identity
             for m in range(wl):
                 out_t[m] = kr[m]
@@ -230,22 +243,23 @@ def _compiled():
         L = LANES
         r = F // 2
         pad = r * L
-        c1 = sw2 / (C * F * F)
-        c2 = sw2 / (F * F)
-        k = np.empty((H, W * L))
-        th = np.empty((H, W * L))
-        ring_t = np.empty((F, W * L))
-        ring_d = np.empty((F, W * L))
-        buf_t = np.zeros(W * L + 2 * pad)  # a summed row with r zero positions on each side
-        buf_d = np.zeros(W * L + 2 * pad)
+        c1 = T(sw2 / (C * F * F))
+        c2 = T(sw2 / (F * F))
+        shift = T(sb2)
+        k = np.empty((H, W * L), T)
+        th = np.empty((H, W * L), T)
+        ring_t = np.empty((F, W * L), T)
+        ring_d = np.empty((F, W * L), T)
+        buf_t = np.zeros(W * L + 2 * pad, T)  # a summed row with r zero positions on each side
+        buf_d = np.zeros(W * L + 2 * pad, T)
         # the group's images and per-position factors, lane fastest
-        a_img = np.empty((C, H, W * L))
-        b_img = np.empty((C, H, W * L))
-        ra = np.empty((depth, H, W * L))
-        rb = np.empty((depth, H, W * L))
-        sa = np.empty((depth, H, W * L))
-        sb = np.empty((depth, H, W * L))
-        acc_t = np.empty(W * L)  # per-column partial sums of the read-out, in a fixed order
+        a_img = np.empty((C, H, W * L), T)
+        b_img = np.empty((C, H, W * L), T)
+        ra = np.empty((depth, H, W * L), T)
+        rb = np.empty((depth, H, W * L), T)
+        sa = np.empty((depth, H, W * L), T)
+        sb = np.empty((depth, H, W * L), T)
+        acc_t = np.empty(W * L)  # per-column partial sums of the read-out (float64), in a fixed order
         acc_d = np.empty(W * L)
         same_image = np.zeros(L, dtype=np.bool_)
         reach_y = 0 if flatten else H - 1
@@ -295,7 +309,7 @@ def _compiled():
                         o = i - r
                         if o >= 0:
                             row_sum(ring_t, o, h, r, F, wl, buf_t, pad)
-                            col_sum(buf_t, pad, wl, r, L, k, o, c1, sb2, None)
+                            col_sum(buf_t, pad, wl, r, L, k, o, c1, shift, None)
                             if ntk:
                                 kr, tr = k[o, :wl], th[o, :wl]
                                 for m in range(wl):
@@ -314,8 +328,8 @@ def _compiled():
                                         if same_image[l]:
                                             for x in range(w):
                                                 m = x * L + l
-                                                ring_t[slot, m] = 0.5 * sa[layer, i, m] * sb[layer, i, m]
-                                                ring_d[slot, m] = 0.5 * th[i, m]
+                                                ring_t[slot, m] = HALF * sa[layer, i, m] * sb[layer, i, m]
+                                                ring_d[slot, m] = HALF * th[i, m]
                                 if last:
                                     rt, rd = ring_t[slot, :wl], ring_d[slot, :wl]
                                     for m in range(wl):
@@ -326,9 +340,9 @@ def _compiled():
                                 row_sum(ring_t, o, h, r, F, wl, buf_t, pad)
                                 if ntk:
                                     row_sum(ring_d, o, h, r, F, wl, buf_d, pad)
-                                col_sum(buf_t, pad, wl, r, L, k, o, c2, sb2, None)
+                                col_sum(buf_t, pad, wl, r, L, k, o, c2, shift, None)
                                 if ntk:
-                                    col_sum(buf_d, pad, wl, r, L, th, o, c2, 0.0, k)
+                                    col_sum(buf_d, pad, wl, r, L, th, o, c2, ZERO, k)
             positions = 1.0 * H * W if flatten else 1.0 * (H * W) * (H * W)
             for l in range(min(L, n - start)):
                 total_t = 0.0
@@ -344,8 +358,8 @@ def _compiled():
         for i in range(x.shape[0]):
             s[i], c[i] = asin_acos(x[i])
 
-    _COMPILED["pairs"] = (pairs, vector_asin_acos)
-    return _COMPILED["pairs"]
+    _COMPILED[precision] = (pairs, vector_asin_acos)
+    return _COMPILED[precision]
 
 
 def asin_acos(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -369,7 +383,7 @@ def _scales(variances: list, activation: str):
 
 
 def pooled_numba(A, B, var_a, var_b, depth, activation, sw2, sb2, F, ntk, *, readout="gap", pairs=None,
-                 progress=None, threads=None, block_pairs=None):
+                 progress=None, threads=None, block_pairs=None, dtype=None):
     """K and Θ (Θ None unless ``ntk``) of a CNN with global average pooling (or flatten) read-out
     for the image pairs given, by the fused kernel on a thread pool.
 
@@ -384,6 +398,9 @@ def pooled_numba(A, B, var_a, var_b, depth, activation, sw2, sb2, F, ntk, *, rea
         Advanced by the number of pairs of each finished block.
     threads : int or None
         Worker threads (None: the usable cores).
+    dtype : None, "float64" or "float32" (numpy or torch dtypes too)
+        The precision of the recursion (default float64); float32 runs 16 image pairs per vector
+        instead of 8. The read-out's sums and the results are float64 either way.
     block_pairs : int or None
         Image pairs per task: the unit of threading and of progress (the working memory is a
         few tiles of H x W x 8 lanes per thread, whatever the block). None: a multiple of the 8
@@ -397,12 +414,14 @@ def pooled_numba(A, B, var_a, var_b, depth, activation, sw2, sb2, F, ntk, *, rea
 
     from ..._cpu import usable_cores
 
-    kernel, _ = _compiled()
+    precision = _precision(dtype)
+    kernel, _ = _compiled(precision)
+    lanes = _LANES[precision]
     same = B is A
-    A = np.ascontiguousarray(A, dtype=np.float64)
-    B = A if same else np.ascontiguousarray(B, dtype=np.float64)
-    rA, sA = _scales(var_a, activation)
-    rB, sB = (rA, sA) if same else _scales(var_b, activation)
+    A = np.ascontiguousarray(A, dtype=precision)
+    B = A if same else np.ascontiguousarray(B, dtype=precision)
+    rA, sA = (x.astype(precision) for x in _scales(var_a, activation))
+    rB, sB = (rA, sA) if same else (x.astype(precision) for x in _scales(var_b, activation))
     n1, n2 = len(A), len(B)
     if pairs is None:
         I, J = np.tril_indices(n1) if same else np.divmod(np.arange(n1 * n2), n2)
@@ -421,7 +440,7 @@ def pooled_numba(A, B, var_a, var_b, depth, activation, sw2, sb2, F, ntk, *, rea
     workers = usable_cores() if threads is None else threads
     if block_pairs is None:
         share = -(-len(I) // (4 * workers))
-        block_pairs = min(64, _LANES * max(1, -(-share // _LANES)))
+        block_pairs = min(8 * lanes, lanes * max(1, -(-share // lanes)))
     starts = range(0, len(I), block_pairs)
     if workers <= 1 or len(starts) <= 1:
         for start in starts:

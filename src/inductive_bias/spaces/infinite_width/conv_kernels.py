@@ -114,9 +114,9 @@ def conv_kernels(X1: np.ndarray, X2: np.ndarray, image_shape, depth: int, activa
         installed and applies, else numpy. The other architectures and read-outs ignore it.
     device : torch device or str, optional
         backend "torch" only (e.g. "cuda"); default the CPU.
-    dtype : torch dtype, optional
-        backend "torch" only: the precision of the recursion (default float64; torch.float32 is
-        faster, to about 1e-6 relative).
+    dtype : torch or numpy dtype, or its name, optional
+        backends "numba" and "torch": the precision of the recursion (default float64; float32
+        is faster, to about 1e-6 relative). The numpy road computes in float64.
     progress : bool or None
         A progress bar over the image pairs of a pooled kernel that takes more than a few
         seconds; None: when stderr is a terminal.
@@ -171,7 +171,7 @@ def _pooled(args, backend, device, dtype, progress, block_entries):
         bar = ProgressBar(n_pairs, label="pooled CNN kernel ", unit="pairs", enabled=progress)
     try:
         if backend == "numba":
-            return _fused.pooled_numba(*args, progress=bar)
+            return _fused.pooled_numba(*args, progress=bar, dtype=dtype)
         if backend == "torch":
             return _fused.pooled_torch(*args, device=device, dtype=dtype, block_entries=block_entries, progress=bar)
         K, theta = _all_positions(*args, readout="gap", block_entries=min(block_entries, _POOLED_BLOCK_ENTRIES))
