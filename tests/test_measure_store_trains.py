@@ -95,7 +95,7 @@ def test_why_it_cannot_train(tmp_path, task):
         with pytest.raises(InputError) as caught:
             measure_store(path, kwargs.pop("space_id", None), EPS, **kwargs)
         assert caught.value.argument == argument and message in caught.value.detail, (kwargs, caught.value)
-    with pytest.raises(InputError, match="store: no such store: .*give hypotheses"):
+    with pytest.raises(InputError, match="store: no such store: .*ask for N members"):
         measure_store(tmp_path / "none.db", None, EPS, space=space, task=task)
     assert not (tmp_path / "none.db").exists()
     with SampleStore(path, create=False) as reader, pytest.raises(InputError, match="open read-only and space"):
@@ -137,7 +137,8 @@ def test_cli_trains_what_hypotheses_asks_for(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--store", "{new}", *CLI_TASK, *FOREST], "--store: no such store: {new}; give hypotheses (--hypotheses N)"),
+    (["--store", "{new}", *CLI_TASK, *FOREST],
+     "--store: no such store: {new}; ask for N members (--hypotheses N) to train them into a new one"),
     (["--store", "{new}", *CLI_TASK, "--space", "nngp", "--hypotheses", "4"],
      "--store: --space nngp is measured exactly; a sample store holds trained spaces"),
     (["--store", "{new}", *CLI_TASK, "--space", "gp", "--hypotheses", "4"],

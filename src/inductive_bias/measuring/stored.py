@@ -164,8 +164,8 @@ def _train_missing(store, space_id, space, task, seed, hypotheses, predictions, 
             sum(1 for i in reader.member_indices(record.space_id) if i < hypotheses)
         if hypotheses is None or present >= hypotheses:
             if record is None:
-                raise InputError("store", f"no such store: {path}; give hypotheses (--hypotheses N) to train N "
-                                          "members of the space into a new one, as `inductive-bias sample` would")
+                raise InputError("store", f"no such store: {path}; ask for N members (--hypotheses N) to train them "
+                                          "into a new one, as `inductive-bias sample` would")
             return {"space_id": record.space_id, "seconds": 0.0}
         what = (f"space {record.space_id} holds {present} of the {hypotheses} members asked for" if record else
                 f"{path} holds none of the {hypotheses} members asked for")
@@ -218,8 +218,8 @@ def _stored(reader, space_id, space, task, seed, hypotheses):
         try:
             return reader.find(space, task, seed)
         except InputError as error:
-            raise InputError(error.argument, f"{error.detail}; give hypotheses (--hypotheses N) to train N members "
-                                             "of it here, as `inductive-bias sample` would") from None
+            raise InputError(error.argument, f"{error.detail}; ask for N members (--hypotheses N) to train them "
+                                             "here, as `inductive-bias sample` would") from None
     return next((r for r in reader.spaces() if r.space_id == key.space_id), None)
 
 
