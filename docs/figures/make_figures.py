@@ -55,6 +55,7 @@ values = [2, 4, 8]
 def main(argv=None) -> None:
     from inductive_bias import Experiment
     from inductive_bias.reports import FigureStyle, experiment_figures, plot_result, save_figure
+    from inductive_bias.reports.experiment_figures import run_styles
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--format", default="png", choices=["png", "pdf", "svg"])
@@ -73,7 +74,7 @@ def main(argv=None) -> None:
         print(path)
     # what `inductive-bias measure --plot` draws for one space: its points, the fitted law, the losses
     path = out / f"example-measure-mlp.{args.format}"
-    plot_result(result.space("mlp").result, path, style)
+    plot_result(result.space("mlp").result, path, style, space_style=run_styles(result)["mlp"])
     print(path)
 
 
