@@ -55,7 +55,7 @@ values = [2, 4, 8]
 def main(argv=None) -> None:
     from inductive_bias import Experiment
     from inductive_bias.reports import FigureStyle, experiment_figures, plot_result, save_figure
-    from inductive_bias.reports.html_report import upper_bound_curve
+    from inductive_bias.reports.experiment_figures import run_styles
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--format", default="png", choices=["png", "pdf", "svg"])
@@ -63,8 +63,9 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     style = FigureStyle(format=args.format, dpi=110)
     result = Experiment.from_toml(EXPERIMENT).run(":memory:", progress=False)
-    bound, why = upper_bound_curve(result)
-    figures = experiment_figures(result, bound=None if bound is None else bound[:2], style=style)
+    bound = result.upper_bound  # docs/method.md §5, computed by the experiment
+    figures = experiment_figures(result, bound=(bound.target_errors, bound.bits) if bound.applies else None,
+                                 style=style)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for name, fig in figures.items():
@@ -73,7 +74,7 @@ def main(argv=None) -> None:
         print(path)
     # what `inductive-bias measure --plot` draws for one space: its points, the fitted law, the losses
     path = out / f"example-measure-mlp.{args.format}"
-    plot_result(result.space("mlp").result, path, style)
+    plot_result(result.space("mlp").result, path, style, space_style=run_styles(result)["mlp"])
     print(path)
 
 

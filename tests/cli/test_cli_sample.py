@@ -131,7 +131,8 @@ def test_store_errors_are_one_line(tmp_path, capsys):
         (["measure", "--store", store, "--space-id", space_id, "--estimator", "exact"],
          "--estimator: 'exact' needs a space whose loss law is known"),
         (["measure", "--store", store, "--space-id", "0000ffff"], "--space-id: '0000ffff' is not in"),
-        (["measure", "--store", store, "--space-id", space_id, "--hypotheses", "3"], "holds 2 members"),
+        (["measure", "--store", store, "--space-id", space_id, "--hypotheses", "3"], "is not the one space"),
+        (["measure", "--store", store, "--space-id", space_id, "--hypotheses", "1"], "needs at least 2"),
         (["sample", "--space", "linear", "--hypotheses", "2", "--store", str(garbage)], "not a readable sample store"),
     ]
     for argv, message in cases:

@@ -424,3 +424,50 @@ lengthscale = "median"
     direct = measure(digits(n_train=60, n_test=40), GaussianProcess("rbf", "median"), grid)
     assert [r["bits"] for r in data["spaces"][0]["results"]] == pytest.approx([r.bits for r in direct.results],
                                                                               rel=1e-12)
+
+
+def test_the_experiment_carries_its_upper_bound(two_runs):
+    """The bound of docs/method.md §5 is part of the result (computed by the experiment from the
+    task's geometry), in its JSON, read back unchanged; the report draws what the result carries."""
+    from inductive_bias import digits
+    from inductive_bias.complexity import estimate_geometry
+    from inductive_bias.experiment.results import UpperBound
+
+    first, second = (outputs for outputs in two_runs[0])
+    bound = first["upper_bound"]
+    assert bound["target_errors"] == first["target_errors"] == [0.06, 0.04, 0.03] and "reason" not in bound
+    geometry = estimate_geometry(digits(100, 100, seed=0), seed=0)  # the task of SCHEMA, seed of [measure]
+    assert bound["bits"] == [geometry.bound(e).bits for e in bound["target_errors"]]
+    assert bound["geometry"]["n"] == 100 and second["upper_bound"] == bound
+    assert UpperBound.from_dict(json.loads(json.dumps(bound))).to_dict() == bound
+    page = (two_runs[1] / "report.html").read_text()
+    assert "Upper bound (docs/method.md §5)" in page and "Not drawn" not in page
+
+
+def test_an_old_json_without_a_bound_reads_and_reports_as_not_carried(tmp_path):
+    from dataclasses import replace
+
+    from inductive_bias.experiment.results import UpperBound
+
+    assert UpperBound.from_dict(None) is None  # the key written as null, or absent: .get() gives None
+    result = Experiment.from_toml(SCHEMA.split("[[space]]\nname = \"mlp\"")[0]).run(":memory:", progress=False)
+    assert result.upper_bound.applies and len(result.upper_bound.bits) == 3
+    swept = UpperBound((0.1,), reason="the task is swept: the bound differs per task")
+    assert UpperBound.from_dict(swept.to_dict()) == swept and not swept.applies
+    page = replace(result, upper_bound=None).write_report(tmp_path / "old.html").html.read_text()
+    assert "Not drawn: the result does not carry it" in page
+
+
+def test_reports_draw_and_compute_nothing():
+    """reports/ only draws: no import of the complexity package (the bound comes with the result)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "src" / "inductive_bias" / "reports"
+    for path in root.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                module = ("." * node.level) + (node.module or "")
+                assert "complexity" not in module, (path.name, module)
+            elif isinstance(node, ast.Import):
+                assert not any("complexity" in a.name for a in node.names), path.name

@@ -206,3 +206,17 @@ def test_a_bad_style_names_its_option():
         FigureStyle(font_scale=0)
     with pytest.raises(InputError, match="figure_size"):
         FigureStyle(size=(0.1, 3))
+
+
+def test_one_space_plot_takes_the_run_colour(tmp_path):
+    """measure --plot's figure of one space of a run can wear the space's colour and marker in that run."""
+    from inductive_bias import measure_losses
+    from inductive_bias.reports import plot_result
+    from inductive_bias.reports._style import PALETTE, SpaceStyle
+
+    result = measure_losses(np.linspace(0.05, 0.1, 40), [0.06, 0.08])
+    own = SpaceStyle(PALETTE[2], "D")
+    plot_result(result, tmp_path / "run.svg", space_style=own)
+    plot_result(result, tmp_path / "default.svg")
+    assert PALETTE[2].lower() in (tmp_path / "run.svg").read_text().lower()
+    assert PALETTE[2].lower() not in (tmp_path / "default.svg").read_text().lower()

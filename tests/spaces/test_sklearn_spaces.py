@@ -223,3 +223,33 @@ def test_linear_members_differ_and_fit_where_a_linear_model_can():
         ls, = ScikitLearnSpace("least_squares").train_members(wide, [0], predictions=True)
     for m in ScikitLearnSpace("linear", epochs=2000).train_members(wide, [1, 2], predictions=True):
         np.testing.assert_allclose(m.predictions, ls.predictions, rtol=1e-6, atol=1e-9)
+
+
+def _named_splitter():  # a module-level function: its qualified name is a stable description
+    return None
+
+
+def test_an_instance_spec_is_json_that_reads_back_or_a_clear_error():
+    """One jsonable (inductive_bias._json) for specs and results: an estimator given as a parameter is
+    its class and parameters, never a repr (a memory address would give a new space id in every
+    process); an object with no JSON form is refused, naming the parameter."""
+    import json
+
+    from sklearn.ensemble import BaggingRegressor
+    from sklearn.tree import DecisionTreeRegressor
+
+    from inductive_bias.store import space_id_for
+
+    space = ScikitLearnSpace(BaggingRegressor(estimator=DecisionTreeRegressor(max_depth=3), n_estimators=2))
+    spec = space.spec()
+    assert spec["estimator"]["class"] == "sklearn.tree._classes.DecisionTreeRegressor"
+    assert spec["estimator"]["max_depth"] == 3 and json.loads(json.dumps(spec)) == spec
+    assert "0x" not in json.dumps(spec)
+    again = ScikitLearnSpace(BaggingRegressor(estimator=DecisionTreeRegressor(max_depth=3), n_estimators=2))
+    assert space_id_for(again.spec(), {"name": "t"}, 0) == space_id_for(spec, {"name": "t"}, 0)
+    assert ScikitLearnSpace(DecisionTreeRegressor(), splitter=_named_splitter).spec()["splitter"].endswith(
+        "test_sklearn_spaces._named_splitter")
+    for value in (object(), lambda: None):
+        with pytest.raises(InputError, match="^splitter: .* has no JSON form a store can keep and read back"):
+            ScikitLearnSpace(DecisionTreeRegressor(), splitter=value)
+    assert ScikitLearnSpace(DecisionTreeRegressor(), ccp_alpha=np.float32(0.5)).spec()["ccp_alpha"] == 0.5

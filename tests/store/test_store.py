@@ -242,7 +242,7 @@ def test_measure_store_matches_measure_losses_and_reports_fit(tmp_path, task):
     assert fitted.members.fit_threshold_rule == "given"
     first = measure_store(path, run.space_id[:5], [0.102], estimator="empirical", n_bootstrap=20, hypotheses=10)
     assert first.loss.samples == 10
-    with pytest.raises(InputError, match="^hypotheses: space .* holds 40 members"):
+    with pytest.raises(InputError, match="^task: space .* holds 40 of the 41 members asked for; training the other 1"):
         measure_store(path, run.space_id, hypotheses=41)
     with pytest.raises(InputError, match="^estimator: 'exact' needs a space whose loss law is known"):
         measure_store(path, run.space_id, estimator="exact")

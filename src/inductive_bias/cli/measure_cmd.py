@@ -15,7 +15,7 @@ from ..estimators import ESTIMATOR_NAMES
 from ..exceptions import ConditioningWarning, InputError
 from ..measuring import EXACT, measure, measure_store, plan_measurement
 from ..spaces.registry import SPACES
-from ..store import SampleStore, SpaceKey
+from ..store import SampleStore
 from ._common import add_estimation, add_output, add_target_error, emit, figure_style, interval_width, plot_path
 from .space_args import add_space_arguments, build_space_from_args, space_flags_given, trained_spaces
 from .task_args import add_task_arguments, task_flags_given, task_from_args
@@ -34,7 +34,9 @@ def add_parser(sub):
                             "trained spaces: see their flags below)")
     add_space_arguments(p)
     store = p.add_argument_group("sample store (trained spaces)")
-    store.add_argument("--store", metavar="FILE", help="read the members from this sample store (see `sample`)")
+    store.add_argument("--store", metavar="FILE",
+                       help="read the members from this sample store (see `sample`); members --hypotheses asks for "
+                            "beyond those stored are trained into it first, as `sample` would")
     store.add_argument("--space-id", metavar="ID", help="the stored space (see `runs`); instead of the space flags")
     store.add_argument("--fit-threshold", type=float, metavar="MSE",
                        help="training MSE at or below which a member fits the data (default: the space's "
@@ -52,7 +54,7 @@ def add_parser(sub):
             action.help = "how I(ε) is obtained (default: exact for gp, sampled for trained spaces)"
     est.add_argument("--hypotheses", type=int, default=None, metavar="N",
                      help=f"hypotheses sampled for a sample-based estimator or the plot (default "
-                          f"{DEFAULT_HYPOTHESES}; with --store: all stored members)")
+                          f"{DEFAULT_HYPOTHESES}; with --store: all stored members, and those missing are trained)")
     est.add_argument("--interval-width", type=interval_width, default=1.0, metavar="BITS",
                      help="sample-size planning: report the members an interval this wide would need "
                           "(default 1 bit)")
@@ -121,37 +123,34 @@ def run(args) -> int:
 
 
 def _from_store(args, notes):
-    """Measure a stored space, named by --space-id or by the space's flags (SpaceKey)."""
+    """Measure a stored space, named by --space-id or by the space's flags (SpaceKey); members that
+    --hypotheses asks for and the store lacks are trained into it first (measure_store)."""
     if args.space in (None, "gp") and not args.space_id:
         raise InputError("space", "a sample store holds trained spaces: give --space-id, or the flags of a trained "
                                   f"space ({', '.join(trained_spaces())})")
     plan = plan_measurement(args.estimator, has_exact_law=False, n_bootstrap=args.bootstrap,
                             interval_width=args.interval_width)
-    with SampleStore(args.store, create=False) as store:
-        task = None
-        if args.space not in (None, "gp"):
-            space, task = build_space_from_args(args, args.space, notes), task_from_args(args)
-            if args.space_id:  # flags given too: they must describe the stored space
-                record = store.resolve(args.space_id)
-                key = SpaceKey.of(space, task, args.seed)
-                if key.space_id != record.space_id:
-                    raise InputError("space_id", f"{record.space_id} was stored for another spec than these flags "
-                                                 f"({record.key.difference(key)})")
-            else:
-                record = store.find(space, task, args.seed)
-        else:
+    space = task = None
+    if args.space not in (None, "gp"):
+        space, task = build_space_from_args(args, args.space, notes), task_from_args(args)
+    else:
+        with SampleStore(args.store, create=False) as store:
             record = store.resolve(args.space_id)
-            if plan.uses_predictions and store.has_predictions(record.space_id):
-                task = task_from_args(args)  # its test targets, for stored predictions
-            elif task_flags_given(args):
-                raise InputError(task_flags_given(args)[0], f"does not apply to --store with --space-id: space "
-                                                            f"{record.space_id} carries its task; the task flags "
-                                                            "serve only to check a trained space's flags or to score "
-                                                            "stored predictions (sampled with --predictions)")
-        return measure_store(store, record.space_id, args.target_error, estimator=args.estimator or "sampled",
-                             n_bootstrap=args.bootstrap, seed=args.seed, hypotheses=args.hypotheses,
-                             fit_threshold=args.fit_threshold, fitted_only=args.fitted_only, task=task,
-                             interval_width=args.interval_width)
+            short = args.hypotheses is not None and \
+                sum(1 for i in store.member_indices(record.space_id) if i < args.hypotheses) < args.hypotheses
+            reads = plan.uses_predictions and store.has_predictions(record.space_id)
+        if short or reads:  # its test targets, for stored predictions; its data, to train the missing members
+            task = task_from_args(args)
+        elif task_flags_given(args):
+            raise InputError(task_flags_given(args)[0], f"does not apply to --store with --space-id: space "
+                                                        f"{record.space_id} carries its task; the task flags "
+                                                        "serve only to check a trained space's flags, to train "
+                                                        "members --hypotheses asks for beyond those stored, or to "
+                                                        "score stored predictions (sampled with --predictions)")
+    return measure_store(args.store, args.space_id, args.target_error, space=space,
+                         estimator=args.estimator or "sampled", n_bootstrap=args.bootstrap, seed=args.seed,
+                         hypotheses=args.hypotheses, fit_threshold=args.fit_threshold, fitted_only=args.fitted_only,
+                         task=task, interval_width=args.interval_width, progress=False if args.quiet else None)
 
 
 def members_line(result) -> str:

@@ -6,9 +6,9 @@ over a baseline, with intervals (:mod:`.relative`).
 """
 
 from .relative import relative_bits
-from .results import ExperimentResult, RelativeResult, SpaceOutcome
+from .results import ExperimentResult, RelativeResult, SpaceOutcome, UpperBound
 from .runner import Experiment
 from .schema import plan_experiment, read_experiment_file
 
-__all__ = ["Experiment", "ExperimentResult", "RelativeResult", "SpaceOutcome", "plan_experiment",
+__all__ = ["Experiment", "ExperimentResult", "RelativeResult", "SpaceOutcome", "UpperBound", "plan_experiment",
            "read_experiment_file", "relative_bits"]

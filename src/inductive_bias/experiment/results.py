@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from .._json import dumps, jsonable, number
 from ..results import MeasureResult, TargetResult
 
-__all__ = ["ExperimentResult", "RelativeResult", "SpaceOutcome"]
+__all__ = ["ExperimentResult", "RelativeResult", "SpaceOutcome", "UpperBound"]
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,40 @@ class RelativeResult:
 
 
 @dataclass(frozen=True)
+class UpperBound:
+    """The upper bound of docs/method.md §5 on an experiment's task (any space), at its target
+    errors: ``bits`` per ε of ``target_errors`` and the task's ``geometry`` (n, R, m, δ, ...), or
+    no bits and the ``reason`` it does not apply (a regression task, a task swept over its data).
+    The experiment computes it; a report only draws it."""
+
+    target_errors: tuple = ()
+    bits: tuple = ()
+    geometry: dict | None = None
+    reason: str | None = None
+
+    @property
+    def applies(self) -> bool:
+        return self.reason is None and len(self.bits) > 0
+
+    def to_dict(self) -> dict:
+        out = {"target_errors": [float(e) for e in self.target_errors], "bits": [number(b) for b in self.bits],
+               "geometry": None if self.geometry is None else jsonable(self.geometry)}
+        if self.reason is not None:
+            out["reason"] = self.reason
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "UpperBound | None":
+        """Read :meth:`to_dict`'s object back; None (JSON written before the experiment carried its
+        bound has no ``upper_bound`` key) reads as None."""
+        if data is None:
+            return None
+        bits = tuple(math.inf if b is None else float(b) for b in data.get("bits", ()))
+        return cls(target_errors=tuple(float(e) for e in data.get("target_errors", ())), bits=bits,
+                   geometry=data.get("geometry"), reason=data.get("reason"))
+
+
+@dataclass(frozen=True)
 class ExperimentResult:
     title: str
     description: str
@@ -136,6 +170,7 @@ class ExperimentResult:
     version: str
     sweeps: tuple = ()
     tasks: tuple = field(default=(), compare=False, repr=False)
+    upper_bound: UpperBound | None = None  # docs/method.md §5; None where not computed
 
     @property
     def members_trained(self) -> int:
@@ -154,7 +189,8 @@ class ExperimentResult:
                 "sweeps": jsonable(list(self.sweeps)),
                 "spaces": [s.to_dict() for s in self.spaces], "relative": [r.to_dict() for r in self.relative],
                 "members_trained": self.members_trained, "store": self.store, "seconds": self.seconds,
-                "version": self.version}
+                "version": self.version,
+                "upper_bound": None if self.upper_bound is None else self.upper_bound.to_dict()}
 
     def to_json(self, indent: int | None = 2) -> str:
         return dumps(self.to_dict(), indent)

@@ -29,7 +29,7 @@ from ..store.sample_store import MAX_SEED
 from ..tasks.registry import task_from_options
 from .grid import default_grid, loss_range
 from .relative import relative_bits
-from .results import ExperimentResult, RelativeResult, SpaceOutcome
+from .results import ExperimentResult, RelativeResult, SpaceOutcome, UpperBound
 from .schema import ExperimentPlan, plan_experiment, read_experiment_file
 
 __all__ = ["Experiment"]
@@ -216,7 +216,28 @@ class Experiment:
             target_errors=[float(e) for e in grid], target_error_rule=rule, baseline=self.baseline,
             spaces=tuple(outcomes), relative=tuple(relative), store=store_path,
             seconds=time.perf_counter() - tic, version=__version__, sweeps=self.plan.sweeps,
-            tasks=tuple(self.tasks))
+            tasks=tuple(self.tasks), upper_bound=self._upper_bound(outcomes, grid))
+
+    def _upper_bound(self, outcomes, grid) -> UpperBound:
+        """The upper bound of docs/method.md §5 on the experiment's task at its target errors, from the
+        task's geometry (seeded with the experiment's seed), or the reason it does not apply."""
+        from ..complexity import estimate_geometry  # imported when used: the dimension and separation code
+
+        eps = tuple(float(e) for e in grid)
+        if not eps:
+            return UpperBound(reason="no target errors")
+        if len({json.dumps(o.task, sort_keys=True, default=str) for o in outcomes}) > 1:
+            return UpperBound(eps, reason="the task is swept: the bound differs per task (see `inductive-bias "
+                                          "complexity`)")
+        task = self.tasks[0]
+        if task.classes is None:
+            return UpperBound(eps, reason="the bound is for classification tasks")
+        try:
+            geometry = estimate_geometry(task, seed=self.settings.seed)
+            bits = tuple(geometry.bound(e).bits for e in eps)
+        except InputError as error:
+            return UpperBound(eps, reason=f"{error.argument}: {error.detail}")
+        return UpperBound(eps, bits, geometry.to_dict())
 
     def _estimator(self, plan, space):
         """The experiment's one decision of how a space is measured (a MeasurePlan)."""

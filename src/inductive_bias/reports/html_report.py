@@ -21,7 +21,7 @@ from ._style import FigureStyle, figure_bytes, point_kind
 from .experiment_figures import experiment_figures
 from .table import format_bits
 
-__all__ = ["ReportFiles", "check_report_path", "csv_safe", "write_report", "upper_bound_curve"]
+__all__ = ["ReportFiles", "check_report_path", "csv_safe", "write_report"]
 
 
 @dataclass(frozen=True)
@@ -29,28 +29,6 @@ class ReportFiles:
     html: Path
     csv: Path
     figures: tuple
-
-
-def upper_bound_curve(result):
-    """(ε, bits, geometry dict) of the upper bound of docs/method.md §5 on the experiment's task, or
-    (None, why) where it does not apply (a regression task, a task swept over its data, no grid)."""
-    from ..exceptions import InputError
-
-    if not result.tasks or not result.target_errors:
-        return None, "no task or no target errors"
-    if len({json.dumps(s.task, sort_keys=True, default=str) for s in result.spaces}) > 1:
-        return None, "the task is swept: the bound differs per task (see `inductive-bias complexity`)"
-    task = result.tasks[0]
-    if task.classes is None:
-        return None, "the bound is for classification tasks"
-    from ..complexity import estimate_geometry
-
-    try:
-        geometry = estimate_geometry(task, seed=0)
-        bits = [geometry.bound(float(e)).bits for e in result.target_errors]
-    except InputError as error:
-        return None, f"{error.argument}: {error.detail}"
-    return (list(result.target_errors), bits, geometry.to_dict()), None
 
 
 def _png(fig, close: bool = True) -> bytes:
@@ -153,8 +131,9 @@ def write_report(result, path, style: FigureStyle | None = None) -> ReportFiles:
     style = style or FigureStyle()
     path = check_report_path(path, figure_format=style.format)
     stem = path.with_suffix("")
-    bound, bound_why = upper_bound_curve(result)
-    figures = experiment_figures(result, None if bound is None else bound[:2], style=style)
+    bound = result.upper_bound  # computed by the experiment (docs/method.md §5); drawn here
+    drawn = (bound.target_errors, bound.bits) if bound is not None and bound.applies else None
+    figures = experiment_figures(result, drawn, style=style)
     images, written = {}, []
     for name, fig in figures.items():
         data = _png(fig, close=style.format == "png")
@@ -221,11 +200,12 @@ def write_report(result, path, style: FigureStyle | None = None) -> ReportFiles:
         parts.append("<h2>Fitting the training data (docs/method.md §8)</h2>"
                      + figure("fit", "share of members that fit, and each member's training MSE"))
     parts.append("<h2>Upper bound (docs/method.md §5)</h2>")
-    if bound is None:
-        parts.append(f"<p class='note'>Not drawn: {html.escape(bound_why)}.</p>")
+    if drawn is None:
+        why = "the result does not carry it" if bound is None else bound.reason
+        parts.append(f"<p class='note'>Not drawn: {html.escape(why)}.</p>")
     else:
-        g = bound[2]
-        parts.append(_table(["ε", "upper bound (bits)"], [(f"{e:.4g}", format_bits(b)) for e, b in zip(*bound[:2])])
+        g = bound.geometry or {}
+        parts.append(_table(["ε", "upper bound (bits)"], [(f"{e:.4g}", format_bits(b)) for e, b in zip(*drawn)])
                      + f"<p class='note'>From the task's geometry: n {g.get('n')}, R {g.get('R', math.nan):.4g}, "
                        f"m {g.get('m', math.nan):.4g}, δ {g.get('delta', math.nan):.4g}; the bound's ε is its "
                        "error, plugged in as the same number as the test MSE.</p>")

@@ -72,13 +72,15 @@ def _measured_points(top, result, colour: str, marker: str) -> None:
                 line=False, errorbars=True)
 
 
-def plot_result(result, path, style: FigureStyle | None = None) -> None:
+def plot_result(result, path, style: FigureStyle | None = None, *, space_style: SpaceStyle | None = None) -> None:
     """I(ε) of ``result`` against ε, and the distribution of the test loss beneath.
 
     Exact results draw the law's curve, its Chernoff lower bound and its density; sample-based
     results the fitted law's curve over the sample's range (where the estimator fits a law) and
     the histogram of the losses used. Points are drawn by kind (exact, counted with an interval,
-    lower bound, model extrapolation: :mod:`inductive_bias.reports._style`).
+    lower bound, model extrapolation: :mod:`inductive_bias.reports._style`). ``space_style`` is
+    the space's colour and marker in the figures of its run (``run_styles(experiment)[name]``),
+    so that it looks the same here; default the palette's first.
     """
     from ..distributions import GeneralizedChiSquare
 
@@ -86,7 +88,7 @@ def plot_result(result, path, style: FigureStyle | None = None) -> None:
     plt = pyplot()
     law = result.law
     eps = result.target_errors
-    colour, marker = PALETTE[0], MARKERS[0]
+    colour, marker = (space_style.colour, space_style.marker) if space_style else (PALETTE[0], MARKERS[0])
     with style.context():
         fig, (top, bottom) = plt.subplots(2, 1, figsize=style.figsize((7.5, 6.5)), sharex=True,
                                           height_ratios=[2.2, 1])

@@ -20,6 +20,7 @@ import warnings
 
 import numpy as np
 
+from .._json import jsonable
 from ..exceptions import InputError, PointMassWarning
 from .._cpu import usable_cores
 from .._memory import check_memory, check_time
@@ -143,20 +144,6 @@ def _random_state(seed: int) -> np.random.RandomState:
     return np.random.RandomState(np.random.MT19937(np.random.SeedSequence(int(seed))))
 
 
-def _jsonable(value):
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value)
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    return repr(value)
-
-
 class ScikitLearnSpace(MemberSpace):
     """Fitted scikit-learn regressors, one ``random_state`` per member (docs/method.md §4).
 
@@ -219,7 +206,7 @@ class ScikitLearnSpace(MemberSpace):
                 except ValueError as error:
                     raise InputError("params", str(error).splitlines()[0]) from None
             self.model = estimator
-            self.params = {k: _jsonable(v) for k, v in sorted(estimator.get_params(deep=False).items())
+            self.params = {k: jsonable(v, argument=k) for k, v in sorted(estimator.get_params(deep=False).items())
                            if k not in ("random_state", "n_jobs")}
             self.deterministic = False
             self.name = "sklearn"

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._json import jsonable
 from ..exceptions import InputError
 from .._validation import check_array
 
@@ -168,7 +169,7 @@ class Task:
             "n_test": self.n_test,
             "n_features": self.n_features,
             "n_outputs": self.n_outputs,
-            "classes": None if self.classes is None else [_jsonable(c) for c in self.classes],
+            "classes": None if self.classes is None else [jsonable(c) for c in self.classes],
             **{key: value for key, value in self.info.items() if key not in {"name"}},
             "constant_mse": constant,
         }
@@ -224,7 +225,3 @@ def _mse(predictions: np.ndarray, targets: np.ndarray, name: str) -> np.ndarray:
     if predictions.shape[-2:] != targets.shape:
         raise InputError(name, f"must end in shape {targets.shape}; got {predictions.shape}")
     return np.mean((predictions - targets) ** 2, axis=(-2, -1))
-
-
-def _jsonable(value):
-    return value.item() if isinstance(value, np.generic) else value
