@@ -9,12 +9,16 @@ orders), run interleaved in the same process (the machine is shared: only figure
 side compare). Two trainings: the defaults (Adam, batch 32) and the NTK parameterisation (plain
 gradient descent on the full batch, the road of ``--parameterization ntk``).
 
+Step (``--step``): one batched gradient step of 1, 2, 4 and 8 stacked members (the vmapped road the
+sampler trains cnn members by) against one autograd step of one network, batch 32, one thread.
+
 Agreement (``--agreement``): for each layer list, the covariance of the twin's outputs over
 ``--draws`` random networks in the NTK parameterisation (three 2-channel 8x8 images, 4 outputs per
 network) against ``layer_kernels``' NNGP: the largest deviation in standard errors, and the largest
 relative deviation, at each width of ``--widths``.
 
     PYTHONPATH=src python benchmarks/twin_throughput.py [--layers myrtle5] [--width 32] [--members 16] [--epochs 5]
+    PYTHONPATH=src python benchmarks/twin_throughput.py --step [--layers myrtle5] [--width 32]
     PYTHONPATH=src python benchmarks/twin_throughput.py --agreement [--widths 16 64 256] [--draws 400]
 """
 
@@ -88,6 +92,39 @@ def throughput(args):
             print(f"| {label} | {name} | {np.median(values):.2f} (of {', '.join(f'{v:.2f}' for v in values)}) |")
 
 
+def step(args):
+    """One batched gradient step of E stacked members against one autograd step of one network."""
+    from inductive_bias.spaces.neural._ensemble import VmappedModule  # noqa: F401  (the road measured)
+
+    torch.set_num_threads(1)
+    task = digits(args.n_train, args.n_test, seed=0)
+    print("| members stacked | vmapped step, ms | ms per member | autograd step of one network, ms |")
+    print("|---|---|---|---|")
+    for E in (1, 2, 4, 8):
+        space = NeuralNetworks("cnn", layers=args.layers, width=args.width, epochs=1)
+        options, X_train, _ = space._task_inputs(task)
+        template = space._template(task.n_features, task.n_outputs, options)
+        model, _ = space._stack(template, list(range(E)), task, torch.device("cpu"), options=options)
+        X = torch.tensor(X_train[:32], dtype=torch.float32).expand(E, 32, task.n_features).contiguous()
+        Y = torch.tensor(task.Y_train[:32], dtype=torch.float32).expand(E, 32, task.n_outputs).contiguous()
+        module = architectures.build("cnn", task.n_features, task.n_outputs, options)
+        architectures.initialise(module, torch.Generator().manual_seed(0))
+
+        def single():
+            module.zero_grad()
+            torch.mean((module(X[0]) - Y[0]) ** 2).backward()
+
+        times = []
+        for run in (lambda: model.step_grads(X, Y), single):
+            for _ in range(3):
+                run()
+            tic = time.perf_counter()
+            for _ in range(20):
+                run()
+            times.append((time.perf_counter() - tic) / 20)
+        print(f"| {E} | {times[0] * 1e3:.2f} | {times[0] / E * 1e3:.2f} | {times[1] * 1e3:.2f} |")
+
+
 def agreement(args):
     torch.set_num_threads(1)
     rng = np.random.default_rng(3)
@@ -128,12 +165,13 @@ def main():
     parser.add_argument("--n-train", type=int, default=500)
     parser.add_argument("--n-test", type=int, default=500)
     parser.add_argument("--agreement", action="store_true")
+    parser.add_argument("--step", action="store_true", help="time one batched step against one autograd step")
     parser.add_argument("--agreement-layers", nargs="+",
                         default=["cnn", "myrtle5", "conv3-res(relu-conv3-relu-conv3)-relu-avgpool2-lc3-erf-flatten-dense"])
     parser.add_argument("--widths", type=int, nargs="+", default=[16, 64, 256])
     parser.add_argument("--draws", type=int, default=400)
     args = parser.parse_args()
-    agreement(args) if args.agreement else throughput(args)
+    (agreement if args.agreement else step if args.step else throughput)(args)
 
 
 if __name__ == "__main__":
