@@ -79,7 +79,7 @@ class NeuralNetworks(MemberSpace):
         Stop a member after the first epoch at whose end its training MSE is <= this (an absolute
         threshold; with ``epochs=None`` it replaces the ``fit_fraction`` rule).
     parameterization : {"standard", "ntk"}, default "standard"
-        "ntk" (``mlp`` and ``cnn``): the NTK parameterisation of docs/method.md §7, weights and biases drawn
+        "ntk" (``mlp`` and ``cnn``, layer lists included): the NTK parameterisation of docs/method.md §7, weights and biases drawn
         N(0, 1), each layer ``σ_w/sqrt(fan_in) · W x + σ_b · b``. With the defaults sgd and
         full batch, members are networks trained by gradient descent, which approach the ``ntk``
         law of docs/method.md §7 as the width grows (gradient descent on the mean MSE is stable for ``lr``
@@ -98,9 +98,14 @@ class NeuralNetworks(MemberSpace):
         ``vit`` step measured 1.7-2x faster on the development CPU, benchmarks/nn_throughput.md).
         Not part of the identity: members agree with the uncompiled ones to float32 rounding.
     **architecture_options
-        ``cnn``/``lcn``: ``channels=(16, 32)``, ``kernel_size=3``; ``vit``: ``patch_size=2``,
-        ``dim=32``, ``depth=2``, ``heads=4``, ``mlp_dim=64``; image architectures:
-        ``image_shape=(C, H, W)`` (default: a square single-channel image).
+        ``cnn``/``lcn``: ``channels=(16, 32)``, ``kernel_size=3``; ``cnn``: ``readout="flatten"``
+        (or ``"gap"``), or ``layers`` (a preset such as ``"myrtle5"`` or a layer string of the
+        infinite-width spaces, replacing channels, kernel size, activation and read-out: the
+        finite twin of that network, docs/method.md §7.7) with ``width=32`` channels per hidden
+        layer; ``vit``: ``patch_size=2``, ``dim=32``, ``depth=2``, ``heads=4``, ``mlp_dim=64``;
+        image architectures: ``image_shape=(C, H, W)`` (default: the task's recorded image shape,
+        read channel-first as the infinite-width spaces read it, else a square single-channel
+        image).
 
     Examples
     --------
