@@ -166,8 +166,8 @@ def main():
     parser.add_argument("--n-test", type=int, default=500)
     parser.add_argument("--agreement", action="store_true")
     parser.add_argument("--step", action="store_true", help="time one batched step against one autograd step")
-    parser.add_argument("--agreement-layers", nargs="+",
-                        default=["cnn", "myrtle5", "conv3-res(relu-conv3-relu-conv3)-relu-avgpool2-lc3-erf-flatten-dense"])
+    parser.add_argument("--agreement-layers", nargs="+", default=[
+        "cnn", "myrtle5", "conv3-res(relu-conv3-relu-conv3)-relu-avgpool2-lc3-erf-flatten-dense"])
     parser.add_argument("--widths", type=int, nargs="+", default=[16, 64, 256])
     parser.add_argument("--draws", type=int, default=400)
     args = parser.parse_args()

@@ -16,7 +16,8 @@ __all__ = ["ARCHITECTURE_PARAMETERS", "MLP_SHORTHANDS", "NTK_ARCHITECTURES", "NT
 
 def _image_shape() -> Parameter:
     return Parameter("image_shape", int, None, "the flat inputs' image shape (channels, height, width) (default: "
-                     "the task's recorded image shape, else square, one channel)", length=3, metavar=("C", "H", "W"), **POSITIVE)
+                     "the task's recorded image shape, else square, one channel)", length=3,
+                     metavar=("C", "H", "W"), **POSITIVE)
 
 
 #: the channels of every hidden layer of a layer list's finite twin, unless given
@@ -156,8 +157,9 @@ def refusal(architecture: str, key: str, spelling: Spelling) -> str | None:
     """Why ``architecture`` does not take ``key``, where another architecture's option explains
     more than "does not apply" (None elsewhere)."""
     if key in ("width", "depth") and architecture in ("cnn", "lcn"):
-        return (f"applies to {spelling.setting('space', 'mlp')}, vit and cnn with {spelling.key('layers')}; for "
-                f"{architecture} give {spelling.key('channels')} (one per layer)")
+        takers = f"vit and cnn with {spelling.key('layers')}" if key == "width" else "vit"
+        return (f"applies to {spelling.setting('space', 'mlp')} and {takers}; for {architecture} give "
+                f"{spelling.key('channels')} (one per layer)")
     options = {p.name for declared in ARCHITECTURE_PARAMETERS.values() for p in declared}
     if key in options:
         own = ", ".join(p.name for p in ARCHITECTURE_PARAMETERS[architecture])
