@@ -278,7 +278,12 @@ def test_architecture_options_are_flags(argv, expected):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--space", "cnn", "--width", "8"], "--width: applies to --space mlp and vit; for cnn give --channels"),
+    (["--space", "cnn", "--width", "8"], "--width: sizes a layer list: it applies with --layers; without them give "
+                                         "--channels"),
+    (["--space", "cnn", "--layers", "myrtle5", "--channels", "8"], "--channels: cannot be combined with --layers"),
+    (["--space", "cnn", "--layers", "conv3-maxpool2-gap-dense"], "--layers: max pooling has no closed-form"),
+    (["--space", "lcn", "--width", "8"], "--width: applies to --space mlp and vit and cnn with --layers; for lcn"),
+    (["--space", "cnn", "--depth", "2"], "--depth: applies to --space mlp and vit; for cnn give --channels"),
     (["--space", "mlp", "--hidden", "8", "--depth", "2"], "--depth: cannot be combined with --hidden"),
     (["--space", "mlp", "--filter-size", "3"], "--filter-size: is not an option of architecture 'mlp'"),
     (["--space", "cnn", "--filter-size", "4"], "--filter-size: must be odd"),

@@ -83,7 +83,7 @@ def _entries():
                          lambda kind=kind, **kw: _infinite.InfiniteWidthNetwork(kind, **kw), trained=False)
     for architecture in _neural.ARCHITECTURE_PARAMETERS:
         yield SpaceEntry(architecture, "neural network", _neural.parameters_of(architecture), _network(architecture),
-                         trained=True, prepare=_neural.width_and_depth if architecture == "mlp" else None,
+                         trained=True, prepare=_neural.PREPARE.get(architecture),
                          spec_only=("loss", "precision"),
                          refusal=lambda key, spelling, a=architecture: _neural.refusal(a, key, spelling))
     for model in _sklearn.SKLEARN_PARAMETERS:

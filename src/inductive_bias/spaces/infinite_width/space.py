@@ -29,6 +29,7 @@ from ...exceptions import InputError
 from ...parameters import NON_NEGATIVE, POSITIVE, Parameter, defaults_of
 from ...tasks import Task
 from .._gaussian_space import GaussianPosteriorSpace
+from .._images import read_images, square_image
 from ..gaussian import GaussianPosterior, posterior
 from .activations import ACTIVATIONS, CLOSED_FORM
 from .conv_kernels import conv_kernels
@@ -51,6 +52,16 @@ WEIGHT_VAR = Parameter("weight_var", float, 2.0, "weight variance σw² of the N
 BIAS_VAR = Parameter("bias_var", float, 0.1, "bias variance σb² of the NTK parameterisation (docs/method.md §7)",
                      metavar="SB2", **NON_NEGATIVE)
 
+#: The read-out and the composable layers, declared once for the infinite-width spaces and their
+#: finite trained twins (the ``cnn`` space of :mod:`..neural`), so that one experiment file gives
+#: both the same value.
+READOUT = Parameter("readout", str, "flatten", "read-out of cnn and lcn: a weight per position (flatten) or global "
+                    "average pooling (gap)", choices=READOUTS)
+LAYERS = Parameter("layers", str, None, "the network as layers, replacing architecture and depth (nngp, ntk) or "
+                   "channels, filter size and activation (cnn): a preset (mlp, cnn, cnn-flatten, lcn, myrtle5, "
+                   "myrtle7, myrtle10, resnet) or a layer string such as conv3-relu-avgpool2-gap-dense",
+                   metavar="LAYERS")
+
 #: The deepest network whose kernel recursion is run (a limit checked before any work).
 MAX_DEPTH = 10_000
 
@@ -65,16 +76,13 @@ PARAMETERS = (
     Parameter("activation", str, "relu", "activation function", choices=tuple(ACTIVATIONS)),
     WEIGHT_VAR,
     BIAS_VAR,
-    Parameter("readout", str, "flatten", "read-out of cnn and lcn: a weight per position (flatten) or global "
-              "average pooling (gap)", choices=READOUTS),
+    READOUT,
     Parameter("channels", int, None, "the input images' channels, cnn and lcn (default: the task's recorded "
               "image shape, else 1 channel of square images)", metavar="C", **POSITIVE),
     Parameter("filter_size", int, 3, "filter size, odd", metavar="F", **POSITIVE),
     Parameter("jitter", float, None, "added to the diagonal of K (nngp) or Θ (ntk) for numerical stability only "
               "(default 1e-10 times its mean diagonal)", **NON_NEGATIVE),
-    Parameter("layers", str, None, "the network as layers, replacing architecture and depth: a preset (mlp, cnn, "
-              "cnn-flatten, lcn, myrtle5, myrtle7, myrtle10, resnet) or a layer string such as "
-              "conv3-relu-avgpool2-gap-dense", metavar="LAYERS"),
+    LAYERS,
     Parameter("training_time", float, None, "ntk: the law after gradient descent on the mean MSE for T = learning "
               "rate x steps (gradient flow; default: trained to convergence); or give --lr and --steps",
               metavar="T", **NON_NEGATIVE),
@@ -209,29 +217,14 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
 
     def image_shape(self, n_features: int) -> tuple[int, int, int]:
         """(channels, H, W) of flat channel-first inputs with ``n_features`` (square images)."""
-        channels = self.channels or 1
-        side = math.isqrt(n_features // channels)
-        if channels * side * side != n_features:
-            raise InputError("channels", f"{n_features} features are not {channels} square image channel(s); "
-                                         "give the number of channels of the images")
-        return (channels, side, side)
+        return square_image(n_features, self.channels, "channels", "give the number of channels of the images")
 
     def _inputs(self, task: Task):
-        """The task's inputs as the kernels read them (images channel-first) and their image shape."""
+        """The task's inputs as the kernels read them (images channel-first, :func:`.._images.read_images`,
+        the reading the trained image networks share) and their image shape."""
         if self.architecture == "mlp" and self.layers is None:
             return task.X_train, task.X_test, None
-        recorded = (task.info or {}).get("image_shape")
-        if recorded is not None and len(recorded) in (2, 3) and math.prod(recorded) == task.n_features:
-            H, W, C = (*recorded, 1) if len(recorded) == 2 else recorded
-            if self.channels is not None and self.channels != C:
-                raise InputError("channels", f"the task's images have {C} channel(s) (shape {tuple(recorded)}); "
-                                             f"got {self.channels}")
-
-            def first(X):  # the loaders store (H, W, C) rows: read them channel-first
-                return np.ascontiguousarray(X.reshape(len(X), H, W, C).transpose(0, 3, 1, 2)).reshape(len(X), -1)
-
-            return first(task.X_train), first(task.X_test), (C, H, W)
-        return task.X_train, task.X_test, self.image_shape(task.n_features)
+        return read_images(task, channels=self.channels)
 
     # -- docs/method.md §7 kernels -------------------------------------------------------------------------
     def kernels(self, X1: np.ndarray, X2: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:

@@ -7,17 +7,21 @@ from __future__ import annotations
 
 from ..._fit_rule import FIT_FRACTION
 from ...exceptions import InputError
-from ..infinite_width.space import BIAS_VAR, WEIGHT_VAR
+from ..infinite_width.space import BIAS_VAR, LAYERS, READOUT, WEIGHT_VAR
 from ...parameters import NON_NEGATIVE, POSITIVE, Parameter, Spelling, defaults_of
 
-__all__ = ["ARCHITECTURE_PARAMETERS", "MLP_SHORTHANDS", "NTK_ARCHITECTURES", "NTK_PARAMETERS", "TRAINING_PARAMETERS",
-           "parameters_of", "refusal", "width_and_depth"]
+__all__ = ["ARCHITECTURE_PARAMETERS", "MLP_SHORTHANDS", "NTK_ARCHITECTURES", "NTK_PARAMETERS", "PREPARE",
+           "TRAINING_PARAMETERS", "TWIN_WIDTH", "layers_alone", "parameters_of", "refusal", "width_and_depth"]
 
 
 def _image_shape() -> Parameter:
     return Parameter("image_shape", int, None, "the flat inputs' image shape (channels, height, width) (default: "
-                     "square, one channel)", length=3, metavar=("C", "H", "W"), **POSITIVE)
+                     "the task's recorded image shape, else square, one channel)", length=3,
+                     metavar=("C", "H", "W"), **POSITIVE)
 
+
+#: the channels of every hidden layer of a layer list's finite twin, unless given
+TWIN_WIDTH = 32
 
 #: each built-in architecture's options: the keyword (``Parameter.argument``) is the module's own
 #: name for it (``kernel_size``, ``dim``), the name the one the command line and experiments use
@@ -32,6 +36,12 @@ ARCHITECTURE_PARAMETERS = {
         Parameter("filter_size", int, 3, "filter size, odd", keyword="kernel_size", metavar="F", **POSITIVE),
         Parameter("activation", str, "relu", "activation function (relu, tanh, sigmoid, gelu, identity)"),
         _image_shape(),
+        READOUT,
+        # the finite twin of an infinite-width layer list (docs/method.md §7): the same layers, each
+        # hidden layer with weights ``width`` channels wide
+        LAYERS,
+        Parameter("width", int, TWIN_WIDTH, "with layers: the channels of every layer with weights but the "
+                  "read-out", metavar="W", **POSITIVE),
     ),
     "lcn": (
         Parameter("channels", int, (16, 32), "output channels of each locally connected layer", length="+",
@@ -116,11 +126,39 @@ def width_and_depth(options: dict, spelling: Spelling = Spelling.keywords()) -> 
     return options
 
 
+#: what a layer list replaces in the ``cnn`` space (it carries its own filters, activations and read-out)
+_REPLACED_BY_LAYERS = ("channels", "filter_size", "activation", "readout")
+
+
+def layers_alone(options: dict, spelling: Spelling = Spelling.keywords()) -> dict:
+    """cnn's options, checked for what a layer list excludes: ``width`` sizes a layer list (it needs
+    ``layers``), and the layers replace ``channels``, ``filter_size``, ``activation`` and
+    ``readout``; errors as ``spelling`` writes them. ``options`` by parameter name or keyword."""
+    keywords = {"kernel_size": "filter_size"}
+    given = {keywords.get(key, key) for key, value in options.items() if value is not None}
+    if "layers" not in given:
+        if "width" in given:
+            raise InputError(spelling.key("width"), f"sizes a layer list: it applies with {spelling.key('layers')}; "
+                                                    f"without them give {spelling.key('channels')} (one per layer)")
+        return options
+    for name in _REPLACED_BY_LAYERS:
+        if name in given:
+            raise InputError(spelling.key(name), f"cannot be combined with {spelling.key('layers')} (the layers "
+                                                 "carry their own filters, activations and read-out)")
+    return options
+
+
+#: each architecture's rewriting of its checked options before the space is built (the registry's
+#: ``prepare``): mlp's width and depth into hidden, cnn's layer list alone
+PREPARE = {"mlp": width_and_depth, "cnn": layers_alone}
+
+
 def refusal(architecture: str, key: str, spelling: Spelling) -> str | None:
     """Why ``architecture`` does not take ``key``, where another architecture's option explains
     more than "does not apply" (None elsewhere)."""
     if key in ("width", "depth") and architecture in ("cnn", "lcn"):
-        return (f"applies to {spelling.setting('space', 'mlp')} and vit; for {architecture} give "
+        takers = f"vit and cnn with {spelling.key('layers')}" if key == "width" else "vit"
+        return (f"applies to {spelling.setting('space', 'mlp')} and {takers}; for {architecture} give "
                 f"{spelling.key('channels')} (one per layer)")
     options = {p.name for declared in ARCHITECTURE_PARAMETERS.values() for p in declared}
     if key in options:

@@ -16,6 +16,7 @@ from ..._cpu import usable_cores
 from ..._fit_rule import fit_threshold, target_variance
 from ...exceptions import InputError
 from ...tasks import Task
+from .._images import read_images
 from ..base import Member, MemberSpace
 from . import architectures as _arch
 from ._ensemble import BatchedMLP, VmappedModule, train_chunk
@@ -78,7 +79,7 @@ class NeuralNetworks(MemberSpace):
         Stop a member after the first epoch at whose end its training MSE is <= this (an absolute
         threshold; with ``epochs=None`` it replaces the ``fit_fraction`` rule).
     parameterization : {"standard", "ntk"}, default "standard"
-        "ntk" (``mlp`` and ``cnn``): the NTK parameterisation of docs/method.md §7, weights and biases drawn
+        "ntk" (``mlp`` and ``cnn``, layer lists included): the NTK parameterisation of docs/method.md §7, weights and biases drawn
         N(0, 1), each layer ``σ_w/sqrt(fan_in) · W x + σ_b · b``. With the defaults sgd and
         full batch, members are networks trained by gradient descent, which approach the ``ntk``
         law of docs/method.md §7 as the width grows (gradient descent on the mean MSE is stable for ``lr``
@@ -97,9 +98,14 @@ class NeuralNetworks(MemberSpace):
         ``vit`` step measured 1.7-2x faster on the development CPU, benchmarks/nn_throughput.md).
         Not part of the identity: members agree with the uncompiled ones to float32 rounding.
     **architecture_options
-        ``cnn``/``lcn``: ``channels=(16, 32)``, ``kernel_size=3``; ``vit``: ``patch_size=2``,
-        ``dim=32``, ``depth=2``, ``heads=4``, ``mlp_dim=64``; image architectures:
-        ``image_shape=(C, H, W)`` (default: a square single-channel image).
+        ``cnn``/``lcn``: ``channels=(16, 32)``, ``kernel_size=3``; ``cnn``: ``readout="flatten"``
+        (or ``"gap"``), or ``layers`` (a preset such as ``"myrtle5"`` or a layer string of the
+        infinite-width spaces, replacing channels, kernel size, activation and read-out: the
+        finite twin of that network, docs/method.md §7.7) with ``width=32`` channels per hidden
+        layer; ``vit``: ``patch_size=2``, ``dim=32``, ``depth=2``, ``heads=4``, ``mlp_dim=64``;
+        image architectures: ``image_shape=(C, H, W)`` (default: the task's recorded image shape,
+        read channel-first as the infinite-width spaces read it, else a square single-channel
+        image).
 
     Examples
     --------
@@ -175,7 +181,7 @@ class NeuralNetworks(MemberSpace):
                      "factory": f"{getattr(factory, '__module__', '?')}.{getattr(factory, '__qualname__', repr(factory))}"}
         else:
             ident = {"space": self.architecture,
-                     **{k: list(v) if isinstance(v, tuple) else v for k, v in self.options.items()}}
+                     **{k: list(v) if isinstance(v, tuple) else v for k, v in _identity(self.options).items()}}
         if self.ntk is not None:
             ident.update(parameterization="ntk", weight_var=self.ntk[0], bias_var=self.ntk[1])
         # a fixed epoch count keeps the identity it had before training until fit existed
@@ -220,11 +226,12 @@ class NeuralNetworks(MemberSpace):
         if not seeds:
             return []
         d, k = task.n_features, task.n_outputs
-        template = self._template(d, k)
+        options, X_train, X_test = self._task_inputs(task)
+        template = self._template(d, k, options)
         chunk = self.chunk_size or self._default_chunk(template, task)
         device = torch.device(self.device)
         data = tuple(torch.tensor(np.asarray(a, dtype=np.float32), device=device)
-                     for a in (task.X_train, task.Y_train, task.X_test, task.Y_test))
+                     for a in (X_train, task.Y_train, X_test, task.Y_test))
         workers = self._workers()
         epochs, stop = self.stopping_rule(task)
         members: list[Member] = []
@@ -233,7 +240,8 @@ class NeuralNetworks(MemberSpace):
                 start = time.perf_counter()
                 part = seeds[first:first + chunk]
                 size = min(-(-len(part) // workers), self._group_size(template))
-                jobs = [self._stack(template, part[i:i + size], task, device, own_module=workers > 1)
+                jobs = [self._stack(template, part[i:i + size], task, device, own_module=workers > 1,
+                                    options=options)
                         for i in range(0, len(part), size)]
 
                 def train(job):
@@ -254,6 +262,17 @@ class NeuralNetworks(MemberSpace):
                 if progress is not None:
                     progress(len(members))
         return members
+
+    def _task_inputs(self, task):
+        """(options with the image shape resolved, X_train, X_test): an image architecture reads the
+        task's rows as flat channel-first images of the shape the task records, else of
+        ``image_shape``, else square of one channel (:func:`.._images.read_images`, the reading
+        the infinite-width spaces share, so that a twin sees the images its kernel sees)."""
+        if callable(self.architecture) or "image_shape" not in self.options:
+            return self.options, task.X_train, task.X_test
+        X_train, X_test, shape = read_images(task, image_shape=self.options["image_shape"], argument="image_shape",
+                                             remedy=_arch.IMAGE_SHAPE_REMEDY)
+        return {**self.options, "image_shape": shape}, X_train, X_test
 
     def _rows_per_step(self, task) -> int:
         return task.n_train if self.batch_size == "full" else self.batch_size
@@ -276,8 +295,10 @@ class NeuralNetworks(MemberSpace):
                 for i, s in enumerate(seeds)]
 
     # -- members ----------------------------------------------------------------------------------
-    def _template(self, n_features: int, n_outputs: int) -> nn.Module:
-        """One module of the architecture, checked: stateless, and (batch, k) outputs."""
+    def _template(self, n_features: int, n_outputs: int, options: dict | None = None) -> nn.Module:
+        """One module of the architecture, checked: stateless, and (batch, k) outputs (``options``:
+        the architecture's, the image shape resolved for the task; default the space's own)."""
+        options = self.options if options is None else options
         if callable(self.architecture):
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(0)
@@ -285,10 +306,10 @@ class NeuralNetworks(MemberSpace):
             if not isinstance(module, nn.Module):
                 raise InputError("architecture", f"the factory must return a torch.nn.Module; got {type(module).__name__}")
         else:
-            _arch.check_size(self.architecture, n_features, n_outputs, self.options)
+            _arch.check_size(self.architecture, n_features, n_outputs, options)
             with torch.device("meta"):       # allocate without drawing from torch's global generator
-                module = _arch.build(self.architecture, n_features, n_outputs, self.options, ntk=self.ntk)
-            _arch.check_parameters(self.architecture, sum(p.numel() for p in module.parameters()))
+                module = _arch.build(self.architecture, n_features, n_outputs, options, ntk=self.ntk)
+            _arch.check_parameters(self.architecture, sum(p.numel() for p in module.parameters()), options)
             module = module.to_empty(device="cpu")
             _arch.initialise(module, torch.Generator().manual_seed(0))
         _check_stateless(module)
@@ -314,9 +335,10 @@ class NeuralNetworks(MemberSpace):
             _arch.initialise(module, generator)
         return {name: p.detach().clone() for name, p in module.named_parameters()}, generator
 
-    def _stack(self, template, seeds, task: Task, device, own_module: bool = False):
+    def _stack(self, template, seeds, task: Task, device, own_module: bool = False, options: dict | None = None):
         """Stacked initial parameters of the members ``seeds`` and their generators, which go on
-        to draw each member's data orders."""
+        to draw each member's data orders (``options`` as for :meth:`_template`)."""
+        options = self.options if options is None else options
         n_features, n_outputs = task.n_features, task.n_outputs
         per_member, generators = [], []
         for seed in seeds:
@@ -330,7 +352,7 @@ class NeuralNetworks(MemberSpace):
             return BatchedMLP.from_modules(stacked, len(self.options["hidden"]) + 1, self.options["activation"],
                                            scales), generators
         if self.architecture == "lcn":
-            return BatchedLCN.from_modules(stacked, self.options, n_features), generators
+            return BatchedLCN.from_modules(stacked, options, n_features), generators
         if callable(self.architecture):
             model = self._template(n_features, n_outputs)
         else:
@@ -363,6 +385,19 @@ class NeuralNetworks(MemberSpace):
             free, _ = torch.cuda.mem_get_info(torch.device(self.device))
             return max(1, int(0.5 * free // per_member))
         return max(1, min(_CPU_CHUNK_PER_WORKER * self._workers(), _MEMORY_BUDGET // per_member))
+
+
+def _identity(options: dict) -> dict:
+    """The options that identify the hypotheses: cnn's ``readout`` where not the flatten read-out
+    every cnn had before it existed, ``layers`` and ``width`` where a layer list is given, which
+    replaces channels, filter size, activation and read-out (so that a store of a plain cnn keeps
+    its identity)."""
+    if "layers" not in options:
+        return options
+    if options["layers"] is not None:
+        return {k: v for k, v in options.items() if k not in ("channels", "kernel_size", "activation", "readout")}
+    return {k: v for k, v in options.items()
+            if k not in ("layers", "width") and not (k == "readout" and v == "flatten")}
 
 
 def _check_device(device) -> str:
