@@ -134,3 +134,31 @@ def test_backend_errors_and_progress(monkeypatch, capsys):
                         {**progress_module.ProgressBar.__init__.__kwdefaults__, "every": 0.0})
     conv_kernels(X, X, shape, 2, "relu", 2.0, 0.1, readout="gap", progress=True)
     assert "pooled CNN kernel" in capsys.readouterr().err
+
+
+def test_space_precision_and_device_reach_the_pooled_kernel():
+    from inductive_bias import InfiniteWidthNetwork, Task, measure
+
+    rng = np.random.default_rng(3)
+    X, Xt = rng.uniform(size=(12, 36)), rng.uniform(size=(8, 36))
+    y, yt = rng.normal(size=(12, 2)), rng.normal(size=(8, 2))
+    task = Task.from_arrays(X, y, Xt, yt, name="squares")
+    spaces = {p: InfiniteWidthNetwork("ntk", "cnn", depth=2, readout="gap", precision=p) for p in ("float64", "float32")}
+    assert "precision" not in spaces["float64"].spec() and spaces["float32"].spec()["precision"] == "float32"
+    K64, T64 = spaces["float64"].kernels(X)
+    K32, T32 = spaces["float32"].kernels(X)
+    error = max(np.max(np.abs(K32 - K64) / np.abs(K64)), np.max(np.abs(T32 - T64) / np.abs(T64)))
+    assert 1e-10 < error < 1e-5  # it ran in float32, and to float32's accuracy
+    same = InfiniteWidthNetwork("ntk", layers="conv3-relu-conv3-relu-gap-dense", precision="float32")
+    np.testing.assert_array_equal(same.kernels(X)[0], K32)  # the plain layer stack takes the same road
+    bits = [measure(task, s, target_error=0.9).bits[0] for s in spaces.values()]
+    np.testing.assert_allclose(bits[1], bits[0], rtol=1e-4)
+    for kwargs, name in ((dict(architecture="mlp", precision="float32"), "precision"),
+                         (dict(layers="myrtle5", precision="float32"), "precision"),
+                         (dict(architecture="cnn", readout="flatten", device="cuda"), "device")):
+        with pytest.raises(InputError, match=name):
+            InfiniteWidthNetwork("ntk", **kwargs)
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():  # never a silent fall back to the CPU
+        with pytest.raises(InputError, match="no CUDA device"):
+            InfiniteWidthNetwork("ntk", "cnn", readout="gap", device="cuda")

@@ -501,7 +501,7 @@ def pooled_torch(A, B, var_a, var_b, depth, activation, sw2, sb2, F, ntk, *, rea
     """
     import torch
 
-    dtype = torch.float64 if dtype is None else dtype
+    dtype = getattr(torch, _precision(dtype))
     device = torch.device("cpu" if device is None else device)
     same = B is A
     n1, n2 = len(A), len(B)

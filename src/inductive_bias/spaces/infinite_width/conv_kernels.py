@@ -161,6 +161,9 @@ def _pooled(args, backend, device, dtype, progress, block_entries):
     if backend == "numba" and not (fusable and _fused.have_numba()):
         raise InputError("backend", "numba needs the numba package (pip install numba) and a closed-form "
                                     f"activation ({', '.join(_fused.FUSED_ACTIVATIONS)}); got {activation}")
+    if backend == "numpy" and _fused._precision(dtype) != "float64":
+        raise InputError("dtype", "the numpy road computes in float64; float32 needs the fused kernel (numba, the "
+                                  "optional extra fast) or backend torch")
     if backend == "torch" and not fusable:
         raise InputError("backend", f"torch computes the closed-form activations {_fused.FUSED_ACTIVATIONS}; "
                                     f"got {activation}")

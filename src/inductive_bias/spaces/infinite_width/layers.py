@@ -386,14 +386,15 @@ def _plain_conv(layers):
 
 
 def layer_kernels(X1, X2, image_shape, layers, weight_var: float, bias_var: float, *, ntk: bool = True,
-                  block_entries: int = 2_000_000):
+                  block_entries: int = 2_000_000, **road):
     """K(X1, X2) and Θ(X1, X2) (Θ None unless ``ntk``) of the network ``layers`` (see
     :func:`parse_layers`), on flat channel-first images of ``image_shape`` (C, H, W); vectors are
     images (d, 1, 1). A plain CNN or LCN (convolutions and one activation, then gap or flatten)
     takes the roads of :func:`~.conv_kernels.conv_kernels` (the fused pooled kernel: a few ms per
     pair of 28 x 28 images); any other stack carries every pair of positions (memory (H·W)² per
     pair, a block of pairs at a time), which is meant for small images (Myrtle-5 on 32 x 32 x 3:
-    ~0.4 s per pair)."""
+    ~0.4 s per pair). ``road``: ``backend``, ``device``, ``dtype`` of
+    :func:`~.conv_kernels.conv_kernels`, for a plain stack (the other stacks compute in float64)."""
     layers = parse_layers(layers)
     if not layers or not isinstance(layers[-1], Dense):
         raise InputError("layers", "the network must end with dense (the read-out), after gap or flatten")
@@ -403,7 +404,7 @@ def layer_kernels(X1, X2, image_shape, layers, weight_var: float, bias_var: floa
 
         depth, activation, F, readout, sharing = plain
         return conv_kernels(X1, X2, image_shape, depth, activation, weight_var, bias_var, filter_size=F,
-                            readout=readout, weight_sharing=sharing, ntk=ntk)
+                            readout=readout, weight_sharing=sharing, ntk=ntk, **road)
     return _all_pairs(X1, X2, image_shape, layers, weight_var, bias_var, ntk=ntk, block_entries=block_entries)
 
 
