@@ -23,11 +23,31 @@ and σb):
 - ``Residual(branch)``: x + branch(x): K ← K + K_branch, Θ ← Θ + Θ_branch, exact because the
   branch ends in a layer with fresh zero-mean weights (required), so that it is uncorrelated
   with its input, and x is a Gaussian pre-activation (required, as for every activation: the
-  dual maps hold for Gaussian inputs only), so that the sum is Gaussian.
+  dual maps hold for Gaussian inputs only), so that the sum is Gaussian;
+- ``LayerNorm(axis)``: (h - mean) / std over the channels at each position (``axis="channels"``,
+  token ``layernorm``) or over channels and positions together (``axis="all"``, token
+  ``layernorm_all``), with no learned gain or shift (as neural-tangents' ``stax.LayerNorm``).
+  On a Gaussian pre-activation the channel mean vanishes and the squared norm over the infinitely
+  many channels converges to the constant K(x, p; x, p) (or its mean over p), so
+  K(p, p') ← K(p, p') / (s(x, p) s(x', p')) with s the square root of that constant. The
+  normalisation's Jacobian is (I - P)/s with P a rank-2 projection over the channels, whose part
+  in any one channel is O(1/width): Θ is divided by the same s(x, p) s(x', p'). As the first
+  layer it normalises the input images themselves (exact, mean removed). After an activation it
+  is refused (the channel mean of the activation's outputs does not vanish; not built);
+- ``GlobalSelfAttention(logit_scale)`` (token ``attention``, ``attention0.5``): one attention
+  over all positions, queries and keys from one tied weight matrix, logits scaled by
+  1/(fan-in · d_key) as in Hron et al. 2020 and neural-tangents (``linear_scaling=True``), no
+  positional embedding. At infinite width the logits of an input converge to
+  c K(x; p, q) (c the logit scale), so the attention weights A_x = softmax_q(c K(x; p, q)) are
+  deterministic; values and the output projection are two fresh weight matrices, so
+  K ← σw² A_x K A_x'ᵀ + σb² and Θ ← σw² A_x (Θ + 2 K) A_x'ᵀ + σb² (the value and output weights
+  each contribute A K Aᵀ; the key weights and the logits' dependence on earlier weights only
+  O(1/width)). The standard 1/√d_key scaling leaves Gaussian logits whose softmax expectation
+  has no closed form: ``GlobalSelfAttention(scaling="sqrt")`` and ``attention_sqrt`` are refused.
 
 Max pooling and batch normalisation have no closed-form kernel (the maximum of correlated
-Gaussians; statistics over a batch couple the inputs): asking for them is an error that says so.
-Layer normalisation and self-attention are not provided.
+Gaussians; statistics over a batch couple the inputs), nor has instance normalisation (the mean
+and variance over finitely many positions stay random): asking for them is an error that says so.
 
 The read-out must end the stack with one position and a ``Dense`` (``...-gap-dense``,
 ``...-flatten-dense``): the output is one scalar per input, and its K and Θ are the kernels.
@@ -53,8 +73,8 @@ import numpy as np
 from ...exceptions import InputError
 from .activations import ACTIVATIONS, dual_maps
 
-__all__ = ["PRESETS", "Activation", "AvgPool", "Conv", "Dense", "Flatten", "GlobalAvgPool", "LocallyConnected",
-           "Residual", "layer_kernels", "parse_layers", "preset"]
+__all__ = ["PRESETS", "Activation", "AvgPool", "Conv", "Dense", "Flatten", "GlobalAvgPool", "GlobalSelfAttention",
+           "LayerNorm", "LocallyConnected", "Residual", "layer_kernels", "parse_layers", "preset"]
 
 
 @dataclass(frozen=True)
@@ -115,13 +135,44 @@ class Activation:
 
 
 @dataclass(frozen=True)
+class LayerNorm:
+    """(h - mean) / std over the channels at each position (``axis="channels"``) or over channels and
+    positions (``axis="all"``); no learned gain or shift (docs/method.md §7)."""
+    axis: str = "channels"
+
+    def __post_init__(self):
+        if self.axis == "positions":
+            raise InputError("layers", "layernorm over positions alone (instance normalisation) has no closed-form "
+                                       "infinite-width kernel (the mean and variance over finitely many positions "
+                                       "stay random); use axis 'channels' or 'all'")
+        if self.axis not in ("channels", "all"):
+            raise InputError("layers", f"layernorm axis must be 'channels' or 'all'; got {self.axis!r}")
+
+
+@dataclass(frozen=True)
+class GlobalSelfAttention:
+    """Self-attention over all positions with tied query and key weights and logits scaled by
+    1/(fan-in · d_key), times ``logit_scale`` (docs/method.md §7)."""
+    logit_scale: float = 1.0
+    scaling: str = "linear"
+
+    def __post_init__(self):
+        if self.scaling == "sqrt":
+            raise InputError("layers", _NO_CLOSED_FORM["attention_sqrt"])
+        if self.scaling != "linear":
+            raise InputError("layers", f"attention scaling must be 'linear'; got {self.scaling!r}")
+        if not (isinstance(self.logit_scale, (int, float)) and np.isfinite(self.logit_scale)):
+            raise InputError("layers", f"attention logit scale must be a finite number; got {self.logit_scale!r}")
+
+
+@dataclass(frozen=True)
 class Residual:
     branch: tuple
 
     def __post_init__(self):
         object.__setattr__(self, "branch", tuple(self.branch))
-        if not self.branch or not isinstance(self.branch[-1], (Conv, Dense, LocallyConnected)):
-            raise InputError("layers", "a residual branch must end with conv, lc or dense (fresh zero-mean weights "
+        if not self.branch or not isinstance(self.branch[-1], (Conv, Dense, LocallyConnected, GlobalSelfAttention)):
+            raise InputError("layers", "a residual branch must end with conv, lc, dense or attention (fresh zero-mean weights "
                                        "make it uncorrelated with the identity path)")
         if any(isinstance(layer, (Flatten, GlobalAvgPool, AvgPool)) or getattr(layer, "stride", 1) != 1
                for layer in self.branch):
@@ -131,6 +182,11 @@ class Residual:
 _NO_CLOSED_FORM = {
     "maxpool": "max pooling has no closed-form infinite-width kernel (the maximum of correlated Gaussians); use avgpool",
     "batchnorm": "batch normalisation has no closed-form infinite-width kernel (batch statistics couple the inputs)",
+    "instancenorm": ("instance normalisation has no closed-form infinite-width kernel (the mean and variance over "
+                     "finitely many positions stay random); use layernorm"),
+    "attention_sqrt": ("attention with 1/sqrt(d_key) logit scaling has no closed-form infinite-width kernel (the "
+                       "logits stay Gaussian and the softmax's expectation over them has no closed form); use "
+                       "attention (1/d_key scaling, tied query and key weights)"),
 }
 
 PRESETS = {
@@ -187,19 +243,26 @@ def parse_layers(layers) -> tuple:
             return preset(text)
         layers = tuple(_token(token, text) for token in _split(text))
     layers = tuple(layers)
-    kinds = (Conv, LocallyConnected, Dense, Flatten, GlobalAvgPool, AvgPool, Activation, Residual)
+    kinds = (Conv, LocallyConnected, Dense, Flatten, GlobalAvgPool, AvgPool, Activation, Residual, LayerNorm,
+             GlobalSelfAttention)
     for layer in layers:
         if not isinstance(layer, kinds):
             raise InputError("layers", f"not a layer: {layer!r}")
-    _check_gaussian(layers, False)
+    _check_gaussian(layers, False, at_input=True)
     return layers
 
 
-def _check_gaussian(layers, gaussian: bool) -> bool:
+def _check_gaussian(layers, gaussian: bool, at_input: bool = False) -> bool:
     """The dual maps T, T' hold for Gaussian inputs: an activation, and a residual block (whose sum
     with its branch must stay Gaussian), must see the output of a layer with weights (averages of
-    it, by pooling, stay Gaussian). Returns whether the stack's output is Gaussian."""
-    for layer in layers:
+    it, by pooling, stay Gaussian). Layer normalisation must see a Gaussian pre-activation (its
+    channel mean vanishes) or, as the first layer, the input itself; it keeps Gaussian Gaussian.
+    Returns whether the stack's output is Gaussian."""
+    for index, layer in enumerate(layers):
+        if isinstance(layer, LayerNorm) and not gaussian and not (at_input and index == 0):
+            raise InputError("layers", "layernorm must be the first layer (it then normalises the input) or follow a "
+                                       "layer with weights (conv, lc, dense, attention), possibly pooled: after an "
+                                       "activation the channel mean does not vanish, and that case is not built")
         if isinstance(layer, (Activation, Residual)) and not gaussian:
             what = f"activation {layer.name}" if isinstance(layer, Activation) else "a residual block"
             raise InputError("layers", f"{what} must follow a layer with weights (conv, lc, dense), possibly pooled: "
@@ -207,8 +270,8 @@ def _check_gaussian(layers, gaussian: bool) -> bool:
                                        "res(relu-conv3-relu-conv3))")
         if isinstance(layer, Residual):
             _check_gaussian(layer.branch, True)
-        gaussian = isinstance(layer, (Conv, LocallyConnected, Dense, Residual)) or (
-            gaussian and isinstance(layer, (AvgPool, GlobalAvgPool, Flatten)))
+        gaussian = isinstance(layer, (Conv, LocallyConnected, Dense, Residual, GlobalSelfAttention)) or (
+            gaussian and isinstance(layer, (AvgPool, GlobalAvgPool, Flatten, LayerNorm)))
     return gaussian
 
 
@@ -221,9 +284,13 @@ def _token(token: str, text: str):
     for name, why in _NO_CLOSED_FORM.items():
         if token.startswith(name):
             raise InputError("layers", why)
-    simple = {"dense": Dense(), "flatten": Flatten(), "gap": GlobalAvgPool()}
+    simple = {"dense": Dense(), "flatten": Flatten(), "gap": GlobalAvgPool(), "layernorm": LayerNorm(),
+              "layernorm_all": LayerNorm("all")}
     if token in simple:
         return simple[token]
+    m = re.fullmatch(r"attention(\d+(?:\.\d*)?)?", token)
+    if m:
+        return GlobalSelfAttention(float(m.group(1)) if m.group(1) else 1.0)
     m = re.fullmatch(r"(conv|lc|avgpool)(\d+)(?:s(\d+))?", token)
     if m:
         kind, size, stride = m.group(1), int(m.group(2)), m.group(3)
@@ -235,7 +302,8 @@ def _token(token: str, text: str):
             return LocallyConnected(size)
         return AvgPool(size, int(stride) if stride else None)
     raise InputError("layers", f"unknown layer {token!r} in {text!r} (conv3, conv3s2, lc3, dense, flatten, gap, "
-                               f"avgpool2, res(...), an activation, or a preset: {', '.join(PRESETS)})")
+                               f"avgpool2, layernorm, layernorm_all, attention, attention0.5, res(...), an activation, "
+                               f"or a preset: {', '.join(PRESETS)})")
 
 
 # -- the recursion --------------------------------------------------------------------------------
@@ -304,6 +372,46 @@ def _linear(layer, K, Th, sw2, sb2, ntk):
     return K_new, Th_new
 
 
+def _norm(Kx: np.ndarray, axis: str) -> np.ndarray:
+    """The limit of a layer norm's divisor at every position, (n, H, W): √K(x, p; x, p), or the root
+    of its mean over p for ``axis="all"``."""
+    v = _diagonal(Kx)
+    if axis == "all":
+        v = np.broadcast_to(v.reshape(len(v), -1).mean(axis=1)[:, None, None], v.shape)
+    if np.any(v <= 0):
+        raise InputError("layers", "layernorm of a pre-activation with zero variance (zero inputs and bias_var 0?)")
+    return np.sqrt(v)
+
+
+def _attention_weights(Kx: np.ndarray, scale: float) -> np.ndarray:
+    """softmax over the key position q of scale · K(x; p, q), (n, H·W, H·W): the deterministic attention
+    weights of one input at infinite width."""
+    n, P = len(Kx), Kx.shape[1] * Kx.shape[2]
+    logits = scale * Kx.reshape(n, P, P)
+    e = np.exp(logits - logits.max(axis=2, keepdims=True))
+    return e / e.sum(axis=2, keepdims=True)
+
+
+def _mix(x: np.ndarray, Aa: np.ndarray, Ab: np.ndarray) -> np.ndarray:
+    """Σ_{q, q'} A_a(p, q) x(q, q') A_b(p', q'), on (n, H, W, H, W)."""
+    shape = x.shape
+    n, P = shape[0], shape[1] * shape[2]
+    return (Aa @ x.reshape(n, P, P) @ Ab.transpose(0, 2, 1)).reshape(shape)
+
+
+def _normalise_input(X: np.ndarray, axis: str) -> np.ndarray:
+    """A first-layer layer norm applied to the images themselves (n, C, H, W): exact, mean removed."""
+    axes = 1 if axis == "channels" else (1, 2, 3)
+    centred = X - X.mean(axis=axes, keepdims=True)
+    std = np.sqrt((centred ** 2).mean(axis=axes, keepdims=True))
+    # relative test: equal channels leave rounding noise, not an exact zero
+    if np.any(std <= 1e-10 * np.sqrt((X ** 2).mean(axis=axes, keepdims=True))):
+        what = "at some position over its channels (one channel, or equal channels)" if axis == "channels" else ""
+        raise InputError("layers", " ".join(f"layernorm of the input: an input is constant {what}".split())
+                                   + "; it cannot be normalised")
+    return centred / std
+
+
 def _run(layers, K, Ka, Kb, Th, sw2, sb2, ntk):
     """Propagate (K(x, x'), K(x, x), K(x', x'), Θ(x, x')), each (pairs, H, W, H, W)."""
     for layer in layers:
@@ -329,6 +437,18 @@ def _run(layers, K, Ka, Kb, Th, sw2, sb2, ntk):
                 return _diagonal(x).reshape(n, -1).mean(axis=1).reshape(n, 1, 1, 1, 1)
             K, Ka, Kb = reduce(K), reduce(Ka), reduce(Kb)
             Th = reduce(Th) if ntk else None
+        elif isinstance(layer, LayerNorm):
+            sa, sb = _norm(Ka, layer.axis), _norm(Kb, layer.axis)
+            K = K / (sa[:, :, :, None, None] * sb[:, None, None])
+            Th = Th / (sa[:, :, :, None, None] * sb[:, None, None]) if ntk else None
+            Ka = Ka / (sa[:, :, :, None, None] * sa[:, None, None])
+            Kb = Kb / (sb[:, :, :, None, None] * sb[:, None, None])
+        elif isinstance(layer, GlobalSelfAttention):
+            Aa, Ab = _attention_weights(Ka, layer.logit_scale), _attention_weights(Kb, layer.logit_scale)
+            mixed = _mix(K, Aa, Ab)
+            Th = sw2 * (_mix(Th, Aa, Ab) + 2.0 * mixed) + sb2 if ntk else None
+            K = sw2 * mixed + sb2
+            Ka, Kb = sw2 * _mix(Ka, Aa, Aa) + sb2, sw2 * _mix(Kb, Ab, Ab) + sb2
         elif isinstance(layer, Residual):
             K2, Ka2, Kb2, Th2 = _run(layer.branch, K, Ka, Kb, Th, sw2, sb2, ntk)
             K, Ka, Kb = K + K2, Ka + Ka2, Kb + Kb2
@@ -350,6 +470,10 @@ def layer_kernels(X1, X2, image_shape, layers, weight_var: float, bias_var: floa
     A = np.asarray(X1, dtype=np.float64).reshape(-1, C, H, W)
     same = X2 is X1
     B = A if same else np.asarray(X2, dtype=np.float64).reshape(-1, C, H, W)
+    if isinstance(layers[0], LayerNorm):  # the input is known: normalise it exactly
+        A = _normalise_input(A, layers[0].axis)
+        B = A if same else _normalise_input(B, layers[0].axis)
+        layers = layers[1:]
     n1, n2 = len(A), len(B)
     I, J = np.tril_indices(n1) if same else np.divmod(np.arange(n1 * n2), n2)
     outK, outT = np.empty(len(I)), np.empty(len(I))
