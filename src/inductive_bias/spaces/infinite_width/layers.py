@@ -172,8 +172,8 @@ class Residual:
     def __post_init__(self):
         object.__setattr__(self, "branch", tuple(self.branch))
         if not self.branch or not isinstance(self.branch[-1], (Conv, Dense, LocallyConnected, GlobalSelfAttention)):
-            raise InputError("layers", "a residual branch must end with conv, lc, dense or attention (fresh zero-mean weights "
-                                       "make it uncorrelated with the identity path)")
+            raise InputError("layers", "a residual branch must end with conv, lc, dense or attention (fresh zero-mean "
+                                       "weights make it uncorrelated with the identity path)")
         if any(isinstance(layer, (Flatten, GlobalAvgPool, AvgPool)) or getattr(layer, "stride", 1) != 1
                for layer in self.branch):
             raise InputError("layers", "a residual branch must keep the image shape (no pooling, flatten or stride)")
@@ -256,7 +256,7 @@ def _check_gaussian(layers, gaussian: bool, at_input: bool = False) -> bool:
     """The dual maps T, T' hold for Gaussian inputs: an activation, and a residual block (whose sum
     with its branch must stay Gaussian), must see the output of a layer with weights (averages of
     it, by pooling, stay Gaussian). Layer normalisation must see a Gaussian pre-activation (its
-    channel mean vanishes) or, as the first layer, the input itself; it keeps Gaussian Gaussian.
+    channel mean vanishes) or, as the first layer, the input itself; a Gaussian input stays Gaussian.
     Returns whether the stack's output is Gaussian."""
     for index, layer in enumerate(layers):
         if isinstance(layer, LayerNorm) and not gaussian and not (at_input and index == 0):
@@ -265,7 +265,8 @@ def _check_gaussian(layers, gaussian: bool, at_input: bool = False) -> bool:
                                        "activation the channel mean does not vanish, and that case is not built")
         if isinstance(layer, (Activation, Residual)) and not gaussian:
             what = f"activation {layer.name}" if isinstance(layer, Activation) else "a residual block"
-            raise InputError("layers", f"{what} must follow a layer with weights (conv, lc, dense), possibly pooled: "
+            raise InputError("layers", f"{what} must follow a layer with weights (conv, lc, dense, attention), "
+                                       "possibly pooled or layer-normalised: "
                                        "its input must be Gaussian (put the activation inside the residual branch: "
                                        "res(relu-conv3-relu-conv3))")
         if isinstance(layer, Residual):
