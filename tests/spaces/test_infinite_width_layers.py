@@ -296,8 +296,9 @@ def test_layer_norm_and_attention_nngp_match_wide_random_networks(text, wrong):
 def test_attention_ntk_matches_parameter_gradients():
     """conv3-attention2-gap-dense: the layer algebra gives Θ = 4K - 3σb² - 2σw²σb² exactly (the value
     and output weights each contribute σw² A K Aᵀ); 24 random networks of width 256 agree within
-    4 standard errors, and reject the 3K - 2σb² - σw²σb² of a single weight matrix (no O(1/width)
-    allowance: the bias, under 2% at width 512, is a third of a standard error)."""
+    4 standard errors, and reject the 3K - 2σb² - σw²σb² of a single weight matrix. No O(1/width)
+    allowance: 200 networks of width 256 deviate by 1.1% on average and 1.7% at most (1,024
+    wide: 0.6%), a third of the 5% standard error of 24 networks."""
     torch = pytest.importorskip("torch")
     torch.set_num_threads(1)
     rng = np.random.default_rng(6)
@@ -317,7 +318,8 @@ def test_attention_ntk_matches_parameter_gradients():
 def test_layer_norm_ntk_matches_parameter_gradients(text):
     """Θ through layer norms (the divisor's limit scales Θ as it scales K) against the parameter
     gradients of 12 random networks of width 512 on 3 x 3 x 3 images: within 4 standard errors plus
-    3% (the O(1/width) bias: 5.5% at width 256, 1.2% at 1024 for layernorm_all)."""
+    2% for the O(1/width) bias (48 networks of width 512 deviate by at most 1.1%, 12 of width 2048
+    by 0.75%). Θ left unscaled would be off by the divisors s(x, p) s(x', p'), 0.5 to 1.7 here."""
     torch = pytest.importorskip("torch")
     torch.set_num_threads(1)
     rng = np.random.default_rng(6)
@@ -326,7 +328,7 @@ def test_layer_norm_ntk_matches_parameter_gradients(text):
     empirical = _empirical_ntk(torch, layers, X.reshape(-1, 3, 3, 3), 12, 512, seed=7)
     _, theta = layer_kernels(X, X, (3, 3, 3), layers, 2.0, 0.1)
     mean, se = empirical.mean(axis=0), empirical.std(axis=0, ddof=1) / math.sqrt(len(empirical))
-    assert np.all(np.abs(mean - theta) < 4 * se + 0.03 * np.abs(theta)), (mean, theta, se)
+    assert np.all(np.abs(mean - theta) < 4 * se + 0.02 * np.abs(theta)), (mean, theta, se)
 
 
 def test_layer_norm_and_attention_parsing_and_refusals():
