@@ -23,11 +23,31 @@ and σb):
 - ``Residual(branch)``: x + branch(x): K ← K + K_branch, Θ ← Θ + Θ_branch, exact because the
   branch ends in a layer with fresh zero-mean weights (required), so that it is uncorrelated
   with its input, and x is a Gaussian pre-activation (required, as for every activation: the
-  dual maps hold for Gaussian inputs only), so that the sum is Gaussian.
+  dual maps hold for Gaussian inputs only), so that the sum is Gaussian;
+- ``LayerNorm(axis)``: (h - mean) / std over the channels at each position (``axis="channels"``,
+  token ``layernorm``) or over channels and positions together (``axis="all"``, token
+  ``layernorm_all``), with no learned gain or shift (as neural-tangents' ``stax.LayerNorm``).
+  On a Gaussian pre-activation the channel mean vanishes and the squared norm over the infinitely
+  many channels converges to the constant K(x, p; x, p) (or its mean over p), so
+  K(p, p') ← K(p, p') / (s(x, p) s(x', p')) with s the square root of that constant. The
+  normalisation's Jacobian is (I - P)/s with P a rank-2 projection over the channels, whose part
+  in any one channel is O(1/width): Θ is divided by the same s(x, p) s(x', p'). As the first
+  layer it normalises the input images themselves (exact, mean removed). After an activation it
+  is refused (the channel mean of the activation's outputs does not vanish; not built);
+- ``GlobalSelfAttention(logit_scale)`` (token ``attention``, ``attention0.5``): one attention
+  over all positions, queries and keys from one tied weight matrix, logits scaled by
+  1/(fan-in · d_key) as in Hron et al. 2020 and neural-tangents (``linear_scaling=True``), no
+  positional embedding. At infinite width the logits of an input converge to
+  c K(x; p, q) (c the logit scale), so the attention weights A_x = softmax_q(c K(x; p, q)) are
+  deterministic; values and the output projection are two fresh weight matrices, so
+  K ← σw² A_x K A_x'ᵀ + σb² and Θ ← σw² A_x (Θ + 2 K) A_x'ᵀ + σb² (the value and output weights
+  each contribute A K Aᵀ; the key weights and the logits' dependence on earlier weights only
+  O(1/width)). The standard 1/√d_key scaling leaves Gaussian logits whose softmax expectation
+  has no closed form: ``GlobalSelfAttention(scaling="sqrt")`` and ``attention_sqrt`` are refused.
 
 Max pooling and batch normalisation have no closed-form kernel (the maximum of correlated
-Gaussians; statistics over a batch couple the inputs): asking for them is an error that says so.
-Layer normalisation and self-attention are not provided.
+Gaussians; statistics over a batch couple the inputs), nor has instance normalisation (the mean
+and variance over finitely many positions stay random): asking for them is an error that says so.
 
 The read-out must end the stack with one position and a ``Dense`` (``...-gap-dense``,
 ``...-flatten-dense``): the output is one scalar per input, and its K and Θ are the kernels.
@@ -53,8 +73,8 @@ import numpy as np
 from ...exceptions import InputError
 from .activations import ACTIVATIONS, dual_maps
 
-__all__ = ["PRESETS", "Activation", "AvgPool", "Conv", "Dense", "Flatten", "GlobalAvgPool", "LocallyConnected",
-           "Residual", "layer_kernels", "parse_layers", "preset"]
+__all__ = ["PRESETS", "Activation", "AvgPool", "Conv", "Dense", "Flatten", "GlobalAvgPool", "GlobalSelfAttention",
+           "LayerNorm", "LocallyConnected", "Residual", "layer_kernels", "parse_layers", "preset"]
 
 
 @dataclass(frozen=True)
@@ -115,14 +135,45 @@ class Activation:
 
 
 @dataclass(frozen=True)
+class LayerNorm:
+    """(h - mean) / std over the channels at each position (``axis="channels"``) or over channels and
+    positions (``axis="all"``); no learned gain or shift (docs/method.md §7)."""
+    axis: str = "channels"
+
+    def __post_init__(self):
+        if self.axis == "positions":
+            raise InputError("layers", "layernorm over positions alone (instance normalisation) has no closed-form "
+                                       "infinite-width kernel (the mean and variance over finitely many positions "
+                                       "stay random); use axis 'channels' or 'all'")
+        if self.axis not in ("channels", "all"):
+            raise InputError("layers", f"layernorm axis must be 'channels' or 'all'; got {self.axis!r}")
+
+
+@dataclass(frozen=True)
+class GlobalSelfAttention:
+    """Self-attention over all positions with tied query and key weights and logits scaled by
+    1/(fan-in · d_key), times ``logit_scale`` (docs/method.md §7)."""
+    logit_scale: float = 1.0
+    scaling: str = "linear"
+
+    def __post_init__(self):
+        if self.scaling == "sqrt":
+            raise InputError("layers", _NO_CLOSED_FORM["attention_sqrt"])
+        if self.scaling != "linear":
+            raise InputError("layers", f"attention scaling must be 'linear'; got {self.scaling!r}")
+        if not (isinstance(self.logit_scale, (int, float)) and np.isfinite(self.logit_scale)):
+            raise InputError("layers", f"attention logit scale must be a finite number; got {self.logit_scale!r}")
+
+
+@dataclass(frozen=True)
 class Residual:
     branch: tuple
 
     def __post_init__(self):
         object.__setattr__(self, "branch", tuple(self.branch))
-        if not self.branch or not isinstance(self.branch[-1], (Conv, Dense, LocallyConnected)):
-            raise InputError("layers", "a residual branch must end with conv, lc or dense (fresh zero-mean weights "
-                                       "make it uncorrelated with the identity path)")
+        if not self.branch or not isinstance(self.branch[-1], (Conv, Dense, LocallyConnected, GlobalSelfAttention)):
+            raise InputError("layers", "a residual branch must end with conv, lc, dense or attention (fresh zero-mean "
+                                       "weights make it uncorrelated with the identity path)")
         if any(isinstance(layer, (Flatten, GlobalAvgPool, AvgPool)) or getattr(layer, "stride", 1) != 1
                for layer in self.branch):
             raise InputError("layers", "a residual branch must keep the image shape (no pooling, flatten or stride)")
@@ -131,6 +182,11 @@ class Residual:
 _NO_CLOSED_FORM = {
     "maxpool": "max pooling has no closed-form infinite-width kernel (the maximum of correlated Gaussians); use avgpool",
     "batchnorm": "batch normalisation has no closed-form infinite-width kernel (batch statistics couple the inputs)",
+    "instancenorm": ("instance normalisation has no closed-form infinite-width kernel (the mean and variance over "
+                     "finitely many positions stay random); use layernorm"),
+    "attention_sqrt": ("attention with 1/sqrt(d_key) logit scaling has no closed-form infinite-width kernel (the "
+                       "logits stay Gaussian and the softmax's expectation over them has no closed form); use "
+                       "attention (1/d_key scaling, tied query and key weights)"),
 }
 
 PRESETS = {
@@ -187,28 +243,36 @@ def parse_layers(layers) -> tuple:
             return preset(text)
         layers = tuple(_token(token, text) for token in _split(text))
     layers = tuple(layers)
-    kinds = (Conv, LocallyConnected, Dense, Flatten, GlobalAvgPool, AvgPool, Activation, Residual)
+    kinds = (Conv, LocallyConnected, Dense, Flatten, GlobalAvgPool, AvgPool, Activation, Residual, LayerNorm,
+             GlobalSelfAttention)
     for layer in layers:
         if not isinstance(layer, kinds):
             raise InputError("layers", f"not a layer: {layer!r}")
-    _check_gaussian(layers, False)
+    _check_gaussian(layers, False, at_input=True)
     return layers
 
 
-def _check_gaussian(layers, gaussian: bool) -> bool:
+def _check_gaussian(layers, gaussian: bool, at_input: bool = False) -> bool:
     """The dual maps T, T' hold for Gaussian inputs: an activation, and a residual block (whose sum
     with its branch must stay Gaussian), must see the output of a layer with weights (averages of
-    it, by pooling, stay Gaussian). Returns whether the stack's output is Gaussian."""
-    for layer in layers:
+    it, by pooling, stay Gaussian). Layer normalisation must see a Gaussian pre-activation (its
+    channel mean vanishes) or, as the first layer, the input itself; a Gaussian input stays Gaussian.
+    Returns whether the stack's output is Gaussian."""
+    for index, layer in enumerate(layers):
+        if isinstance(layer, LayerNorm) and not gaussian and not (at_input and index == 0):
+            raise InputError("layers", "layernorm must be the first layer (it then normalises the input) or follow a "
+                                       "layer with weights (conv, lc, dense, attention), possibly pooled: after an "
+                                       "activation the channel mean does not vanish, and that case is not built")
         if isinstance(layer, (Activation, Residual)) and not gaussian:
             what = f"activation {layer.name}" if isinstance(layer, Activation) else "a residual block"
-            raise InputError("layers", f"{what} must follow a layer with weights (conv, lc, dense), possibly pooled: "
+            raise InputError("layers", f"{what} must follow a layer with weights (conv, lc, dense, attention), "
+                                       "possibly pooled or layer-normalised: "
                                        "its input must be Gaussian (put the activation inside the residual branch: "
                                        "res(relu-conv3-relu-conv3))")
         if isinstance(layer, Residual):
             _check_gaussian(layer.branch, True)
-        gaussian = isinstance(layer, (Conv, LocallyConnected, Dense, Residual)) or (
-            gaussian and isinstance(layer, (AvgPool, GlobalAvgPool, Flatten)))
+        gaussian = isinstance(layer, (Conv, LocallyConnected, Dense, Residual, GlobalSelfAttention)) or (
+            gaussian and isinstance(layer, (AvgPool, GlobalAvgPool, Flatten, LayerNorm)))
     return gaussian
 
 
@@ -221,9 +285,13 @@ def _token(token: str, text: str):
     for name, why in _NO_CLOSED_FORM.items():
         if token.startswith(name):
             raise InputError("layers", why)
-    simple = {"dense": Dense(), "flatten": Flatten(), "gap": GlobalAvgPool()}
+    simple = {"dense": Dense(), "flatten": Flatten(), "gap": GlobalAvgPool(), "layernorm": LayerNorm(),
+              "layernorm_all": LayerNorm("all")}
     if token in simple:
         return simple[token]
+    m = re.fullmatch(r"attention(\d+(?:\.\d*)?)?", token)
+    if m:
+        return GlobalSelfAttention(float(m.group(1)) if m.group(1) else 1.0)
     m = re.fullmatch(r"(conv|lc|avgpool)(\d+)(?:s(\d+))?", token)
     if m:
         kind, size, stride = m.group(1), int(m.group(2)), m.group(3)
@@ -235,7 +303,8 @@ def _token(token: str, text: str):
             return LocallyConnected(size)
         return AvgPool(size, int(stride) if stride else None)
     raise InputError("layers", f"unknown layer {token!r} in {text!r} (conv3, conv3s2, lc3, dense, flatten, gap, "
-                               f"avgpool2, res(...), an activation, or a preset: {', '.join(PRESETS)})")
+                               f"avgpool2, layernorm, layernorm_all, attention, attention0.5, res(...), an activation, "
+                               f"or a preset: {', '.join(PRESETS)})")
 
 
 # -- the recursion --------------------------------------------------------------------------------
@@ -304,21 +373,62 @@ def _linear(layer, K, Th, sw2, sb2, ntk):
     return K_new, Th_new
 
 
-def _run(layers, K, Th, sw2, sb2, ntk, variances, record=None):
+def _norm(Kx: np.ndarray, axis: str) -> np.ndarray:
+    """The limit of a layer norm's divisor at every position, (n, H, W): √K(x, p; x, p), or the root
+    of its mean over p for ``axis="all"``."""
+    v = _diagonal(Kx)
+    if axis == "all":
+        v = np.broadcast_to(v.reshape(len(v), -1).mean(axis=1)[:, None, None], v.shape)
+    if np.any(v <= 0):
+        raise InputError("layers", "layernorm of a pre-activation with zero variance (zero inputs and bias_var 0?)")
+    return np.sqrt(v)
+
+
+def _attention_weights(Kx: np.ndarray, scale: float) -> np.ndarray:
+    """softmax over the key position q of scale · K(x; p, q), (n, H·W, H·W): the deterministic attention
+    weights of one input at infinite width."""
+    n, P = len(Kx), Kx.shape[1] * Kx.shape[2]
+    logits = scale * Kx.reshape(n, P, P)
+    e = np.exp(logits - logits.max(axis=2, keepdims=True))
+    return e / e.sum(axis=2, keepdims=True)
+
+
+def _mix(x: np.ndarray, Aa: np.ndarray, Ab: np.ndarray) -> np.ndarray:
+    """Σ_{q, q'} A_a(p, q) x(q, q') A_b(p', q'), on (n, H, W, H, W)."""
+    shape = x.shape
+    n, P = shape[0], shape[1] * shape[2]
+    return (Aa @ x.reshape(n, P, P) @ Ab.transpose(0, 2, 1)).reshape(shape)
+
+
+def _normalise_input(X: np.ndarray, axis: str) -> np.ndarray:
+    """A first-layer layer norm applied to the images themselves (n, C, H, W): exact, mean removed."""
+    axes = 1 if axis == "channels" else (1, 2, 3)
+    centred = X - X.mean(axis=axes, keepdims=True)
+    std = np.sqrt((centred ** 2).mean(axis=axes, keepdims=True))
+    # relative test: equal channels leave rounding noise, not an exact zero
+    if np.any(std <= 1e-10 * np.sqrt((X ** 2).mean(axis=axes, keepdims=True))):
+        what = "at some position over its channels (one channel, or equal channels)" if axis == "channels" else ""
+        raise InputError("layers", " ".join(f"layernorm of the input: an input is constant {what}".split())
+                                   + "; it cannot be normalised")
+    return centred / std
+
+
+def _run(layers, K, Th, sw2, sb2, ntk, per_image, record=None):
     """Propagate (K(x, x'), Θ(x, x')), each (pairs, H, W, H, W), through ``layers``.
 
-    An activation's dual map needs the variances K(x, p; x, p) and K(x', p'; x', p') of that
-    layer: ``variances`` yields them, (n, H, W) for x and for x', one pair per activation in the
-    order the layers meet them. With ``variances`` None, K is each image with itself (x = x'):
-    its diagonal gives them and they are appended to ``record``: that is how they are made, once
-    per image rather than once per pair of images."""
+    Some layers read a quantity of each input alone: an activation's dual map the variances
+    K(x, p; x, p), a layer norm its divisors s(x, p), an attention layer its weights A_x.
+    ``per_image`` yields them for x and for x', one pair per such layer in the order the layers
+    meet them. With ``per_image`` None, K is each image with itself (x = x'): the quantities are
+    computed from it and appended to ``record`` — that is how they are made, once per image
+    rather than once per pair of images."""
     for layer in layers:
         if isinstance(layer, Activation):
-            if variances is None:
+            if per_image is None:
                 va = vb = _diagonal(K)
                 record.append(va)
             else:
-                va, vb = next(variances)
+                va, vb = next(per_image)
             K, dt = dual_maps(layer.name, va[:, :, :, None, None], vb[:, None, None], K, derivative=ntk)
             Th = dt * Th if ntk else None
         elif isinstance(layer, (Conv, LocallyConnected, Dense)):
@@ -334,8 +444,25 @@ def _run(layers, K, Th, sw2, sb2, ntk, variances, record=None):
                 return _diagonal(x).reshape(n, -1).mean(axis=1).reshape(n, 1, 1, 1, 1)
             K = reduce(K)
             Th = reduce(Th) if ntk else None
+        elif isinstance(layer, LayerNorm):
+            if per_image is None:
+                sa = sb = _norm(K, layer.axis)
+                record.append(sa)
+            else:
+                sa, sb = next(per_image)
+            K = K / (sa[:, :, :, None, None] * sb[:, None, None])
+            Th = Th / (sa[:, :, :, None, None] * sb[:, None, None]) if ntk else None
+        elif isinstance(layer, GlobalSelfAttention):
+            if per_image is None:
+                Aa = Ab = _attention_weights(K, layer.logit_scale)
+                record.append(Aa)
+            else:
+                Aa, Ab = next(per_image)
+            mixed = _mix(K, Aa, Ab)
+            Th = sw2 * (_mix(Th, Aa, Ab) + 2.0 * mixed) + sb2 if ntk else None
+            K = sw2 * mixed + sb2
         elif isinstance(layer, Residual):
-            K2, Th2 = _run(layer.branch, K, Th, sw2, sb2, ntk, variances, record)
+            K2, Th2 = _run(layer.branch, K, Th, sw2, sb2, ntk, per_image, record)
             K = K + K2
             Th = Th + Th2 if ntk else None
     return K, Th
@@ -346,9 +473,10 @@ def _gram(P, Q, C: int):
     return np.einsum("bcpq,bcrs->bpqrs", P, Q) / C
 
 
-def _variance_maps(A, layers, sw2, sb2, step: int) -> list:
-    """K(x, p; x, p) before each activation of ``layers``, (n, H, W) per activation, for the images
-    A (n, C, H, W): the recursion on each image with itself, ``step`` images at a time."""
+def _per_image(A, layers, sw2, sb2, step: int) -> list:
+    """What each activation, layer norm and attention layer of ``layers`` reads of an input alone
+    (see :func:`_run`), one array over the images A (n, C, H, W) per such layer: the recursion on
+    each image with itself, ``step`` images at a time."""
     maps = []
     for start in range(0, len(A), step):
         block = A[start:start + step]
@@ -398,6 +526,14 @@ def layer_kernels(X1, X2, image_shape, layers, weight_var: float, bias_var: floa
     layers = parse_layers(layers)
     if not layers or not isinstance(layers[-1], Dense):
         raise InputError("layers", "the network must end with dense (the read-out), after gap or flatten")
+    if isinstance(layers[0], LayerNorm):  # the input is known: normalise it exactly
+        def normalised(X):
+            X = _normalise_input(np.asarray(X, dtype=np.float64).reshape(-1, *image_shape), layers[0].axis)
+            return X.reshape(len(X), -1)
+
+        X1, X2 = normalised(X1), (None if X2 is X1 else normalised(X2))
+        X2 = X1 if X2 is None else X2
+        layers = layers[1:]
     plain = _plain_conv(layers)
     if plain is not None and len(image_shape) == 3 and image_shape[1:] != (1, 1):
         from .conv_kernels import conv_kernels
@@ -418,14 +554,14 @@ def _all_pairs(X1, X2, image_shape, layers, weight_var, bias_var, *, ntk, block_
     I, J = np.tril_indices(n1) if same else np.divmod(np.arange(n1 * n2), n2)
     outK, outT = np.empty(len(I)), np.empty(len(I))
     step = max(1, block_entries // (H * W) ** 2)
-    maps_a = _variance_maps(A, layers, weight_var, bias_var, step)
-    maps_b = maps_a if same else _variance_maps(B, layers, weight_var, bias_var, step)
+    alone_a = _per_image(A, layers, weight_var, bias_var, step)
+    alone_b = alone_a if same else _per_image(B, layers, weight_var, bias_var, step)
     for start in range(0, len(I), step):
         i, j = I[start:start + step], J[start:start + step]
         K = _gram(A[i], B[j], C)
-        variances = ((va[i], vb[j]) for va, vb in zip(maps_a, maps_b))
+        per_image = ((a[i], b[j]) for a, b in zip(alone_a, alone_b))
         # the input has no parameters: Θ⁰ = 0
-        K, Th = _run(layers, K, np.zeros_like(K) if ntk else None, weight_var, bias_var, ntk, variances)
+        K, Th = _run(layers, K, np.zeros_like(K) if ntk else None, weight_var, bias_var, ntk, per_image)
         if K.shape[1:] != (1, 1, 1, 1):
             raise InputError("layers", "the read-out must see one position: put gap or flatten before the last dense")
         outK[start:start + step] = K.reshape(-1)
