@@ -43,12 +43,14 @@ def digits(n_train: int | None = None, n_test: int | None = None, *, seed=0, res
     rng = check_random_state(seed)
     chosen = rng.permutation(total)[: n_train + n_test]  # the first n_train train, the rest test
     X, y, preprocessing = data.data[chosen], data.target[chosen], "raw pixels 0..16"
-    if size is not None and size != (8, 8):
+    size = (8, 8) if size is None else size
+    if size != (8, 8):
         X = resize_images(X.reshape(-1, 8, 8), size).reshape(len(X), -1)
         preprocessing += f", resized bilinearly to {size[0]}x{size[1]}"
     return Task.from_arrays(
         X[:n_train], y[:n_train], X[n_train:], y[n_train:],
         name="digits", classes=tuple(range(10)),
         info={"source": "sklearn.datasets.load_digits", "preprocessing": preprocessing,
-              "split": "uniform random", "seed": seed if isinstance(seed, int) else None},
+              "split": "uniform random", "seed": seed if isinstance(seed, int) else None,
+              "image_shape": list(size)},
     )
