@@ -44,6 +44,7 @@ def test_extreme_amplitudes_give_numbers(capsys, amplitude):
     assert captured.err == ""  # no raw numpy or quadrature warnings
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # K''(0) at eps = mean overflowed in q², with a numpy warning
 @pytest.mark.parametrize("exponent", [700, -700])
 @pytest.mark.parametrize("method", ["inversion", "saddlepoint"])
 def test_rescaled_law_gives_the_same_probabilities(exponent, method):
@@ -601,3 +602,27 @@ def test_infinite_width_depth_beyond_the_limit_is_refused_before_the_work(capsys
     one_line_error(["measure", "--space", space, "--depth", "1000000", "-e", "0.5", *SMALL], capsys,
                    "--depth: must lie in [0, 10000]; got 1000000")
     assert time.monotonic() - started < 10
+
+
+# -- deep infinite-width kernels (tests/spaces/test_kernel_collapse.py checks the numbers) ---------
+def test_deep_relu_ntk_figure_stands_with_its_reason(capsys):
+    # 15,792 bits "reliable" in the review: the relu NNGP correlations near depth 10**4 are ~1e-7
+    # from 1 (resolved by float64) and Θ is well conditioned, so the figure is the data's
+    assert main(["measure", "--space", "ntk", "--depth", "10000", "-e", "0.5", "--n-train", "40", "--n-test", "30",
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["results"][0]["reliable"] and math.isfinite(out["results"][0]["bits"])
+    assert out["diagnostics"]["conditioning"]["condition_number"] < 1e3 and out["warnings"] == []
+
+
+def test_collapsed_deep_kernel_is_one_line_naming_depth(capsys):
+    one_line_error(["measure", "--space", "nngp", "--weight-var", "1", "--depth", "100", "-e", "0.5", *SMALL], capsys,
+                   "--depth: at 100 hidden layers the nngp network's NNGP kernel K has collapsed to a constant matrix")
+
+
+@pytest.mark.parametrize("flag", ["--weight-var", "--bias-var"])
+def test_overflowing_variance_names_its_flag(capsys, flag):
+    # was: three numpy warnings, then "--space: every test direction is pinned ... check --lengthscale"
+    line = one_line_error(["measure", "--space", "ntk", flag, "1e300", "-e", "0.5", *SMALL], capsys,
+                          f"{flag}: 1e+300 makes the ntk kernel's entries pass float64's largest number")
+    assert "lengthscale" not in line

@@ -198,7 +198,13 @@ class GeneralizedChiSquare:
         q = w / a
         K = s * self.offset + float(np.sum(-0.5 * d * np.log(a) + nu * s * q))
         K1 = float(np.sum(d * q + nu * q / a))
-        K2 = float(np.sum(2.0 * d * q**2 + 4.0 * nu * q**2 / a))
+        # q² overflows for weights past ~1e154 (2**700 in the rescaling tests): square q / max q and
+        # scale back in Python floats, where K'' itself past float64's range is +inf, silently
+        largest = float(np.max(np.abs(q))) if q.size else 0.0
+        r = q / largest if largest > 1e150 else q
+        K2 = float(np.sum(2.0 * d * r**2 + 4.0 * nu * r**2 / a))
+        if r is not q:
+            K2 = K2 * largest * largest
         return K, K1, K2
 
     def _lower_tail_terms(self, u: float, log_target: float) -> "_LowerTail":
