@@ -522,9 +522,11 @@ def test_toml_boolean_for_a_valued_key(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("table, expect", [
-    ("[measure]\nbootstrap = 100000000000\n", "measure.bootstrap: must lie in [0, 100000]"),
+    ("[measure]\nbootstrap = 100000000000\n", "measure.bootstrap: must be at most 100,000 (each refit fits the law again"),
     ("[measure]\nhypotheses = 1000000000000\n", "measure.hypotheses: 1000000000000 needs at least 58.2 TiB"),
     ("[measure]\nseed = -1\n", "measure.seed: must lie in [0, 9223372036854775807]"),
+    ("[measure]\nseed = 9223372036854775808\n", "measure.seed: must be at most 9,223,372,036,854,775,807 (the largest "
+                                                 "integer a sample store holds)"),
 ])
 def test_toml_sizes_and_seeds(tmp_path, capsys, sixteen_gib, table, expect):
     (tmp_path / "e.toml").write_text(table + "[[space]]\nspace = 'gp'\n")
@@ -600,7 +602,7 @@ def test_scaled_norm_matches_the_norm_of_the_unscaled_entries(scale):
 def test_infinite_width_depth_beyond_the_limit_is_refused_before_the_work(capsys, space):
     started = time.monotonic()
     one_line_error(["measure", "--space", space, "--depth", "1000000", "-e", "0.5", *SMALL], capsys,
-                   "--depth: must lie in [0, 10000]; got 1000000")
+                   "--depth: must be at most 10,000 (each layer is one pass of the kernel recursion")
     assert time.monotonic() - started < 10
 
 
@@ -626,3 +628,48 @@ def test_overflowing_variance_names_its_flag(capsys, flag):
     line = one_line_error(["measure", "--space", "ntk", flag, "1e300", "-e", "0.5", *SMALL], capsys,
                           f"{flag}: 1e+300 makes the ntk kernel's entries pass float64's largest number")
     assert "lengthscale" not in line
+
+
+# -- found by the 30-minute fuzz run (docs/reliability.md, "Fuzzing") ---------------------------
+@pytest.mark.parametrize("table, expect", [
+    ("[task]\ndata = 3\n[[space]]\nspace = 'gp'\n", "task.data: must be a data set name or a file path (a string); got 3"),
+    ("[task]\ndata = []\n[[space]]\nspace = 'gp'\n", "task.data: must be a data set name or a file path"),
+    ("[task]\ndata = true\n[[space]]\nspace = 'gp'\n", "task.data: must be a data set name or a file path"),
+    ("[[space]]\nname = 'x'\nspace = [1, 2]\n", "space[x].space: must be one of gp, "),
+    ("[[space]]\nname = 'x'\nspace = {a = 1}\n", "space[x].space: must be one of gp, "),
+    ("[task]\nn_train = 40\nn_test = 30\n[[space]]\nspace = 'decision_tree'\nmax_depth = 1e300\n",
+     "space[decision_tree].max_depth: must be at most 2,147,483,647 (scikit-learn stores tree depths"),
+])
+def test_experiment_values_of_the_wrong_type_are_one_line(tmp_path, capsys, table, expect):
+    # were TypeError (a path from a number, an unhashable list) and OverflowError from scikit-learn
+    (tmp_path / "e.toml").write_text(table)
+    one_line_error(["experiment", str(tmp_path / "e.toml"), "--store", ":memory:"], capsys, expect)
+
+
+@pytest.mark.parametrize("argv, expect", [
+    (["measure", "-e", "0.5", "--n-train", str(10**400)], "--n-train: n_train + n_test must be <= 1797"),
+    (["sample", "--space", "knn", "--hypotheses", "3", "--store", "s.db", "--seed", str(10**400)], "--seed: "),
+])
+def test_integers_beyond_float_range_are_one_line(tmp_path, monkeypatch, capsys, argv, expect):
+    # int(10**400) reached math.isfinite: "OverflowError: int too large to convert to float"
+    monkeypatch.chdir(tmp_path)
+    one_line_error(argv, capsys, expect)
+
+
+def test_parameter_check_of_a_huge_integer():
+    from inductive_bias.parameters import Parameter
+
+    assert Parameter("k", int, 1, low=0).check(10**400) == 10**400
+    with pytest.raises(InputError, match="must be at most 5 "):
+        Parameter("k", int, 1, low=0, high=5, limit="why").check(10**400)
+    with pytest.raises(InputError, match=r"must lie in \[0, 5\]"):
+        Parameter("k", int, 1, low=0, high=5).check(10**400)
+
+
+def test_runs_export_with_json_prints_json(tmp_path, capsys):
+    store = tmp_path / "s.db"
+    assert main(["sample", "--space", "knn", "--hypotheses", "2", "--store", str(store), *SMALL]) == 0
+    capsys.readouterr()
+    assert main(["runs", "--store", str(store), "--json", "--export", str(tmp_path / "copy.db")]) == 0
+    out = json.loads(capsys.readouterr().out)  # printed nothing on stdout before
+    assert out["spaces"] == 1 and Path(out["exported"]).is_file()

@@ -24,6 +24,7 @@ import os
 import random
 import signal
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -229,7 +230,7 @@ def test_fuzz_command_line_and_experiment_files(tmp_path, monkeypatch):
         while more() and len(failures) < MAX_FAILURES:
             argv = _experiment(rng, tmp_path) if rng.random() < 0.25 else _case(rng, parser, tmp_path)
             cases += 1
-            distinct.add(tuple(argv) if argv[0] != "experiment" else (argv[0], open(argv[1]).read(), *argv[2:]))
+            distinct.add(tuple(argv) if argv[0] != "experiment" else (argv[0], Path(argv[1]).read_text(), *argv[2:]))
             started = time.monotonic()
             try:
                 status, out, err = _run(argv)

@@ -42,12 +42,14 @@ MEASURE_PARAMETERS = (
               length="+", **POSITIVE),
     Parameter("hypotheses", int, DEFAULT_HYPOTHESES, "members per trained space", low=2),
     # the largest integer a store holds: 2**63 was an OverflowError from SQLite
-    Parameter("seed", int, 0, "run seed of the members and the bootstrap", high=MAX_SEED, **NON_NEGATIVE),
+    Parameter("seed", int, 0, "run seed of the members and the bootstrap", high=MAX_SEED,
+              limit="the largest integer a sample store holds", **NON_NEGATIVE),
     Parameter("baseline", str, None, "the space relative bits are reported against (default: the first)"),
     Parameter("estimator", str, None, "how I(ε) is obtained (default: exact where known, else sampled: the "
               "direct count)", choices=(EXACT, *ESTIMATOR_NAMES)),
     Parameter("bootstrap", int, DEFAULT_BOOTSTRAP, "bootstrap refits of a fitted law's interval (at least 20; the "
-              "count needs none)", high=MAX_BOOTSTRAP, **NON_NEGATIVE),
+              "count needs none)", high=MAX_BOOTSTRAP, limit="each refit fits the law again; beyond a few thousand the "
+              "interval ends no longer move", **NON_NEGATIVE),
     Parameter("fit_threshold", float, None, "training MSE at or below which a member fits", **NON_NEGATIVE),
     Parameter("fitted_only", bool, True, "estimate from the members that fit the training data only (docs/method.md §8)"),
     Parameter("method", str, "auto", "tail evaluation of an exact law", choices=TAIL_METHODS),

@@ -43,9 +43,14 @@ def _trees(bootstrap: bool, *, max_features=1.0, max_depth=None) -> tuple[Parame
     )
 
 
+_MAX_TREE_DEPTH = 2**31 - 1
+
+
 def _max_depth(default) -> Parameter:
+    # scikit-learn keeps a depth in a C integer: 1e300 was an OverflowError from inside its fit
     return Parameter("max_depth", int, default, "tree depth" + (" (default: unlimited)" if default is None else ""),
-                     **POSITIVE)
+                     high=_MAX_TREE_DEPTH, limit="scikit-learn stores tree depths as 32-bit integers; leave it out "
+                     "for unlimited", **POSITIVE)
 
 
 _N_JOBS = Parameter("n_jobs", int, None, "worker processes of tree ensembles (not part of the space's identity)",

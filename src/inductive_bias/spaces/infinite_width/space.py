@@ -62,7 +62,8 @@ PARAMETERS = (
     # The limit up front: each layer is one pass of the kernel recursion over every pair of
     # inputs, and depth 10**6 ran for minutes before failing; deep kernels converge to a constant.
     Parameter("depth", int, 2, f"hidden layers L (convolutional layers for cnn and lcn, at least 1 there; at most "
-              f"{MAX_DEPTH:,})", metavar="D", high=MAX_DEPTH, **NON_NEGATIVE),
+              f"{MAX_DEPTH:,})", metavar="D", high=MAX_DEPTH, limit="each layer is one pass of the kernel recursion "
+              "over every pair of inputs, and deep kernels collapse to a constant or overflow", **NON_NEGATIVE),
     Parameter("activation", str, "relu", "activation function", choices=tuple(ACTIVATIONS)),
     WEIGHT_VAR,
     BIAS_VAR,
