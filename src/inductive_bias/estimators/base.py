@@ -34,11 +34,6 @@ class FittedLaw:
     def log_sf(self, x: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def curve_bits(self, eps: np.ndarray) -> np.ndarray:
-        """:meth:`bits` on a grid of many points, for a figure: a law with a faster road over many
-        points at once overrides it."""
-        return self.bits(eps)
-
 
 class SampleEstimator:
     """Fits a law to losses. ``fit(losses, start=None)``: ``start`` is the full-sample fit, which

@@ -8,7 +8,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from ..distributions import GeneralizedChiSquare
 from .base import LN2, FittedLaw
@@ -16,7 +16,6 @@ from .base import LN2, FittedLaw
 __all__ = ["GeneralizedChiSquareLaw", "NormalLaw"]
 
 _GRID = 129  # points at which the CDF is evaluated for goodness of fit, then interpolated
-_CLOSED_FORM_FLOOR = math.log(1e-300)  # below it the closed-form CDF of one term may have underflowed
 
 
 @dataclass(frozen=True)
@@ -43,29 +42,6 @@ class GeneralizedChiSquareLaw(FittedLaw):
                 # far below any sample-based estimate's uncertainty.
                 warnings.simplefilter("ignore", UserWarning)
                 out[ok] = self.law.bits(x[ok], self.method)
-        return out
-
-    def curve_bits(self, eps):
-        """:meth:`bits` on a figure's grid. A law of one term, L = shift + c0 + w χ²_d(ν) (the fits
-        of ncx2-mle, ncx2-loc and gchi2-moments), has its CDF in closed form, evaluated over the
-        whole grid in one vectorised pass (scipy's chi2 and ncx2, to ~1e-12 relative in the bulk)
-        instead of one quadrature of docs/method.md §2 per point (~0.2 s each for these laws, whose
-        integrands decay slowly). Points where the closed form is not a finite log-probability above
-        ln 1e-300 (the deep tail, where it underflows), and laws of several terms, take :meth:`bits`."""
-        x = np.atleast_1d(np.asarray(eps, dtype=np.float64))
-        law = self.law
-        if law.weights.size != 1 or not law.weights[0] > 0:
-            return self.bits(x)
-        z = (x - self.shift - law.offset) / float(law.weights[0])
-        d, nu = float(law.dof[0]), float(law.noncentrality[0])
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # scipy's ncx2 warns where it loses the far tail: redone below
-            log_p = stats.chi2.logcdf(z, d) if nu == 0 else stats.ncx2.logcdf(z, d, nu)
-        log_p = np.minimum(log_p, 0.0)
-        out = -log_p / LN2
-        redo = ~(np.isfinite(log_p) & (log_p > _CLOSED_FORM_FLOOR)) | ~(z > 0)
-        if np.any(redo):
-            out[redo] = self.bits(x[redo])
         return out
 
     def _grid_log_cdf(self, x):

@@ -107,7 +107,7 @@ def plot_result(result, path, style: FigureStyle | None = None) -> None:
             if losses.size:
                 grid = np.linspace(min(eps.min(), losses.min()), losses.max(), 200)
                 if law is not None and getattr(law, "log_cdf", None) is not None and law.log_cdf(losses[:1]) is not None:
-                    curve = law.curve_bits(grid)
+                    curve = law.bits(grid)
                     top.plot(grid, curve, color=colour, lw=1.5, alpha=0.7, label=f"{result.estimator} fit")
                     drawn += [v for v in curve if math.isfinite(v) and v <= 10 * max(
                         [b for b in result.bits if math.isfinite(b)] or [1.0])]

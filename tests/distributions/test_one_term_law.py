@@ -1,6 +1,6 @@
-"""A fitted law's curve on a figure's grid (``curve_bits``): the closed form of a one-term law
-against an independent 40-digit series, the exact road in the deep tail, and several-term laws
-unchanged (docs/reliability.md, "Second review": ``fit --plot`` of ncx2 and gchi2-moments fits)."""
+"""A law of one term read in closed form (``method="auto"`` of GeneralizedChiSquare.log_cdf): against
+an independent 40-digit series, the inversion in the deep tail, and several-term laws unchanged
+(docs/reliability.md, "Second review": ``fit`` and ``fit --plot`` of ncx2 and gchi2-moments fits)."""
 
 import math
 
@@ -31,17 +31,17 @@ def test_one_term_curve_matches_the_series(w, d, nu, shift):
     grid = np.linspace(shift + 1e-4 * w, shift + law.law.mean + 4 * law.law.std, 25)
     expected = np.array([_mp_bits((g - shift) / w, d, nu) for g in grid])
     # scipy's chi2 / ncx2 CDFs: ~1e-15 relative here; 1e-10 leaves room across scipy versions
-    # (the per-point inversion is within 3e-4 of these on such slowly decaying one-term laws)
-    np.testing.assert_allclose(law.curve_bits(grid), expected, rtol=1e-10, atol=1e-12)
-    assert law.curve_bits(np.array([shift - 1.0, shift]))[0] == math.inf  # below the support
+    # (the inversion, the road before, is within 3e-4 of these on such slowly decaying laws)
+    np.testing.assert_allclose(law.bits(grid), expected, rtol=1e-10, atol=1e-12)
+    assert law.bits(np.array([shift - 1.0, shift]))[0] == math.inf  # below the support
 
 
-def test_deep_tail_and_several_terms_take_the_exact_road():
-    law = GeneralizedChiSquareLaw(law=GeneralizedChiSquare([0.01], dof=3.0, noncentrality=[0.0]))
+def test_deep_tail_and_several_terms_take_the_inversion():
+    law = GeneralizedChiSquare([0.01], dof=3.0, noncentrality=[0.0])
     deep = np.array([1e-250, 1e-220])  # P ~ (z/w)^1.5: below 1e-300, where the closed form is not used
-    np.testing.assert_array_equal(law.curve_bits(deep), law.bits(deep))
+    np.testing.assert_array_equal(law.bits(deep), law.bits(deep, "inversion"))
     # just above that floor (P ~ 1e-297) the closed form is still the series' to 1e-10
-    assert law.curve_bits(np.array([1e-200]))[0] == pytest.approx(_mp_bits(1e-198, 3.0, 0.0), rel=1e-10)
+    assert law.bits(np.array([1e-200]))[0] == pytest.approx(_mp_bits(1e-198, 3.0, 0.0), rel=1e-10)
     several = GeneralizedChiSquareLaw(law=GeneralizedChiSquare([1.0, 0.5, 0.25], dof=2, noncentrality=[0.3, 0, 1]))
     grid = np.linspace(0.2, 6.0, 7)
-    np.testing.assert_array_equal(several.curve_bits(grid), several.bits(grid))
+    np.testing.assert_array_equal(several.law.bits(grid), several.law.bits(grid, "inversion"))
