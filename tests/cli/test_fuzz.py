@@ -210,6 +210,11 @@ def _check(argv, status, out, err):
             _strict_json(out)
 
 
+def _file(argv) -> str:
+    """An experiment case's file, in the failure's text: pytest removes the folder it lay in."""
+    return f"\n{Path(argv[1]).read_text()}" if argv[0] == "experiment" else ""
+
+
 @pytest.mark.skipif(not hasattr(signal, "SIGALRM"), reason="the per-case time limit uses SIGALRM")
 def test_fuzz_command_line_and_experiment_files(tmp_path, monkeypatch):
     import warnings
@@ -236,11 +241,11 @@ def test_fuzz_command_line_and_experiment_files(tmp_path, monkeypatch):
                 status, out, err = _run(argv)
                 _check(argv, status, out, err)
             except _Overtime:
-                failures.append(f"over {CASE_SECONDS} s: {argv!r}")
+                failures.append(f"over {CASE_SECONDS} s: {argv!r}" + _file(argv))
             except AssertionError as error:
-                failures.append(str(error))
+                failures.append(str(error) + _file(argv))
             except Exception as error:  # a traceback: the CLI let an exception escape
-                failures.append(f"{type(error).__name__}: {error} <- {argv!r}")
+                failures.append(f"{type(error).__name__}: {error} <- {argv!r}" + _file(argv))
             assert time.monotonic() - started < CASE_SECONDS + 5
     print(f"\nfuzz: {cases} cases ({len(distinct)} distinct) in {time.monotonic() - began:.0f} s, "
           f"{len(failures)} failures (seed {SEED})")
