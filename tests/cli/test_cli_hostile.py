@@ -673,3 +673,11 @@ def test_runs_export_with_json_prints_json(tmp_path, capsys):
     assert main(["runs", "--store", str(store), "--json", "--export", str(tmp_path / "copy.db")]) == 0
     out = json.loads(capsys.readouterr().out)  # printed nothing on stdout before
     assert out["spaces"] == 1 and Path(out["exported"]).is_file()
+
+
+def test_equal_losses_are_named_as_numbers(tmp_path, capsys):
+    # the warning said "are all equal (np.float64(0.1))"
+    (tmp_path / "same.txt").write_text("0.1\n0.1\n0.1\n")
+    assert main(["fit", "--losses", str(tmp_path / "same.txt"), "--estimator", "gchi2-moments", "-e", "0.05"]) == 0
+    out = capsys.readouterr()
+    assert "are all equal (0.1)" in out.out + out.err and "np.float64" not in out.out + out.err
