@@ -525,6 +525,8 @@ def test_toml_boolean_for_a_valued_key(tmp_path, capsys):
     ("[measure]\nbootstrap = 100000000000\n", "measure.bootstrap: must be at most 100,000 (each refit fits the law again"),
     ("[measure]\nhypotheses = 1000000000000\n", "measure.hypotheses: 1000000000000 needs at least 58.2 TiB"),
     ("[measure]\nseed = -1\n", "measure.seed: must lie in [0, 9223372036854775807]"),
+    ("[[space]]\nname = 't'\nspace = 'decision_tree'\nhypotheses = 9223372036854775807\n",
+     "space[t].hypotheses: 9223372036854775807 needs at least"),  # it said "hypotheses:"
     ("[measure]\nseed = 9223372036854775808\n", "measure.seed: must be at most 9,223,372,036,854,775,807 (the largest "
                                                  "integer a sample store holds)"),
 ])

@@ -122,6 +122,9 @@ class Experiment:
             if plan.hypotheses is not None and (isinstance(plan.hypotheses, bool)
                                                 or not isinstance(plan.hypotheses, int) or plan.hypotheses < 2):
                 raise InputError(f"space[{plan.base}].hypotheses", f"must be an integer >= 2; got {plan.hypotheses!r}")
+            if plan.hypotheses is not None:  # named as written, before the store's runner says "hypotheses"
+                check_memory(f"space[{plan.base}].hypotheses", plan.hypotheses, 64.0 * plan.hypotheses,
+                             "the list of members to train")
             try:  # checked now, so that a wrong estimator stops the run before anything is trained
                 self._estimator(plan, space)
             except InputError as error:
