@@ -99,3 +99,17 @@ def test_overflowing_kernels_name_the_argument_without_numpy_warnings(kind):
         theta = k + 2.0 * theta
         first += 1
     assert layer == first
+
+
+def test_coinciding_inputs_are_not_blamed_on_depth():
+    # every training input the same point: correlated 1 at any depth, which is the data, not the
+    # network; left to the solve's conditioning check (as for the GP), not refused naming depth
+    from inductive_bias.tasks import Task
+
+    rng = np.random.default_rng(0)
+    X = np.tile(rng.random(8), (20, 1))
+    Y = np.eye(2)[rng.integers(0, 2, 20)] - 0.5
+    task = Task(X, Y, rng.random((10, 8)), np.eye(2)[rng.integers(0, 2, 10)] - 0.5, name="same")
+    with pytest.warns(ConditioningWarning):
+        result = measure(task, InfiniteWidthNetwork("nngp", depth=2), target_error=0.5)
+    assert not result.results[0].reliable

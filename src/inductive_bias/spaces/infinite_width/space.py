@@ -326,7 +326,13 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
             spread, pair = correlation_spread(M)
             if not spread <= COLLAPSED_CORRELATION:
                 continue
-            trace = self._trace(X[list(pair)])
+            rows = X[list(pair)]
+            first = self.weight_var * (rows @ rows.T) / X.shape[1] + self.bias_var
+            if correlation_spread(first)[0] <= COLLAPSED_CORRELATION:
+                # not the depth: the inputs coincide (or are parallel) already, as in any kernel; the
+                # solve's conditioning checks speak to that, as for the GP
+                return
+            trace = self._trace(rows)
             where = ""
             if trace is not None:
                 above = np.flatnonzero(~(trace[key] <= COLLAPSED_CORRELATION))
