@@ -683,3 +683,17 @@ def test_equal_losses_are_named_as_numbers(tmp_path, capsys):
     assert main(["fit", "--losses", str(tmp_path / "same.txt"), "--estimator", "gchi2-moments", "-e", "0.05"]) == 0
     out = capsys.readouterr()
     assert "are all equal (0.1)" in out.out + out.err and "np.float64" not in out.out + out.err
+
+
+@pytest.mark.parametrize("argv, expect", [
+    (["compare", "-e", "0.3", "--losses", "l.txt", "--pairs", str(2**63), "--sample", "10"], "--pairs: 9223372036854775808 needs"),
+    (["sample", "--space", "decision_tree", "--hypotheses", str(10**400), "--store", "s.db"], "--hypotheses: 1000"),
+    (["sample", "--space", "decision_tree", "--hypotheses", "3", "--store", "s.db", "--max-features", str(10**30)],
+     "--max-features: a count of features must be at most the task's features"),
+])
+def test_counts_past_c_integers_found_by_the_second_run(tmp_path, monkeypatch, capsys, argv, expect):
+    # ValueError "Maximum allowed dimension exceeded", OverflowError (64.0 * 10**400), and
+    # OverflowError "int too large to convert to C ssize_t" from scikit-learn
+    monkeypatch.chdir(tmp_path)
+    np.savetxt(tmp_path / "l.txt", np.random.default_rng(0).chisquare(3, 40))
+    one_line_error([*argv, *SMALL], capsys, expect)

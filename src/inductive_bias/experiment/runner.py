@@ -108,7 +108,7 @@ class Experiment:
             settings["target_error"] = list(settings["target_error"])
         self.settings = s = SimpleNamespace(**settings)
         # the list of members to train must fit in memory before anything is trained
-        check_memory("measure.hypotheses", s.hypotheses, 64.0 * s.hypotheses, "the list of members to train")
+        check_memory("measure.hypotheses", s.hypotheses, 64 * s.hypotheses, "the list of members to train")
         tasks: dict[str, object] = {}
         self.tasks, self.spaces, self.notes = [], [], []
         for i, plan in enumerate(self.plan.spaces):
@@ -123,7 +123,7 @@ class Experiment:
                                                 or not isinstance(plan.hypotheses, int) or plan.hypotheses < 2):
                 raise InputError(f"space[{plan.base}].hypotheses", f"must be an integer >= 2; got {plan.hypotheses!r}")
             if plan.hypotheses is not None:  # named as written, before the store's runner says "hypotheses"
-                check_memory(f"space[{plan.base}].hypotheses", plan.hypotheses, 64.0 * plan.hypotheses,
+                check_memory(f"space[{plan.base}].hypotheses", plan.hypotheses, 64 * plan.hypotheses,
                              "the list of members to train")
             try:  # checked now, so that a wrong estimator stops the run before anything is trained
                 self._estimator(plan, space)
