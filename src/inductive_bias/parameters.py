@@ -46,6 +46,11 @@ def _shown(value, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _finite(x) -> bool:
+    """math.isfinite, also for integers beyond float's range (10**400 from the command line)."""
+    return True if isinstance(x, (int, np.integer)) else math.isfinite(x)
+
+
 def _bound(x) -> str:
     return f"{x:g}" if isinstance(x, float) else str(x)
 
@@ -73,6 +78,10 @@ class Parameter:
         Bounds of a number (finite numbers only where either is set).
     low_open, high_open : bool
         Whether a bound itself is excluded.
+    limit : str
+        Why ``high`` is there where it is a limit of time or memory rather than of the value's
+        meaning: a value above it is refused with that reason ("at most 10,000 (...)") instead of
+        the range.
     length : None, "+", "*" or int
         None: one value. "+": a list of one or more values; "*": of any number (none included). An
         int: a list of exactly that many.
@@ -97,6 +106,7 @@ class Parameter:
     high: float | None = None
     low_open: bool = False
     high_open: bool = False
+    limit: str = ""
     length: int | str | None = None
     keyword: str | None = None
     metavar: str | None = None
@@ -184,7 +194,7 @@ class Parameter:
                 raise InputError(argument, f"must be {words}, not {str(bool(value)).lower()}")
             raise InputError(argument, f"must be {words}; got {_shown(value)}")
         if self.type is int:
-            if not (math.isfinite(value) and int(value) == value):
+            if not (_finite(value) and int(value) == value):
                 raise InputError(argument, f"must be an integer; got {_shown(value)}")
             value = int(value)
         elif self.type is NUMBER:
@@ -192,10 +202,15 @@ class Parameter:
         else:
             value = float(value)
         if self.low is not None or self.high is not None:
-            if not math.isfinite(value) or not self._within(value):
+            if self.limit and self.high is not None and value > self.high and self._within_low(value):
+                raise InputError(argument, f"must be at most {self.high:,} ({self.limit}); got {_shown(value)}")
+            if not _finite(value) or not self._within(value):
                 words = f"be finite and {self._range_words()}" if self.high is None else f"lie {self._range_words()}"
                 raise InputError(argument, f"must {words}; got {_shown(value)}")
         return value
+
+    def _within_low(self, x) -> bool:
+        return self.low is None or not (x < self.low or (self.low_open and x == self.low))
 
     def _within(self, x) -> bool:
         if self.low is not None and (x < self.low or (self.low_open and x == self.low)):

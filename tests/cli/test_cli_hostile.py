@@ -44,6 +44,7 @@ def test_extreme_amplitudes_give_numbers(capsys, amplitude):
     assert captured.err == ""  # no raw numpy or quadrature warnings
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # K''(0) at eps = mean overflowed in q², with a numpy warning
 @pytest.mark.parametrize("exponent", [700, -700])
 @pytest.mark.parametrize("method", ["inversion", "saddlepoint"])
 def test_rescaled_law_gives_the_same_probabilities(exponent, method):
@@ -521,9 +522,13 @@ def test_toml_boolean_for_a_valued_key(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("table, expect", [
-    ("[measure]\nbootstrap = 100000000000\n", "measure.bootstrap: must lie in [0, 100000]"),
+    ("[measure]\nbootstrap = 100000000000\n", "measure.bootstrap: must be at most 100,000 (each refit fits the law again"),
     ("[measure]\nhypotheses = 1000000000000\n", "measure.hypotheses: 1000000000000 needs at least 58.2 TiB"),
     ("[measure]\nseed = -1\n", "measure.seed: must lie in [0, 9223372036854775807]"),
+    ("[[space]]\nname = 't'\nspace = 'decision_tree'\nhypotheses = 9223372036854775807\n",
+     "space[t].hypotheses: 9223372036854775807 needs at least"),  # it said "hypotheses:"
+    ("[measure]\nseed = 9223372036854775808\n", "measure.seed: must be at most 9,223,372,036,854,775,807 (the largest "
+                                                 "integer a sample store holds)"),
 ])
 def test_toml_sizes_and_seeds(tmp_path, capsys, sixteen_gib, table, expect):
     (tmp_path / "e.toml").write_text(table + "[[space]]\nspace = 'gp'\n")
@@ -599,5 +604,96 @@ def test_scaled_norm_matches_the_norm_of_the_unscaled_entries(scale):
 def test_infinite_width_depth_beyond_the_limit_is_refused_before_the_work(capsys, space):
     started = time.monotonic()
     one_line_error(["measure", "--space", space, "--depth", "1000000", "-e", "0.5", *SMALL], capsys,
-                   "--depth: must lie in [0, 10000]; got 1000000")
+                   "--depth: must be at most 10,000 (each layer is one pass of the kernel recursion")
     assert time.monotonic() - started < 10
+
+
+# -- deep infinite-width kernels (tests/spaces/test_kernel_collapse.py checks the numbers) ---------
+def test_deep_relu_ntk_figure_stands_with_its_reason(capsys):
+    # 15,792 bits "reliable" in the review: the relu NNGP correlations near depth 10**4 are ~1e-7
+    # from 1 (resolved by float64) and Θ is well conditioned, so the figure is the data's
+    assert main(["measure", "--space", "ntk", "--depth", "10000", "-e", "0.5", "--n-train", "40", "--n-test", "30",
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["results"][0]["reliable"] and math.isfinite(out["results"][0]["bits"])
+    assert out["diagnostics"]["conditioning"]["condition_number"] < 1e3 and out["warnings"] == []
+
+
+def test_collapsed_deep_kernel_is_one_line_naming_depth(capsys):
+    one_line_error(["measure", "--space", "nngp", "--weight-var", "1", "--depth", "100", "-e", "0.5", *SMALL], capsys,
+                   "--depth: at 100 hidden layers the nngp network's NNGP kernel K has collapsed to a constant matrix")
+
+
+@pytest.mark.parametrize("flag", ["--weight-var", "--bias-var"])
+def test_overflowing_variance_names_its_flag(capsys, flag):
+    # was: three numpy warnings, then "--space: every test direction is pinned ... check --lengthscale"
+    line = one_line_error(["measure", "--space", "ntk", flag, "1e300", "-e", "0.5", *SMALL], capsys,
+                          f"{flag}: 1e+300 makes the ntk kernel's entries pass float64's largest number")
+    assert "lengthscale" not in line
+
+
+# -- found by the 30-minute fuzz run (docs/reliability.md, "Fuzzing") ---------------------------
+@pytest.mark.parametrize("table, expect", [
+    ("[task]\ndata = 3\n[[space]]\nspace = 'gp'\n", "task.data: must be a data set name or a file path (a string); got 3"),
+    ("[task]\ndata = []\n[[space]]\nspace = 'gp'\n", "task.data: must be a data set name or a file path"),
+    ("[task]\ndata = true\n[[space]]\nspace = 'gp'\n", "task.data: must be a data set name or a file path"),
+    ("[[space]]\nname = 'x'\nspace = [1, 2]\n", "space[x].space: must be one of gp, "),
+    ("[[space]]\nname = 'x'\nspace = {a = 1}\n", "space[x].space: must be one of gp, "),
+    ("[task]\nn_train = 40\nn_test = 30\n[[space]]\nspace = 'decision_tree'\nmax_depth = 1e300\n",
+     "space[decision_tree].max_depth: must be at most 2,147,483,647 (scikit-learn stores tree depths"),
+])
+def test_experiment_values_of_the_wrong_type_are_one_line(tmp_path, capsys, table, expect):
+    # were TypeError (a path from a number, an unhashable list) and OverflowError from scikit-learn
+    (tmp_path / "e.toml").write_text(table)
+    one_line_error(["experiment", str(tmp_path / "e.toml"), "--store", ":memory:"], capsys, expect)
+
+
+@pytest.mark.parametrize("argv, expect", [
+    (["measure", "-e", "0.5", "--n-train", str(10**400)], "--n-train: n_train + n_test must be <= 1797"),
+    (["sample", "--space", "knn", "--hypotheses", "3", "--store", "s.db", "--seed", str(10**400)], "--seed: "),
+])
+def test_integers_beyond_float_range_are_one_line(tmp_path, monkeypatch, capsys, argv, expect):
+    # int(10**400) reached math.isfinite: "OverflowError: int too large to convert to float"
+    monkeypatch.chdir(tmp_path)
+    one_line_error(argv, capsys, expect)
+
+
+def test_parameter_check_of_a_huge_integer():
+    from inductive_bias.parameters import Parameter
+
+    assert Parameter("k", int, 1, low=0).check(10**400) == 10**400
+    with pytest.raises(InputError, match="must be at most 5 "):
+        Parameter("k", int, 1, low=0, high=5, limit="why").check(10**400)
+    with pytest.raises(InputError, match=r"must lie in \[0, 5\]"):
+        Parameter("k", int, 1, low=0, high=5).check(10**400)
+
+
+def test_runs_export_with_json_prints_json(tmp_path, capsys):
+    store = tmp_path / "s.db"
+    assert main(["sample", "--space", "knn", "--hypotheses", "2", "--store", str(store), *SMALL]) == 0
+    capsys.readouterr()
+    assert main(["runs", "--store", str(store), "--json", "--export", str(tmp_path / "copy.db")]) == 0
+    out = json.loads(capsys.readouterr().out)  # printed nothing on stdout before
+    assert out["spaces"] == 1 and Path(out["exported"]).is_file()
+
+
+def test_equal_losses_are_named_as_numbers(tmp_path, capsys):
+    # the warning said "are all equal (np.float64(0.1))"
+    (tmp_path / "same.txt").write_text("0.1\n0.1\n0.1\n")
+    assert main(["fit", "--losses", str(tmp_path / "same.txt"), "--estimator", "gchi2-moments", "-e", "0.05"]) == 0
+    out = capsys.readouterr()
+    assert "are all equal (0.1)" in out.out + out.err and "np.float64" not in out.out + out.err
+
+
+@pytest.mark.parametrize("argv, expect", [
+    (["compare", "-e", "0.3", "--losses", "l.txt", "--pairs", str(2**63), "--sample", "10"], "--pairs: 9223372036854775808 needs"),
+    (["sample", "--space", "decision_tree", "--hypotheses", str(10**400), "--store", "s.db"], "--hypotheses: 1000"),
+    (["sample", "--space", "decision_tree", "--hypotheses", "3", "--store", "s.db", "--max-features", str(10**30)],
+     "--max-features: a count of features must be at most the task's features"),
+])
+def test_counts_past_c_integers_found_by_the_second_run(tmp_path, monkeypatch, capsys, argv, expect):
+    # ValueError "Maximum allowed dimension exceeded", OverflowError (64.0 * 10**400), and
+    # OverflowError "int too large to convert to C ssize_t" from scikit-learn
+    monkeypatch.chdir(tmp_path)
+    np.savetxt(tmp_path / "l.txt", np.random.default_rng(0).chisquare(3, 40))
+    one_line_error([*argv, *SMALL], capsys, expect)

@@ -10,7 +10,10 @@ stderr for 2 (and no other kind of line for 0), strict JSON on stdout for --json
 CI runs a fixed number of cases, ``INDUCTIVE_BIAS_FUZZ_CASES`` (default 80, about 10 s), so that
 it is the same cases on every machine; ``INDUCTIVE_BIAS_FUZZ_SECONDS`` instead runs cases until
 that many seconds have passed (1800 for the 30-minute run), and ``INDUCTIVE_BIAS_FUZZ_SEED``
-(default 0) chooses which cases.
+(default 0) chooses which cases. The cases come from one seeded stream, so a longer budget runs the
+same first cases and then new ones. ``INDUCTIVE_BIAS_FUZZ_MAX_FAILURES`` (default 5) is how many
+failures end the run; the last line printed (``pytest -s``) gives the cases run, distinct cases,
+seconds and failures.
 """
 
 import contextlib
@@ -21,6 +24,7 @@ import os
 import random
 import signal
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -30,6 +34,8 @@ from inductive_bias.cli.main import build_parser, main
 CASES = int(os.environ.get("INDUCTIVE_BIAS_FUZZ_CASES", "80"))
 BUDGET = float(os.environ["INDUCTIVE_BIAS_FUZZ_SECONDS"]) if "INDUCTIVE_BIAS_FUZZ_SECONDS" in os.environ else None
 SEED = int(os.environ.get("INDUCTIVE_BIAS_FUZZ_SEED", "0"))
+# a CI run stops at the first few failures; a long run collects more of them before it stops
+MAX_FAILURES = int(os.environ.get("INDUCTIVE_BIAS_FUZZ_MAX_FAILURES", "5"))
 CASE_SECONDS = 30
 
 NUMBERS = ["0", "-1", "1", "2", "3", "0.5", "-0.0", "1e-300", "5e-324", "1e300", "1.8e308", "nan", "inf", "-inf",
@@ -204,6 +210,11 @@ def _check(argv, status, out, err):
             _strict_json(out)
 
 
+def _file(argv) -> str:
+    """An experiment case's file, in the failure's text: pytest removes the folder it lay in."""
+    return f"\n{Path(argv[1]).read_text()}" if argv[0] == "experiment" else ""
+
+
 @pytest.mark.skipif(not hasattr(signal, "SIGALRM"), reason="the per-case time limit uses SIGALRM")
 def test_fuzz_command_line_and_experiment_files(tmp_path, monkeypatch):
     import warnings
@@ -212,27 +223,31 @@ def test_fuzz_command_line_and_experiment_files(tmp_path, monkeypatch):
     _setup(tmp_path)
     rng = random.Random(SEED)
     parser = build_parser()
-    failures, cases = [], 0
-    stop = None if BUDGET is None else time.monotonic() + BUDGET
+    failures, cases, distinct = [], 0, set()
+    began = time.monotonic()
+    stop = None if BUDGET is None else began + BUDGET
 
     def more():
         return cases < CASES if stop is None else time.monotonic() < stop
 
     with warnings.catch_warnings():
         warnings.simplefilter("default")  # each warning once per location, as on the command line
-        while more() and len(failures) < 5:
+        while more() and len(failures) < MAX_FAILURES:
             argv = _experiment(rng, tmp_path) if rng.random() < 0.25 else _case(rng, parser, tmp_path)
             cases += 1
+            distinct.add(tuple(argv) if argv[0] != "experiment" else (argv[0], Path(argv[1]).read_text(), *argv[2:]))
             started = time.monotonic()
             try:
                 status, out, err = _run(argv)
                 _check(argv, status, out, err)
             except _Overtime:
-                failures.append(f"over {CASE_SECONDS} s: {argv!r}")
+                failures.append(f"over {CASE_SECONDS} s: {argv!r}" + _file(argv))
             except AssertionError as error:
-                failures.append(str(error))
+                failures.append(str(error) + _file(argv))
             except Exception as error:  # a traceback: the CLI let an exception escape
-                failures.append(f"{type(error).__name__}: {error} <- {argv!r}")
+                failures.append(f"{type(error).__name__}: {error} <- {argv!r}" + _file(argv))
             assert time.monotonic() - started < CASE_SECONDS + 5
+    print(f"\nfuzz: {cases} cases ({len(distinct)} distinct) in {time.monotonic() - began:.0f} s, "
+          f"{len(failures)} failures (seed {SEED})")
     assert cases > 0
     assert not failures, f"{len(failures)} of {cases} cases failed:\n" + "\n\n".join(failures)

@@ -31,6 +31,8 @@ def run(args) -> int:
             path = store.export(args.export)
             spaces = len(store.spaces())
         print(f"inductive-bias runs: exported {args.store} ({spaces} spaces) to {path}", file=sys.stderr)
+        if args.json:  # --json promises JSON on stdout, with --export too (it printed nothing)
+            sys.stdout.write(json.dumps({"store": str(args.store), "exported": str(path), "spaces": spaces}) + "\n")
         return 0
     spaces = store_summary(args.store)
     if args.json:

@@ -55,7 +55,7 @@ def run(args) -> int:
     if args.ray_address is not None and args.executor != "ray":  # before any note is printed
         raise InputError("ray_address", "applies to --executor ray only")
     # Before the store file is created: a refused size leaves nothing behind.
-    check_memory("hypotheses", args.hypotheses, 64.0 * args.hypotheses, "the list of members to train")
+    check_memory("hypotheses", args.hypotheses, 64 * args.hypotheses, "the list of members to train")
     task = task_from_args(args)
     notes: list = []
     space = build_space_from_args(args, args.space, notes, spaces=trained_spaces())

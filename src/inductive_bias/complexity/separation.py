@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from .._memory import check_memory
 from .._random import check_random_state
 from ..exceptions import InputError
 from .._validation import check_array, check_positive
@@ -271,6 +272,8 @@ def evt_separation(X, labels, *, pairs: int = 200_000, tail: int | None = None, 
     tail = check_positive("tail", tail, integer=True)
     if not 2 <= tail < pairs:
         raise InputError("tail", f"must lie in [2, pairs); got {tail} with pairs = {pairs}")
+    # the pair indices and their distances (2^63 pairs was numpy's "maximum allowed dimension")
+    check_memory("pairs", pairs, 48 * pairs, f"{pairs} random pairs")
     rng = check_random_state(seed)
     n = X.shape[0]
     i_all, j_all, have = [], [], 0

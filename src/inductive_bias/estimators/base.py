@@ -66,7 +66,7 @@ def check_losses(losses, name: str = "losses") -> np.ndarray:
     if losses.size < 2:
         raise InputError(name, f"needs at least 2 values; got {losses.size}")
     if np.all(losses == losses[0]):
-        raise InputError(name, f"are all equal ({losses[0]!r}); no law can be fitted to them")
+        raise InputError(name, f"are all equal ({float(losses[0])!r}); no law can be fitted to them")
     return losses
 
 

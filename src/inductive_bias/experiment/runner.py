@@ -42,12 +42,14 @@ MEASURE_PARAMETERS = (
               length="+", **POSITIVE),
     Parameter("hypotheses", int, DEFAULT_HYPOTHESES, "members per trained space", low=2),
     # the largest integer a store holds: 2**63 was an OverflowError from SQLite
-    Parameter("seed", int, 0, "run seed of the members and the bootstrap", high=MAX_SEED, **NON_NEGATIVE),
+    Parameter("seed", int, 0, "run seed of the members and the bootstrap", high=MAX_SEED,
+              limit="the largest integer a sample store holds", **NON_NEGATIVE),
     Parameter("baseline", str, None, "the space relative bits are reported against (default: the first)"),
     Parameter("estimator", str, None, "how I(ε) is obtained (default: exact where known, else sampled: the "
               "direct count)", choices=(EXACT, *ESTIMATOR_NAMES)),
     Parameter("bootstrap", int, DEFAULT_BOOTSTRAP, "bootstrap refits of a fitted law's interval (at least 20; the "
-              "count needs none)", high=MAX_BOOTSTRAP, **NON_NEGATIVE),
+              "count needs none)", high=MAX_BOOTSTRAP, limit="each refit fits the law again; beyond a few thousand the "
+              "interval ends no longer move", **NON_NEGATIVE),
     Parameter("fit_threshold", float, None, "training MSE at or below which a member fits", **NON_NEGATIVE),
     Parameter("fitted_only", bool, True, "estimate from the members that fit the training data only (docs/method.md §8)"),
     Parameter("method", str, "auto", "tail evaluation of an exact law", choices=TAIL_METHODS),
@@ -106,7 +108,7 @@ class Experiment:
             settings["target_error"] = list(settings["target_error"])
         self.settings = s = SimpleNamespace(**settings)
         # the list of members to train must fit in memory before anything is trained
-        check_memory("measure.hypotheses", s.hypotheses, 64.0 * s.hypotheses, "the list of members to train")
+        check_memory("measure.hypotheses", s.hypotheses, 64 * s.hypotheses, "the list of members to train")
         tasks: dict[str, object] = {}
         self.tasks, self.spaces, self.notes = [], [], []
         for i, plan in enumerate(self.plan.spaces):
@@ -120,6 +122,9 @@ class Experiment:
             if plan.hypotheses is not None and (isinstance(plan.hypotheses, bool)
                                                 or not isinstance(plan.hypotheses, int) or plan.hypotheses < 2):
                 raise InputError(f"space[{plan.base}].hypotheses", f"must be an integer >= 2; got {plan.hypotheses!r}")
+            if plan.hypotheses is not None:  # named as written, before the store's runner says "hypotheses"
+                check_memory(f"space[{plan.base}].hypotheses", plan.hypotheses, 64 * plan.hypotheses,
+                             "the list of members to train")
             try:  # checked now, so that a wrong estimator stops the run before anything is trained
                 self._estimator(plan, space)
             except InputError as error:

@@ -38,7 +38,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy.linalg import lapack
 
-__all__ = ["Conditioning", "condition_number", "backward_error", "diagnose", "scaled_norm"]
+__all__ = ["Conditioning", "condition_number", "backward_error", "diagnose", "scaled_norm", "correlation_spread",
+           "COLLAPSED_CORRELATION"]
 
 #: The posterior mean's error bound may be at most this share of the targets' scale.
 MEAN_ERROR_SHARE = 0.01
@@ -65,6 +66,28 @@ def scaled_norm(x, block_rows: int = 256) -> float:
         block = rows[start:start + block_rows] / largest
         total += float(np.sum(block * block))
     return largest * math.sqrt(total)
+
+
+#: A kernel matrix whose distinct inputs are all correlated within this of 1 is a constant matrix as
+#: far as float64 can tell: entries of K carry ~16 digits, and the data's part of K (K_ij - K_ii
+#: for ρ near 1) keeps fewer than four of them; the posterior it conditions on is rounding's.
+COLLAPSED_CORRELATION = 1e-12
+
+
+def correlation_spread(K: np.ndarray) -> tuple[float, tuple[int, int] | None]:
+    """max over pairs i != j of 1 - ρ_ij, ρ_ij = K_ij / √(K_ii K_jj), and the pair where it is
+    reached: how far the least correlated two inputs are from being the same input to the kernel.
+    (inf, None) for fewer than two inputs or a zero variance (no correlation to speak of)."""
+    K = np.asarray(K, dtype=np.float64)
+    if len(K) < 2:
+        return math.inf, None
+    d = np.sqrt(np.diag(K))
+    if not np.all(d > 0):
+        return math.inf, None
+    rho = K / d[:, None] / d[None, :]
+    np.fill_diagonal(rho, np.inf)  # a point with itself is no pair
+    i, j = np.unravel_index(int(np.argmin(rho)), rho.shape)
+    return float(1.0 - rho[i, j]), (int(i), int(j))
 
 
 def condition_number(factor: np.ndarray, one_norm: float) -> float:

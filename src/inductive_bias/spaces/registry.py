@@ -102,7 +102,7 @@ def trained_spaces() -> tuple[str, ...]:
 
 
 def _entry(name, spelling: Spelling) -> SpaceEntry:
-    if name not in SPACES:
+    if not isinstance(name, str) or name not in SPACES:  # a TOML list or table is no name (nor hashable)
         raise InputError(spelling.key("space"), f"must be one of {', '.join(SPACES)}; got {name!r}")
     return SPACES[name]
 

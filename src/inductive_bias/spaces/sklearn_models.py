@@ -44,9 +44,14 @@ def _trees(bootstrap: bool, *, max_features=1.0, max_depth=None) -> tuple[Parame
     )
 
 
+_MAX_TREE_DEPTH = 2**31 - 1
+
+
 def _max_depth(default) -> Parameter:
+    # scikit-learn keeps a depth in a C integer: 1e300 was an OverflowError from inside its fit
     return Parameter("max_depth", int, default, "tree depth" + (" (default: unlimited)" if default is None else ""),
-                     **POSITIVE)
+                     high=_MAX_TREE_DEPTH, limit="scikit-learn stores tree depths as 32-bit integers; leave it out "
+                     "for unlimited", **POSITIVE)
 
 
 _N_JOBS = Parameter("n_jobs", int, None, "worker processes of tree ensembles (not part of the space's identity)",
@@ -129,11 +134,13 @@ def _check_params(model: str, params: dict) -> dict:
     value = out.get("max_features")
     if isinstance(value, float) and value > 1:
         raise InputError("max_features", f"a fraction must lie in (0, 1] (or give an integer count); got {value!r}")
+    if isinstance(value, int) and value > _MAX_TREE_DEPTH:  # scikit-learn's C integers overflowed
+        raise InputError("max_features", f"a count of features must be at most the task's features; got {value}")
     if out.get("n_estimators") is not None:
         # Measured lower bounds for the smallest tree scikit-learn fits (one split of 10 points):
         # over 1 KB of Python objects and arrays, and over 0.1 ms, per tree of each member.
         n = out["n_estimators"]
-        check_memory("n_estimators", n, 1000.0 * n, f"{n} fitted trees of each member (at least 1 KB each)")
+        check_memory("n_estimators", n, 1000 * n, f"{n} fitted trees of each member (at least 1 KB each)")
         check_time("n_estimators", n, 1e-4 * n, f"{n} trees of each member (at least 0.1 ms each)")
     return out
 
@@ -297,7 +304,7 @@ class ScikitLearnSpace(MemberSpace):
             targets = targets[:, 0]  # one output: the 1-D target scikit-learn expects
         try:
             estimator.fit(task.X_train, targets)
-        except ValueError as error:  # a user's model refusing this task: say which, in one line
+        except (ValueError, OverflowError) as error:  # a model refusing this task (or a C-integer count): one line
             raise InputError("model", f"{type(estimator).__name__} cannot be fitted to this task: "
                                       f"{str(error).splitlines()[0]}") from None
         return estimator.predict(task.X_train), estimator.predict(task.X_test)

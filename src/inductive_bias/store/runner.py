@@ -125,7 +125,7 @@ def sample_into_store(task: Task, space: MemberSpace, store, n: int, seed: int =
         raise InputError("seed", f"a trained space needs a non-negative integer run seed; got {seed!r}")
     seed = int(seed)
     # the indices still to train, as Python ints in a list and a set (~64 bytes each)
-    check_memory("hypotheses", n, 64.0 * n, "the list of members to train")
+    check_memory("hypotheses", n, 64 * n, "the list of members to train")
     size = _chunk_size(space, chunk)
     own_executor = isinstance(executor, str) or executor is None
     executor = make_executor(executor, ray_address)

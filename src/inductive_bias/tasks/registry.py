@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+import os
 from pathlib import Path
 
 import numpy as np
@@ -82,6 +83,8 @@ _ARRAYS = "PATH.npz|.npy|.csv"
 
 def resolve_source(data: str) -> tuple[TaskSource, dict]:
     """The table entry for ``data`` and the arguments the path itself supplies."""
+    if not isinstance(data, (str, os.PathLike)):  # an experiment file's `data = 3` or `data = []`
+        raise InputError("data", f"must be a data set name or a file path (a string); got {data!r}")
     if data in TASKS and data != _ARRAYS:
         return TASKS[data], {}
     path = Path(data)

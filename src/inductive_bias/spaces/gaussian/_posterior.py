@@ -57,7 +57,8 @@ def posterior(kernels: Kernels, X_train: np.ndarray, Y_train: np.ndarray, X_test
               amplitude: float = 1.0, noise: float = 0.0, jitter: float | None = None,
               unit_diagonal: bool = False, memory_limit: int | None = None, device: str | None = None,
               scratch_dir: str | None = None, dask_address: str | None = None,
-              remedy: str | Callable[[], str] = _NO_REMEDY, owner: str | None = None) -> GaussianPosterior:
+              remedy: str | Callable[[], str] = _NO_REMEDY, owner: str | None = None,
+              check_kernels: Callable[[np.ndarray, np.ndarray | None], None] | None = None) -> GaussianPosterior:
     """The Gaussian law of the hypotheses at ``X_test`` (module docstring), diagonalised.
 
     Parameters
@@ -90,6 +91,9 @@ def posterior(kernels: Kernels, X_train: np.ndarray, Y_train: np.ndarray, X_test
     owner : str or None
         Whose kernel matrices these are, in the message that refuses them for want of memory
         ("the GP's kernel matrices").
+    check_kernels : callable or None
+        ``check_kernels(K, Θ or None)`` of the training inputs, before they are factored: the
+        space's own refusal of matrices it knows to be meaningless (it raises).
 
     Returns
     -------
@@ -130,6 +134,8 @@ def posterior(kernels: Kernels, X_train: np.ndarray, Y_train: np.ndarray, X_test
     if tangent:
         theta, theta_star = (np.array(a, dtype=np.float64, order="C", copy=None) for a in (theta, theta_star))
     timings["kernel"] = time.perf_counter() - tic
+    if check_kernels is not None:
+        check_kernels(K, theta)
 
     scale = 1.0 if unit_diagonal else float(np.mean(np.diag(K)))
     if not tangent:

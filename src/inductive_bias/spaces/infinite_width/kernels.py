@@ -27,7 +27,7 @@ import numpy as np
 
 from .activations import dual_maps
 
-__all__ = ["mlp_kernels", "mlp_variances"]
+__all__ = ["mlp_kernels", "mlp_variances", "layer_trace"]
 
 # entries of one block (rows x columns): bounds the working memory to some tens of MB
 _BLOCK_ENTRIES = 1_000_000
@@ -81,13 +81,8 @@ def mlp_kernels(X1: np.ndarray, X2: np.ndarray, depth: int, activation: str, wei
         if B is A:  # x·x from the product may differ in the last bit from |x|²: ρ must be 1 exactly
             rows_here = np.arange(sl.start, sl.stop)
             k[rows_here - sl.start, rows_here] = var_a[0][sl]
-        th = k.copy() if ntk else None
-        for layer in range(depth):
-            t, dt = dual_maps(activation, var_a[layer][sl, None], var_b[layer][None, :], k, derivative=ntk)
-            k = weight_var * t + bias_var
-            if ntk:
-                th *= weight_var * dt
-                th += k
+        for k, th in _layers(k, var_a, var_b, sl, depth, activation, weight_var, bias_var, ntk):
+            pass
         K[sl] = k
         if ntk:
             theta[sl] = th
@@ -95,6 +90,54 @@ def mlp_kernels(X1: np.ndarray, X2: np.ndarray, depth: int, activation: str, wei
         K = _symmetrise(K)
         theta = _symmetrise(theta) if ntk else None
     return K, theta
+
+
+def _layers(k, var_a, var_b, rows, depth, activation, weight_var, bias_var, ntk):
+    """(K^l, Θ^l) of the rows ``rows`` of A against B for l = 1 .. depth+1 (the recursion of the
+    module docstring), from K^1 = ``k``; Θ^l is None unless ``ntk``. K^l is a new array at each
+    layer; Θ^l is updated in place."""
+    th = k.copy() if ntk else None
+    yield k, th
+    for layer in range(depth):
+        t, dt = dual_maps(activation, var_a[layer][rows, None], var_b[layer][None, :], k, derivative=ntk)
+        k = weight_var * t + bias_var
+        if ntk:
+            th *= weight_var * dt
+            th += k
+        yield k, th
+
+
+def layer_trace(X: np.ndarray, depth: int, activation: str, weight_var: float, bias_var: float, *,
+                ntk: bool) -> dict:
+    """The recursion for a few inputs (the rows of X), layer by layer: where a deep kernel leaves
+    float64's range, or collapses to a constant matrix (docs/method.md §7).
+
+    Returns
+    -------
+    dict of ndarrays (depth + 1,), entry l after l hidden layers
+        ``largest``: the largest |entry| of K^l (and Θ^l); ``spread_K``, ``spread_theta``: the largest
+        1 - ρ over distinct rows in K^l and in Θ^l (nan without ``ntk``). Overflow gives inf or nan,
+        silently: this is how a caller finds it.
+    """
+    A = np.asarray(X, dtype=np.float64)
+    largest, spread_K, spread_theta = (np.full(depth + 1, np.nan) for _ in range(3))
+    off = ~np.eye(len(A), dtype=bool)
+
+    def spread(M):
+        d = np.sqrt(np.diag(M))
+        return float(np.max(1.0 - (M / d[:, None] / d[None, :])[off])) if len(A) > 1 else np.nan
+
+    with np.errstate(all="ignore"):
+        variances = mlp_variances(A, depth, activation, weight_var, bias_var)
+        k = (weight_var / A.shape[1]) * (A @ A.T) + bias_var
+        k[np.diag_indices_from(k)] = variances[0]
+        for layer, (k, th) in enumerate(_layers(k, variances, variances, slice(None), depth, activation,
+                                                weight_var, bias_var, ntk)):
+            largest[layer] = np.max(np.abs(np.stack([k, th]) if ntk else k))  # nan stays nan
+            spread_K[layer] = spread(k)
+            if ntk:
+                spread_theta[layer] = spread(th)
+    return {"largest": largest, "spread_K": spread_K, "spread_theta": spread_theta}
 
 
 def _symmetrise(M: np.ndarray) -> np.ndarray:

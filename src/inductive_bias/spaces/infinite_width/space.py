@@ -33,7 +33,8 @@ from .._images import read_images, square_image
 from ..gaussian import GaussianPosterior, check_device, posterior
 from .activations import ACTIVATIONS, CLOSED_FORM
 from .conv_kernels import conv_kernels
-from .kernels import mlp_kernels, mlp_variances
+from ..conditioning import COLLAPSED_CORRELATION, correlation_spread
+from .kernels import layer_trace, mlp_kernels, mlp_variances
 from .layers import _plain_conv, layer_kernels, parse_layers
 
 __all__ = ["InfiniteWidthNetwork", "NetworkPosterior", "KINDS", "ARCHITECTURES", "READOUTS", "training_time_scale"]
@@ -72,7 +73,8 @@ PARAMETERS = (
     # The limit up front: each layer is one pass of the kernel recursion over every pair of
     # inputs, and depth 10**6 ran for minutes before failing; deep kernels converge to a constant.
     Parameter("depth", int, 2, f"hidden layers L (convolutional layers for cnn and lcn, at least 1 there; at most "
-              f"{MAX_DEPTH:,})", metavar="D", high=MAX_DEPTH, **NON_NEGATIVE),
+              f"{MAX_DEPTH:,})", metavar="D", high=MAX_DEPTH, limit="each layer is one pass of the kernel recursion "
+              "over every pair of inputs, and deep kernels collapse to a constant or overflow", **NON_NEGATIVE),
     Parameter("activation", str, "relu", "activation function", choices=tuple(ACTIVATIONS)),
     WEIGHT_VAR,
     BIAS_VAR,
@@ -276,17 +278,91 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
         inputs = time.perf_counter() - tic
 
         def kernels(X1, X2, tangent):
-            return self._kernels(X1, X2, shape, ntk=tangent)
+            # past float64's range the recursion overflows: refused by name below, not warned about
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                K, theta = self._kernels(X1, X2, shape, ntk=tangent)
+            if not (np.all(np.isfinite(K)) and (theta is None or np.all(np.isfinite(theta)))):
+                raise self._overflow(X_train)
+            return K, theta
+
+        def check_kernels(K, theta):
+            self._refuse_collapsed(K, theta, X_train)
 
         def remedy():
             return _NOT_POSITIVE_DEFINITE_REMEDY + self._scale_hint(task.X_train)
 
         tau = None if self.training_time is None else training_time_scale(task) * self.training_time
         post = posterior(kernels, X_train, task.Y_train, X_test, task.Y_test, tangent=self.kind == "ntk",
-                         training_time=tau, jitter=self.jitter, remedy=remedy, owner=self.kind)
+                         training_time=tau, jitter=self.jitter, remedy=remedy, owner=self.kind,
+                         check_kernels=check_kernels)
         timings = dict(post.timings)
         timings["kernel"] = timings.get("kernel", 0.0) + inputs
         return dataclasses.replace(post, timings=timings, training_time=self.training_time)
+
+    def _depth_words(self) -> str:
+        """The network's depth as the user gave it, to open a message about ``depth`` or ``layers``."""
+        return f"{self.layer_string!r}:" if self.layers is not None else f"at {self.depth} hidden layers"
+
+    def _trace(self, X_rows: np.ndarray) -> dict | None:
+        """:func:`.kernels.layer_trace` of a few inputs where the network is a plain mlp, else None."""
+        if self.layers is not None or self.architecture != "mlp":
+            return None
+        return layer_trace(X_rows, self.depth, self.activation, self.weight_var, self.bias_var,
+                           ntk=self.kind == "ntk")
+
+    def _overflow(self, X: np.ndarray) -> InputError:
+        """Why the kernel left float64's range, naming the argument that took it there: the weight
+        (or bias) variance where the first layer already overflows, else the depth, with the hidden
+        layer at which the entries pass float64's largest number (docs/method.md §7: the variance is
+        multiplied by about σw² E[φ'²] at each layer)."""
+        largest_input = X[np.argmax(np.einsum("ij,ij->i", X, X))][None, :]
+        with np.errstate(all="ignore"):
+            first = self.weight_var * float(np.max(np.einsum("ij,ij->i", X, X))) / X.shape[1] + self.bias_var
+        what = f"the {self.kind} kernel's entries pass float64's largest number (1.8e308)"
+        if not math.isfinite(first) or first > 1e150:
+            name, value = ("bias_var", self.bias_var) if self.bias_var > 1e150 else ("weight_var", self.weight_var)
+            return InputError(name, f"{value!r} makes {what} (the first layer's variance is {first:.3g}); "
+                                    f"the posterior cannot be computed: use a variance of order 1")
+        trace = self._trace(np.vstack([largest_input, X[:1]]))
+        where = ""
+        if trace is not None:
+            beyond = np.flatnonzero(~(trace["largest"] < 1e300))
+            if beyond.size:
+                where = f" from hidden layer {int(beyond[0])} on"
+        return InputError("depth" if self.layers is None else "layers",
+                          f"{self._depth_words()} {what}{where}, growing layer by layer with --weight-var "
+                          f"{self.weight_var!r}; use fewer layers or a smaller --weight-var")
+
+    def _refuse_collapsed(self, K: np.ndarray, theta: np.ndarray | None, X: np.ndarray) -> None:
+        """Refuse a kernel whose distinct training inputs all lie within COLLAPSED_CORRELATION of
+        correlation 1 (:func:`..conditioning.correlation_spread`): deep networks' kernels converge to
+        a constant matrix (docs/method.md §7), and conditioned on one the posterior is rounding's."""
+        for label, M, key in (("NNGP kernel K", K, "spread_K"), ("neural tangent kernel Θ", theta, "spread_theta")):
+            if M is None:
+                continue
+            spread, pair = correlation_spread(M)
+            if not spread <= COLLAPSED_CORRELATION:
+                continue
+            rows = X[list(pair)]
+            first = self.weight_var * (rows @ rows.T) / X.shape[1] + self.bias_var
+            if correlation_spread(first)[0] <= COLLAPSED_CORRELATION:
+                # not the depth: the inputs coincide (or are parallel) already, as in any kernel; the
+                # solve's conditioning checks speak to that, as for the GP
+                return
+            trace = self._trace(rows)
+            where = ""
+            if trace is not None:
+                above = np.flatnonzero(~(trace[key] <= COLLAPSED_CORRELATION))
+                start = 0 if not above.size else int(above[-1]) + 1
+                where = f" from hidden layer {start} on"
+            raise InputError("depth" if self.layers is None else "layers",
+                             f"{self._depth_words()} the {self.kind} network's {label} has collapsed to a "
+                             f"constant matrix: every two distinct training inputs have correlation "
+                             + (f"within {spread:.1e} of 1" if spread > 0 else "1 in float64")
+                             + f"{where} (float64 resolves no less than "
+                             f"{COLLAPSED_CORRELATION:.0e}), so the posterior would be set by rounding, not by the "
+                             f"data; use fewer layers, or --weight-var/--bias-var where this activation's "
+                             f"correlations do not converge to 1")
 
     def _scale_hint(self, X: np.ndarray) -> str:
         """Why a kernel of a quadrature activation may fail to be positive definite: at large
