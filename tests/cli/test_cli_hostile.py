@@ -697,3 +697,17 @@ def test_counts_past_c_integers_found_by_the_second_run(tmp_path, monkeypatch, c
     monkeypatch.chdir(tmp_path)
     np.savetxt(tmp_path / "l.txt", np.random.default_rng(0).chisquare(3, 40))
     one_line_error([*argv, *SMALL], capsys, expect)
+
+
+@pytest.mark.parametrize("command", [["sample", "--hypotheses", "2", "--store", "s.db"], ["measure"]])
+def test_a_lengthscale_that_overflows_is_one_line_without_numpy_warnings(tmp_path, monkeypatch, capsys, command):
+    # the second 30-minute fuzz run: sample printed the point-mass note before training found the
+    # bad lengthscale (two lines for exit 2), and both printed numpy's overflow warnings first
+    import warnings
+
+    monkeypatch.chdir(tmp_path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        one_line_error([*command, "--data", "digits", "--n-train", "20", "--n-test", "20", "--space", "kernel_ridge",
+                        "--lengthscale", "5e-324"], capsys, "--lengthscale: 5e-324 is too small")
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)], [str(w.message) for w in caught]

@@ -60,8 +60,6 @@ def run(args) -> int:
     notes: list = []
     space = build_space_from_args(args, args.space, notes, spaces=trained_spaces())
     with SampleStore(args.store) as store:
-        for note in notes:  # once the store is known good, so that an error stays one line
-            print(f"inductive-bias sample: note: {note}", file=sys.stderr)
         try:
             outcome = sample_into_store(task, space, store, args.hypotheses, args.seed, predictions=args.predictions,
                                         executor=args.executor, ray_address=args.ray_address,
@@ -69,6 +67,8 @@ def run(args) -> int:
         except SamplingInterrupted as stop:
             print(f"inductive-bias sample: {stop}", file=sys.stderr)
             return 130
+        for note in notes:  # once the members are in, so that an error (a bad input found by training) stays one line
+            print(f"inductive-bias sample: note: {note}", file=sys.stderr)
     summary = next(s for s in store_summary(args.store) if s["space_id"] == outcome.space_id)
     record = {"space_id": outcome.space_id, "store": args.store, "space": space.spec(), "task": task.describe(),
               "run_seed": args.seed, "requested": outcome.requested, "present_before": outcome.present_before,

@@ -61,10 +61,11 @@ def kernel_matrix(kernel: str, A: np.ndarray, B: np.ndarray, lengthscale: float)
     if kernel not in KERNELS:
         raise InputError("kernel", f"must be one of {', '.join(KERNELS)}; got {kernel!r}")
     function = KERNELS[kernel]
-    a = np.ascontiguousarray(A, dtype=np.float64) / lengthscale
-    b = np.ascontiguousarray(B, dtype=np.float64) / lengthscale
-    half_a = 0.5 * np.einsum("ij,ij->i", a, a)
-    half_b = 0.5 * np.einsum("ij,ij->i", b, b)
+    with np.errstate(over="ignore"):  # an overflow is refused just below, naming its cause
+        a = np.ascontiguousarray(A, dtype=np.float64) / lengthscale
+        b = np.ascontiguousarray(B, dtype=np.float64) / lengthscale
+        half_a = 0.5 * np.einsum("ij,ij->i", a, a)
+        half_b = 0.5 * np.einsum("ij,ij->i", b, b)
     if not (np.all(np.isfinite(half_a)) and np.all(np.isfinite(half_b))):
         _refuse_overflow(A, B, lengthscale)
     out = np.empty((a.shape[0], b.shape[0]))
