@@ -424,11 +424,7 @@ def _run(layers, K, Th, sw2, sb2, ntk, per_image, record=None):
     rather than once per pair of images."""
     for layer in layers:
         if isinstance(layer, Activation):
-            if per_image is None:
-                va = vb = _diagonal(K)
-                record.append(va)
-            else:
-                va, vb = next(per_image)
+            va, vb = _alone(per_image, record, _diagonal, K)
             K, dt = dual_maps(layer.name, va[:, :, :, None, None], vb[:, None, None], K, derivative=ntk)
             Th = dt * Th if ntk else None
         elif isinstance(layer, (Conv, LocallyConnected, Dense)):
@@ -445,19 +441,11 @@ def _run(layers, K, Th, sw2, sb2, ntk, per_image, record=None):
             K = reduce(K)
             Th = reduce(Th) if ntk else None
         elif isinstance(layer, LayerNorm):
-            if per_image is None:
-                sa = sb = _norm(K, layer.axis)
-                record.append(sa)
-            else:
-                sa, sb = next(per_image)
+            sa, sb = _alone(per_image, record, lambda k: _norm(k, layer.axis), K)
             K = K / (sa[:, :, :, None, None] * sb[:, None, None])
             Th = Th / (sa[:, :, :, None, None] * sb[:, None, None]) if ntk else None
         elif isinstance(layer, GlobalSelfAttention):
-            if per_image is None:
-                Aa = Ab = _attention_weights(K, layer.logit_scale)
-                record.append(Aa)
-            else:
-                Aa, Ab = next(per_image)
+            Aa, Ab = _alone(per_image, record, lambda k: _attention_weights(k, layer.logit_scale), K)
             mixed = _mix(K, Aa, Ab)
             Th = sw2 * (_mix(Th, Aa, Ab) + 2.0 * mixed) + sb2 if ntk else None
             K = sw2 * mixed + sb2
@@ -466,6 +454,17 @@ def _run(layers, K, Th, sw2, sb2, ntk, per_image, record=None):
             K = K + K2
             Th = Th + Th2 if ntk else None
     return K, Th
+
+
+def _alone(per_image, record, compute, K):
+    """The pair (for x, for x') of what a layer reads of each input alone: the next of ``per_image``,
+    or, on the images' own pass (``per_image`` None, K each image with itself), ``compute(K)`` for
+    both, appended to ``record``."""
+    if per_image is None:
+        value = compute(K)
+        record.append(value)
+        return value, value
+    return next(per_image)
 
 
 def _gram(P, Q, C: int):
