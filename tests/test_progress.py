@@ -54,6 +54,17 @@ def test_members_that_arrive_in_one_batch_are_reported_together():
                                            "mlp: 64/64 members, 2.46 members/s, 0:00:00 left, 0:00:26 elapsed"]
 
 
+def test_a_steady_stream_of_updates_still_gets_its_lines():
+    # a kernel's blocks of pairs finish every 0.5 s: no pause ever ends a burst, and a 30-minute
+    # kernel wrote no line after its first minutes
+    clock, log = Clock(), io.StringIO()
+    bar = ProgressBar(10_000, label="pooled CNN kernel", unit="pairs", stream=log, clock=clock)
+    _train(bar, clock, 240, 0.5)  # 120 s of updates, 0.5 s apart
+    lines = log.getvalue().splitlines()
+    assert 10 <= len(lines) <= 12  # one a little more than every 10 s, and the last at the end
+    assert lines[-1].startswith("pooled CNN kernel: 240/10000 pairs")
+
+
 def test_a_short_run_stays_silent_in_a_log():
     clock, log = Clock(), io.StringIO()
     _train(ProgressBar(16, stream=log, clock=clock), clock, 16, 0.5)  # 8 s in all

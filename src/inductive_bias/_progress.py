@@ -11,6 +11,9 @@ import time
 LOG_EVERY = 10.0
 #: members that arrive within this many seconds of each other came from one batch (one chunk)
 BURST = 1.0
+#: a steady stream never pauses for BURST: a line overdue by BURST is written at the first update
+#: more than this after the one before (never between members committed together)
+BATCH_GAP = 0.05
 
 
 def _clock_text(seconds: float) -> str:
@@ -69,9 +72,14 @@ class ProgressBar:
 
     def update(self, count: int = 1) -> None:
         now = self.clock()
-        if self.mode == "log" and self._due and now - self._last_update > BURST:
+        gap = now - self._last_update
+        if self.mode == "log" and self._due and (gap > BURST or (gap > BATCH_GAP
+                                                               and now - self.last_line >= self.every + BURST)):
             # the burst of members that made a line due has ended: say where it left off, not
-            # "1/64 members" a moment before the other 63 arrive with it
+            # "1/64 members" a moment before the other 63 arrive with it; a steady stream of
+            # updates (a kernel's blocks of pairs, every half second) has no end of a burst, so
+            # a line overdue by a burst's length is written at the next update that is not part
+            # of one batch
             self._write(self._last_update)
         self.done += int(count)
         self._last_update = now
