@@ -116,9 +116,13 @@ def _damaged(tmp_path, good, sql):
     ("DROP TABLE members", "lacks its members table"),
 ])
 def test_store_rows_of_the_wrong_type_are_one_line(tmp_path, capsys, knn_store, sql, expect):
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(knn_store)) as db:  # the id follows the space's spec
+        space_id = db.execute("SELECT space_id FROM spaces").fetchone()[0]
     path = _damaged(tmp_path, knn_store, sql)
     one_line_error(["runs", "--store", str(path)], capsys, expect)
-    one_line_error(["measure", "--store", str(path), "--space-id", "8b1e"], capsys, expect)
+    one_line_error(["measure", "--store", str(path), "--space-id", space_id[:4]], capsys, expect)
 
 
 def test_a_full_disk_while_sampling_is_one_line_and_keeps_what_was_committed(tmp_path, capsys, monkeypatch):
