@@ -217,25 +217,15 @@ def test_report_paths_are_refused_before_the_work(tmp_path, capsys, monkeypatch,
     assert not (tmp_path / "folder.csv").exists() and not (tmp_path / "folder-curves.png").exists()
 
 
-def test_unwritable_report_folder_is_refused_before_the_work(tmp_path, capsys, monkeypatch):
+def test_unwritable_report_folder_is_refused_before_the_work(tmp_path, capsys, monkeypatch, read_only):
     folder = tmp_path / "locked"
     folder.mkdir()
     (tmp_path / "e.toml").write_text(EXPERIMENT)
     monkeypatch.setattr("inductive_bias.experiment.Experiment.run",
                         lambda *a, **k: pytest.fail("ran before the report's path was checked"))
-    if os.geteuid() == 0:
-        if subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode:
-            pytest.skip("root cannot make a folder read-only here (no chattr +i)")
-    else:
-        folder.chmod(0o555)
-    try:
+    with read_only(folder):
         one_line_error(["experiment", str(tmp_path / "e.toml"), "--store", ":memory:", "--report",
                         str(folder / "r.html")], capsys, "--report: cannot write")
-    finally:
-        if os.geteuid() == 0:
-            subprocess.run(["chattr", "-i", str(folder)], check=True)
-        else:
-            folder.chmod(0o755)
 
 
 @pytest.mark.parametrize("argv", [
@@ -282,22 +272,12 @@ def test_scratch_dir_is_checked_up_front(tmp_path, capsys, name, expect):
                    capsys, expect)
 
 
-def test_unwritable_scratch_dir(tmp_path, capsys):
+def test_unwritable_scratch_dir(tmp_path, capsys, read_only):
     folder = tmp_path / "locked"
     folder.mkdir()
-    if os.geteuid() == 0:
-        if subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode:
-            pytest.skip("no chattr +i")
-    else:
-        folder.chmod(0o555)
-    try:
+    with read_only(folder):
         one_line_error(["measure", "-e", "0.5", *SMALL, "--memory-limit", "1MB", "--scratch-dir", str(folder)],
                        capsys, "--scratch-dir: cannot create files in")
-    finally:
-        if os.geteuid() == 0:
-            subprocess.run(["chattr", "-i", str(folder)], check=True)
-        else:
-            folder.chmod(0o755)
 
 
 @pytest.mark.parametrize("width", ["1e-300", "1e-50", "1e-7"])

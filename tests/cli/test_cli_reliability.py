@@ -128,24 +128,11 @@ def test_plot_paths_are_refused_before_the_work(tmp_path, capsys, monkeypatch, n
     assert not (tmp_path / "folder.png").exists()  # `--plot DIR` used to write DIR.png beside it
 
 
-def test_unwritable_plot_path(tmp_path, capsys):
-    import os
-    import subprocess
-
+def test_unwritable_plot_path(tmp_path, capsys, read_only):
     folder = tmp_path / "locked"
     folder.mkdir()
-    if os.geteuid() == 0:
-        if subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode:
-            pytest.skip("root cannot make a folder read-only here (no chattr +i)")
-    else:
-        folder.chmod(0o555)
-    try:
+    with read_only(folder):
         one_line_error(["fit", "--losses", "x.txt", "--qq", str(folder / "q.png")], capsys, "--qq: cannot write")
-    finally:
-        if os.geteuid() == 0:
-            subprocess.run(["chattr", "-i", str(folder)], check=True)
-        else:
-            folder.chmod(0o755)
 
 
 def test_stdout_to_a_full_disk_is_one_line(capsys, monkeypatch):

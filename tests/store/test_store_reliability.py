@@ -1,11 +1,9 @@
 """Sample stores that are damaged, read-only, mid-run or copied: one line or the right members
 (docs/reliability.md, docs/store.md "Files")."""
 
-import contextlib
 import os
 import shutil
 import sqlite3
-import subprocess
 
 import numpy as np
 import pytest
@@ -42,25 +40,6 @@ def one_line(argv, capsys, expect):
     assert len(err.strip().splitlines()) == 1, err
     assert expect in err, err
     return err
-
-
-@contextlib.contextmanager
-def read_only(path):
-    """Make a file or folder unwritable, also for root (chattr +i, the immutable flag)."""
-    if os.geteuid() != 0:
-        mode = os.stat(path).st_mode
-        os.chmod(path, 0o555 if os.path.isdir(path) else 0o444)
-        try:
-            yield
-        finally:
-            os.chmod(path, mode)
-        return
-    if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode:
-        pytest.skip("root cannot make a path read-only here (no chattr +i): nothing to test")
-    try:
-        yield
-    finally:
-        subprocess.run(["chattr", "-i", str(path)], check=True)
 
 
 def filled(path, task, n=30, predictions=False):
@@ -102,7 +81,7 @@ def test_corrupt_rows_are_one_line(tmp_path, task, capsys):
 
 
 # -- read-only files and folders -----------------------------------------------------------------
-def test_read_only_store_is_refused_before_any_training(tmp_path, capsys, monkeypatch):
+def test_read_only_store_is_refused_before_any_training(tmp_path, capsys, monkeypatch, read_only):
     path = tmp_path / "s.db"
     filled(path, digits(60, 40, seed=1), n=3)
 
@@ -116,7 +95,7 @@ def test_read_only_store_is_refused_before_any_training(tmp_path, capsys, monkey
 
 
 @pytest.mark.parametrize("beside", [(), ("-wal", "-shm")])
-def test_read_only_folder_is_read(tmp_path, task, capsys, beside):
+def test_read_only_folder_is_read(tmp_path, task, capsys, beside, read_only):
     # The store file alone (as copied, or as a writer leaves it on close), or with the empty -wal
     # and the -shm a checkpointed run leaves beside it; the folder read-only: WAL readers need the
     # -shm file, so the first case used to fail with "unable to open database file".
@@ -137,7 +116,7 @@ def test_read_only_folder_is_read(tmp_path, task, capsys, beside):
         assert sorted(os.listdir(folder)) == before  # nothing was created
 
 
-def test_read_only_folder_with_pending_wal_says_what_to_do(tmp_path, task):
+def test_read_only_folder_with_pending_wal_says_what_to_do(tmp_path, task, read_only):
     live = tmp_path / "live.db"
     writer = SampleStore(live)  # stays open: its -wal file keeps the members
     holder = SampleStore(live, create=False)  # a reader too, so that no checkpoint empties the -wal
