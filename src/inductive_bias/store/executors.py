@@ -20,6 +20,7 @@ import math
 import socket
 from typing import Iterator
 
+from .._network import first_bytes
 from ..exceptions import InputError
 from .sample_store import library_versions
 
@@ -144,15 +145,7 @@ def _check_reachable(address: str | None, timeout: float | None = None) -> None:
     # connection preface with a SETTINGS frame. A service that accepts and never answers, or
     # answers otherwise (an HTTP/1 server), would keep ray.init retrying for minutes.
     try:
-        with socket.create_connection((host, int(port)), timeout=timeout) as connection:
-            connection.settimeout(timeout)
-            connection.sendall(_HTTP2_PREFACE + _HTTP2_EMPTY_SETTINGS)
-            header = b""
-            while len(header) < 9:
-                part = connection.recv(9 - len(header))
-                if not part:
-                    break
-                header += part
+        header = first_bytes(host, int(port), 9, timeout, send=_HTTP2_PREFACE + _HTTP2_EMPTY_SETTINGS)
     except socket.timeout:
         raise InputError("ray_address", f"{address!r} accepted a connection but did not answer as a Ray cluster "
                                         f"(gRPC) within {timeout:g} s") from None

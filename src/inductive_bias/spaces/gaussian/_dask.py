@@ -16,6 +16,7 @@ import time
 
 import numpy as np
 
+from ..._network import first_bytes
 from ...exceptions import InputError
 from ._record import NotPositiveDefinite
 
@@ -49,14 +50,7 @@ def probe_scheduler(address: str, timeout: float | None = None) -> None:
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise InputError("dask_address", f"must be host:port or tcp://host:port; got {address!r}")
     try:
-        with socket.create_connection((host, int(port)), timeout=timeout) as connection:
-            connection.settimeout(timeout)
-            header = b""
-            while len(header) < 8:
-                part = connection.recv(8 - len(header))
-                if not part:
-                    break
-                header += part
+        header = first_bytes(host, int(port), 8, timeout)
     except socket.timeout:
         raise InputError("dask_address", f"{address!r} accepted a connection but sent no Dask handshake within "
                                          f"{timeout:g} s: it is not a Dask scheduler (or not answering)") from None
