@@ -530,8 +530,9 @@ def layer_kernels(X1, X2, image_shape, layers, weight_var: float, bias_var: floa
             X = _normalise_input(np.asarray(X, dtype=np.float64).reshape(-1, *image_shape), layers[0].axis)
             return X.reshape(len(X), -1)
 
-        X1, X2 = normalised(X1), (None if X2 is X1 else normalised(X2))
-        X2 = X1 if X2 is None else X2
+        same = X2 is X1
+        X1 = normalised(X1)
+        X2 = X1 if same else normalised(X2)
         layers = layers[1:]
     plain = _plain_conv(layers)
     if plain is not None and len(image_shape) == 3 and image_shape[1:] != (1, 1):
