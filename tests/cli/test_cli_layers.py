@@ -37,6 +37,15 @@ def test_bad_layers_are_one_line_errors(npz, capsys, value, words):
     assert "\n" not in err and err.startswith("inductive-bias measure: error: --layers:") and words in err, err
 
 
+@pytest.mark.parametrize("flags, name", [(["--depth", "5"], "--depth"), (["--activation", "erf"], "--activation"),
+                                         (["--architecture", "cnn"], "--architecture")])
+def test_flags_the_layers_replace_are_refused_not_ignored(npz, capsys, flags, name):
+    # --depth 5 with --layers mlp printed the 2-layer network's bits
+    assert main(["measure", "--data", str(npz), "--space", "ntk", "--layers", "mlp", *flags, "-e", "0.3"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and err.startswith(f"inductive-bias measure: error: {name}:") and "layers" in err, err
+
+
 def test_layer_norm_and_attention_on_the_command_line_and_in_toml(npz, capsys, tmp_path):
     """The new tokens go through the same parser from a flag and from a [[space]] table."""
     from inductive_bias.experiment import Experiment

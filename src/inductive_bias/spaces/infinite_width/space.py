@@ -195,8 +195,12 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
         self.jitter = None if jitter is None else declared["jitter"].check(jitter)
         self.training_time = _training_time(self.kind, training_time, learning_rate, steps)
         # composable layers (a preset, a layer string or layer objects) replace architecture/depth
-        if layers is not None and self.architecture != "mlp":
-            raise InputError("architecture", f"the layers replace the architecture; got {self.architecture} with layers")
+        if layers is not None:
+            for name, value in (("architecture", self.architecture), ("depth", self.depth),
+                                ("activation", self.activation)):
+                if value != _DEFAULT[name]:
+                    raise InputError(name, f"{value!r} cannot be combined with layers (the layers carry their "
+                                           "own architecture, depth and activations)")
         self.layers = None if layers is None else parse_layers(layers)
         self.layer_string = layers if isinstance(layers, str) else (None if layers is None else repr(self.layers))
         self.precision = declared["precision"].check(precision)
