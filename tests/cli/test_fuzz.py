@@ -4,8 +4,8 @@ Each case is a subcommand on a small task with one to three of its flags set to 
 a pool of hostile ones (zero, negatives, NaN, 1e-300, 1e300, 2**63, 10**400, empty strings,
 formulas, paths that are folders, devices or missing, NUL bytes), or an experiment file whose
 tables hold such values. Every case must end in exit status 0 or 2, with exactly one line on
-stderr for 2 (and no other kind of line for 0), strict JSON on stdout for --json, within
-``CASE_SECONDS``.
+stderr for 2 (and no other kind of line for 0), no raw numpy floating-point warning ("overflow
+encountered in …") on stderr, strict JSON on stdout for --json, within ``CASE_SECONDS``.
 
 CI runs a fixed number of cases, ``INDUCTIVE_BIAS_FUZZ_CASES`` (default 80, about 10 s), so that
 it is the same cases on every machine; ``INDUCTIVE_BIAS_FUZZ_SECONDS`` instead runs cases until
@@ -22,6 +22,7 @@ import json
 import math
 import os
 import random
+import re
 import signal
 import time
 from pathlib import Path
@@ -197,8 +198,15 @@ def _run(argv):
     return status, out.getvalue(), err.getvalue()
 
 
+# numpy's floating-point warnings as the CLI would print them: arithmetic that went wrong somewhere
+# and was not turned into a number, a refusal or a caution of ours
+_RAW_NUMPY = re.compile(r": warning: (overflow|underflow|invalid value|divide by zero) encountered in ")
+
+
 def _check(argv, status, out, err):
     lines = err.strip().splitlines()
+    raw = [line for line in lines if _RAW_NUMPY.search(line)]
+    assert not raw, f"numpy warnings on stderr: {argv!r}\n{raw[:3]}"
     assert status in (0, 2), f"exit {status}: {argv!r}\n{err[-2000:]}"
     if status == 2:
         assert len(lines) == 1, f"{len(lines)} lines for exit 2: {argv!r}\n{err[-2000:]}"
