@@ -139,7 +139,7 @@ def _declared(name):
 def test_every_task_option_is_a_flag():
     flags = {o for a in _subcommand("measure")._actions for o in a.option_strings}
     for option in TASK_OPTIONS:
-        spelled = "--no-scale" if option.name == "scale" else "--" + option.name.replace("_", "-")
+        spelled = "--" + option.name.replace("_", "-")
         assert spelled in flags, option.name
 
 

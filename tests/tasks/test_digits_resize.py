@@ -26,3 +26,26 @@ def test_resize_through_the_task_registry_and_its_errors():
     assert task.X_train.shape == (10, 192) and list(task.info["image_shape"]) == [16, 12]
     with pytest.raises(InputError, match="resize"):
         digits(10, 10, resize=0)
+
+
+def test_scaled_digits_are_the_raw_ones_over_16_on_every_road():
+    raw, scaled = digits(30, 20, seed=1, resize=12), digits(30, 20, seed=1, resize=12, scale=True)
+    np.testing.assert_array_equal(scaled.X_train * 16.0, raw.X_train)
+    np.testing.assert_array_equal(scaled.Y_test, raw.Y_test)
+    assert scaled.info["preprocessing"].startswith("pixels scaled to [0, 1]")
+    assert scaled.info["preprocessing"] != raw.info["preprocessing"]  # a different task identity
+    np.testing.assert_array_equal(load_task("digits", n_train=30, n_test=20, seed=1, scale=True).X_test,
+                                  digits(30, 20, seed=1, scale=True).X_test)
+    with pytest.raises(InputError, match="scale"):
+        digits(10, 10, scale="yes")
+
+
+def test_scale_flag_of_digits_and_no_scale_of_the_loaders(capsys):
+    from inductive_bias.cli.main import main
+
+    assert main(["measure", "--data", "digits", "--scale", "--n-train", "20", "--n-test", "20", "-e", "0.08",
+                 "--json"]) == 0
+    assert "pixels scaled to [0, 1]" in capsys.readouterr().out
+    assert main(["tasks", "--json"]) == 0
+    listing = __import__("json").loads(capsys.readouterr().out)
+    assert "--scale" in listing["digits"]["options"] and "--no-scale" in listing["mnist"]["options"]

@@ -14,10 +14,9 @@ from ..tasks.registry import DEFAULT_DATA, TASK_OPTIONS, task_from_options
 __all__ = ["DEFAULT_DATA", "add_task_arguments", "option_flags", "task_flags_given", "task_from_args",
            "task_options"]
 
-# on/off options and their flags: a default-on option is switched off (--no-scale); permute_features
-# has both spellings, the default spelled out too (an experiment sweeps it over false and true)
-_OFF_ONLY = ("scale",)
-_BOTH = ("permute_features",)
+# on/off options and their flags: both spellings where the default differs by task (scale: on for
+# image loaders, off for digits) or an experiment sweeps it over false and true (permute_features)
+_BOTH = ("scale", "permute_features")
 
 
 def _flag(name: str) -> str:
@@ -36,14 +35,11 @@ def add_task_arguments(parser, skip: tuple[str, ...] = ()) -> None:
         if flag in skip:
             continue
         dest, text = f"task_{option.name}", option.help.replace("%", "%%")
-        if option.name in _OFF_ONLY:
-            text = "switch off: " + text
         if option.type is bool:
-            if option.name not in _OFF_ONLY:
-                group.add_argument(flag, dest=dest, action="store_const", const=True, help=text)
-            if option.name in _OFF_ONLY + _BOTH:
+            group.add_argument(flag, dest=dest, action="store_const", const=True, help=text)
+            if option.name in _BOTH:
                 group.add_argument(_flag("no_" + option.name), dest=dest, action="store_const", const=False,
-                                   help=f"the opposite of {flag}" if option.name in _BOTH else text)
+                                   help=f"the opposite of {flag}")
             continue
         kwargs = {"choices": list(option.choices)} if option.choices else {"type": option.parse}
         if option.metavar is not None and not option.choices:
@@ -58,16 +54,14 @@ def task_options(args) -> dict:
 
 def option_flags() -> dict[str, str]:
     """Loader keyword -> the flag that sets it."""
-    return {option.argument: ("--no-scale" if option.name in _OFF_ONLY else _flag(option.name))
-            for option in TASK_OPTIONS}
+    return {option.argument: _flag(option.name) for option in TASK_OPTIONS}
 
 
 def task_flags_given(args) -> list[str]:
     """The task flags set on the command line (``--data`` included), to refuse them where the
     command would not use them."""
     given = ["--data"] if getattr(args, "data", None) is not None else []
-    return given + [("--no-scale" if name in _OFF_ONLY else _flag(name))
-                    for name, value in task_options(args).items() if value is not None]
+    return given + [_flag(name) for name, value in task_options(args).items() if value is not None]
 
 
 def task_from_args(args, notes: list | None = None):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 
@@ -17,14 +18,19 @@ def add_parser(sub):
     return p
 
 
-def _flag(option: str) -> str:
-    """The command-line flag that sets a loader keyword."""
-    return option_flags().get(option, "--" + option.replace("_", "-"))
+def _flag(option: str, source) -> str:
+    """The command-line flag that sets a loader keyword; for an on/off option, the one that
+    changes the loader's default (``--no-scale`` for image files, ``--scale`` for digits)."""
+    flag = option_flags().get(option, "--" + option.replace("_", "-"))
+    parameter = inspect.signature(source.function()).parameters.get(option)
+    if parameter is not None and parameter.default is True:
+        flag = "--no-" + flag[2:]
+    return flag
 
 
 def run(args) -> int:
     if args.json:
-        table = {name: {"kind": s.kind, "options": [_flag(o) for o in s.options], "summary": s.summary}
+        table = {name: {"kind": s.kind, "options": [_flag(o, s) for o in s.options], "summary": s.summary}
                  for name, s in TASKS.items()}
         sys.stdout.write(json.dumps(table, indent=2) + "\n")
         return 0
@@ -35,7 +41,7 @@ def run(args) -> int:
             if source.kind != kind:
                 continue
             lines.append(f"  {name:<20} {source.summary}")
-            lines.append(f"  {'':<20} options: {' '.join(_flag(o) for o in source.options)}")
+            lines.append(f"  {'':<20} options: {' '.join(_flag(o, source) for o in source.options)}")
         lines.append("")
     lines.append("every task also takes --permute-features: its input features in one fixed order drawn from "
                  "--task-seed")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .._random import check_random_state
 from ..exceptions import InputError
 from .._validation import check_positive
@@ -14,12 +16,14 @@ __all__ = ["digits"]
 DEFAULT_SIZE = 500
 
 
-def digits(n_train: int | None = None, n_test: int | None = None, *, seed=0, resize=None) -> Task:
+def digits(n_train: int | None = None, n_test: int | None = None, *, seed=0, resize=None, scale=False) -> Task:
     """scikit-learn's 8x8 digits (1,797 images, 10 classes), raw pixel values 0..16 as in the
     published experiments (docs/method.md §2), split at random into ``n_train`` and ``n_test`` points.
 
     ``resize`` (N or (height, width)) resamples the images bilinearly, e.g. to 28 x 28 where an
     architecture is to be measured at the size it was designed for; the values stay 0..16.
+    ``scale=True`` divides them by 16 (values in [0, 1], as the image loaders give by default):
+    finite networks with global pooling train on such inputs where raw 0..16 stalls them.
 
     Each size defaults to 500, or to what the other leaves where fewer (with a
     ``DefaultSizeWarning``); explicit sizes beyond the 1,797 images are an ``InputError``."""
@@ -47,6 +51,10 @@ def digits(n_train: int | None = None, n_test: int | None = None, *, seed=0, res
     if size != (8, 8):
         X = resize_images(X.reshape(-1, 8, 8), size).reshape(len(X), -1)
         preprocessing += f", resized bilinearly to {size[0]}x{size[1]}"
+    if not isinstance(scale, (bool, np.bool_)):
+        raise InputError("scale", f"must be true or false; got {scale!r}")
+    if scale:
+        X, preprocessing = X / 16.0, preprocessing.replace("raw pixels 0..16", "pixels scaled to [0, 1]")
     return Task.from_arrays(
         X[:n_train], y[:n_train], X[n_train:], y[n_train:],
         name="digits", classes=tuple(range(10)),

@@ -45,7 +45,7 @@ class TaskSource:
 
 
 TASKS: dict[str, TaskSource] = {source.name: source for source in (
-    TaskSource("digits", "built-in", "builtin:digits", ("n_train", "n_test", "seed", "resize"),
+    TaskSource("digits", "built-in", "builtin:digits", ("n_train", "n_test", "seed", "resize", "scale"),
                "scikit-learn's 8x8 digits, raw pixels 0..16, 10 classes, resized on request (500/500)"),
     TaskSource("cartpole", "built-in", "cartpole:load_cartpole",
                ("n_train", "n_test", "seed", "noise", "start_range", "episode_steps"),
@@ -162,7 +162,7 @@ TASK_OPTIONS = (
               metavar="SEED"),
     Parameter("download", bool, None, "download mnist / fashion-mnist / cifar10 / omniglot (or an hf dataset) into "
               "the data directory first"),
-    Parameter("scale", bool, None, "scale pixel values to [0, 1] (default true; false keeps the raw values)"),
+    Parameter("scale", bool, None, "scale pixel values to [0, 1] (default true for image loaders; digits keeps its raw 0..16 unless given)"),
     Parameter("grayscale", bool, None, "convert colour images to gray"),
     Parameter("resize", ANY, None, "resize images: N or HxW (omniglot default 28)", metavar="N|HxW"),
     Parameter("pca", int, None, "project inputs on D principal components of the training inputs", metavar="D"),
