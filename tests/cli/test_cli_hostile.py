@@ -712,3 +712,34 @@ def test_maximum_likelihood_on_four_members_is_quick_and_quiet(capsys, estimator
     row = json.loads(captured.out)["results"][0]
     assert math.isfinite(row["bits"]) and row["bits"] >= 0
     assert "invalid value" not in captured.err and "overflow" not in captured.err
+
+
+@pytest.mark.parametrize("argv, expect", [
+    (["complexity", "--data", "digits", "--error", "0.1", "--resize", str(10**400)], "--resize: 1000"),
+    (["sample", "--space", "linear", "--hypotheses", "3", "--store", "s.db", "--epochs", str(2**63)],
+     "--epochs: must be at most 10,000,000"),
+    (["sample", "--space", "mlp", "--hypotheses", "1", "--store", "s.db", "--epochs", str(2**63)],
+     "--epochs: must be at most 10,000,000"),
+    (["sample", "--space", "cnn", "--hypotheses", "1", "--store", "s.db", "--max-epochs", str(10**8)],
+     "--max-epochs: must be at most 10,000,000"),
+])
+def test_sizes_found_by_the_third_run(tmp_path, monkeypatch, capsys, argv, expect):
+    # OverflowError (9.0 * 10**400 pixels), a linear space running 2**63 gradient steps past 30 s,
+    # and torch's "cannot be converted to type int64_t" for a trained network's 2**63 epochs
+    monkeypatch.chdir(tmp_path)
+    one_line_error([*argv, *SMALL], capsys, expect)
+    assert not (tmp_path / "s.db").exists()
+
+
+@pytest.mark.parametrize("amplitude", ["1e100", "1e-100"])
+def test_figures_of_extreme_scales_print_no_numpy_warnings(tmp_path, capsys, amplitude):
+    # the third run: np.gradient squared a grid spacing near 1e197 (1e100), and a law of sd 1e-102
+    # read 1e99 sd into its tail overflowed inside the saddlepoint before it was reported as failed
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert main(["measure", *SMALL, "--amplitude", amplitude, "--plot", str(tmp_path / "f.png")]) == 0
+    assert (tmp_path / "f.png").stat().st_size > 0
+    raw = [str(w.message) for w in caught if "encountered in" in str(w.message)]
+    assert not raw, raw

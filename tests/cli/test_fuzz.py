@@ -178,7 +178,12 @@ def _strict_json(text):
 
 
 def _run(argv):
-    """(status, stdout, stderr) of one in-process run, or _Overtime after CASE_SECONDS."""
+    """(status, stdout, stderr, warnings) of one in-process run, or _Overtime after CASE_SECONDS.
+
+    The warnings are recorded here: under pytest they would not reach stderr (pytest records them
+    itself), where the command line prints each as an ``inductive-bias …: warning:`` line."""
+    import warnings
+
     out, err = io.StringIO(), io.StringIO()
 
     def overtime(*_):
@@ -187,7 +192,9 @@ def _run(argv):
     previous = signal.signal(signal.SIGALRM, overtime)
     signal.alarm(CASE_SECONDS)
     try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+                warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")  # each warning once per location, as on the command line
             try:
                 status = main(argv)
             except SystemExit as exit_:
@@ -195,17 +202,17 @@ def _run(argv):
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
-    return status, out.getvalue(), err.getvalue()
+    return status, out.getvalue(), err.getvalue(), [str(w.message) for w in caught]
 
 
-# numpy's floating-point warnings as the CLI would print them: arithmetic that went wrong somewhere
-# and was not turned into a number, a refusal or a caution of ours
+# numpy's floating-point warnings, printed or recorded: arithmetic that went wrong somewhere and was
+# not turned into a number, a refusal or a caution of ours
 _RAW_NUMPY = re.compile(r": warning: (overflow|underflow|invalid value|divide by zero) encountered in ")
 
 
-def _check(argv, status, out, err):
+def _check(argv, status, out, err, warned=()):
     lines = err.strip().splitlines()
-    raw = [line for line in lines if _RAW_NUMPY.search(line)]
+    raw = [line for line in [*lines, *(f": warning: {message}" for message in warned)] if _RAW_NUMPY.search(line)]
     assert not raw, f"numpy warnings on stderr: {argv!r}\n{raw[:3]}"
     assert status in (0, 2), f"exit {status}: {argv!r}\n{err[-2000:]}"
     if status == 2:
@@ -246,8 +253,8 @@ def test_fuzz_command_line_and_experiment_files(tmp_path, monkeypatch):
             distinct.add(tuple(argv) if argv[0] != "experiment" else (argv[0], Path(argv[1]).read_text(), *argv[2:]))
             started = time.monotonic()
             try:
-                status, out, err = _run(argv)
-                _check(argv, status, out, err)
+                status, out, err, warned = _run(argv)
+                _check(argv, status, out, err, warned)
             except _Overtime:
                 failures.append(f"over {CASE_SECONDS} s: {argv!r}" + _file(argv))
             except AssertionError as error:

@@ -8,6 +8,7 @@ the losses it used. Nothing is sampled or fitted here.
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -46,7 +47,11 @@ def check_figure_path(path, argument: str = "plot") -> Path:
 def _save(plt, fig, path, argument: str = "plot", style=None) -> None:
     path = check_figure_path(path, argument)
     if style is None or style.size is None:
-        fig.tight_layout()
+        # where tick labels such as 5.98e+198 leave no room, saving with a tight bounding box
+        # still keeps every decoration in the file: matplotlib's warning is not the user's business
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Tight layout not applied")
+            fig.tight_layout()
     try:
         save_figure(fig, path, dpi=120 if style is None else style.dpi)
     except OSError as error:  # a disk that filled up meanwhile
@@ -93,16 +98,28 @@ def plot_result(result, path, style: FigureStyle | None = None, *, space_style: 
         fig, (top, bottom) = plt.subplots(2, 1, figsize=style.figsize((7.5, 6.5)), sharex=True,
                                           height_ratios=[2.2, 1])
         drawn = [*result.bits]
-        if isinstance(law, GeneralizedChiSquare) and result.estimator == "exact":
-            lo = max(min(eps.min(), law.mean - 6 * law.std), law.offset + 1e-9 * law.std)
+        exact = isinstance(law, GeneralizedChiSquare) and result.estimator == "exact"
+        if exact:
+            # down to the deepest target, but not past 64 sd below the mean: a target 1e99 sd into
+            # the tail (a law of sd 1e-102) took minutes a curve; its point is drawn all the same
+            lo = max(min(eps.min(), law.mean - 6 * law.std), law.mean - 64 * law.std, law.offset + 1e-9 * law.std)
             grid = np.linspace(lo, law.mean + 3 * law.std, 300)
+        if exact and np.unique(grid).size > 2:
             curve, chernoff = law.bits(grid), law.chernoff_bits(grid)
             top.plot(grid, curve, color=colour, lw=2, label="exact (generalized chi-square)")
             top.plot(grid, chernoff, color="0.4", lw=1, ls=":", label="Chernoff lower bound")
             drawn += [*curve, *chernoff]
             with np.errstate(over="ignore"):
-                cdf = np.exp2(-law.bits(grid))
-            bottom.plot(grid, np.gradient(cdf, grid), color="0.4")
+                cdf = np.exp2(-curve)
+            # the derivative in standard units, then scaled: the spacing of a grid of losses near
+            # 1e200 squared (inside np.gradient) would overflow where the density itself does not
+            density = np.gradient(cdf, (grid - law.mean) / law.std) / law.std
+            bottom.plot(grid, density, color="0.4")
+            bottom.set_ylabel("density of the loss")
+        elif exact:  # a spread below float64's resolution at the mean: no curve to draw
+            bottom.text(0.5, 0.5, f"the loss's sd ({law.std:.3g}) is below float64's resolution at its mean "
+                                  f"({law.mean:.6g}): no curve", ha="center", va="center",
+                        transform=bottom.transAxes, fontsize="small")
             bottom.set_ylabel("density of the loss")
         else:
             losses = result.members.used_losses if result.members is not None else np.array([])

@@ -96,7 +96,8 @@ SKLEARN_PARAMETERS = {
     )),
     # gradient descent from a random initialisation (linear_gradient_descent)
     "linear": (False, (
-        Parameter("epochs", int, 1000, "full-batch gradient-descent steps", **POSITIVE),
+        Parameter("epochs", int, 1000, "full-batch gradient-descent steps", high=10**7,
+                  limit="each is a pass over the training data: 10^7 is minutes to hours a member", **POSITIVE),
         Parameter("step_size", float, 1.0, "gradient-descent step times 1/(largest curvature); larger steps "
                   "diverge", metavar="S", low=0, high=2, low_open=True, high_open=True),
         Parameter("init_std", float, 1.0, "initial weights N(0, SD^2/(features+1))", metavar="SD", **NON_NEGATIVE),

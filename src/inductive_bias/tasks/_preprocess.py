@@ -73,7 +73,7 @@ def check_image_memory(count: int, resize: tuple[int, int], channels: int = 3) -
     """Refuse a resize whose ``count`` images (their pixels, then a float64 copy) exceed the
     available memory, before the first image is resized."""
     height, width = resize
-    check_memory("resize", f"{height}x{width}", 9.0 * count * height * width * channels,
+    check_memory("resize", f"{height}x{width}", 9 * count * height * width * channels,  # ints: 10**400 pixels too
                  f"{count} images of {height}x{width} pixels x {channels} channel(s)")
 
 

@@ -69,14 +69,21 @@ MLP_SHORTHANDS = (
               metavar="D", **NON_NEGATIVE),
 )
 
+# The limit up front: an epoch is at least one optimiser step of every member, ~1e-4 s for the
+# smallest network here, so 1e7 epochs is hours a member and 2**63 (which torch cannot even hold as
+# a step count) would never end.
+MAX_EPOCHS = 10**7
+EPOCHS_LIMIT = "an epoch is at least one optimiser step of each member: 10^7 is hours a member"
+
 #: training parameters every architecture takes
 TRAINING_PARAMETERS = (
     Parameter("optimizer", str, None, "optimizer (default adam; sgd with parameterization ntk)",
               choices=("adam", "sgd")),
     Parameter("lr", float, 1e-3, "learning rate", **POSITIVE),
     Parameter("epochs", int, None, "train exactly this many epochs (default: until each member fits the training "
-              "data, docs/method.md §8, within max_epochs)", **POSITIVE),
-    Parameter("max_epochs", int, 1000, "epoch budget of training until fit", metavar="E", **POSITIVE),
+              "data, docs/method.md §8, within max_epochs)", high=MAX_EPOCHS, limit=EPOCHS_LIMIT, **POSITIVE),
+    Parameter("max_epochs", int, 1000, "epoch budget of training until fit", metavar="E", high=MAX_EPOCHS,
+              limit=EPOCHS_LIMIT, **POSITIVE),
     Parameter("fit_fraction", float, FIT_FRACTION, "training until fit stops a member at training MSE <= this "
               "times the training targets' variance", metavar="F", **POSITIVE),
     Parameter("batch_size", int, None, "minibatch size, or 'full' for full-batch gradient descent (default 32; "
