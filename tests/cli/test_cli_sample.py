@@ -82,7 +82,7 @@ def test_new_model_classes_through_the_cli(capsys, space, flags):
 
 @pytest.mark.parametrize("argv, message", [
     (["sample", "--space", "svm"], "argument --space: invalid choice: 'svm'"),
-    (["sample", "--space", "mlp", "--epochs", "0"], "error: --epochs: must be finite and > 0; got 0"),
+    (["sample", "--space", "mlp", "--epochs", "0"], "error: --epochs: must lie in (0, 10000000]; got 0"),
     (["sample", "--space", "mlp", "--lr", "-0.001"], "error: --lr: must be finite and > 0; got -0.001"),
     (["sample", "--space", "mlp", "--hidden", "64", "0"], "error: --hidden: must be finite and > 0; got 0"),
     (["sample", "--space", "knn", "--epochs", "5"], "error: --epochs: does not apply to --space knn"),
