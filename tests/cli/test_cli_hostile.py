@@ -743,3 +743,21 @@ def test_figures_of_extreme_scales_print_no_numpy_warnings(tmp_path, capsys, amp
     assert (tmp_path / "f.png").stat().st_size > 0
     raw = [str(w.message) for w in caught if "encountered in" in str(w.message)]
     assert not raw, raw
+
+
+def test_a_fit_threshold_of_1e300_draws_its_figure_without_numpy_warnings(tmp_path, capsys):
+    # the fourth 30-minute fuzz run: matplotlib's margins and ticks on the log axis of training
+    # losses from 1e-7 to a threshold of 1e300 overflowed ("overflow encountered in exp")
+    import warnings
+
+    (tmp_path / "e.toml").write_text(
+        '[task]\ndata = "digits"\nn_train = 40\nn_test = 30\n[measure]\ntarget_error = [0.09]\nhypotheses = 3\n'
+        'bootstrap = 20\nfitted_only = false\nfit_threshold = 1e+300\n[[space]]\nname = "tree"\n'
+        'space = "decision_tree"\nsplitter = "random"\n')
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert main(["experiment", str(tmp_path / "e.toml"), "--store", ":memory:",
+                     "--report", str(tmp_path / "r.html")]) == 0
+    assert (tmp_path / "r-fit.png").stat().st_size > 0
+    raw = [str(w.message) for w in caught if "encountered in" in str(w.message)]
+    assert not raw, raw

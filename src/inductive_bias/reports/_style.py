@@ -129,6 +129,15 @@ def pyplot():
     return plt
 
 
+def _quiet_ticks():
+    """matplotlib's tick locator on a log axis that spans hundreds of decades (a fit threshold of
+    1e300 beside training losses of 1e-31) computes candidate ticks past 1e308, which overflow and
+    are dropped as outside the axis: the figure is right, numpy's warning about them is noise."""
+    import numpy as np
+
+    return np.errstate(over="ignore")
+
+
 def save_figure(fig, path, fmt: str | None = None, dpi: int = 150) -> Path:
     """Write ``fig`` (format from ``fmt`` or the suffix) with no creator, date or web address in the
     file, so that the same figure gives the same bytes; closes it."""
@@ -138,7 +147,8 @@ def save_figure(fig, path, fmt: str | None = None, dpi: int = 150) -> Path:
     metadata = {"png": {"Software": None}, "pdf": {"Creator": None, "Producer": None, "CreationDate": None},
                 "svg": {"Creator": None, "Date": None}}.get(fmt)
     try:
-        fig.savefig(path, format=fmt, dpi=dpi, bbox_inches="tight", metadata=metadata)
+        with _quiet_ticks():
+            fig.savefig(path, format=fmt, dpi=dpi, bbox_inches="tight", metadata=metadata)
     finally:
         plt.close(fig)
     return path
@@ -150,7 +160,8 @@ def figure_bytes(fig, fmt: str = "png", dpi: int = 110, close: bool = True) -> b
     buffer = io.BytesIO()
     metadata = {"png": {"Software": None}, "pdf": {"Creator": None, "Producer": None, "CreationDate": None},
                 "svg": {"Creator": None, "Date": None}}.get(fmt)
-    fig.savefig(buffer, format=fmt, dpi=dpi, bbox_inches="tight", metadata=metadata)
+    with _quiet_ticks():
+        fig.savefig(buffer, format=fmt, dpi=dpi, bbox_inches="tight", metadata=metadata)
     if close:
         pyplot().close(fig)
     return buffer.getvalue()

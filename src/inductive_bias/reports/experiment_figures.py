@@ -240,15 +240,24 @@ def fit_figure(result, *, style: FigureStyle | None = None):
         rng = np.random.default_rng(0)  # horizontal jitter of the strip plot only
         positive = [v for s in trained for v in _finite(s.train_losses) if v > 0]
         floor = (min(positive) if positive else 1e-6) / 10  # where an exact fit (0) is drawn on the log axis
-        zeros = False
+        zeros, drawn = False, []
         for i, s in enumerate(trained):
             train = _finite(s.train_losses)
             zeros |= bool(np.any(train <= 0))
             train = np.maximum(train, floor)
             right.plot(i + rng.uniform(-0.2, 0.2, train.size), train, ls="none", marker=styles[s.name].marker,
                        ms=3.5, alpha=0.6, color=styles[s.name].colour)
+            drawn += list(train)
             if s.fit_threshold is not None:
-                right.plot([i - 0.35, i + 0.35], [s.fit_threshold] * 2, "k-", lw=1)
+                edge = min(max(s.fit_threshold, 1e-240), 1e240)
+                right.plot([i - 0.35, i + 0.35], [edge] * 2, "k-", lw=1)
+                drawn.append(edge)
+        # limits chosen here, in decades, within 1e±250: matplotlib's own margins on a log axis from
+        # 1e-31 to a threshold of 1e300 overflow, and its tick locator steps tens of decades past
+        # the ends (a threshold beyond 1e±240 is drawn there)
+        decades = np.clip(np.log10([v for v in drawn if 0 < v < math.inf] or [floor]), -250.0, 250.0)
+        pad = 0.05 * (decades.max() - decades.min()) or 0.5
+        right.set_ylim(10.0 ** max(decades.min() - pad, -250.0), 10.0 ** min(decades.max() + pad, 250.0))
         right.set_yscale("log")
         right.set_xticks(range(len(trained)), names, rotation=30, ha="right")
         right.set_ylabel("training MSE per member")
