@@ -133,8 +133,6 @@ def _quiet_ticks():
     """matplotlib's tick locator on a log axis that spans hundreds of decades (a fit threshold of
     1e300 beside training losses of 1e-31) computes candidate ticks past 1e308, which overflow and
     are dropped as outside the axis: the figure is right, numpy's warning about them is noise."""
-    import numpy as np
-
     return np.errstate(over="ignore")
 
 
