@@ -145,6 +145,17 @@ def _mc_nngp(torch, layers, images, draws, width, seed, sw2=2.0, sb2=0.1):
     return products.mean(axis=0), products.std(axis=0) / math.sqrt(draws)
 
 
+def _nngp_beside_wide_networks(torch, text, X, shape, draws, width, seed):
+    """The NNGP K of the layers ``text`` for the rows of X (images of ``shape``), and its Monte
+    Carlo estimate from ``draws`` random networks of ``width`` (one thread: the same draws on every
+    machine) with the estimate's standard errors."""
+    torch.set_num_threads(1)
+    layers = parse_layers(text)
+    estimate, se = _mc_nngp(torch, layers, X.reshape(-1, *shape), draws, width, seed=seed)
+    K, _ = layer_kernels(X, X, shape, layers, 2.0, 0.1, ntk=False)
+    return K, estimate, se
+
+
 @pytest.mark.parametrize("text", ["conv3s2-relu-avgpool2-conv3-erf-gap-dense",
                                   "conv3-res(relu-conv3-relu-conv3)-tanh-flatten-dense",
                                   "flatten-dense-res(relu-dense-relu-dense)-relu-dense"])
@@ -153,12 +164,8 @@ def test_layers_nngp_matches_wide_random_networks(text):
     covariance of 400 random networks of width 128 against the NNGP, within 4.5 standard errors
     plus 2% of the scale (the O(1/width) bias)."""
     torch = pytest.importorskip("torch")
-    torch.set_num_threads(1)
-    rng = np.random.default_rng(2)
-    X = rng.normal(size=(3, 2 * 36))
-    layers = parse_layers(text)
-    estimate, se = _mc_nngp(torch, layers, X.reshape(-1, 2, 6, 6), 400, 128, seed=3)
-    K, _ = layer_kernels(X, X, (2, 6, 6), layers, 2.0, 0.1, ntk=False)
+    X = np.random.default_rng(2).normal(size=(3, 2 * 36))
+    K, estimate, se = _nngp_beside_wide_networks(torch, text, X, (2, 6, 6), 400, 128, seed=3)
     scale = np.sqrt(np.outer(np.diag(K), np.diag(K)))
     assert np.all(np.abs(estimate - K) < 4.5 * se + 0.02 * scale), (estimate, K, se)
 
@@ -167,12 +174,8 @@ def test_myrtle5_nngp_within_four_standard_errors_of_finite_networks():
     """Myrtle-5 on 8x8 images of 2 channels: 600 random networks of width 96; the largest
     deviation below 4 standard errors (the O(1/width) bias, ~1%, is well inside one)."""
     torch = pytest.importorskip("torch")
-    torch.set_num_threads(1)
-    rng = np.random.default_rng(4)
-    X = rng.uniform(size=(3, 2 * 64))
-    layers = parse_layers("myrtle5")
-    estimate, se = _mc_nngp(torch, layers, X.reshape(-1, 2, 8, 8), 600, 96, seed=5)
-    K, _ = layer_kernels(X, X, (2, 8, 8), layers, 2.0, 0.1, ntk=False)
+    X = np.random.default_rng(4).uniform(size=(3, 2 * 64))
+    K, estimate, se = _nngp_beside_wide_networks(torch, "myrtle5", X, (2, 8, 8), 600, 96, seed=5)
     assert np.all(np.abs(estimate - K) < 4 * se), (estimate, K, se)
 
 
@@ -296,12 +299,8 @@ def test_layer_norm_and_attention_nngp_match_wide_random_networks(text, wrong):
     standard error here. The test can fail: the same estimate lies more than 4 standard errors
     from the kernel without the layer norm, or with uniform attention weights."""
     torch = pytest.importorskip("torch")
-    torch.set_num_threads(1)
-    rng = np.random.default_rng(2)
-    X = rng.normal(size=(3, 3 * 25))
-    layers = parse_layers(text)
-    estimate, se = _mc_nngp(torch, layers, X.reshape(-1, 3, 5, 5), 1000, 128, seed=3)
-    K, _ = layer_kernels(X, X, (3, 5, 5), layers, 2.0, 0.1, ntk=False)
+    X = np.random.default_rng(2).normal(size=(3, 3 * 25))
+    K, estimate, se = _nngp_beside_wide_networks(torch, text, X, (3, 5, 5), 1000, 128, seed=3)
     assert np.all(np.abs(estimate - K) < 4 * se), (estimate, K, se)
     K_wrong, _ = layer_kernels(X, X, (3, 5, 5), wrong, 2.0, 0.1, ntk=False)
     assert np.any(np.abs(estimate - K_wrong) > 4 * se)
