@@ -442,8 +442,9 @@ def _run(layers, K, Th, sw2, sb2, ntk, per_image, record=None):
             Th = reduce(Th) if ntk else None
         elif isinstance(layer, LayerNorm):
             sa, sb = _alone(per_image, record, lambda k: _norm(k, layer.axis), K)
-            K = K / (sa[:, :, :, None, None] * sb[:, None, None])
-            Th = Th / (sa[:, :, :, None, None] * sb[:, None, None]) if ntk else None
+            divisor = sa[:, :, :, None, None] * sb[:, None, None]
+            K = K / divisor
+            Th = Th / divisor if ntk else None
         elif isinstance(layer, GlobalSelfAttention):
             Aa, Ab = _alone(per_image, record, lambda k: _attention_weights(k, layer.logit_scale), K)
             mixed = _mix(K, Aa, Ab)

@@ -319,9 +319,10 @@ class InfiniteWidthNetwork(GaussianPosteriorSpace):
         (or bias) variance where the first layer already overflows, else the depth, with the hidden
         layer at which the entries pass float64's largest number (docs/method.md §7: the variance is
         multiplied by about σw² E[φ'²] at each layer)."""
-        largest_input = X[np.argmax(np.einsum("ij,ij->i", X, X))][None, :]
         with np.errstate(all="ignore"):
-            first = self.weight_var * float(np.max(np.einsum("ij,ij->i", X, X))) / X.shape[1] + self.bias_var
+            squared = np.einsum("ij,ij->i", X, X)
+            largest_input = X[np.argmax(squared)][None, :]
+            first = self.weight_var * float(np.max(squared)) / X.shape[1] + self.bias_var
         what = f"the {self.kind} kernel's entries pass float64's largest number (1.8e308)"
         if not math.isfinite(first) or first > 1e150:
             name, value = ("bias_var", self.bias_var) if self.bias_var > 1e150 else ("weight_var", self.weight_var)
